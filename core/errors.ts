@@ -1,0 +1,51 @@
+/**
+ * Every failure the engine reports is an OutpostError: a stable `code` for programs (CLI exit paths, UI mapping),
+ * a sentence a remote worker can act on (`message`), and optional `detail` for IT (never secrets).
+ */
+export type ErrorCode =
+  // bytes from the network or a file that do not parse
+  | 'malformed'
+  // profile or command-line configuration problems
+  | 'profile-invalid'
+  // negotiation failures reported by the gateway or detected locally
+  | 'no-proposal-chosen'
+  | 'invalid-ke'
+  | 'authentication-failed'
+  | 'password-rejected'
+  | 'otp-rejected'
+  | 'ts-unacceptable'
+  | 'cp-required'
+  | 'internal-address-failure'
+  | 'gateway-error'
+  | 'untrusted-certificate'
+  | 'identity-mismatch'
+  | 'gateway-auth-invalid'
+  | 'gateway-timeout'
+  | 'unsupported'
+  | 'crypto'
+  | 'cancelled'
+  | 'network';
+
+export class OutpostError extends Error {
+  readonly code: ErrorCode;
+  readonly detail: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { detail?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'OutpostError';
+    this.code = code;
+    this.detail = options.detail;
+  }
+}
+
+/** Bytes that do not follow their format; raised by every codec at the edge, never an exception from deep inside. */
+export class DecodeError extends OutpostError {
+  constructor(what: string) {
+    super('malformed', `Received data that could not be understood (${what}).`, { detail: what });
+    this.name = 'DecodeError';
+  }
+}
+
+export function isOutpostError(e: unknown): e is OutpostError {
+  return e instanceof OutpostError;
+}
