@@ -1,0 +1,8 @@
+/** The IKEv2 message codec: bytes from the network become typed messages, and typed messages become bytes. */
+export { decodePayloadChain, encodeGenericHeader, encodePayloadChain, firstPayloadType } from './chain.js';
+export * from './constants.js';
+export { decodeHeader, encodeHeader } from './header.js';
+export * from './helpers.js';
+export { decodeMessage, encodeMessage } from './message.js';
+export { payloadName, payloadTypeOf } from './payloads.js';
+export type * from './types.js';
