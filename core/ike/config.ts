@@ -1,0 +1,63 @@
+/** What an IKE session needs to know before it starts: endpoints, identities, credentials, proposals, timers. */
+import type { X509Certificate } from 'node:crypto';
+import type { EapMethodName } from '../eap/peer.js';
+import type { Transform, TrafficSelector } from './message/types.js';
+
+export interface Endpoint {
+  address: string;
+  port: number;
+}
+
+export interface Identity {
+  idType: number;
+  data: Uint8Array;
+}
+
+/** How the gateway proves who it is. */
+export type GatewayAuthConfig =
+  | { kind: 'certificate'; trustAnchors: X509Certificate[] }
+  | { kind: 'psk'; psk: Uint8Array };
+
+/** One authentication round of ours (RFC 4739 allows two). */
+export type AuthRound =
+  | { kind: 'psk'; psk: Uint8Array }
+  | {
+      kind: 'eap';
+      method: EapMethodName;
+      /** EAP identity; also the IDi of this round unless the session's localId says otherwise (round 1). */
+      identity: string;
+      /** Produced only when the gateway asks (a one-time code must be fresh). */
+      secret: () => string;
+      /** Decides the words of the error when the gateway rejects this round. */
+      secretKind: 'password' | 'one-time-code';
+    };
+
+export interface RetransmitConfig {
+  /** First retransmission after this long; each next one waits `factor` times longer (RFC 7296 §2.1). */
+  initialMs: number;
+  factor: number;
+  /** Retransmissions after the first send before the gateway counts as unreachable. */
+  retries: number;
+}
+
+export interface SessionConfig {
+  local: Endpoint;
+  remote: Endpoint;
+  localId: Identity;
+  /** Sent as IDr and checked against the gateway's certificate; required for certificate authentication. */
+  remoteId: Identity | undefined;
+  gatewayAuth: GatewayAuthConfig;
+  rounds: AuthRound[];
+  ikeProposals: Transform[][];
+  espProposals: Transform[][];
+  localTs: TrafficSelector[];
+  remoteTs: TrafficSelector[];
+  requestIpv6: boolean;
+  /** Largest IKE datagram we send before fragmenting (RFC 7383), payload of UDP. */
+  maxDatagram: number;
+  retransmit: RetransmitConfig;
+}
+
+export const DEFAULT_RETRANSMIT: RetransmitConfig = { initialMs: 1000, factor: 2, retries: 5 };
+/** 1280 bytes of IPv6 minimum MTU less IP (40), UDP (8) and the non-ESP marker (4). */
+export const DEFAULT_MAX_DATAGRAM = 1228;

@@ -1,0 +1,75 @@
+/**
+ * The first CHILD_SA, created inside IKE_AUTH (RFC 7296 §1.2, §2.17): ESP proposal, traffic selectors, KEYMAT.
+ * Tunnel mode: we never send USE_TRANSPORT_MODE, so a gateway answering with it is refused.
+ */
+import { randomBytes } from '../../crypto/random.js';
+import { DecodeError, OutpostError } from '../../errors.js';
+import type { SessionConfig } from '../config.js';
+import type { IkeSa } from '../ike-sa.js';
+import { type ChildKeys, deriveChildKeys } from '../keys.js';
+import { NotifyType, PayloadType, ProtocolId } from '../message/constants.js';
+import type { Payload, Proposal, TrafficSelector, TsPayload } from '../message/types.js';
+import { type ChildSuite, childSuite, chooseFromResponse, numberProposals, withoutDh } from '../suite.js';
+import { isNarrowingOf } from '../traffic-selectors.js';
+
+export interface ChildSa {
+  /** SPI the gateway puts on packets to us. */
+  inboundSpi: Uint8Array;
+  /** SPI we put on packets to the gateway. */
+  outboundSpi: Uint8Array;
+  suite: ChildSuite;
+  keys: ChildKeys;
+  localTs: TrafficSelector[];
+  remoteTs: TrafficSelector[];
+  mode: 'tunnel';
+}
+
+export class ChildCreateTask {
+  private readonly spi = randomBytes(4);
+  private readonly proposals: Proposal[];
+
+  constructor(
+    private readonly config: SessionConfig,
+    private readonly sa: IkeSa,
+  ) {
+    this.proposals = numberProposals(withoutDh(config.espProposals), ProtocolId.ESP, this.spi);
+  }
+
+  build(): Payload[] {
+    return [
+      { type: PayloadType.SA, proposals: this.proposals },
+      { type: PayloadType.TSi, selectors: this.config.localTs },
+      { type: PayloadType.TSr, selectors: this.config.remoteTs },
+    ];
+  }
+
+  process(payloads: Payload[]): ChildSa {
+    const sa = payloads.find((p) => p.type === PayloadType.SA);
+    const tsi = payloads.find((p): p is TsPayload => p.type === PayloadType.TSi);
+    const tsr = payloads.find((p): p is TsPayload => p.type === PayloadType.TSr);
+    if (!sa || !tsi || !tsr) throw new DecodeError('final IKE_AUTH response lacks SA, TSi or TSr');
+    if (payloads.some((p) => p.type === PayloadType.NOTIFY && p.notifyType === NotifyType.USE_TRANSPORT_MODE)) {
+      throw new OutpostError('unsupported', 'The gateway offered a transport-mode tunnel this profile did not ask for.');
+    }
+    const chosen = chooseFromResponse(this.proposals, sa.proposals);
+    if (chosen.proposal.spi.length !== 4) throw new DecodeError('ESP proposal SPI is not 4 bytes');
+    if (!isNarrowingOf(tsi.selectors, this.config.localTs) || !isNarrowingOf(tsr.selectors, this.config.remoteTs)) {
+      throw new OutpostError(
+        'ts-unacceptable',
+        'The gateway answered with networks this profile did not ask for. Tell IT.',
+        { detail: 'traffic selectors are not a narrowing of the proposed ones' },
+      );
+    }
+    const suite = childSuite(chosen);
+    const { suite: ike, keys } = this.sa.established;
+    return {
+      inboundSpi: this.spi,
+      outboundSpi: chosen.proposal.spi,
+      suite,
+      keys: deriveChildKeys(ike.prf, keys.skD, suite, this.sa.nonceI, this.sa.nonceR),
+      localTs: tsi.selectors,
+      remoteTs: tsr.selectors,
+      mode: 'tunnel',
+    };
+  }
+}

@@ -1,0 +1,261 @@
+/**
+ * IKE_AUTH (RFC 7296 §1.2, §2.15, §2.16) with one or two of our authentication rounds (RFC 4739): PSK, or EAP with an
+ * MSK- or SK_p-keyed AUTH once the method succeeds. The gateway proves itself first (certificate or PSK) and its
+ * AUTH is checked before any password leaves this machine.
+ */
+import type { X509Certificate } from 'node:crypto';
+import {
+  certificateMatchesIdentity,
+  parseCertificateDer,
+  subjectPublicKeyInfoSha1,
+  validateCertificateChain,
+} from '../../crypto/x509.js';
+import { EapPeer } from '../../eap/peer.js';
+import { DecodeError, OutpostError } from '../../errors.js';
+import { formatIdentity, parseIdentity } from '../../profile/identity.js';
+import { type GatewayCredential, sharedKeyAuth, signedOctets, verifyGatewayAuth } from '../auth.js';
+import type { AuthRound, Identity, SessionConfig } from '../config.js';
+import type { IkeSa } from '../ike-sa.js';
+import { AuthMethod, CertEncoding, NotifyType, PayloadType } from '../message/constants.js';
+import type { AuthPayload, IdPayload, NotifyPayload, Payload } from '../message/types.js';
+import { errorFromNotify } from '../notify-errors.js';
+
+function notify(notifyType: number): NotifyPayload {
+  return { type: PayloadType.NOTIFY, protocol: 0, spi: new Uint8Array(0), notifyType, data: new Uint8Array(0) };
+}
+
+function rejected(round: AuthRound, detail: string): OutpostError {
+  if (round.kind === 'psk') {
+    return new OutpostError('authentication-failed', 'The gateway did not accept the pre-shared key.', { detail });
+  }
+  if (round.secretKind === 'one-time-code') {
+    return new OutpostError(
+      'otp-rejected',
+      "The code from your authenticator was rejected. Check that your phone's clock is right and try again.",
+      { detail },
+    );
+  }
+  return new OutpostError('password-rejected', 'Your username or password was not accepted.', { detail });
+}
+
+export interface GatewayIdentity {
+  id: string;
+  certificateSubject: string | undefined;
+}
+
+export class IkeAuthTask {
+  private roundIndex = 0;
+  private next: Payload[] = [];
+  private eap: EapPeer | undefined;
+  /** The round's AUTH was sent; the gateway's answer to it ends the round. */
+  private authSent = false;
+  private roundKey: Uint8Array | undefined;
+  private idI: IdPayload;
+  private gatewayId: IdPayload | undefined;
+  private gatewayCredential: GatewayCredential | undefined;
+  private certificate: X509Certificate | undefined;
+
+  constructor(
+    private readonly config: SessionConfig,
+    private readonly sa: IkeSa,
+    private readonly progress: (message: string) => void,
+  ) {
+    if (config.rounds.length === 0 || config.rounds.length > 2) throw new Error('one or two auth rounds expected');
+    this.idI = this.idPayload(PayloadType.IDi, config.localId);
+    this.next = this.startRound();
+  }
+
+  get gateway(): GatewayIdentity | undefined {
+    if (!this.gatewayId) return undefined;
+    return {
+      id: formatIdentity(this.gatewayId.idType, this.gatewayId.data),
+      certificateSubject: this.certificate?.subject.replaceAll('\n', ', '),
+    };
+  }
+
+  private get round(): AuthRound {
+    return this.config.rounds[this.roundIndex]!;
+  }
+
+  private get lastRound(): boolean {
+    return this.roundIndex === this.config.rounds.length - 1;
+  }
+
+  private idPayload(type: typeof PayloadType.IDi | typeof PayloadType.IDr, id: Identity): IdPayload {
+    return { type, idType: id.idType, data: id.data };
+  }
+
+  build(): Payload[] {
+    return this.next;
+  }
+
+  private startRound(): Payload[] {
+    const round = this.round;
+    const first = this.roundIndex === 0;
+    if (!first && round.kind === 'eap') this.idI = this.idPayload(PayloadType.IDi, parseIdentity(round.identity));
+    const payloads: Payload[] = [this.idI];
+    if (first) {
+      const { gatewayAuth, remoteId } = this.config;
+      if (gatewayAuth.kind === 'certificate') {
+        const hashes = Buffer.concat(gatewayAuth.trustAnchors.map((ca) => subjectPublicKeyInfoSha1(ca)));
+        payloads.push({ type: PayloadType.CERTREQ, encoding: CertEncoding.X509_SIGNATURE, data: hashes });
+      }
+      if (remoteId) payloads.push(this.idPayload(PayloadType.IDr, remoteId));
+      payloads.push(notify(NotifyType.INITIAL_CONTACT));
+    }
+    if (round.kind === 'psk') {
+      payloads.push(this.ourAuth(round.psk));
+    } else {
+      this.eap = new EapPeer({ identity: round.identity, method: round.method, secret: round.secret });
+      this.progress(round.secretKind === 'one-time-code' ? 'Sending one-time code' : 'Logging in');
+    }
+    return payloads;
+  }
+
+  private ourAuth(secret: Uint8Array): Payload {
+    const { suite: { prf }, keys } = this.sa.established;
+    this.authSent = true;
+    const octets = signedOctets(this.sa.initRequest, this.sa.nonceR, prf, keys.skPi, this.idI);
+    const auth: AuthPayload = {
+      type: PayloadType.AUTH,
+      method: AuthMethod.SHARED_KEY_MIC,
+      data: sharedKeyAuth(prf, secret, octets),
+    };
+    return auth;
+  }
+
+  private withFollow(payloads: Payload[]): Payload[] {
+    if (!this.lastRound) payloads.push(notify(NotifyType.ANOTHER_AUTH_FOLLOWS));
+    return payloads;
+  }
+
+  /** Returns true when every round is complete. */
+  process(payloads: Payload[]): boolean {
+    const round = this.round;
+    const errorNotify = payloads.find((p) => p.type === PayloadType.NOTIFY && p.notifyType < 16384) as
+      | NotifyPayload
+      | undefined;
+    if (errorNotify?.notifyType === NotifyType.AUTHENTICATION_FAILED) {
+      throw rejected(round, `AUTHENTICATION_FAILED in round ${this.roundIndex + 1}`);
+    }
+
+    this.checkGateway(payloads);
+
+    const eapPayload = payloads.find((p) => p.type === PayloadType.EAP);
+    if (!this.authSent) {
+      if (round.kind !== 'eap' || !this.eap) throw new DecodeError('IKE_AUTH exchange out of step');
+      if (!eapPayload) {
+        if (errorNotify) throw errorFromNotify(errorNotify.notifyType, 'auth');
+        throw new DecodeError('IKE_AUTH response without EAP while EAP is in progress');
+      }
+      const step = this.eap.handle(eapPayload.message);
+      if (step.kind === 'failure') {
+        throw step.error.code === 'authentication-failed' ? rejected(round, step.error.message) : step.error;
+      }
+      if (step.kind === 'respond') {
+        this.next = [{ type: PayloadType.EAP, message: step.message }];
+        return false;
+      }
+      // EAP succeeded: the round's AUTH is keyed with the MSK, or SK_pi when the method makes none (RFC 7296 §2.16)
+      this.roundKey = step.msk;
+      this.next = this.withFollow([this.ourAuth(step.msk ?? this.sa.established.keys.skPi)]);
+      return false;
+    }
+
+    // our AUTH for this round was sent: this response carries the gateway's AUTH for it
+    if (errorNotify) throw errorFromNotify(errorNotify.notifyType, 'auth');
+    const auth = payloads.find((p) => p.type === PayloadType.AUTH);
+    if (!auth) throw new DecodeError('IKE_AUTH response lacks the gateway AUTH');
+    if (round.kind === 'eap') {
+      this.verify(auth, { kind: 'shared-key', key: this.roundKey ?? this.sa.established.keys.skPr });
+    } else if (this.gatewayCredential === undefined) {
+      throw new DecodeError('IKE_AUTH response lacks the gateway identity');
+    }
+    if (this.lastRound) return true;
+    this.roundIndex++;
+    this.authSent = false;
+    this.roundKey = undefined;
+    if (!this.sa.peerMultipleAuth) {
+      throw new OutpostError('unsupported', 'The gateway does not support the second login step this profile needs.');
+    }
+    this.next = this.startRound();
+    return false;
+  }
+
+  /** The gateway's IDr, certificate and AUTH arrive in its first IKE_AUTH response of round 1. */
+  private checkGateway(payloads: Payload[]): void {
+    if (this.gatewayCredential) return;
+    const idr = payloads.find((p): p is IdPayload => p.type === PayloadType.IDr);
+    const auth = payloads.find((p) => p.type === PayloadType.AUTH);
+    if (!idr || !auth) {
+      if (this.round.kind === 'eap' && this.roundIndex === 0) {
+        const error = payloads.find((p) => p.type === PayloadType.NOTIFY && p.notifyType < 16384) as
+          | NotifyPayload
+          | undefined;
+        if (error) throw errorFromNotify(error.notifyType, 'auth');
+        throw new DecodeError('first IKE_AUTH response lacks IDr or AUTH');
+      }
+      return;
+    }
+    this.gatewayId = idr;
+    const credential = this.expectedGatewayCredential(payloads);
+    this.verify(auth, credential);
+    this.gatewayCredential = credential;
+    this.progress(`Gateway authenticated as ${this.gateway?.id}`);
+  }
+
+  private verify(auth: AuthPayload, credential: GatewayCredential): void {
+    const { suite: { prf }, keys } = this.sa.established;
+    if (!this.gatewayId) throw new DecodeError('gateway AUTH before its identity');
+    const octets = signedOctets(this.sa.initResponse, this.sa.nonceI, prf, keys.skPr, this.gatewayId);
+    verifyGatewayAuth(auth, octets, prf, credential);
+  }
+
+  /** The credential the gateway must prove, after checking its identity and certificate chain. */
+  private expectedGatewayCredential(payloads: Payload[] = []): GatewayCredential {
+    const idr = this.gatewayId!;
+    const { gatewayAuth, remoteId, remote } = this.config;
+    const received = formatIdentity(idr.idType, idr.data);
+    if (remoteId && (remoteId.idType !== idr.idType || Buffer.compare(remoteId.data, idr.data) !== 0)) {
+      throw new OutpostError(
+        'identity-mismatch',
+        `The gateway identified itself as "${received}", not as "${formatIdentity(remoteId.idType, remoteId.data)}" as your profile expects. Do not connect; tell IT.`,
+      );
+    }
+    if (gatewayAuth.kind === 'psk') return { kind: 'shared-key', key: gatewayAuth.psk };
+
+    const certs = payloads.filter((p) => p.type === PayloadType.CERT);
+    const [leaf, ...rest] = certs;
+    if (!leaf) {
+      throw new OutpostError('untrusted-certificate', 'The gateway did not send its certificate.', {
+        detail: 'no CERT payload',
+      });
+    }
+    if (leaf.encoding !== CertEncoding.X509_SIGNATURE) {
+      throw new OutpostError('unsupported', `The gateway sent a certificate in an unsupported encoding.`, {
+        detail: `CERT encoding ${leaf.encoding}`,
+      });
+    }
+    const certificate = parseCertificateDer(leaf.data);
+    const intermediates = rest
+      .filter((c) => c.encoding === CertEncoding.X509_SIGNATURE)
+      .map((c) => parseCertificateDer(c.data));
+    validateCertificateChain(certificate, intermediates, gatewayAuth.trustAnchors, new Date());
+    // without a configured identity the gateway must hold a certificate for the address we dialled
+    const expected = remoteId ?? parseIdentity(remote.address);
+    if (!certificateMatchesIdentity(certificate, expected.idType, expected.data)) {
+      throw new OutpostError(
+        'identity-mismatch',
+        `The gateway's certificate is not issued to "${formatIdentity(expected.idType, expected.data)}" as your profile expects. Do not connect; tell IT.`,
+        { detail: `certificate subject: ${certificate.subject}; SAN: ${certificate.subjectAltName ?? 'none'}` },
+      );
+    }
+    if (!remoteId && !certificateMatchesIdentity(certificate, idr.idType, idr.data)) {
+      throw new OutpostError('identity-mismatch', `The gateway's certificate does not match the identity it claimed.`, {
+        detail: `IDr ${received}; certificate subject: ${certificate.subject}`,
+      });
+    }
+    this.certificate = certificate;
+    return { kind: 'certificate', certificate };
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * IKE_SA_INIT (RFC 7296 §1.2): proposals, key exchange, nonces, NAT detection (§2.23), COOKIE (§2.6) and
+ * INVALID_KE_PAYLOAD (§1.3) retries, and the capability notifies we announce.
+ */
+import { createHash } from 'node:crypto';
+import type { DhKeyPair } from '../../crypto/dh.js';
+import { randomBytes } from '../../crypto/random.js';
+import { getDhGroup } from '../../crypto/registry.js';
+import { DecodeError, OutpostError } from '../../errors.js';
+import { parseIp } from '../../net/address.js';
+import type { SessionConfig } from '../config.js';
+import type { IkeSa } from '../ike-sa.js';
+import { deriveIkeKeys } from '../keys.js';
+import { HashAlgorithmId, NotifyType, PayloadType, ProtocolId } from '../message/constants.js';
+import type { IkeMessage, NotifyPayload, Payload } from '../message/types.js';
+import { errorFromNotify, isErrorNotify } from '../notify-errors.js';
+import { MessageProtection } from '../protection.js';
+import { chooseFromResponse, ikeSuite, numberProposals, offeredGroups } from '../suite.js';
+
+const NONCE_LENGTH = 32;
+/** A gateway that keeps asking for cookies or other groups is not going to let us in. */
+const MAX_RESTARTS = 4;
+
+function notify(notifyType: number, data: Uint8Array = new Uint8Array(0)): NotifyPayload {
+  return { type: PayloadType.NOTIFY, protocol: 0, spi: new Uint8Array(0), notifyType, data };
+}
+
+/** SHA-1(SPIi | SPIr | IP | port) as in NAT_DETECTION_*_IP. */
+export function natDetectionHash(spiI: Uint8Array, spiR: Uint8Array, address: string, port: number): Uint8Array {
+  const ip = parseIp(address);
+  if (!ip) throw new Error(`not an IP address: ${address}`);
+  const portBytes = new Uint8Array([port >> 8, port & 0xff]);
+  return createHash('sha1').update(spiI).update(spiR).update(ip).update(portBytes).digest();
+}
+
+export type InitOutcome = { kind: 'retry' } | { kind: 'done' };
+
+export class IkeInitTask {
+  private group: number;
+  private keyPair: DhKeyPair | undefined;
+  private cookie: Uint8Array | undefined;
+  private restarts = 0;
+
+  constructor(
+    private readonly config: SessionConfig,
+    private readonly sa: IkeSa,
+  ) {
+    const first = offeredGroups(config.ikeProposals)[0];
+    if (first === undefined) throw new OutpostError('profile-invalid', 'The IKE proposals name no key exchange group.');
+    this.group = first;
+  }
+
+  build(): Payload[] {
+    const group = getDhGroup(this.group);
+    if (!group) throw new OutpostError('unsupported', `Key exchange group ${this.group} is not supported.`);
+    const keyPair = (this.keyPair ??= group.generate());
+    if (this.sa.nonceI.length === 0) this.sa.nonceI = randomBytes(NONCE_LENGTH);
+    const { local, remote } = this.config;
+    const payloads: Payload[] = [];
+    if (this.cookie) payloads.push(notify(NotifyType.COOKIE, this.cookie));
+    payloads.push(
+      {
+        type: PayloadType.SA,
+        proposals: numberProposals(this.config.ikeProposals, ProtocolId.IKE, new Uint8Array(0)),
+      },
+      { type: PayloadType.KE, group: this.group, data: keyPair.publicValue },
+      { type: PayloadType.NONCE, data: this.sa.nonceI },
+      notify(
+        NotifyType.NAT_DETECTION_SOURCE_IP,
+        natDetectionHash(this.sa.spiI, this.sa.spiR, local.address, local.port),
+      ),
+      notify(
+        NotifyType.NAT_DETECTION_DESTINATION_IP,
+        natDetectionHash(this.sa.spiI, this.sa.spiR, remote.address, remote.port),
+      ),
+      notify(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED),
+      notify(
+        NotifyType.SIGNATURE_HASH_ALGORITHMS,
+        Uint8Array.from([0, HashAlgorithmId.SHA2_256, 0, HashAlgorithmId.SHA2_384, 0, HashAlgorithmId.SHA2_512]),
+      ),
+    );
+    if (this.config.rounds.length > 1) payloads.push(notify(NotifyType.MULTIPLE_AUTH_SUPPORTED));
+    return payloads;
+  }
+
+  private restart(): InitOutcome {
+    if (++this.restarts > MAX_RESTARTS) {
+      throw new OutpostError('gateway-error', 'The gateway keeps asking to start over. Try again later.', {
+        detail: `${this.restarts} IKE_SA_INIT restarts`,
+      });
+    }
+    return { kind: 'retry' };
+  }
+
+  /** Processes the response; `raw` is kept for the AUTH signed octets. */
+  process(message: IkeMessage, raw: Uint8Array): InitOutcome {
+    const payloads = message.payloads;
+    const notifies = payloads.filter((p): p is NotifyPayload => p.type === PayloadType.NOTIFY);
+
+    const cookie = notifies.find((n) => n.notifyType === NotifyType.COOKIE);
+    if (cookie) {
+      if (cookie.data.length < 1 || cookie.data.length > 64) throw new DecodeError('COOKIE of invalid length');
+      this.cookie = cookie.data;
+      return this.restart();
+    }
+    const invalidKe = notifies.find((n) => n.notifyType === NotifyType.INVALID_KE_PAYLOAD);
+    if (invalidKe) {
+      if (invalidKe.data.length !== 2) throw new DecodeError('INVALID_KE_PAYLOAD without a group');
+      const wanted = (invalidKe.data[0]! << 8) | invalidKe.data[1]!;
+      if (wanted === this.group || !offeredGroups(this.config.ikeProposals).includes(wanted)) {
+        throw errorFromNotify(NotifyType.INVALID_KE_PAYLOAD, 'init');
+      }
+      this.group = wanted;
+      this.keyPair = undefined;
+      return this.restart();
+    }
+    const error = notifies.find((n) => isErrorNotify(n.notifyType));
+    if (error) throw errorFromNotify(error.notifyType, 'init');
+
+    const sa = payloads.find((p) => p.type === PayloadType.SA);
+    const ke = payloads.find((p) => p.type === PayloadType.KE);
+    const nonce = payloads.find((p) => p.type === PayloadType.NONCE);
+    if (!sa || !ke || !nonce) throw new DecodeError('IKE_SA_INIT response lacks SA, KE or Nonce');
+    if (nonce.data.length < 16 || nonce.data.length > 256) throw new DecodeError('nonce length outside 16..256');
+
+    const offered = numberProposals(this.config.ikeProposals, ProtocolId.IKE, new Uint8Array(0));
+    const chosen = chooseFromResponse(offered, sa.proposals);
+    if (chosen.proposal.spi.length !== 0) throw new DecodeError('IKE proposal in IKE_SA_INIT carries an SPI');
+    const suite = ikeSuite(chosen);
+    if (suite.dh.id !== this.group || ke.group !== this.group) {
+      throw new OutpostError('invalid-ke', 'The gateway answered with a different key exchange group.', {
+        detail: `sent ${this.group}, proposal chose ${suite.dh.id}, KE carries ${ke.group}`,
+      });
+    }
+    const shared = this.keyPair!.computeShared(ke.data);
+
+    this.sa.spiR = message.header.spiR;
+    if (this.sa.spiR.every((b) => b === 0)) throw new DecodeError('responder SPI is zero');
+    this.sa.nonceR = nonce.data;
+    this.sa.initResponse = raw;
+    this.detectNat(notifies);
+    this.sa.peerFragmentation = notifies.some((n) => n.notifyType === NotifyType.IKEV2_FRAGMENTATION_SUPPORTED);
+    this.sa.peerMultipleAuth = notifies.some((n) => n.notifyType === NotifyType.MULTIPLE_AUTH_SUPPORTED);
+    const hashes = notifies.find((n) => n.notifyType === NotifyType.SIGNATURE_HASH_ALGORITHMS);
+    if (hashes) {
+      for (let i = 0; i + 1 < hashes.data.length; i += 2) {
+        this.sa.peerSignatureHashes.push((hashes.data[i]! << 8) | hashes.data[i + 1]!);
+      }
+    }
+    const keys = deriveIkeKeys(suite, shared, this.sa.nonceI, this.sa.nonceR, this.sa.spiI, this.sa.spiR);
+    this.sa.crypto = { suite, keys, protection: new MessageProtection(suite, keys, true) };
+    return { kind: 'done' };
+  }
+
+  private detectNat(notifies: NotifyPayload[]): void {
+    const { local, remote } = this.config;
+    const { spiI, spiR } = this.sa;
+    const sources = notifies.filter((n) => n.notifyType === NotifyType.NAT_DETECTION_SOURCE_IP);
+    const destination = notifies.find((n) => n.notifyType === NotifyType.NAT_DETECTION_DESTINATION_IP);
+    if (sources.length === 0 || !destination) return;
+    const remoteHash = natDetectionHash(spiI, spiR, remote.address, remote.port);
+    const localHash = natDetectionHash(spiI, spiR, local.address, local.port);
+    const remoteBehindNat = !sources.some((s) => Buffer.compare(s.data, remoteHash) === 0);
+    const localBehindNat = Buffer.compare(destination.data, localHash) !== 0;
+    this.sa.natDetected = remoteBehindNat || localBehindNat;
+    if (this.sa.natDetected) this.sa.natT = true;
+  }
+}

@@ -1,0 +1,83 @@
+/** From a profile and the user's secrets to what an IKE session needs. */
+import type { X509Certificate } from 'node:crypto';
+import { parseCertificatesPem } from '../crypto/x509.js';
+import { OutpostError } from '../errors.js';
+import {
+  type AuthRound,
+  DEFAULT_MAX_DATAGRAM,
+  DEFAULT_RETRANSMIT,
+  type Endpoint,
+  type GatewayAuthConfig,
+  type SessionConfig,
+} from '../ike/config.js';
+import { ANY_IPV4, selectorFromCidr } from '../ike/traffic-selectors.js';
+import { parseIdentity } from '../profile/identity.js';
+import type { Profile } from '../profile/types.js';
+
+export interface Credentials {
+  password: (() => string) | undefined;
+  psk: Uint8Array | undefined;
+  oneTimeCode: (() => string) | undefined;
+}
+
+function missing(what: string): OutpostError {
+  return new OutpostError('profile-invalid', `A ${what} is needed to connect with this profile.`);
+}
+
+function rounds(profile: Profile, credentials: Credentials): AuthRound[] {
+  if (profile.auth === 'psk') {
+    if (!credentials.psk) throw missing('pre-shared key');
+    return [{ kind: 'psk', psk: credentials.psk }];
+  }
+  const identity = profile.username;
+  if (!identity) throw missing('username');
+  const eapRound = (method: 'mschapv2' | 'gtc' | 'md5', secret: (() => string) | undefined, otp: boolean): AuthRound => {
+    if (!secret) throw missing(otp ? 'one-time code' : 'password');
+    return { kind: 'eap', method, identity, secret, secretKind: otp ? 'one-time-code' : 'password' };
+  };
+  switch (profile.auth) {
+    case 'eap-mschapv2':
+      return [eapRound('mschapv2', credentials.password, false)];
+    case 'eap-md5':
+      return [eapRound('md5', credentials.password, false)];
+    case 'eap-gtc':
+      return [eapRound('gtc', credentials.password, false)];
+    case 'eap-mschapv2+totp':
+      return [eapRound('mschapv2', credentials.password, false), eapRound('gtc', credentials.oneTimeCode, true)];
+  }
+}
+
+function gatewayAuth(profile: Profile, credentials: Credentials): GatewayAuthConfig {
+  if (profile.auth === 'psk') return { kind: 'psk', psk: credentials.psk! };
+  const pem = profile.gateway.caCertificatesPem;
+  if (!pem) {
+    throw new OutpostError(
+      'profile-invalid',
+      "This profile has no certificate authority to check the gateway's certificate with. Ask IT for the CA certificate.",
+    );
+  }
+  const trustAnchors: X509Certificate[] = parseCertificatesPem(pem);
+  return { kind: 'certificate', trustAnchors };
+}
+
+export function sessionConfig(profile: Profile, credentials: Credentials, local: Endpoint, remote: Endpoint): SessionConfig {
+  const authRounds = rounds(profile, credentials);
+  const idText = profile.identity ?? profile.username ?? local.address;
+  const remoteTs =
+    profile.splitSubnets.length > 0 ? profile.splitSubnets.map((s) => selectorFromCidr(s)) : [ANY_IPV4];
+  return {
+    local,
+    remote,
+    localId: parseIdentity(idText),
+    remoteId: profile.gateway.id === undefined ? undefined : parseIdentity(profile.gateway.id),
+    gatewayAuth: gatewayAuth(profile, credentials),
+    rounds: authRounds,
+    ikeProposals: profile.ikeProposals,
+    espProposals: profile.espProposals,
+    localTs: [ANY_IPV4],
+    remoteTs,
+    requestIpv6: false,
+    maxDatagram: DEFAULT_MAX_DATAGRAM,
+    retransmit: DEFAULT_RETRANSMIT,
+  };
+}

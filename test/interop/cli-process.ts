@@ -1,0 +1,91 @@
+/** Runs the real `outpost` command (bin/outpost.js) inside the client namespace and reads its JSON events. */
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import type { TestNetwork } from '../support/netns.js';
+
+const BIN = fileURLToPath(new URL('../../bin/outpost.js', import.meta.url));
+
+export interface CliEvent {
+  event: string;
+  [key: string]: unknown;
+}
+
+export class OutpostProcess {
+  readonly events: CliEvent[] = [];
+  stderr = '';
+  private readonly exited: Promise<number | null>;
+  private waiters: Array<() => void> = [];
+
+  constructor(private readonly child: ChildProcess) {
+    let buffer = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      buffer += chunk;
+      let newline = buffer.indexOf('\n');
+      while (newline >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        if (line.trim()) this.events.push(JSON.parse(line) as CliEvent);
+        newline = buffer.indexOf('\n');
+      }
+      for (const w of this.waiters) w();
+    });
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stderr += chunk;
+    });
+    this.exited = once(child, 'exit').then(([code]) => code as number | null);
+    this.exited.then(() => {
+      for (const w of this.waiters) w();
+    });
+  }
+
+  static start(net: TestNetwork, args: string[], env: NodeJS.ProcessEnv = {}): OutpostProcess {
+    const child = net.spawn(net.clientNs, [process.execPath, BIN, 'connect', '--json', ...args], {
+      env: { PATH: process.env.PATH, ...env },
+    });
+    return new OutpostProcess(child);
+  }
+
+  /** Resolves with the first event named `name`, or with undefined when the process exits without it. */
+  async waitFor(name: string, timeoutMs = 20_000): Promise<CliEvent | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    let exited = false;
+    this.exited.then(() => {
+      exited = true;
+    });
+    for (;;) {
+      const found = this.events.find((e) => e.event === name);
+      if (found) return found;
+      if (exited) return undefined;
+      if (Date.now() > deadline) throw new Error(`no "${name}" event within ${timeoutMs} ms; stderr: ${this.stderr}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 100);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+      this.waiters = [];
+    }
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGINT'): Promise<number | null> {
+    this.child.kill(signal);
+    return this.exitCode();
+  }
+
+  exitCode(): Promise<number | null> {
+    return this.exited;
+  }
+}
+
+/** Runs a connection that is expected to fail and returns its exit code and error event. */
+export async function expectFailure(
+  net: TestNetwork,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; error: CliEvent | undefined; stderr: string }> {
+  const proc = OutpostProcess.start(net, args, env);
+  const code = await proc.exitCode();
+  return { code, error: proc.events.find((e) => e.event === 'error'), stderr: proc.stderr };
+}
