@@ -1,0 +1,37 @@
+/** What every EAP method offers the peer state machine (peer.ts), and the outcomes they share. */
+import { OutpostError } from '../errors.js';
+
+export type MethodReply = { kind: 'respond'; data: Uint8Array } | { kind: 'failure'; error: OutpostError };
+export type MethodOutcome = { kind: 'success'; msk: Uint8Array | undefined } | { kind: 'failure'; error: OutpostError };
+
+export interface MethodCredentials {
+  identity: string;
+  /** Read only when a request needs it; the value is used at once and never kept. */
+  secret: () => string;
+  randomBytes: (length: number) => Uint8Array;
+}
+
+export interface EapMethod {
+  readonly type: number;
+  /** True once the method answered a request: from then on a Nak is forbidden (RFC 3748 §2.1). */
+  readonly started: boolean;
+  /** Type-Data of a Request of this method in, Type-Data of the Response out; throws DecodeError if it is malformed. */
+  request(identifier: number, data: Uint8Array): MethodReply;
+  /** The gateway sent EAP-Success. */
+  success(): MethodOutcome;
+  /** The gateway sent EAP-Failure. */
+  failure(): OutpostError;
+}
+
+/**
+ * A bare EAP-Failure. The peer cannot tell a wrong password from a wrong one-time code from a refused account, so it
+ * reports 'authentication-failed' and the IKE layer, which knows what it asked the user for, maps it.
+ */
+export function signInRejected(detail: string): OutpostError {
+  return new OutpostError('authentication-failed', 'The gateway did not accept your sign-in.', { detail });
+}
+
+/** The gateway broke the protocol's order (a message at the wrong time); not something the user can fix. */
+export function unexpectedMessage(detail: string): OutpostError {
+  return new OutpostError('gateway-error', 'The gateway sent an unexpected sign-in message.', { detail });
+}
