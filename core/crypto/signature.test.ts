@@ -175,6 +175,9 @@ describe('verifySignature', () => {
     );
     assert.equal(verifySignature(rsa.publicKey, { kind: 'ed25519' }, data, rsaSig, 'der'), false);
     assert.equal(verifySignature(ed.publicKey, { kind: 'ecdsa', hash: 'sha256' }, data, ecSig, 'der'), false);
+    // node:crypto alone would accept these: it verifies with whatever algorithm the key has, not the claimed one.
+    assert.equal(verifySignature(rsa.publicKey, { kind: 'ecdsa', hash: 'sha256' }, data, rsaSig, 'der'), false);
+    assert.equal(verifySignature(ec256.publicKey, { kind: 'rsa-pkcs1', hash: 'sha256' }, data, ecSig, 'der'), false);
   });
 
   it('verifies the RFC 6979 A.2.5 P-256/SHA-256 vector, agreeing with @noble/curves', () => {
