@@ -402,7 +402,7 @@ describe('parseCertificatesPem', () => {
     const cases: [string, RegExp][] = [
       ['', /^No certificate was found/],
       [readFileSync(join(dir, 'ecRoot.key'), 'utf8'), /^No certificate was found/],
-      [pem.replace('-----END CERTIFICATE-----', ''), /^No certificate was found/],
+      [pem.replace('-----END CERTIFICATE-----', ''), /^The certificate file is damaged: a certificate block/],
       [`${pem}\n-----BEGIN CERTIFICATE-----\nMIIB\n`, /^The certificate file is damaged: a certificate block/],
       [pem.replace(/\n(.{10})/, '\n$1!'), /^The certificate file is damaged: certificate 1 could not be read\.$/],
       [pem.replace(/\n(.{8}).{4}/, '\n$1AAAA'), /^The certificate file is damaged: certificate 1 could not be read\.$/],

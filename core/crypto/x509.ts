@@ -77,7 +77,7 @@ const PEM_BLOCK = /-----BEGIN CERTIFICATE-----([^-]*)-----END CERTIFICATE-----/g
 export function parseCertificatesPem(text: string): X509Certificate[] {
   const blocks = [...text.matchAll(PEM_BLOCK)];
   const begins = text.split('-----BEGIN CERTIFICATE-----').length - 1;
-  if (blocks.length === 0) {
+  if (begins === 0) {
     throw new OutpostError(
       'profile-invalid',
       'No certificate was found: the file must contain a PEM certificate starting with "-----BEGIN CERTIFICATE-----".',
