@@ -1,0 +1,46 @@
+/** A connection profile after parsing: every field checked, proposals already turned into transforms. */
+import type { Transform } from '../ike/message/types.js';
+
+export type AuthMethodName = 'psk' | 'eap-mschapv2' | 'eap-gtc' | 'eap-md5' | 'eap-mschapv2+totp';
+
+export const AUTH_METHODS: readonly AuthMethodName[] = [
+  'psk',
+  'eap-mschapv2',
+  'eap-gtc',
+  'eap-md5',
+  'eap-mschapv2+totp',
+];
+
+export function isAuthMethodName(text: string): text is AuthMethodName {
+  return (AUTH_METHODS as readonly string[]).includes(text);
+}
+
+export interface Profile {
+  name: string;
+  uuid: string | undefined;
+  gateway: {
+    /** Host name or IP address literal. */
+    address: string;
+    /** UDP port of IKE; 500 unless the profile says otherwise. */
+    port: number;
+    /** Expected gateway identity (FQDN, IP, email or DN); when set it is sent as IDr and checked against the certificate. */
+    id: string | undefined;
+    /** PEM text of the CA certificate(s); present whenever the gateway authenticates with a certificate (EAP). */
+    caCertificatesPem: string | undefined;
+  };
+  auth: AuthMethodName;
+  /** EAP identity; present for every EAP method. */
+  username: string | undefined;
+  /** IKE IDi; when undefined the username is used, else (PSK) the local address. */
+  identity: string | undefined;
+  ikeProposals: Transform[][];
+  espProposals: Transform[][];
+  /** The proposals in strongSwan syntax, as the profile gave them (or the defaults), for display. */
+  ikeProposalsText: string[];
+  espProposalsText: string[];
+  /** Networks to reach through the tunnel (CIDR, normalised); empty = everything (full tunnel). */
+  splitSubnets: string[];
+  /** DNS servers to use in addition to those the gateway assigns. */
+  dnsServers: string[];
+  mtu: number | undefined;
+}
