@@ -1,8 +1,5 @@
-/**
- * What a cipher backend (node:crypto or @noble/ciphers) provides: the bare primitives, with keys, nonces and lengths
- * already checked by encryption.ts.
- */
-export type CipherBackend = 'node' | 'noble';
+// What a cipher backend (node:crypto or @noble/ciphers) provides: the bare primitives, with keys, nonces and lengths
+// already checked by encryption.ts.
 
 export type AeadAlgorithm = 'aes-gcm' | 'chacha20-poly1305';
 

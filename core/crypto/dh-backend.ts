@@ -1,8 +1,5 @@
 import type { DhGroupId } from '../ike/message/constants.js';
 
-/** Which implementation runs a Diffie-Hellman group: node:crypto, or the pure-JS @noble/curves fallback. */
-export type DhBackend = 'node' | 'noble';
-
 export type SupportedDhGroup =
   | typeof DhGroupId.MODP_2048
   | typeof DhGroupId.ECP_256

@@ -1,10 +1,9 @@
 import { p256, p384 } from '@noble/curves/nist.js';
 import { OutpostError } from '../errors.js';
 import { DhGroupId } from '../ike/message/constants.js';
+import { type Backend, pickBackend } from './backend.js';
 import {
   bytesToBigInt,
-  type DhBackend,
-  type KeyAgreement,
   MODP_2048_LENGTH,
   MODP_2048_PRIME,
   type RawKeyPair,
@@ -13,7 +12,7 @@ import {
 import { nobleKeyAgreement } from './dh-noble.js';
 import { nodeKeyAgreement } from './dh-node.js';
 
-export type { DhBackend } from './dh-backend.js';
+export type DhBackend = Backend;
 
 /** A Diffie-Hellman group of IKEv2 (RFC 7296 §3.3.2, transform type 4). */
 export interface DhGroup {
@@ -130,18 +129,13 @@ function keyPair(spec: GroupSpec, backend: DhBackend, raw: RawKeyPair): DhKeyPai
  */
 export function createDhGroup(id: number, options: { backend?: DhBackend } = {}): DhGroup | undefined {
   if (!isSupported(id)) return undefined;
-  const fromNode = options.backend === 'noble' ? undefined : nodeKeyAgreement(id);
-  let backend: DhBackend;
-  let agreement: KeyAgreement;
-  if (fromNode !== undefined) {
-    backend = 'node';
-    agreement = fromNode;
-  } else if (options.backend === 'node') {
-    return undefined;
-  } else {
-    backend = 'noble';
-    agreement = nobleKeyAgreement(id);
-  }
+  const picked = pickBackend(
+    options.backend,
+    () => nodeKeyAgreement(id),
+    () => nobleKeyAgreement(id),
+  );
+  if (picked === undefined) return undefined;
+  const [backend, agreement] = picked;
   const spec = SPECS[id];
   return {
     id,

@@ -1,11 +1,12 @@
 import { DecodeError } from '../errors.js';
 import { EncrId } from '../ike/message/constants.js';
-import type { AeadAlgorithm, AeadPrimitive, CbcPrimitive, CipherBackend } from './cipher-backend.js';
+import { type Backend, pickBackend } from './backend.js';
+import type { AeadPrimitive, CbcPrimitive } from './cipher-backend.js';
 import { nobleAead, nobleCbc } from './cipher-noble.js';
 import { nodeAead, nodeCbc } from './cipher-node.js';
 import { cryptoError } from './crypto-error.js';
 
-export type { CipherBackend } from './cipher-backend.js';
+export type CipherBackend = Backend;
 
 /**
  * A combined-mode cipher (RFC 5282 for IKEv2, RFC 4106 / RFC 7634 for ESP). Its keying material ends with a 4-byte
@@ -52,6 +53,8 @@ const AEAD_IV_LENGTH = 8;
 const AEAD_ICV_LENGTH = 16;
 const AES_BLOCK = 16;
 const AES_KEY_BITS: readonly number[] = [128, 192, 256];
+
+type Backed<T> = readonly [CipherBackend, T];
 
 function aead(id: number, name: string, keyBits: number, [backend, primitive]: Backed<AeadPrimitive>): AeadCipher {
   const encKeyLength = keyBits / 8;
@@ -117,32 +120,6 @@ function blockCipher(keyBits: number, [backend, primitive]: Backed<CbcPrimitive>
   };
 }
 
-type Backed<T> = readonly [CipherBackend, T];
-
-/** The pinned backend's primitive, or by default node's with noble's where node lacks it. */
-function pick<T>(backend: CipherBackend | undefined, node: () => T | undefined, noble: () => T | undefined) {
-  const fromNode = backend === 'noble' ? undefined : node();
-  if (fromNode !== undefined) return ['node', fromNode] as const;
-  const fromNoble = backend === 'node' ? undefined : noble();
-  return fromNoble === undefined ? undefined : (['noble', fromNoble] as const);
-}
-
-function aeadPrimitive(algorithm: AeadAlgorithm, keyBits: number, backend: CipherBackend | undefined) {
-  return pick(
-    backend,
-    () => nodeAead(algorithm, keyBits),
-    () => nobleAead(algorithm, keyBits),
-  );
-}
-
-function cbcPrimitive(keyBits: number, backend: CipherBackend | undefined) {
-  return pick(
-    backend,
-    () => nodeCbc(keyBits),
-    () => nobleCbc(keyBits),
-  );
-}
-
 /**
  * The encryption transform for an IKE/ESP transform id and Key Length attribute (bits), or undefined when it is not
  * supported. AES needs the attribute; ChaCha20-Poly1305 has a fixed 256-bit key (RFC 7634 §2: no attribute, though
@@ -157,17 +134,29 @@ export function createEncryption(
   switch (id) {
     case EncrId.AES_GCM_16: {
       if (keyBits === undefined || !AES_KEY_BITS.includes(keyBits)) return undefined;
-      const primitive = aeadPrimitive('aes-gcm', keyBits, options.backend);
+      const primitive = pickBackend(
+        options.backend,
+        () => nodeAead('aes-gcm', keyBits),
+        () => nobleAead('aes-gcm', keyBits),
+      );
       return primitive && aead(id, `AES_GCM_16_${keyBits}`, keyBits, primitive);
     }
     case EncrId.CHACHA20_POLY1305: {
       if (keyBits !== undefined && keyBits !== 256) return undefined;
-      const primitive = aeadPrimitive('chacha20-poly1305', 256, options.backend);
+      const primitive = pickBackend(
+        options.backend,
+        () => nodeAead('chacha20-poly1305', 256),
+        () => nobleAead('chacha20-poly1305', 256),
+      );
       return primitive && aead(id, 'CHACHA20_POLY1305', 256, primitive);
     }
     case EncrId.AES_CBC: {
       if (keyBits === undefined || !AES_KEY_BITS.includes(keyBits)) return undefined;
-      const primitive = cbcPrimitive(keyBits, options.backend);
+      const primitive = pickBackend(
+        options.backend,
+        () => nodeCbc(keyBits),
+        () => nobleCbc(keyBits),
+      );
       return primitive && blockCipher(keyBits, primitive);
     }
     default:
