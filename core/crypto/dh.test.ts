@@ -217,11 +217,14 @@ test('ECP points off the curve or with a coordinate >= p are refused (RFC 6989 �
 });
 
 test('x25519 low-order points (all-zero shared secret) are refused', () => {
-  // u = 0, u = 1 and a point of order 8, from the low-order blocklist libsodium applies before X25519.
+  // u = 0, u = 1, a point of order 8, and the non-canonical encodings of p-1 and p+1 (≡ 1), from the low-order
+  // blocklist libsodium applies before X25519.
   const lowOrder = [
     Buffer.alloc(32),
     hex('0100000000000000000000000000000000000000000000000000000000000000'),
     hex('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800'),
+    hex(`ec${'ff'.repeat(30)}7f`),
+    hex(`ee${'ff'.repeat(30)}7f`),
   ];
   for (const backend of BACKENDS) {
     const pair = groupOn(DhGroupId.CURVE25519, backend).generate();
@@ -229,6 +232,17 @@ test('x25519 low-order points (all-zero shared secret) are refused', () => {
       assert.throws(() => pair.computeShared(point), isInvalidKe(/CURVE25519/), `${backend} ${hexOf(point)}`);
     }
   }
+});
+
+test('x25519 takes non-canonical u-coordinates as RFC 7748 §5 says, the same on both backends', () => {
+  // All ones: the top bit is masked and 2^255 - 1 is reduced mod p, which is not a low-order point.
+  const peer = Buffer.alloc(32, 0xff);
+  const secret = Buffer.alloc(32, 0x42);
+  const [fromNode, fromNoble] = BACKENDS.map((backend) =>
+    Buffer.from(groupOn(DhGroupId.CURVE25519, backend).fromPrivateKey(secret).computeShared(peer)),
+  );
+  assert.equal(fromNode?.length, 32);
+  assert.deepEqual(fromNode, fromNoble);
 });
 
 test('createDhGroup: supported groups on node:crypto by default, undefined for others', () => {
