@@ -8,10 +8,6 @@ export function notifyName(type: number): string {
   return NAMES.get(type) ?? `notify ${type}`;
 }
 
-export function isErrorNotify(type: number): boolean {
-  return type < 16384;
-}
-
 /** The error for an error notify in a response; `stage` says which exchange it answered. */
 export function errorFromNotify(type: number, stage: 'init' | 'auth' | 'child' | 'other'): OutpostError {
   const detail = `gateway sent ${notifyName(type)} (${type}) in ${stage}`;

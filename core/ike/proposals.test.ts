@@ -6,6 +6,7 @@ import type { Transform } from './message/types.js';
 import {
   DEFAULT_ESP_PROPOSALS,
   DEFAULT_IKE_PROPOSALS,
+  expandProposalList,
   formatTransforms,
   parseProposal,
   parseProposalList,
@@ -208,4 +209,10 @@ test('formatTransforms prints strongSwan syntax that parses back to the same tra
     'aes128gcm16-prfsha384-ecp384',
   );
   assert.equal(formatTransforms([{ type: T.ENCR, id: 99, keyLength: 128 }, dh(21)]), 'encr#99_128-dh#21');
+});
+
+test('expandProposalList splits, trims and expands "default" without checking', () => {
+  assert.deepEqual(expandProposalList(' aes256gcm16 ,default', 'esp'), ['aes256gcm16', ...DEFAULT_ESP_PROPOSALS]);
+  assert.deepEqual(expandProposalList(['Default'], 'ike'), DEFAULT_IKE_PROPOSALS);
+  assert.deepEqual(expandProposalList('bogus', 'ike'), ['bogus']);
 });

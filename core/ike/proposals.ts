@@ -168,23 +168,29 @@ export function parseProposal(text: string, kind: ProposalKind): Transform[] {
   return TYPE_ORDER.flatMap((t) => byType.get(t)!);
 }
 
+/**
+ * The proposal strings of a comma-separated list (or an array), with the word `default` replaced by Outpost's
+ * defaults; entries are trimmed but not checked.
+ */
+export function expandProposalList(text: string | string[], kind: ProposalKind): string[] {
+  const items = (typeof text === 'string' ? text.split(',') : text).map((s) => s.trim());
+  const defaults = kind === 'ike' ? DEFAULT_IKE_PROPOSALS : DEFAULT_ESP_PROPOSALS;
+  return items.flatMap((item) => (item.toLowerCase() === 'default' ? defaults : [item]));
+}
+
 /** Parses a comma-separated list (or an array) of proposals; the word `default` stands for Outpost's defaults. */
 export function parseProposalList(text: string | string[], kind: ProposalKind): Transform[][] {
-  const items = (typeof text === 'string' ? text.split(',') : text).map((s) => s.trim());
+  const items = expandProposalList(text, kind);
   if (items.length === 0 || items.every((s) => s === '')) {
     throw new OutpostError('profile-invalid', `The list of ${kind.toUpperCase()} proposals is empty.`);
   }
-  const defaults = kind === 'ike' ? DEFAULT_IKE_PROPOSALS : DEFAULT_ESP_PROPOSALS;
-  const proposals = items.flatMap((item) =>
-    item.toLowerCase() === 'default' ? defaults.map((d) => parseProposal(d, kind)) : [parseProposal(item, kind)],
-  );
-  if (proposals.length > MAX_PROPOSALS) {
+  if (items.length > MAX_PROPOSALS) {
     throw new OutpostError(
       'profile-invalid',
       `At most ${MAX_PROPOSALS} ${kind.toUpperCase()} proposals fit a message.`,
     );
   }
-  return proposals;
+  return items.map((item) => parseProposal(item, kind));
 }
 
 function keywordOf(t: Transform): string {

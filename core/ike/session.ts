@@ -9,8 +9,7 @@ import { DecodeError, OutpostError, isOutpostError } from '../errors.js';
 import type { AssignedConfig } from './config-payload.js';
 import type { SessionConfig } from './config.js';
 import { IkeSa } from './ike-sa.js';
-import { decodeMessage, encodeMessage } from './message/index.js';
-import { ExchangeType, PayloadType } from './message/constants.js';
+import { ExchangeType, PayloadType, decodeMessage, encodeMessage, findCriticalUnrecognized } from './message/index.js';
 import type { IkeMessage, Payload } from './message/types.js';
 import { formatTransforms } from './proposals.js';
 import { FragmentCollector } from './protection.js';
@@ -167,12 +166,9 @@ export class IkeSession {
     if (this.state !== 'init' && Buffer.compare(header.spiR, this.sa.spiR) !== 0) {
       throw new DecodeError('responder SPI differs');
     }
-    for (const p of message.payloads) {
-      if (p.type === 'unrecognized' && p.critical) {
-        // RFC 7296 §2.5 would have us answer UNSUPPORTED_CRITICAL_PAYLOAD; as initiator we drop and wait
-        throw new DecodeError(`unsupported critical payload ${p.payloadType}`);
-      }
-    }
+    const critical = findCriticalUnrecognized(message.payloads);
+    // RFC 7296 §2.5 would have a responder answer UNSUPPORTED_CRITICAL_PAYLOAD; we drop the message
+    if (critical) throw new DecodeError(`unsupported critical payload ${critical.payloadType}`);
     if (header.response) this.onResponse(message, raw, now);
     else this.onRequest(message, raw, now);
   }

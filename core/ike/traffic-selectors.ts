@@ -1,5 +1,5 @@
 /** Traffic selectors (RFC 7296 §3.13.1) from and to subnets. */
-import { type Cidr, formatCidr, formatIp, lastAddress, parseCidr } from '../net/address.js';
+import { type Cidr, formatCidr, formatIp, lastAddress, maskAddress, parseCidr } from '../net/address.js';
 import { TsType } from './message/constants.js';
 import type { TrafficSelector } from './message/types.js';
 
@@ -23,10 +23,8 @@ function asCidr(ts: TrafficSelector): Cidr | undefined {
   const bits = ts.startAddress.length * 8;
   for (let prefix = 0; prefix <= bits; prefix++) {
     const c = { address: ts.startAddress, prefix };
-    const last = lastAddress(c);
-    if (Buffer.compare(last, ts.endAddress) === 0 && Buffer.compare(selectorFromCidr(c).startAddress, ts.startAddress) === 0) {
-      return c;
-    }
+    const aligned = Buffer.compare(maskAddress(ts.startAddress, prefix), ts.startAddress) === 0;
+    if (aligned && Buffer.compare(lastAddress(c), ts.endAddress) === 0) return c;
   }
   return undefined;
 }

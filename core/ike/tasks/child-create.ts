@@ -7,8 +7,8 @@ import { DecodeError, OutpostError } from '../../errors.js';
 import type { SessionConfig } from '../config.js';
 import type { IkeSa } from '../ike-sa.js';
 import { type ChildKeys, deriveChildKeys } from '../keys.js';
-import { NotifyType, PayloadType, ProtocolId } from '../message/constants.js';
-import type { Payload, Proposal, TrafficSelector, TsPayload } from '../message/types.js';
+import { NotifyType, PayloadType, ProtocolId, findNotify, findPayload } from '../message/index.js';
+import type { Payload, Proposal, TrafficSelector } from '../message/types.js';
 import { type ChildSuite, childSuite, chooseFromResponse, numberProposals, withoutDh } from '../suite.js';
 import { isNarrowingOf } from '../traffic-selectors.js';
 
@@ -44,11 +44,11 @@ export class ChildCreateTask {
   }
 
   process(payloads: Payload[]): ChildSa {
-    const sa = payloads.find((p) => p.type === PayloadType.SA);
-    const tsi = payloads.find((p): p is TsPayload => p.type === PayloadType.TSi);
-    const tsr = payloads.find((p): p is TsPayload => p.type === PayloadType.TSr);
+    const sa = findPayload(payloads, PayloadType.SA);
+    const tsi = findPayload(payloads, PayloadType.TSi);
+    const tsr = findPayload(payloads, PayloadType.TSr);
     if (!sa || !tsi || !tsr) throw new DecodeError('final IKE_AUTH response lacks SA, TSi or TSr');
-    if (payloads.some((p) => p.type === PayloadType.NOTIFY && p.notifyType === NotifyType.USE_TRANSPORT_MODE)) {
+    if (findNotify(payloads, NotifyType.USE_TRANSPORT_MODE)) {
       throw new OutpostError('unsupported', 'The gateway offered a transport-mode tunnel this profile did not ask for.');
     }
     const chosen = chooseFromResponse(this.proposals, sa.proposals);

@@ -16,13 +16,18 @@ import { formatIdentity, parseIdentity } from '../../profile/identity.js';
 import { type GatewayCredential, sharedKeyAuth, signedOctets, verifyGatewayAuth } from '../auth.js';
 import type { AuthRound, Identity, SessionConfig } from '../config.js';
 import type { IkeSa } from '../ike-sa.js';
-import { AuthMethod, CertEncoding, NotifyType, PayloadType } from '../message/constants.js';
-import type { AuthPayload, IdPayload, NotifyPayload, Payload } from '../message/types.js';
+import {
+  AuthMethod,
+  CertEncoding,
+  NotifyType,
+  PayloadType,
+  findErrorNotify,
+  findPayload,
+  findPayloads,
+  notify,
+} from '../message/index.js';
+import type { AuthPayload, IdPayload, Payload } from '../message/types.js';
 import { errorFromNotify } from '../notify-errors.js';
-
-function notify(notifyType: number): NotifyPayload {
-  return { type: PayloadType.NOTIFY, protocol: 0, spi: new Uint8Array(0), notifyType, data: new Uint8Array(0) };
-}
 
 function rejected(round: AuthRound, detail: string): OutpostError {
   if (round.kind === 'psk') {
@@ -46,6 +51,9 @@ export interface GatewayIdentity {
 export class IkeAuthTask {
   private roundIndex = 0;
   private next: Payload[] = [];
+  private started = false;
+  /** EAP requests answered in this round; the first one is worth telling the user about. */
+  private eapTurns = 0;
   private eap: EapPeer | undefined;
   /** The round's AUTH was sent; the gateway's answer to it ends the round. */
   private authSent = false;
@@ -62,7 +70,6 @@ export class IkeAuthTask {
   ) {
     if (config.rounds.length === 0 || config.rounds.length > 2) throw new Error('one or two auth rounds expected');
     this.idI = this.idPayload(PayloadType.IDi, config.localId);
-    this.next = this.startRound();
   }
 
   get gateway(): GatewayIdentity | undefined {
@@ -86,6 +93,11 @@ export class IkeAuthTask {
   }
 
   build(): Payload[] {
+    // the first round needs the IKE SA keys, so it is built only once IKE_SA_INIT is done
+    if (!this.started) {
+      this.started = true;
+      this.next = this.startRound();
+    }
     return this.next;
   }
 
@@ -107,7 +119,6 @@ export class IkeAuthTask {
       payloads.push(this.ourAuth(round.psk));
     } else {
       this.eap = new EapPeer({ identity: round.identity, method: round.method, secret: round.secret });
-      this.progress(round.secretKind === 'one-time-code' ? 'Sending one-time code' : 'Logging in');
     }
     return payloads;
   }
@@ -132,21 +143,22 @@ export class IkeAuthTask {
   /** Returns true when every round is complete. */
   process(payloads: Payload[]): boolean {
     const round = this.round;
-    const errorNotify = payloads.find((p) => p.type === PayloadType.NOTIFY && p.notifyType < 16384) as
-      | NotifyPayload
-      | undefined;
+    const errorNotify = findErrorNotify(payloads);
     if (errorNotify?.notifyType === NotifyType.AUTHENTICATION_FAILED) {
       throw rejected(round, `AUTHENTICATION_FAILED in round ${this.roundIndex + 1}`);
     }
 
     this.checkGateway(payloads);
 
-    const eapPayload = payloads.find((p) => p.type === PayloadType.EAP);
+    const eapPayload = findPayload(payloads, PayloadType.EAP);
     if (!this.authSent) {
       if (round.kind !== 'eap' || !this.eap) throw new DecodeError('IKE_AUTH exchange out of step');
       if (!eapPayload) {
         if (errorNotify) throw errorFromNotify(errorNotify.notifyType, 'auth');
         throw new DecodeError('IKE_AUTH response without EAP while EAP is in progress');
+      }
+      if (this.eapTurns++ === 0) {
+        this.progress(round.secretKind === 'one-time-code' ? 'Sending one-time code' : `Logging in as ${round.identity}`);
       }
       const step = this.eap.handle(eapPayload.message);
       if (step.kind === 'failure') {
@@ -164,7 +176,7 @@ export class IkeAuthTask {
 
     // our AUTH for this round was sent: this response carries the gateway's AUTH for it
     if (errorNotify) throw errorFromNotify(errorNotify.notifyType, 'auth');
-    const auth = payloads.find((p) => p.type === PayloadType.AUTH);
+    const auth = findPayload(payloads, PayloadType.AUTH);
     if (!auth) throw new DecodeError('IKE_AUTH response lacks the gateway AUTH');
     if (round.kind === 'eap') {
       this.verify(auth, { kind: 'shared-key', key: this.roundKey ?? this.sa.established.keys.skPr });
@@ -175,6 +187,7 @@ export class IkeAuthTask {
     this.roundIndex++;
     this.authSent = false;
     this.roundKey = undefined;
+    this.eapTurns = 0;
     if (!this.sa.peerMultipleAuth) {
       throw new OutpostError('unsupported', 'The gateway does not support the second login step this profile needs.');
     }
@@ -185,13 +198,11 @@ export class IkeAuthTask {
   /** The gateway's IDr, certificate and AUTH arrive in its first IKE_AUTH response of round 1. */
   private checkGateway(payloads: Payload[]): void {
     if (this.gatewayCredential) return;
-    const idr = payloads.find((p): p is IdPayload => p.type === PayloadType.IDr);
-    const auth = payloads.find((p) => p.type === PayloadType.AUTH);
+    const idr = findPayload(payloads, PayloadType.IDr);
+    const auth = findPayload(payloads, PayloadType.AUTH);
     if (!idr || !auth) {
       if (this.round.kind === 'eap' && this.roundIndex === 0) {
-        const error = payloads.find((p) => p.type === PayloadType.NOTIFY && p.notifyType < 16384) as
-          | NotifyPayload
-          | undefined;
+        const error = findErrorNotify(payloads);
         if (error) throw errorFromNotify(error.notifyType, 'auth');
         throw new DecodeError('first IKE_AUTH response lacks IDr or AUTH');
       }
@@ -224,7 +235,7 @@ export class IkeAuthTask {
     }
     if (gatewayAuth.kind === 'psk') return { kind: 'shared-key', key: gatewayAuth.psk };
 
-    const certs = payloads.filter((p) => p.type === PayloadType.CERT);
+    const certs = findPayloads(payloads, PayloadType.CERT);
     const [leaf, ...rest] = certs;
     if (!leaf) {
       throw new OutpostError('untrusted-certificate', 'The gateway did not send its certificate.', {

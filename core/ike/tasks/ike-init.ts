@@ -11,19 +11,25 @@ import { parseIp } from '../../net/address.js';
 import type { SessionConfig } from '../config.js';
 import type { IkeSa } from '../ike-sa.js';
 import { deriveIkeKeys } from '../keys.js';
-import { HashAlgorithmId, NotifyType, PayloadType, ProtocolId } from '../message/constants.js';
+import {
+  HashAlgorithmId,
+  NotifyType,
+  PayloadType,
+  ProtocolId,
+  findErrorNotify,
+  findNotify,
+  findPayload,
+  findPayloads,
+  notify,
+} from '../message/index.js';
 import type { IkeMessage, NotifyPayload, Payload } from '../message/types.js';
-import { errorFromNotify, isErrorNotify } from '../notify-errors.js';
+import { errorFromNotify } from '../notify-errors.js';
 import { MessageProtection } from '../protection.js';
 import { chooseFromResponse, ikeSuite, numberProposals, offeredGroups } from '../suite.js';
 
 const NONCE_LENGTH = 32;
 /** A gateway that keeps asking for cookies or other groups is not going to let us in. */
 const MAX_RESTARTS = 4;
-
-function notify(notifyType: number, data: Uint8Array = new Uint8Array(0)): NotifyPayload {
-  return { type: PayloadType.NOTIFY, protocol: 0, spi: new Uint8Array(0), notifyType, data };
-}
 
 /** SHA-1(SPIi | SPIr | IP | port) as in NAT_DETECTION_*_IP. */
 export function natDetectionHash(spiI: Uint8Array, spiR: Uint8Array, address: string, port: number): Uint8Array {
@@ -95,15 +101,15 @@ export class IkeInitTask {
   /** Processes the response; `raw` is kept for the AUTH signed octets. */
   process(message: IkeMessage, raw: Uint8Array): InitOutcome {
     const payloads = message.payloads;
-    const notifies = payloads.filter((p): p is NotifyPayload => p.type === PayloadType.NOTIFY);
+    const notifies = findPayloads(payloads, PayloadType.NOTIFY);
 
-    const cookie = notifies.find((n) => n.notifyType === NotifyType.COOKIE);
+    const cookie = findNotify(payloads, NotifyType.COOKIE);
     if (cookie) {
       if (cookie.data.length < 1 || cookie.data.length > 64) throw new DecodeError('COOKIE of invalid length');
       this.cookie = cookie.data;
       return this.restart();
     }
-    const invalidKe = notifies.find((n) => n.notifyType === NotifyType.INVALID_KE_PAYLOAD);
+    const invalidKe = findNotify(payloads, NotifyType.INVALID_KE_PAYLOAD);
     if (invalidKe) {
       if (invalidKe.data.length !== 2) throw new DecodeError('INVALID_KE_PAYLOAD without a group');
       const wanted = (invalidKe.data[0]! << 8) | invalidKe.data[1]!;
@@ -114,12 +120,12 @@ export class IkeInitTask {
       this.keyPair = undefined;
       return this.restart();
     }
-    const error = notifies.find((n) => isErrorNotify(n.notifyType));
+    const error = findErrorNotify(payloads);
     if (error) throw errorFromNotify(error.notifyType, 'init');
 
-    const sa = payloads.find((p) => p.type === PayloadType.SA);
-    const ke = payloads.find((p) => p.type === PayloadType.KE);
-    const nonce = payloads.find((p) => p.type === PayloadType.NONCE);
+    const sa = findPayload(payloads, PayloadType.SA);
+    const ke = findPayload(payloads, PayloadType.KE);
+    const nonce = findPayload(payloads, PayloadType.NONCE);
     if (!sa || !ke || !nonce) throw new DecodeError('IKE_SA_INIT response lacks SA, KE or Nonce');
     if (nonce.data.length < 16 || nonce.data.length > 256) throw new DecodeError('nonce length outside 16..256');
 
@@ -139,9 +145,9 @@ export class IkeInitTask {
     this.sa.nonceR = nonce.data;
     this.sa.initResponse = raw;
     this.detectNat(notifies);
-    this.sa.peerFragmentation = notifies.some((n) => n.notifyType === NotifyType.IKEV2_FRAGMENTATION_SUPPORTED);
-    this.sa.peerMultipleAuth = notifies.some((n) => n.notifyType === NotifyType.MULTIPLE_AUTH_SUPPORTED);
-    const hashes = notifies.find((n) => n.notifyType === NotifyType.SIGNATURE_HASH_ALGORITHMS);
+    this.sa.peerFragmentation = findNotify(payloads, NotifyType.IKEV2_FRAGMENTATION_SUPPORTED) !== undefined;
+    this.sa.peerMultipleAuth = findNotify(payloads, NotifyType.MULTIPLE_AUTH_SUPPORTED) !== undefined;
+    const hashes = findNotify(payloads, NotifyType.SIGNATURE_HASH_ALGORITHMS);
     if (hashes) {
       for (let i = 0; i + 1 < hashes.data.length; i += 2) {
         this.sa.peerSignatureHashes.push((hashes.data[i]! << 8) | hashes.data[i + 1]!);

@@ -2,8 +2,8 @@
  * Requests the gateway sends us on an established IKE SA (RFC 7296 §1.4, §1.5): liveness checks, deletes. The
  * answer is built here; what it means for the session comes back as an outcome.
  */
-import { NotifyType, PayloadType, ProtocolId } from '../message/constants.js';
-import type { DeletePayload, NotifyPayload, Payload } from '../message/types.js';
+import { NotifyType, PayloadType, ProtocolId, findPayloads, notify } from '../message/index.js';
+import type { DeletePayload, Payload } from '../message/types.js';
 import type { ChildSa } from './child-create.js';
 
 export type InformationalOutcome =
@@ -17,7 +17,7 @@ export interface InformationalAnswer {
 }
 
 export function answerInformational(request: Payload[], child: ChildSa | undefined): InformationalAnswer {
-  const deletes = request.filter((p): p is DeletePayload => p.type === PayloadType.DELETE);
+  const deletes = findPayloads(request, PayloadType.DELETE);
   if (deletes.some((d) => d.protocol === ProtocolId.IKE)) return { response: [], outcome: { kind: 'ike-deleted' } };
   const deletedChild =
     child &&
@@ -34,14 +34,7 @@ export function answerInformational(request: Payload[], child: ChildSa | undefin
 
 /** CREATE_CHILD_SA from the gateway: until rekeying lands we say so rather than half-handle it. */
 export function refuseCreateChild(): Payload[] {
-  const refusal: NotifyPayload = {
-    type: PayloadType.NOTIFY,
-    protocol: 0,
-    spi: new Uint8Array(0),
-    notifyType: NotifyType.NO_ADDITIONAL_SAS,
-    data: new Uint8Array(0),
-  };
-  return [refusal];
+  return [notify(NotifyType.NO_ADDITIONAL_SAS)];
 }
 
 export function deleteIkeSa(): Payload[] {

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { randomBytes } from '../crypto/random.js';
+import { getDhGroup, getEncryption, getIntegrity, getPrf } from '../crypto/registry.js';
+import { deriveIkeKeys } from './keys.js';
+import { DhGroupId, EncrId, ExchangeType, IntegId, PayloadType, PrfId, decodeMessage } from './message/index.js';
+import type { Payload } from './message/types.js';
+import { FragmentCollector, MessageProtection } from './protection.js';
+import type { IkeSuite } from './suite.js';
+
+function suite(encrId: number, keyBits: number | undefined, integId?: number): IkeSuite {
+  return {
+    encryption: getEncryption(encrId, keyBits)!,
+    integrity: integId === undefined ? undefined : getIntegrity(integId)!,
+    prf: getPrf(PrfId.HMAC_SHA2_256)!,
+    dh: getDhGroup(DhGroupId.CURVE25519)!,
+    transforms: [],
+  };
+}
+
+const SUITES: Array<[string, IkeSuite]> = [
+  ['AES-GCM-16 256', suite(EncrId.AES_GCM_16, 256)],
+  ['ChaCha20-Poly1305', suite(EncrId.CHACHA20_POLY1305, undefined)],
+  ['AES-CBC 128 + HMAC-SHA2-256-128', suite(EncrId.AES_CBC, 128, IntegId.HMAC_SHA2_256_128)],
+];
+
+function pair(s: IkeSuite) {
+  const keys = deriveIkeKeys(s, randomBytes(32), randomBytes(32), randomBytes(32), randomBytes(8), randomBytes(8));
+  return { initiator: new MessageProtection(s, keys, true), responder: new MessageProtection(s, keys, false) };
+}
+
+const header = {
+  spiI: randomBytes(8),
+  spiR: randomBytes(8),
+  exchange: ExchangeType.IKE_AUTH,
+  initiator: true,
+  response: false,
+  messageId: 1,
+};
+
+// plain Uint8Arrays, as the decoder returns them, so deepEqual compares content
+const inner: Payload[] = [
+  { type: PayloadType.IDi, idType: 2, data: new TextEncoder().encode('alice.example.test') },
+  { type: PayloadType.CERT, encoding: 4, data: Uint8Array.from(randomBytes(1500)) },
+  { type: PayloadType.NONCE, data: Uint8Array.from(randomBytes(32)) },
+];
+
+for (const [name, s] of SUITES) {
+  test(`${name}: what one side seals the other opens, byte for byte`, () => {
+    const { initiator, responder } = pair(s);
+    const [datagram] = initiator.seal(header, inner);
+    assert.ok(datagram);
+    const opened = responder.open(datagram, decodeMessage(datagram));
+    assert.deepEqual(opened, inner);
+  });
+
+  test(`${name}: a flipped bit anywhere is refused with a DecodeError`, () => {
+    const { initiator, responder } = pair(s);
+    const [datagram] = initiator.seal(header, inner);
+    for (const offset of [0, 10, 30, datagram!.length - 1, datagram!.length - 20]) {
+      const forged = Uint8Array.from(datagram!);
+      forged[offset]! ^= 0x01;
+      assert.throws(() => responder.open(forged, decodeMessage(forged)), { name: 'DecodeError' });
+    }
+  });
+
+  test(`${name}: the sender cannot open its own messages (keys per direction)`, () => {
+    const { initiator } = pair(s);
+    const [datagram] = initiator.seal(header, inner);
+    assert.throws(() => initiator.open(datagram!, decodeMessage(datagram!)), { name: 'DecodeError' });
+  });
+
+  test(`${name}: large messages are fragmented under the limit and reassembled in any order (RFC 7383)`, () => {
+    const { initiator, responder } = pair(s);
+    const fragments = initiator.seal(header, inner, 576);
+    assert.ok(fragments.length >= 3, `${fragments.length} fragments`);
+    for (const f of fragments) assert.ok(f.length <= 576, `fragment of ${f.length} bytes`);
+    const collector = new FragmentCollector();
+    let result: Payload[] | undefined;
+    for (const f of [...fragments].reverse()) {
+      assert.equal(result, undefined);
+      result = collector.add(1, responder.openFragment(f, decodeMessage(f)));
+    }
+    assert.deepEqual(result, inner);
+  });
+}

@@ -1,0 +1,209 @@
+/**
+ * The session as a sans-I/O machine: what it sends, when it retransmits and gives up, and how it treats answers it
+ * must not trust. (Full exchanges are proven against a real strongSwan in test/interop.)
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { randomBytes } from '../crypto/random.js';
+import type { SessionConfig } from './config.js';
+import {
+  DhGroupId,
+  EncrId,
+  ExchangeType,
+  NotifyType,
+  PayloadType,
+  PrfId,
+  ProtocolId,
+  TransformType,
+  decodeMessage,
+  encodeMessage,
+  findNotify,
+  findPayload,
+  notify,
+} from './message/index.js';
+import type { Payload, Transform } from './message/types.js';
+import { type Outgoing, type SessionEvent, IkeSession } from './session.js';
+import { natDetectionHash } from './tasks/ike-init.js';
+import { ANY_IPV4 } from './traffic-selectors.js';
+
+const proposal: Transform[] = [
+  { type: TransformType.ENCR, id: EncrId.AES_GCM_16, keyLength: 256 },
+  { type: TransformType.PRF, id: PrfId.HMAC_SHA2_256 },
+  { type: TransformType.DH, id: DhGroupId.CURVE25519 },
+  { type: TransformType.DH, id: DhGroupId.ECP_256 },
+];
+
+function config(): SessionConfig {
+  return {
+    local: { address: '192.0.2.2', port: 40000 },
+    remote: { address: '192.0.2.1', port: 500 },
+    localId: { idType: 2, data: Buffer.from('client.example.test') },
+    remoteId: undefined,
+    gatewayAuth: { kind: 'psk', psk: Buffer.from('secret') },
+    rounds: [{ kind: 'psk', psk: Buffer.from('secret') }],
+    ikeProposals: [proposal],
+    espProposals: [[{ type: TransformType.ENCR, id: EncrId.AES_GCM_16, keyLength: 256 }]],
+    localTs: [ANY_IPV4],
+    remoteTs: [ANY_IPV4],
+    requestIpv6: false,
+    maxDatagram: 1228,
+    retransmit: { initialMs: 1000, factor: 2, retries: 3 },
+  };
+}
+
+function started(): { session: IkeSession; first: Outgoing } {
+  const session = new IkeSession(config());
+  session.start(0);
+  const { send } = session.take();
+  assert.equal(send.length, 1);
+  return { session, first: send[0]! };
+}
+
+function answer(request: Uint8Array, payloads: Payload[]): Uint8Array {
+  const { header } = decodeMessage(request);
+  return encodeMessage({ ...header, spiR: randomBytes(8), initiator: false, response: true }, payloads);
+}
+
+function closedWith(events: SessionEvent[]): string | undefined {
+  const closed = events.find((e) => e.type === 'closed');
+  return closed?.type === 'closed' ? (closed.error?.code ?? 'clean') : undefined;
+}
+
+test('IKE_SA_INIT carries SA, KE for the first group, nonce, NAT detection and capability notifies', () => {
+  const { first } = started();
+  assert.equal(first.natT, false);
+  const message = decodeMessage(first.data);
+  assert.equal(message.header.exchange, ExchangeType.IKE_SA_INIT);
+  assert.equal(message.header.messageId, 0);
+  assert.ok(message.header.initiator && !message.header.response);
+  const sa = findPayload(message.payloads, PayloadType.SA)!;
+  assert.equal(sa.proposals[0]!.protocol, ProtocolId.IKE);
+  assert.equal(findPayload(message.payloads, PayloadType.KE)!.group, DhGroupId.CURVE25519);
+  assert.equal(findPayload(message.payloads, PayloadType.NONCE)!.data.length, 32);
+  const src = findNotify(message.payloads, NotifyType.NAT_DETECTION_SOURCE_IP)!;
+  const zero = new Uint8Array(8);
+  assert.deepEqual(src.data, Uint8Array.from(natDetectionHash(message.header.spiI, zero, '192.0.2.2', 40000)));
+  const dst = findNotify(message.payloads, NotifyType.NAT_DETECTION_DESTINATION_IP)!;
+  assert.deepEqual(dst.data, Uint8Array.from(natDetectionHash(message.header.spiI, zero, '192.0.2.1', 500)));
+  assert.ok(findNotify(message.payloads, NotifyType.IKEV2_FRAGMENTATION_SUPPORTED));
+  assert.ok(findNotify(message.payloads, NotifyType.SIGNATURE_HASH_ALGORITHMS));
+});
+
+test('retransmits the same bytes with exponential backoff, then gives up with gateway-timeout', () => {
+  const { session, first } = started();
+  const sendTimes: number[] = [];
+  for (let now = 0; now <= 20_000; now += 250) {
+    session.tick(now);
+    const { send, events } = session.take();
+    for (const s of send) {
+      assert.deepEqual(s.data, first.data);
+      sendTimes.push(now);
+    }
+    const closed = closedWith(events);
+    if (closed) {
+      assert.equal(closed, 'gateway-timeout');
+      assert.deepEqual(sendTimes, [1000, 3000, 7000]);
+      assert.equal(now, 15000);
+      return;
+    }
+  }
+  assert.fail('never gave up');
+});
+
+test('garbage and answers for other SAs are dropped and counted, not fatal', () => {
+  const { session, first } = started();
+  session.receive(randomBytes(100), 10);
+  const other = answer(first.data, []);
+  other[0]! ^= 0xff; // someone else's SPI
+  session.receive(other, 20);
+  const { send, events } = session.take();
+  assert.equal(send.length, 0);
+  assert.equal(events.length, 0);
+  assert.equal(session.counters.dropped, 2);
+  assert.equal(session.nextDeadline(), 1000, 'still waiting for the real answer');
+});
+
+test('a COOKIE answer is repeated as the first payload of an otherwise identical request', () => {
+  const { session, first } = started();
+  const cookie = Uint8Array.from(randomBytes(16));
+  const reply = decodeMessage(first.data);
+  session.receive(
+    encodeMessage({ ...reply.header, initiator: false, response: true }, [notify(NotifyType.COOKIE, cookie)]),
+    5,
+  );
+  const { send } = session.take();
+  assert.equal(send.length, 1);
+  const retry = decodeMessage(send[0]!.data);
+  const firstPayload = retry.payloads[0]!;
+  assert.ok(firstPayload.type === PayloadType.NOTIFY && firstPayload.notifyType === NotifyType.COOKIE);
+  assert.deepEqual(firstPayload.data, cookie);
+  assert.deepEqual(retry.payloads.slice(1), reply.payloads);
+});
+
+test('INVALID_KE_PAYLOAD for another offered group restarts with a KE of that group', () => {
+  const { session, first } = started();
+  const reply = decodeMessage(first.data);
+  const wanted = Uint8Array.from([0, DhGroupId.ECP_256]);
+  session.receive(
+    encodeMessage({ ...reply.header, initiator: false, response: true }, [
+      notify(NotifyType.INVALID_KE_PAYLOAD, wanted),
+    ]),
+    5,
+  );
+  const retry = decodeMessage(session.take().send[0]!.data);
+  const ke = findPayload(retry.payloads, PayloadType.KE)!;
+  assert.equal(ke.group, DhGroupId.ECP_256);
+  assert.equal(ke.data.length, 64);
+});
+
+test('INVALID_KE_PAYLOAD for a group we never offered fails with invalid-ke', () => {
+  const { session, first } = started();
+  const reply = decodeMessage(first.data);
+  session.receive(
+    encodeMessage({ ...reply.header, initiator: false, response: true }, [
+      notify(NotifyType.INVALID_KE_PAYLOAD, Uint8Array.from([0, DhGroupId.MODP_2048])),
+    ]),
+    5,
+  );
+  assert.equal(closedWith(session.take().events), 'invalid-ke');
+});
+
+test('NO_PROPOSAL_CHOSEN ends the attempt with its own error', () => {
+  const { session, first } = started();
+  session.receive(answer(first.data, [notify(NotifyType.NO_PROPOSAL_CHOSEN)]), 5);
+  const { events } = session.take();
+  assert.equal(closedWith(events), 'no-proposal-chosen');
+  assert.equal(session.nextDeadline(), undefined);
+});
+
+test('a responder choosing something we did not offer is refused', () => {
+  const { session, first } = started();
+  const request = decodeMessage(first.data);
+  const ke = findPayload(request.payloads, PayloadType.KE)!;
+  const chosen: Payload = {
+    type: PayloadType.SA,
+    proposals: [
+      {
+        number: 1,
+        protocol: ProtocolId.IKE,
+        spi: new Uint8Array(0),
+        transforms: [
+          { type: TransformType.ENCR, id: EncrId.AES_GCM_16, keyLength: 128 },
+          { type: TransformType.PRF, id: PrfId.HMAC_SHA2_256 },
+          { type: TransformType.DH, id: DhGroupId.CURVE25519 },
+        ],
+      },
+    ],
+  };
+  const reply = answer(first.data, [chosen, ke, { type: PayloadType.NONCE, data: randomBytes(32) }]);
+  session.receive(reply, 5);
+  assert.equal(closedWith(session.take().events), 'no-proposal-chosen');
+});
+
+test('close before the gateway answered ends at once without sending anything', () => {
+  const { session } = started();
+  session.close(10);
+  const { send, events } = session.take();
+  assert.equal(send.length, 0);
+  assert.equal(closedWith(events), 'clean');
+});
