@@ -1,4 +1,5 @@
 import type { DhGroupId } from '../ike/message/constants.js';
+import { cryptoError } from './crypto-error.js';
 
 export type SupportedDhGroup =
   | typeof DhGroupId.MODP_2048
@@ -37,8 +38,9 @@ export const MODP_2048_LENGTH = 256;
  */
 export function leftPad(bytes: Uint8Array, length: number): Uint8Array {
   if (bytes.length === length) return bytes;
+  if (bytes.length > length) throw cryptoError(`a ${bytes.length}-byte value does not fit in ${length} bytes`);
   const out = new Uint8Array(length);
-  out.set(bytes.subarray(Math.max(0, bytes.length - length)), Math.max(0, length - bytes.length));
+  out.set(bytes, length - bytes.length);
   return out;
 }
 
