@@ -54,7 +54,10 @@ test('message ID and length use all 32 bits', () => {
 });
 
 test('rejects a datagram shorter than the header', () => {
-  expectDecodeError(() => decodeHeader(encoded.subarray(0, 27)), /IKE header: 27 bytes, shorter than the 28-byte header/);
+  expectDecodeError(
+    () => decodeHeader(encoded.subarray(0, 27)),
+    /IKE header: 27 bytes, shorter than the 28-byte header/,
+  );
   expectDecodeError(() => decodeHeader(new Uint8Array(0)), /IKE header: 0 bytes/);
 });
 

@@ -143,7 +143,10 @@ test('strongSwan IKE_SA_INIT request matches tshark’s reading', () => {
       .filter((t) => t.type === type)
       .map((t) => t.id)
       .join(',');
-  assert.equal(ids(TransformType.ENCR), '12,12,12,13,13,13,23,23,23,24,24,24,3,20,20,20,16,16,16,28,19,19,19,18,18,18,15,15,15,14,14,14');
+  assert.equal(
+    ids(TransformType.ENCR),
+    '12,12,12,13,13,13,23,23,23,24,24,24,3,20,20,20,16,16,16,28,19,19,19,18,18,18,15,15,15,14,14,14',
+  );
   assert.equal(ids(TransformType.PRF), '5,6,7,2,5,6,7,2');
   assert.equal(ids(TransformType.INTEG), '12,13,14,2');
   assert.equal(ids(TransformType.DH), '31,32,19,20,21,28,29,30,15,16,17,18,14,31,32,19,20,21,28,29,30,15,16,17,18,14');
@@ -247,7 +250,10 @@ test('SKF: fragment numbers and the inner type of later fragments are checked (R
   expectDecodeError(() => decodeMessage(build(0, 0, 2)), /SKF payload: fragment 0 of 2/);
   expectDecodeError(() => decodeMessage(build(0, 3, 2)), /SKF payload: fragment 3 of 2/);
   expectDecodeError(() => decodeMessage(build(0, 1, 0)), /fragment 1 of 0/);
-  expectDecodeError(() => decodeMessage(build(PayloadType.IDi, 2, 2)), /fragment 2 names inner payload 35; only fragment 1 may/);
+  expectDecodeError(
+    () => decodeMessage(build(PayloadType.IDi, 2, 2)),
+    /fragment 2 names inner payload 35; only fragment 1 may/,
+  );
   expectDecodeError(() => decodeMessage(build(0, 1, 2).subarray(0, 30)), /length field says 38 bytes/);
   const ok = decodeMessage(build(PayloadType.IDi, 1, 2)).payloads[0];
   assert.deepEqual(ok, {
@@ -294,7 +300,10 @@ test('message-level malformations', () => {
   shortPayload[30] = 0;
   expectDecodeError(() => decodeMessage(shortPayload), /payload 1 \(SA\): length 3 is shorter than the generic header/);
   // The last notify says another payload follows.
-  expectDecodeError(() => decodeMessage(patched(180, PayloadType.VENDOR)), /payload 7 \(VENDOR\): announced but only 0/);
+  expectDecodeError(
+    () => decodeMessage(patched(180, PayloadType.VENDOR)),
+    /payload 7 \(VENDOR\): announced but only 0/,
+  );
 });
 
 test('truncation at every byte offset is a DecodeError, with and without a matching length field', () => {

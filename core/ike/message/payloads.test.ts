@@ -78,11 +78,7 @@ const SAMPLES: [string, Payload, string][] = [
      00 00 0018 02 01 08 01 0102030405060708
        00 00 0008 01 00 001c`,
   ],
-  [
-    'KE (§3.4)',
-    { type: PayloadType.KE, group: DhGroupId.ECP_256, data: hex('04aabb') },
-    '0013 0000 04aabb',
-  ],
+  ['KE (§3.4)', { type: PayloadType.KE, group: DhGroupId.ECP_256, data: hex('04aabb') }, '0013 0000 04aabb'],
   [
     'IDi FQDN (§3.5)',
     { type: PayloadType.IDi, idType: IdType.FQDN, data: ascii('client.example.org') },
@@ -182,11 +178,7 @@ const SAMPLES: [string, Payload, string][] = [
     { type: PayloadType.EAP, message: hex('02 01 000a 01 616c696365') },
     '02 01 000a 01 616c696365',
   ],
-  [
-    'unrecognized, not critical',
-    { type: 'unrecognized', payloadType: 49, critical: false, body: hex('abcd') },
-    'abcd',
-  ],
+  ['unrecognized, not critical', { type: 'unrecognized', payloadType: 49, critical: false, body: hex('abcd') }, 'abcd'],
   ['unrecognized, critical', { type: 'unrecognized', payloadType: 200, critical: true, body: hex('') }, ''],
 ];
 
@@ -261,9 +253,15 @@ test('chain structure errors', () => {
     () => decodePayloadChain(PayloadType.VENDOR, hex('2b000004 00')),
     /payload 2 \(VENDOR\): announced but only 1 bytes remain/,
   );
-  expectDecodeError(() => decodePayloadChain(PayloadType.VENDOR, hex('00000003')), /length 3 is shorter than the generic/);
+  expectDecodeError(
+    () => decodePayloadChain(PayloadType.VENDOR, hex('00000003')),
+    /length 3 is shorter than the generic/,
+  );
   expectDecodeError(() => decodePayloadChain(PayloadType.VENDOR, hex('00000000')), /length 0 is shorter/);
-  expectDecodeError(() => decodePayloadChain(PayloadType.VENDOR, hex('00000009 aabb')), /length 9 but only 6 bytes remain/);
+  expectDecodeError(
+    () => decodePayloadChain(PayloadType.VENDOR, hex('00000009 aabb')),
+    /length 9 but only 6 bytes remain/,
+  );
   expectDecodeError(
     () => decodePayloadChain(PayloadType.SK, hex('00000008 aabbccdd')),
     /SK\): an encrypted payload inside an encrypted payload/,
@@ -302,16 +300,61 @@ const MALFORMED: [string, number, string, RegExp][] = [
   ['ESP delete count too high', PayloadType.DELETE, '03 04 0002 11111111', /2 SPIs of 4 bytes need 8 bytes, got 4/],
   ['ESP delete count too low', PayloadType.DELETE, '03 04 0001 11111111 22222222', /need 4 bytes, got 8/],
   ['delete for an unknown protocol', PayloadType.DELETE, '07 04 0001 11111111', /unknown protocol ID 7/],
-  ['TS length 40 for IPv4', PayloadType.TSi, '01 000000 07 00 0028 0000 ffff c0000201 c0000201', /type 7 has length 40, expected 16/],
-  ['TS length 16 for IPv6', PayloadType.TSr, `01 000000 08 00 0010 0000 ffff ${'00'.repeat(32)}`, /type 8 has length 16, expected 40/],
-  ['TS of unknown type', PayloadType.TSi, '01 000000 09 00 0010 0000 ffff c0000201 c0000201', /selector 1 has unknown TS type 9/],
-  ['TS count higher than the selectors', PayloadType.TSi, '02 000000 07 00 0010 0000 ffff c0000201 c0000201', /selector 2 type needs 1 bytes/],
-  ['TS count lower than the selectors', PayloadType.TSi, '00 000000 07 00 0010 0000 ffff c0000201 c0000201', /16 unexpected bytes after the 0 selectors/],
-  ['TS selector cut short', PayloadType.TSi, '01 000000 07 00 0010 0000 ffff c0000201 c00002', /end address needs 4 bytes but only 3/],
-  ['CP attribute longer than the payload', PayloadType.CP, '02 000000 0001 0004 c000', /attribute 1 value needs 4 bytes but only 2/],
+  [
+    'TS length 40 for IPv4',
+    PayloadType.TSi,
+    '01 000000 07 00 0028 0000 ffff c0000201 c0000201',
+    /type 7 has length 40, expected 16/,
+  ],
+  [
+    'TS length 16 for IPv6',
+    PayloadType.TSr,
+    `01 000000 08 00 0010 0000 ffff ${'00'.repeat(32)}`,
+    /type 8 has length 16, expected 40/,
+  ],
+  [
+    'TS of unknown type',
+    PayloadType.TSi,
+    '01 000000 09 00 0010 0000 ffff c0000201 c0000201',
+    /selector 1 has unknown TS type 9/,
+  ],
+  [
+    'TS count higher than the selectors',
+    PayloadType.TSi,
+    '02 000000 07 00 0010 0000 ffff c0000201 c0000201',
+    /selector 2 type needs 1 bytes/,
+  ],
+  [
+    'TS count lower than the selectors',
+    PayloadType.TSi,
+    '00 000000 07 00 0010 0000 ffff c0000201 c0000201',
+    /16 unexpected bytes after the 0 selectors/,
+  ],
+  [
+    'TS selector cut short',
+    PayloadType.TSi,
+    '01 000000 07 00 0010 0000 ffff c0000201 c00002',
+    /end address needs 4 bytes but only 3/,
+  ],
+  [
+    'CP attribute longer than the payload',
+    PayloadType.CP,
+    '02 000000 0001 0004 c000',
+    /attribute 1 value needs 4 bytes but only 2/,
+  ],
   ['CP attribute header cut short', PayloadType.CP, '02 000000 00', /attribute type needs 2 bytes/],
-  ['EAP length field too long', PayloadType.EAP, '02 01 000b 01 616c696365', /EAP length field says 11 bytes but the payload holds 10/],
-  ['EAP length field too short', PayloadType.EAP, '03 01 0004 00', /EAP length field says 4 bytes but the payload holds 5/],
+  [
+    'EAP length field too long',
+    PayloadType.EAP,
+    '02 01 000b 01 616c696365',
+    /EAP length field says 11 bytes but the payload holds 10/,
+  ],
+  [
+    'EAP length field too short',
+    PayloadType.EAP,
+    '03 01 0004 00',
+    /EAP length field says 4 bytes but the payload holds 5/,
+  ],
   ['EAP shorter than its header', PayloadType.EAP, '03 01 00', /EAP packet of 3 bytes is shorter than its header/],
 ];
 

@@ -21,7 +21,12 @@ const T_MORE = '03 00 0008 01 00 000c';
 
 test('a single minimal proposal', () => {
   assert.deepEqual(decodeSaBody(`00 00 0010 01 01 00 01 ${T_LAST}`), [
-    { number: 1, protocol: ProtocolId.IKE, spi: hex(''), transforms: [{ type: TransformType.ENCR, id: EncrId.AES_CBC }] },
+    {
+      number: 1,
+      protocol: ProtocolId.IKE,
+      spi: hex(''),
+      transforms: [{ type: TransformType.ENCR, id: EncrId.AES_CBC }],
+    },
   ]);
 });
 
@@ -33,7 +38,11 @@ test('a proposal with no transforms is structurally valid (choosing from it is t
 
 const MALFORMED: [string, string, RegExp][] = [
   ['an empty SA', '', /SA payload: no proposals/],
-  ['proposal last-substructure 1', `01 00 0010 01 01 00 01 ${T_LAST}`, /proposal 1 last-substructure 1, expected 0 or 2/],
+  [
+    'proposal last-substructure 1',
+    `01 00 0010 01 01 00 01 ${T_LAST}`,
+    /proposal 1 last-substructure 1, expected 0 or 2/,
+  ],
   ['proposal last-substructure 3', `03 00 0010 01 01 00 01 ${T_LAST}`, /proposal 1 last-substructure 3/],
   [
     'proposal says more follow but the SA ends',
@@ -45,12 +54,28 @@ const MALFORMED: [string, string, RegExp][] = [
     `00 00 0010 01 01 00 01 ${T_LAST} 00 00 0010 02 01 00 01 ${T_LAST}`,
     /16 unexpected bytes after proposal 1, which is marked last/,
   ],
-  ['proposal length below its header', `00 00 0007 01 01 00 01 ${T_LAST}`, /proposal 1 length 7 is shorter than its header/],
-  ['proposal length beyond the SA', `00 00 0011 01 01 00 01 ${T_LAST}`, /proposal 1 \(length 17\) needs 13 bytes but only 12/],
+  [
+    'proposal length below its header',
+    `00 00 0007 01 01 00 01 ${T_LAST}`,
+    /proposal 1 length 7 is shorter than its header/,
+  ],
+  [
+    'proposal length beyond the SA',
+    `00 00 0011 01 01 00 01 ${T_LAST}`,
+    /proposal 1 \(length 17\) needs 13 bytes but only 12/,
+  ],
   ['proposal header cut short', '00 00 00', /proposal 1 length needs 2 bytes but only 1/],
-  ['IKE proposal with a 4-byte SPI', `00 00 0014 01 01 04 01 01020304 ${T_LAST}`, /SPI size 4 is not valid for protocol 1/],
+  [
+    'IKE proposal with a 4-byte SPI',
+    `00 00 0014 01 01 04 01 01020304 ${T_LAST}`,
+    /SPI size 4 is not valid for protocol 1/,
+  ],
   ['ESP proposal without an SPI', `00 00 0010 01 03 00 01 ${T_LAST}`, /SPI size 0 is not valid for protocol 3/],
-  ['AH proposal with an 8-byte SPI', `00 00 0018 01 02 08 01 0102030405060708 ${T_LAST}`, /SPI size 8 is not valid for protocol 2/],
+  [
+    'AH proposal with an 8-byte SPI',
+    `00 00 0018 01 02 08 01 0102030405060708 ${T_LAST}`,
+    /SPI size 8 is not valid for protocol 2/,
+  ],
   ['SPI beyond the proposal', '00 00 000a 01 03 04 00 0102', /proposal 1: SPI needs 4 bytes but only 2/],
   [
     'fewer transforms than announced',
@@ -72,10 +97,26 @@ const MALFORMED: [string, string, RegExp][] = [
     `00 00 0012 01 01 00 01 ${T_LAST} abcd`,
     /2 unexpected bytes after the 1 transforms the proposal announces/,
   ],
-  ['transform last-substructure 2', '00 00 0010 01 01 00 01 02 00 0008 01 00 000c', /has last-substructure 2, expected 0/],
-  ['transform length below its header', '00 00 0010 01 01 00 01 00 00 0007 01 00 000c', /transform 1 length 7 is shorter/],
-  ['transform length beyond the proposal', '00 00 0010 01 01 00 01 00 00 0009 01 00 000c', /transform 1 \(length 9\) needs 5/],
-  ['TV attribute cut short', '00 00 0013 01 01 00 01 00 00 000b 01 00 000c 800e 01', /attribute 14 value needs 2 bytes but only 1/],
+  [
+    'transform last-substructure 2',
+    '00 00 0010 01 01 00 01 02 00 0008 01 00 000c',
+    /has last-substructure 2, expected 0/,
+  ],
+  [
+    'transform length below its header',
+    '00 00 0010 01 01 00 01 00 00 0007 01 00 000c',
+    /transform 1 length 7 is shorter/,
+  ],
+  [
+    'transform length beyond the proposal',
+    '00 00 0010 01 01 00 01 00 00 0009 01 00 000c',
+    /transform 1 \(length 9\) needs 5/,
+  ],
+  [
+    'TV attribute cut short',
+    '00 00 0013 01 01 00 01 00 00 000b 01 00 000c 800e 01',
+    /attribute 14 value needs 2 bytes but only 1/,
+  ],
   [
     'TLV attribute longer than the transform',
     '00 00 0016 01 01 00 01 00 00 000e 01 00 000c 0001 0004 abcd',
@@ -145,7 +186,10 @@ test('encoding refuses SPI sizes the protocol does not use', () => {
       new RegExp(`SPI of ${proposal.spi.length} bytes is not valid for protocol ${proposal.protocol}`),
     );
   }
-  assert.throws(() => encodeSaPayload({ number: 256, protocol: 1, spi: hex(''), transforms: [] }), /proposal number 256/);
+  assert.throws(
+    () => encodeSaPayload({ number: 256, protocol: 1, spi: hex(''), transforms: [] }),
+    /proposal number 256/,
+  );
 });
 
 function encodeSaPayload(proposal: Proposal): Uint8Array {
