@@ -1,0 +1,235 @@
+// A real strongSwan 5.9 gateway in the test network's gateway namespace. One charon serves four connections; the
+// peer config is chosen by the IDr the client sends:
+//   ecdsa  gateway: ECDSA P-256 certificate        client: EAP-MSCHAPv2
+//   rsa    gateway: RSA-2048 certificate (other CA) client: EAP-MSCHAPv2
+//   psk    both: pre-shared key (client IDi pskClientId)
+//   totp   gateway: ECDSA certificate               client: EAP-MSCHAPv2, then EAP-GTC with a TOTP code (RFC 4739)
+// All hand out a virtual IP from the pool with DNS 198.51.100.53 and INTERNAL_IP4_SUBNET 198.51.100.0/24.
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { generateSecret } from 'otplib';
+import { Charon } from './charon.js';
+import type { TestNetwork } from './netns.js';
+import { createTestPki, type TestPki } from './pki.js';
+import { createRunDir, removeRunDir } from './run-dir.js';
+import { section } from './swanctl-conf.js';
+
+export interface GatewayOptions {
+  /** IKE SA rekey time (strongSwan duration, e.g. '30s'); jitter is turned off when set. */
+  ikeLifetime?: string;
+  /** CHILD SA rekey time; jitter is turned off when set. */
+  childLifetime?: string;
+  /** Liveness check interval (the gateway sends empty INFORMATIONAL requests when the peer is idle). */
+  dpdDelay?: string;
+}
+
+export interface GatewayIds {
+  ecdsa: 'ecdsa.vpn.example.test';
+  rsa: 'rsa.vpn.example.test';
+  psk: 'psk.vpn.example.test';
+  totp: 'totp.vpn.example.test';
+}
+
+export type GatewayConnection = keyof GatewayIds;
+
+export interface Gateway {
+  address: '192.0.2.1';
+  ids: GatewayIds;
+  pki: TestPki;
+  /** EAP-MSCHAPv2 user (also the round-1 user of `totp`). */
+  user: { name: string; password: string };
+  /** IDi the `psk` connection expects (FQDN), and the pre-shared key. */
+  pskClientId: string;
+  psk: string;
+  /** Base32, 160-bit; pam_google_authenticator checks the EAP-GTC round of `totp` against it. */
+  totpSecret: string;
+  pool: '203.0.113.0/24';
+  dns: '198.51.100.53';
+  splitSubnet: '198.51.100.0/24';
+  lanHost: '198.51.100.10';
+  /** PID of the gateway's charon. */
+  pid: number;
+  /** The gateway's swanctl.conf directory (SWANCTL_DIR), for tests that want to read the configuration. */
+  swanctlDir: string;
+  listSas(): Promise<string>;
+  log(): Promise<string>;
+  /** Runs swanctl with arbitrary arguments against the gateway (e.g. ['--terminate', '--ike', 'ecdsa']). */
+  swanctl(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  stop(): Promise<void>;
+}
+
+export const GATEWAY_IDS: GatewayIds = {
+  ecdsa: 'ecdsa.vpn.example.test',
+  rsa: 'rsa.vpn.example.test',
+  psk: 'psk.vpn.example.test',
+  totp: 'totp.vpn.example.test',
+};
+
+/** Broad, but without aes192 so that a client offering only aes192gcm16 provokes NO_PROPOSAL_CHOSEN. */
+const GROUPS = 'x25519-ecp256-ecp384-modp2048';
+const IKE_PROPOSALS = [
+  `aes256gcm16-aes128gcm16-chacha20poly1305-prfsha256-prfsha384-prfsha512-${GROUPS}`,
+  `aes256-aes128-sha256-sha384-sha512-${GROUPS}`,
+];
+/** With and without a key exchange, so PFS is optional in CREATE_CHILD_SA. */
+const ESP_PROPOSALS = [
+  `aes256gcm16-aes128gcm16-chacha20poly1305-${GROUPS}`,
+  `aes256-aes128-sha256-sha384-sha512-${GROUPS}`,
+  'aes256gcm16-aes128gcm16-chacha20poly1305',
+  'aes256-aes128-sha256-sha384-sha512',
+];
+
+const PAM_SERVICE = 'outpost-totp';
+
+export async function startGateway(net: TestNetwork, options: GatewayOptions = {}): Promise<Gateway> {
+  const dir = await createRunDir('gw');
+  try {
+    return await startIn(dir, net, options);
+  } catch (error) {
+    await removeRunDir(dir);
+    throw error;
+  }
+}
+
+async function startIn(dir: string, net: TestNetwork, options: GatewayOptions): Promise<Gateway> {
+  const pki = await createTestPki(join(dir, 'pki'));
+  const user = { name: 'alice', password: randomSecret() };
+  const pskClientId = 'client.example.test';
+  const psk = randomSecret();
+  const totpSecret = generateSecret({ length: 20 });
+
+  const swanctlDir = join(dir, 'swanctl');
+  await installCredentials(swanctlDir, pki);
+  await writeFile(join(swanctlDir, 'swanctl.conf'), swanctlConf(options, user, pskClientId, psk));
+  const pamDir = await writePam(dir, totpSecret);
+
+  const charon = await Charon.start(net, net.gatewayNs, {
+    dir,
+    extraPlugins: ['xauth-pam'],
+    pluginSettings: `
+    eap-gtc {
+      backend = pam
+    }
+    xauth-pam {
+      pam_service = ${PAM_SERVICE}
+      session = no
+    }`,
+    bindMounts: [{ source: pamDir, target: '/etc/pam.d' }],
+  });
+  try {
+    await charon.swanctlOk(['--load-all', '--noprompt']);
+  } catch (error) {
+    await charon.stop();
+    throw error;
+  }
+
+  return {
+    address: '192.0.2.1',
+    ids: GATEWAY_IDS,
+    pki,
+    user,
+    pskClientId,
+    psk,
+    totpSecret,
+    pool: '203.0.113.0/24',
+    dns: '198.51.100.53',
+    splitSubnet: '198.51.100.0/24',
+    lanHost: '198.51.100.10',
+    pid: charon.pid,
+    swanctlDir,
+    listSas: () => charon.swanctlOk(['--list-sas']),
+    log: () => charon.log(),
+    swanctl: (args) => charon.swanctl(args),
+    stop: async () => {
+      await charon.stop();
+      await removeRunDir(dir);
+    },
+  };
+}
+
+/** Letters and digits only, so the value needs no quoting in swanctl.conf. */
+function randomSecret(): string {
+  return randomBytes(18).toString('base64url').replace(/[-_]/g, 'x');
+}
+
+async function installCredentials(swanctlDir: string, pki: TestPki): Promise<void> {
+  for (const sub of ['x509', 'private']) await mkdir(join(swanctlDir, sub), { recursive: true });
+  for (const cert of [pki.ecdsaCertPem, pki.rsaCertPem, pki.totpCertPem]) {
+    await copyFile(cert, join(swanctlDir, 'x509', basename(cert)));
+  }
+  for (const key of [pki.ecdsaKeyPem, pki.rsaKeyPem, pki.totpKeyPem]) {
+    await copyFile(key, join(swanctlDir, 'private', basename(key)));
+  }
+}
+
+/**
+ * A private /etc/pam.d for charon's mount namespace. pam_google_authenticator reads and rewrites the secret file as
+ * root (user=root), so it lives in a root-only directory of its own. The file sets neither DISALLOW_REUSE nor
+ * RATE_LIMIT (back-to-back test logins reuse codes), and noskewadj keeps failed-code tests from teaching it a skew.
+ */
+async function writePam(dir: string, totpSecret: string): Promise<string> {
+  const totpDir = join(dir, 'totp');
+  await mkdir(totpDir, { mode: 0o700 });
+  const secretFile = join(totpDir, 'secret');
+  await writeFile(secretFile, `${totpSecret}\n" TOTP_AUTH\n`, { mode: 0o600 });
+  const pamDir = join(dir, 'pam.d');
+  await mkdir(pamDir);
+  await writeFile(
+    join(pamDir, PAM_SERVICE),
+    `auth required pam_google_authenticator.so secret=${secretFile} user=root noskewadj\n` +
+      'account required pam_permit.so\n' +
+      'session required pam_permit.so\n',
+  );
+  return pamDir;
+}
+
+function swanctlConf(
+  options: GatewayOptions,
+  user: { name: string; password: string },
+  pskClientId: string,
+  psk: string,
+): string {
+  const ike = [
+    'version = 2',
+    `proposals = ${IKE_PROPOSALS.join(', ')}`,
+    'pools = clients',
+    'fragmentation = yes',
+    'mobike = no',
+    'send_cert = always',
+    ...(options.ikeLifetime ? [`rekey_time = ${options.ikeLifetime}`, 'rand_time = 0s'] : []),
+    ...(options.dpdDelay ? [`dpd_delay = ${options.dpdDelay}`] : []),
+  ];
+  const child = (name: string): string =>
+    section('children', [
+      section(name, [
+        `local_ts = 198.51.100.0/24`,
+        `esp_proposals = ${ESP_PROPOSALS.join(', ')}`,
+        ...(options.childLifetime ? [`rekey_time = ${options.childLifetime}`, 'rand_time = 0s'] : []),
+      ]),
+    ]);
+  const certLocal = (name: GatewayConnection): string =>
+    section('local', ['auth = pubkey', `certs = ${name}-gw.pem`, `id = ${GATEWAY_IDS[name]}`]);
+  const eap = (suffix: string, method: string): string =>
+    section(`remote${suffix}`, [`auth = ${method}`, 'eap_id = %any']);
+
+  const connections = section('connections', [
+    section('ecdsa', [...ike, certLocal('ecdsa'), eap('', 'eap-mschapv2'), child('ecdsa')]),
+    section('rsa', [...ike, certLocal('rsa'), eap('', 'eap-mschapv2'), child('rsa')]),
+    section('psk', [
+      ...ike,
+      section('local', ['auth = psk', `id = ${GATEWAY_IDS.psk}`]),
+      section('remote', ['auth = psk', `id = ${pskClientId}`]),
+      child('psk'),
+    ]),
+    section('totp', [...ike, certLocal('totp'), eap('-1', 'eap-mschapv2'), eap('-2', 'eap-gtc'), child('totp')]),
+  ]);
+  const pools = section('pools', [
+    section('clients', ['addrs = 203.0.113.0/24', 'dns = 198.51.100.53', 'subnet = 198.51.100.0/24']),
+  ]);
+  const secrets = section('secrets', [
+    section('eap-user', [`id = ${user.name}`, `secret = "${user.password}"`]),
+    section('ike-psk', [`id-1 = ${GATEWAY_IDS.psk}`, `id-2 = ${pskClientId}`, `secret = "${psk}"`]),
+  ]);
+  return `# written by test/support/gateway.ts\n${connections}\n${pools}\n${secrets}\n`;
+}

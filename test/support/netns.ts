@@ -1,0 +1,250 @@
+// Throwaway network namespaces for interop tests: client <-> gateway <-> lan host, all on documentation prefixes.
+//
+//   client ns                gateway ns                       lan ns
+//   vgw 192.0.2.2/24  <-->   vcli 192.0.2.1/24
+//                            vlan 198.51.100.1/24   <-->      vgw 198.51.100.10/24 (+ 198.51.100.53/24)
+//                                                             route 203.0.113.0/24 via 198.51.100.1
+//
+// Every process the network starts is launched with a parent-death signal, so a test runner that is killed outright
+// does not leave a charon behind; namespaces of such a run are swept by the next create().
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+
+export interface ExecOptions {
+  input?: string;
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ExecResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface SpawnOptions {
+  env?: NodeJS.ProcessEnv;
+}
+
+const NAME_PATTERN = /^op-(\d+)-[0-9a-f]+-(cli|gw|lan)$/;
+const STOP_GRACE_MS = 3000;
+const DEFAULT_EXEC_TIMEOUT_MS = 30_000;
+
+/** Runs a host command (not inside a namespace) and collects its output. */
+export function run(argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
+  return collect(start(argv, options.env), options);
+}
+
+export class TestNetwork {
+  readonly clientNs: string;
+  readonly gatewayNs: string;
+  readonly lanNs: string;
+  readonly #children = new Set<ChildProcess>();
+  #destroyed = false;
+
+  private constructor(prefix: string) {
+    this.clientNs = `${prefix}-cli`;
+    this.gatewayNs = `${prefix}-gw`;
+    this.lanNs = `${prefix}-lan`;
+  }
+
+  static async create(): Promise<TestNetwork> {
+    await sweepStaleNamespaces();
+    const net = new TestNetwork(`op-${process.pid}-${randomBytes(3).toString('hex')}`);
+    liveNetworks.add(net);
+    installExitHooks();
+    try {
+      await net.#build();
+    } catch (error) {
+      await net.destroy();
+      throw error;
+    }
+    return net;
+  }
+
+  async #build(): Promise<void> {
+    const { clientNs: cli, gatewayNs: gw, lanNs: lan } = this;
+    for (const ns of [cli, gw, lan]) await ip(['netns', 'add', ns]);
+    await ip(['-n', cli, 'link', 'add', 'vgw', 'type', 'veth', 'peer', 'name', 'vcli', 'netns', gw]);
+    await ip(['-n', gw, 'link', 'add', 'vlan', 'type', 'veth', 'peer', 'name', 'vgw', 'netns', lan]);
+    const addresses: [string, string, string][] = [
+      [cli, 'vgw', '192.0.2.2/24'],
+      [gw, 'vcli', '192.0.2.1/24'],
+      [gw, 'vlan', '198.51.100.1/24'],
+      [lan, 'vgw', '198.51.100.10/24'],
+      [lan, 'vgw', '198.51.100.53/24'],
+    ];
+    for (const [ns, dev, cidr] of addresses) await ip(['-n', ns, 'addr', 'add', cidr, 'dev', dev]);
+    for (const [ns, dev] of [
+      [cli, 'lo'],
+      [cli, 'vgw'],
+      [gw, 'lo'],
+      [gw, 'vcli'],
+      [gw, 'vlan'],
+      [lan, 'lo'],
+      [lan, 'vgw'],
+    ] as const) {
+      await ip(['-n', ns, 'link', 'set', dev, 'up']);
+    }
+    await ip(['-n', lan, 'route', 'add', '203.0.113.0/24', 'via', '198.51.100.1']);
+    await this.#check(gw, ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+  }
+
+  async #check(ns: string, argv: string[]): Promise<void> {
+    const result = await this.exec(ns, argv);
+    if (result.code !== 0) throw new Error(`${argv.join(' ')} in ${ns} failed: ${result.stderr.trim()}`);
+  }
+
+  /** Runs argv inside ns and waits for it; a process still running after timeoutMs is killed (SIGKILL). */
+  exec(ns: string, argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
+    return collect(this.spawn(ns, argv, options), options);
+  }
+
+  /** `ip netns exec ns argv…`: the returned process's PID is argv[0]'s own, since ip and setpriv exec in place. */
+  spawn(ns: string, argv: string[], options: SpawnOptions = {}): ChildProcess {
+    if (this.#destroyed) throw new Error(`network ${this.clientNs} is already destroyed`);
+    const child = start(['ip', 'netns', 'exec', ns, 'setpriv', '--pdeathsig', 'TERM', ...argv], options.env);
+    this.#children.add(child);
+    child.once('exit', () => this.#children.delete(child));
+    child.once('error', () => this.#children.delete(child));
+    return child;
+  }
+
+  /** Stops the processes this network started (SIGTERM, then SIGKILL), then deletes its namespaces. Idempotent. */
+  async destroy(): Promise<void> {
+    this.#destroyed = true;
+    await Promise.all([...this.#children].map((child) => stopChild(child, STOP_GRACE_MS)));
+    for (const ns of this.#namespaces()) {
+      if (await namespaceExists(ns)) await ip(['netns', 'delete', ns]);
+    }
+    liveNetworks.delete(this);
+  }
+
+  /** Last-resort cleanup from a process 'exit' hook, where nothing asynchronous runs any more. */
+  destroySync(): void {
+    this.#destroyed = true;
+    for (const child of this.#children) {
+      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(child.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    for (const ns of this.#namespaces()) {
+      try {
+        execFileSync('ip', ['netns', 'delete', ns], { stdio: 'ignore' });
+      } catch {
+        // never created or already deleted
+      }
+    }
+    liveNetworks.delete(this);
+  }
+
+  #namespaces(): string[] {
+    return [this.clientNs, this.gatewayNs, this.lanNs];
+  }
+}
+
+/** Resolves once the child has exited, escalating to SIGKILL after graceMs. */
+export function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+function start(argv: string[], env: NodeJS.ProcessEnv | undefined): ChildProcess {
+  const [command, ...args] = argv;
+  if (command === undefined) throw new Error('empty command line');
+  return spawn(command, args, { env: env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+function collect(child: ChildProcess, options: ExecOptions): Promise<ExecResult> {
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin?.on('error', () => {
+      // the command may exit without reading its input
+    });
+    child.stdin?.end(options.input ?? '');
+  });
+}
+
+async function ip(args: string[]): Promise<void> {
+  const result = await run(['ip', ...args]);
+  if (result.code !== 0) throw new Error(`ip ${args.join(' ')} failed: ${result.stderr.trim()}`);
+}
+
+async function namespaceExists(ns: string): Promise<boolean> {
+  return (await listNamespaces()).includes(ns);
+}
+
+async function listNamespaces(): Promise<string[]> {
+  const result = await run(['ip', 'netns', 'list']);
+  return result.stdout
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')
+    .filter((name) => name !== '');
+}
+
+/** Deletes namespaces left by an earlier run that was killed outright: owner PID gone and nothing running inside. */
+async function sweepStaleNamespaces(): Promise<void> {
+  for (const ns of await listNamespaces()) {
+    const owner = NAME_PATTERN.exec(ns)?.[1];
+    if (owner === undefined || processAlive(Number(owner))) continue;
+    const pids = await run(['ip', 'netns', 'pids', ns]);
+    if (pids.code === 0 && pids.stdout.trim() === '') await run(['ip', 'netns', 'delete', ns]);
+  }
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const liveNetworks = new Set<TestNetwork>();
+let exitHooksInstalled = false;
+
+function installExitHooks(): void {
+  if (exitHooksInstalled) return;
+  exitHooksInstalled = true;
+  process.on('exit', destroyAllSync);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = (): void => {
+      destroyAllSync();
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
+}
+
+function destroyAllSync(): void {
+  for (const net of [...liveNetworks]) net.destroySync();
+}

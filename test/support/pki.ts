@@ -1,0 +1,124 @@
+// A fresh PKI per run, made with strongSwan's `pki` tool: two unrelated CAs (ECDSA P-256 and RSA-2048) that each
+// sign the gateway certificates of their connections, and a third CA that signs nothing the gateway uses.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { run } from './netns.js';
+
+export interface TestPki {
+  dir: string;
+  /** ECDSA P-256 CA; signs ecdsaCertPem and totpCertPem. */
+  ecdsaCaPem: string;
+  /** RSA-2048 CA, unrelated to the ECDSA one; signs rsaCertPem. */
+  rsaCaPem: string;
+  /** ECDSA P-256 CA that signed nothing the gateway uses. */
+  otherCaPem: string;
+  /** Gateway certificate for ecdsa.vpn.example.test (ECDSA P-256, EKU serverAuth). */
+  ecdsaCertPem: string;
+  ecdsaKeyPem: string;
+  /** Gateway certificate for rsa.vpn.example.test (RSA-2048, EKU serverAuth). */
+  rsaCertPem: string;
+  rsaKeyPem: string;
+  /** Gateway certificate for totp.vpn.example.test (ECDSA P-256 from the ECDSA CA). */
+  totpCertPem: string;
+  totpKeyPem: string;
+}
+
+type KeyType = 'ecdsa' | 'rsa';
+
+const LIFETIME_DAYS = '30';
+const DN_PREFIX = 'C=ZZ, O=Outpost VPN tests';
+
+export async function createTestPki(dir: string): Promise<TestPki> {
+  await mkdir(dir, { recursive: true });
+  const path = (name: string): string => join(dir, name);
+  // Without it pki loads every installed plugin (and probes for a TPM) on each call: ~0.1 s each.
+  const conf = path('pki-strongswan.conf');
+  await writeFile(conf, 'pki {\n  load = random openssl pem pkcs1 pkcs8 x509 pubkey\n}\n');
+  const env = { ...process.env, STRONGSWAN_CONF: conf };
+  const pki = (file: string, args: string[]): Promise<void> => pkiToFile(env, file, args);
+  const [ecdsaCa, rsaCa, otherCa] = await Promise.all([
+    createCa(pki, path('ecdsa-ca'), 'ecdsa', 'Outpost Test ECDSA CA'),
+    createCa(pki, path('rsa-ca'), 'rsa', 'Outpost Test RSA CA'),
+    createCa(pki, path('other-ca'), 'ecdsa', 'Outpost Test Other CA'),
+  ]);
+  const [ecdsa, rsa, totp] = await Promise.all([
+    issue(pki, path('ecdsa-gw'), 'ecdsa', ecdsaCa, 'ecdsa.vpn.example.test'),
+    issue(pki, path('rsa-gw'), 'rsa', rsaCa, 'rsa.vpn.example.test'),
+    issue(pki, path('totp-gw'), 'ecdsa', ecdsaCa, 'totp.vpn.example.test'),
+  ]);
+  return {
+    dir,
+    ecdsaCaPem: ecdsaCa.cert,
+    rsaCaPem: rsaCa.cert,
+    otherCaPem: otherCa.cert,
+    ecdsaCertPem: ecdsa.cert,
+    ecdsaKeyPem: ecdsa.key,
+    rsaCertPem: rsa.cert,
+    rsaKeyPem: rsa.key,
+    totpCertPem: totp.cert,
+    totpKeyPem: totp.key,
+  };
+}
+
+type Pki = (file: string, args: string[]) => Promise<void>;
+
+interface Issued {
+  type: KeyType;
+  cert: string;
+  key: string;
+}
+
+async function createCa(pki: Pki, base: string, type: KeyType, commonName: string): Promise<Issued> {
+  const key = await generateKey(pki, base, type);
+  const cert = `${base}.pem`;
+  await pki(cert, [
+    '--self',
+    '--ca',
+    '--in',
+    key,
+    '--type',
+    type,
+    '--lifetime',
+    LIFETIME_DAYS,
+    '--dn',
+    `${DN_PREFIX}, CN=${commonName}`,
+  ]);
+  return { type, cert, key };
+}
+
+async function issue(pki: Pki, base: string, type: KeyType, ca: Issued, dnsName: string): Promise<Issued> {
+  const key = await generateKey(pki, base, type);
+  const cert = `${base}.pem`;
+  await pki(cert, [
+    '--issue',
+    '--in',
+    key,
+    '--type',
+    'priv',
+    '--cacert',
+    ca.cert,
+    '--cakey',
+    ca.key,
+    '--lifetime',
+    LIFETIME_DAYS,
+    '--dn',
+    `${DN_PREFIX}, CN=${dnsName}`,
+    '--san',
+    dnsName,
+    '--flag',
+    'serverAuth',
+  ]);
+  return { type, cert, key };
+}
+
+async function generateKey(pki: Pki, base: string, type: KeyType): Promise<string> {
+  const key = `${base}.key.pem`;
+  await pki(key, ['--gen', '--type', type, '--size', type === 'rsa' ? '2048' : '256']);
+  return key;
+}
+
+async function pkiToFile(env: NodeJS.ProcessEnv, file: string, args: string[]): Promise<void> {
+  const result = await run(['pki', ...args, '--outform', 'pem'], { env });
+  if (result.code !== 0) throw new Error(`pki ${args.join(' ')} failed: ${result.stderr.trim()}`);
+  await writeFile(file, result.stdout, { mode: 0o600 });
+}
