@@ -1,0 +1,117 @@
+/**
+ * Outpost's own JSON profile (documented in FORMAT.md). Strict: unknown keys, wrong types and values that do not parse
+ * are refused with a sentence naming the field, so a typo can never quietly drop a setting.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS } from '../ike/proposals.js';
+import { JsonFields } from './json-fields.js';
+import { AUTH_METHODS, isAuthMethodName, type Profile } from './types.js';
+import {
+  caPemFromFile,
+  caPemFromText,
+  checkHost,
+  checkIdentity,
+  checkUuid,
+  DEFAULT_IKE_PORT,
+  dnsServersFrom,
+  MTU_MAX,
+  MTU_MIN,
+  proposalsFrom,
+  subnetsFrom,
+} from './validate.js';
+
+export const NATIVE_PROFILE_VERSION = 1;
+
+const ROOT_KEYS = [
+  'version',
+  'name',
+  'uuid',
+  'gateway',
+  'auth',
+  'username',
+  'identity',
+  'ike',
+  'esp',
+  'splitSubnets',
+  'dnsServers',
+  'mtu',
+];
+const GATEWAY_KEYS = ['address', 'port', 'id', 'ca', 'caFile'];
+
+/** `baseDir` resolves a relative `gateway.caFile` (the directory of the profile file). */
+export function parseNativeProfile(json: unknown, baseDir: string): Profile {
+  const root = JsonFields.root(json, 'Profile field', 'A profile');
+  root.only(ROOT_KEYS);
+  const version = root.integer('version', 0, Number.MAX_SAFE_INTEGER);
+  if (version !== undefined && version !== NATIVE_PROFILE_VERSION) {
+    throw root.error('version', `is ${version}; this Outpost reads version ${NATIVE_PROFILE_VERSION} profiles.`);
+  }
+  const name = root.requiredString('name');
+  const uuidText = root.string('uuid');
+  const uuid = uuidText === undefined ? undefined : checkUuid(uuidText, root.label('uuid'));
+
+  const gateway = root.object('gateway');
+  if (!gateway) throw root.error('gateway', 'is required.');
+  gateway.only(GATEWAY_KEYS);
+  const address = checkHost(gateway.requiredString('address'), gateway.label('address'));
+  const port = gateway.integer('port', 1, 65535) ?? DEFAULT_IKE_PORT;
+  const idText = gateway.string('id');
+  const id = idText === undefined ? undefined : checkIdentity(idText, gateway.label('id'));
+
+  const authText = root.requiredString('auth');
+  if (!isAuthMethodName(authText)) throw root.error('auth', `must be one of ${AUTH_METHODS.join(', ')}.`);
+  const auth = authText;
+  const eap = auth !== 'psk';
+
+  const caText = gateway.string('ca');
+  const caFile = gateway.string('caFile');
+  if (caText !== undefined && caFile !== undefined) {
+    throw gateway.error('caFile', 'cannot be given together with "gateway.ca": use one of them.');
+  }
+  if (!eap && (caText !== undefined || caFile !== undefined)) {
+    throw gateway.error(
+      caText !== undefined ? 'ca' : 'caFile',
+      'is not used with PSK authentication: the gateway proves itself with the same pre-shared key.',
+    );
+  }
+  let caCertificatesPem: string | undefined;
+  if (caText !== undefined) caCertificatesPem = caPemFromText(caText, gateway.label('ca'));
+  else if (caFile !== undefined) {
+    caCertificatesPem = caPemFromFile(isAbsolute(caFile) ? caFile : resolve(baseDir, caFile), gateway.label('caFile'));
+  } else if (eap) {
+    throw gateway.error('ca', 'is required for EAP authentication (or "gateway.caFile"): it checks the gateway.');
+  }
+
+  const username = root.string('username');
+  if (eap && username === undefined) throw root.error('username', `is required for ${auth} authentication.`);
+  if (!eap && username !== undefined) throw root.error('username', 'is only used with EAP authentication.');
+  const identityText = root.string('identity');
+  const identity = identityText === undefined ? undefined : checkIdentity(identityText, root.label('identity'));
+
+  const proposals = (key: 'ike' | 'esp') => {
+    const value = root.has(key)
+      ? (root.stringList(key, /,/) ?? [])
+      : key === 'ike'
+        ? DEFAULT_IKE_PROPOSALS
+        : DEFAULT_ESP_PROPOSALS;
+    return proposalsFrom(value, key, root.label(key));
+  };
+  const ike = proposals('ike');
+  const esp = proposals('esp');
+
+  return {
+    name,
+    uuid,
+    gateway: { address, port, id, caCertificatesPem },
+    auth,
+    username,
+    identity,
+    ikeProposals: ike.transforms,
+    espProposals: esp.transforms,
+    ikeProposalsText: ike.texts,
+    espProposalsText: esp.texts,
+    splitSubnets: subnetsFrom(root.stringList('splitSubnets') ?? [], root.label('splitSubnets')),
+    dnsServers: dnsServersFrom(root.stringList('dnsServers') ?? [], root.label('dnsServers')),
+    mtu: root.integer('mtu', MTU_MIN, MTU_MAX),
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * Import of strongSwan's `.sswan` profiles, the JSON that the strongSwan VPN Client for Android (and apps built on
+ * it) import: https://docs.strongswan.org/docs/5.9/os/androidVpnClientProfiles.html and the app's
+ * VpnProfileImportActivity. The format evolves, so unknown keys are ignored as the app ignores them; known keys are
+ * checked strictly. A setting Outpost cannot honour where ignoring it would weaken security (a client certificate,
+ * strict revocation checking, blocking traffic outside the tunnel) is refused with 'unsupported'.
+ */
+import { OutpostError } from '../errors.js';
+import { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS } from '../ike/proposals.js';
+import { JsonFields } from './json-fields.js';
+import { subnetsCovering } from './subnets.js';
+import type { AuthMethodName, Profile } from './types.js';
+import {
+  caPemFromBase64,
+  checkHost,
+  checkIdentity,
+  checkUuid,
+  DEFAULT_IKE_PORT,
+  dnsServersFrom,
+  MTU_MAX,
+  MTU_MIN,
+  proposalsFrom,
+} from './validate.js';
+
+/** The app's VpnType identifiers Outpost can connect with: username/password EAP, which strongSwan gateways run as
+ * EAP-MSCHAPv2 for this type. */
+const SUPPORTED: Readonly<Record<string, AuthMethodName>> = { 'ikev2-eap': 'eap-mschapv2' };
+
+/** The other VpnType identifiers, with the reason they cannot work. */
+const UNSUPPORTED: Readonly<Record<string, string>> = {
+  'ikev2-cert': 'it authenticates the client with a certificate',
+  'ikev2-cert-eap': 'it authenticates the client with a certificate before EAP',
+  'ikev2-eap-tls': 'EAP-TLS authenticates the client with a certificate',
+  'ikev2-byod-eap': 'BYOD profiles need TNC endpoint assessment',
+};
+
+const WHITESPACE = /\s+/;
+
+function unsupported(sentence: string): OutpostError {
+  return new OutpostError('unsupported', sentence);
+}
+
+export function parseSswanProfile(json: unknown): Profile {
+  const root = JsonFields.root(json, 'The .sswan field', 'A .sswan profile', { blankIsAbsent: true });
+  const uuid = checkUuid(root.requiredString('uuid'), root.label('uuid'));
+  const name = root.requiredString('name');
+  const type = root.requiredString('type');
+  const reason = UNSUPPORTED[type];
+  if (reason !== undefined) throw unsupported(`The profile type "${type}" is not supported by Outpost yet: ${reason}.`);
+  const auth = SUPPORTED[type];
+  if (auth === undefined) {
+    const known = [...Object.keys(SUPPORTED), ...Object.keys(UNSUPPORTED)].join(', ');
+    throw root.error('type', `is "${type}", which is not a known profile type (${known}).`);
+  }
+
+  const remote = root.object('remote');
+  if (!remote) throw root.error('remote', 'is required.');
+  const address = checkHost(remote.requiredString('addr'), remote.label('addr'));
+  const port = remote.integer('port', 1, 65535) ?? DEFAULT_IKE_PORT;
+  const idText = remote.string('id');
+  const id = idText === undefined ? undefined : checkIdentity(idText, remote.label('id'));
+  const cert = remote.string('cert');
+  if (cert === undefined) {
+    // the app falls back to the system's CA store; Outpost trusts only a CA the profile names
+    throw remote.error(
+      'cert',
+      'is required by Outpost: it holds the CA (or gateway) certificate to check the gateway.',
+    );
+  }
+  const caCertificatesPem = caPemFromBase64(cert, remote.label('cert'));
+  // certreq (sending certificate requests), revocation.crl/ocsp, nat-keepalive, apps and excluded-apps change nothing
+  // Outpost must enforce; revocation.strict does
+  if (remote.object('revocation')?.boolean('strict') === true) {
+    throw unsupported('The profile asks for strict certificate revocation checking, which Outpost does not do yet.');
+  }
+
+  const local = root.object('local');
+  // without eap_id the app asks for the username on import; the command line takes it with --user
+  const username = local?.string('eap_id');
+  const identityText = local?.string('id');
+  const identity = identityText === undefined ? undefined : checkIdentity(identityText, root.label('local.id'));
+
+  const ike = proposalsFrom(root.string('ike-proposal') ?? DEFAULT_IKE_PROPOSALS, 'ike', root.label('ike-proposal'));
+  const esp = proposalsFrom(root.string('esp-proposal') ?? DEFAULT_ESP_PROPOSALS, 'esp', root.label('esp-proposal'));
+
+  const split = root.object('split-tunneling');
+  for (const family of ['block-ipv4', 'block-ipv6'] as const) {
+    if (split?.boolean(family) === true) {
+      throw unsupported(
+        `The profile asks to block ${family === 'block-ipv4' ? 'IPv4' : 'IPv6'} traffic outside the tunnel, which Outpost does not do yet.`,
+      );
+    }
+  }
+  const included = split?.stringList('subnets', WHITESPACE) ?? [];
+  const excluded = split?.stringList('excluded', WHITESPACE) ?? [];
+  const splitSubnets =
+    included.length === 0 && excluded.length === 0
+      ? []
+      : subnetsCovering(included, excluded, root.label('split-tunneling'));
+
+  return {
+    name,
+    uuid,
+    gateway: { address, port, id, caCertificatesPem },
+    auth,
+    username,
+    identity,
+    ikeProposals: ike.transforms,
+    espProposals: esp.transforms,
+    ikeProposalsText: ike.texts,
+    espProposalsText: esp.texts,
+    splitSubnets,
+    dnsServers: dnsServersFrom(root.stringList('dns-servers', WHITESPACE) ?? [], root.label('dns-servers')),
+    mtu: root.integer('mtu', MTU_MIN, MTU_MAX),
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * Checks of single profile settings, shared by the native profile, the .sswan import and the command line. Each takes
+ * a `label` naming the setting the way its source names it ('Profile field "gateway.port"', 'Option --port') and
+ * throws OutpostError('profile-invalid') with a sentence starting with that label.
+ */
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { parseCertificateDer, parseCertificatesPem } from '../crypto/x509.js';
+import { isOutpostError, OutpostError } from '../errors.js';
+import type { Transform } from '../ike/message/types.js';
+import { expandProposalList, type ProposalKind, parseProposalList } from '../ike/proposals.js';
+import { formatCidr, parseCidr } from '../net/address.js';
+import { parseIdentity } from './identity.js';
+
+export const DEFAULT_IKE_PORT = 500;
+/** The strongSwan Android client's bounds; below 1280 IPv6 cannot work, above 1500 never fits a path. */
+export const MTU_MIN = 1280;
+export const MTU_MAX = 1500;
+
+export function invalid(label: string, problem: string): OutpostError {
+  return new OutpostError('profile-invalid', `${label} ${problem}`);
+}
+
+/** Re-labels an error from a parser that does not know which setting it read. */
+function within<T>(label: string, read: () => T): T {
+  try {
+    return read();
+  } catch (cause) {
+    if (!isOutpostError(cause)) throw cause;
+    throw new OutpostError('profile-invalid', `${label}: ${cause.message}`, { detail: cause.detail, cause });
+  }
+}
+
+const HOST_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
+
+/** A gateway address: an IP literal or a DNS host name (RFC 1123). */
+export function checkHost(value: string, label: string): string {
+  const host = value.endsWith('.') ? value.slice(0, -1) : value;
+  if (isIP(value) !== 0) return value;
+  if (host.length > 0 && host.length <= 253 && host.split('.').every((part) => HOST_LABEL.test(part))) return value;
+  throw invalid(label, `must be a host name or an IP address ("${value}" is neither).`);
+}
+
+export function checkPort(value: number, label: string): number {
+  if (!Number.isInteger(value) || value < 1 || value > 65535) {
+    throw invalid(label, 'must be a whole number from 1 to 65535.');
+  }
+  return value;
+}
+
+/** An identity as parseIdentity reads it; the text is kept, the engine parses it again when connecting. */
+export function checkIdentity(value: string, label: string): string {
+  within(label, () => parseIdentity(value));
+  return value;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function checkUuid(value: string, label: string): string {
+  if (!UUID.test(value)) throw invalid(label, 'must be a UUID such as 6f1c3f0e-2a47-4d0c-9b8e-3f1d2c4b5a69.');
+  return value.toLowerCase();
+}
+
+export interface ProposalSetting {
+  transforms: Transform[][];
+  texts: string[];
+}
+
+export function proposalsFrom(value: string | string[], kind: ProposalKind, label: string): ProposalSetting {
+  return within(label, () => ({
+    transforms: parseProposalList(value, kind),
+    texts: expandProposalList(value, kind),
+  }));
+}
+
+/** CIDR subnets, normalised (host bits cleared), duplicates removed. */
+export function subnetsFrom(values: string[], label: string): string[] {
+  const cidrs = values.map((v) => within(label, () => formatCidr(parseCidr(v.trim()))));
+  return [...new Set(cidrs)];
+}
+
+export function dnsServersFrom(values: string[], label: string): string[] {
+  for (const v of values) {
+    if (isIP(v) === 0) throw invalid(label, `must hold IP addresses ("${v}" is not one).`);
+  }
+  return values;
+}
+
+/** Normalises PEM text that holds one or more certificates; refuses anything else. */
+export function caPemFromText(text: string, label: string): string {
+  const certificates = within(label, () => parseCertificatesPem(text));
+  return certificates.map((c) => c.toString()).join('');
+}
+
+/** A certificate given as base64 of its DER encoding (the .sswan `remote.cert`). */
+export function caPemFromBase64(text: string, label: string): string {
+  const base64 = text.replace(/\s+/g, '');
+  if (base64.length === 0 || base64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) {
+    throw invalid(label, 'must be a base64-encoded certificate.');
+  }
+  return within(label, () => parseCertificateDer(Buffer.from(base64, 'base64')).toString());
+}
+
+/** A CA file, PEM (one or more certificates) or a single DER certificate. */
+export function caPemFromFile(path: string, label: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? 'error';
+    throw new OutpostError('profile-invalid', `${label}: the file "${path}" could not be read (${code}).`, { cause });
+  }
+  const text = bytes.toString('latin1');
+  if (text.includes('-----BEGIN')) return caPemFromText(text, `${label} ("${path}")`);
+  try {
+    return parseCertificateDer(bytes).toString();
+  } catch (cause) {
+    if (!isOutpostError(cause)) throw cause;
+    throw new OutpostError(
+      'profile-invalid',
+      `${label}: the file "${path}" holds no certificate (neither PEM nor DER).`,
+      { detail: cause.detail, cause },
+    );
+  }
+}
