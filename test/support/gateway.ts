@@ -16,9 +16,12 @@ import { createRunDir, removeRunDir } from './run-dir.js';
 import { section } from './swanctl-conf.js';
 
 export interface GatewayOptions {
-  /** IKE SA rekey time (strongSwan duration, e.g. '30s'); jitter is turned off when set. */
+  /**
+   * When the gateway rekeys the IKE SA (duration: '30s', '5m', '1h', '1d' or plain seconds). Jitter is off; the
+   * hard limit is twice this, so a rekey delayed by another exchange is not overtaken by expiry.
+   */
   ikeLifetime?: string;
-  /** CHILD SA rekey time; jitter is turned off when set. */
+  /** When the gateway rekeys the CHILD SA; jitter off, hard expiry at twice this. */
   childLifetime?: string;
   /** Liveness check interval (the gateway sends empty INFORMATIONAL requests when the peer is idle). */
   dpdDelay?: string;
@@ -148,6 +151,23 @@ async function startIn(dir: string, net: TestNetwork, options: GatewayOptions): 
   };
 }
 
+/**
+ * strongSwan's own defaults derive the hard limit as rekey time + 10 %, truncated to whole seconds: for a rekey time
+ * under 10 s the SA expires the moment it should be rekeyed. The limit is set explicitly to twice the rekey time.
+ * IKE SAs take the extra time as over_time, CHILD SAs the total as life_time.
+ */
+function rekeyTimes(duration: string, limit: 'over_time' | 'life_time'): string[] {
+  const seconds = durationSeconds(duration);
+  return [`rekey_time = ${seconds}s`, 'rand_time = 0s', `${limit} = ${limit === 'over_time' ? seconds : 2 * seconds}s`];
+}
+
+function durationSeconds(duration: string): number {
+  const match = /^(\d+)([smhd]?)$/.exec(duration);
+  if (!match) throw new Error(`not a strongSwan duration: ${duration}`);
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
+}
+
 /** Letters and digits only, so the value needs no quoting in swanctl.conf. */
 function randomSecret(): string {
   return randomBytes(18).toString('base64url').replace(/[-_]/g, 'x');
@@ -197,7 +217,7 @@ function swanctlConf(
     'fragmentation = yes',
     'mobike = no',
     'send_cert = always',
-    ...(options.ikeLifetime ? [`rekey_time = ${options.ikeLifetime}`, 'rand_time = 0s'] : []),
+    ...(options.ikeLifetime ? rekeyTimes(options.ikeLifetime, 'over_time') : []),
     ...(options.dpdDelay ? [`dpd_delay = ${options.dpdDelay}`] : []),
   ];
   const child = (name: string): string =>
@@ -205,7 +225,7 @@ function swanctlConf(
       section(name, [
         `local_ts = 198.51.100.0/24`,
         `esp_proposals = ${ESP_PROPOSALS.join(', ')}`,
-        ...(options.childLifetime ? [`rekey_time = ${options.childLifetime}`, 'rand_time = 0s'] : []),
+        ...(options.childLifetime ? rekeyTimes(options.childLifetime, 'life_time') : []),
       ]),
     ]);
   const certLocal = (name: GatewayConnection): string =>

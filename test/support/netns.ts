@@ -24,6 +24,8 @@ export interface ExecResult {
 
 export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
+  /** 'pipe' (default): read stdout/stderr, or the child stalls once a pipe buffer fills. */
+  stdio?: 'pipe' | 'inherit' | 'ignore';
 }
 
 const NAME_PATTERN = /^op-(\d+)-[0-9a-f]+-(cli|gw|lan)$/;
@@ -32,7 +34,7 @@ const DEFAULT_EXEC_TIMEOUT_MS = 30_000;
 
 /** Runs a host command (not inside a namespace) and collects its output. */
 export function run(argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
-  return collect(start(argv, options.env), options);
+  return collect(start(argv, options), options);
 }
 
 export class TestNetwork {
@@ -87,7 +89,7 @@ export class TestNetwork {
       await ip(['-n', ns, 'link', 'set', dev, 'up']);
     }
     await ip(['-n', lan, 'route', 'add', '203.0.113.0/24', 'via', '198.51.100.1']);
-    await this.#check(gw, ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+    await this.#check(gw, ['sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
   }
 
   async #check(ns: string, argv: string[]): Promise<void> {
@@ -103,7 +105,7 @@ export class TestNetwork {
   /** `ip netns exec ns argv…`: the returned process's PID is argv[0]'s own, since ip and setpriv exec in place. */
   spawn(ns: string, argv: string[], options: SpawnOptions = {}): ChildProcess {
     if (this.#destroyed) throw new Error(`network ${this.clientNs} is already destroyed`);
-    const child = start(['ip', 'netns', 'exec', ns, 'setpriv', '--pdeathsig', 'TERM', ...argv], options.env);
+    const child = start(['ip', 'netns', 'exec', ns, 'setpriv', '--pdeathsig', 'TERM', ...argv], options);
     this.#children.add(child);
     child.once('exit', () => this.#children.delete(child));
     child.once('error', () => this.#children.delete(child));
@@ -160,10 +162,10 @@ export function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
   });
 }
 
-function start(argv: string[], env: NodeJS.ProcessEnv | undefined): ChildProcess {
+function start(argv: string[], options: SpawnOptions): ChildProcess {
   const [command, ...args] = argv;
   if (command === undefined) throw new Error('empty command line');
-  return spawn(command, args, { env: env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  return spawn(command, args, { env: options.env ?? process.env, stdio: options.stdio ?? 'pipe' });
 }
 
 function collect(child: ChildProcess, options: ExecOptions): Promise<ExecResult> {

@@ -120,5 +120,5 @@ async function generateKey(pki: Pki, base: string, type: KeyType): Promise<strin
 async function pkiToFile(env: NodeJS.ProcessEnv, file: string, args: string[]): Promise<void> {
   const result = await run(['pki', ...args, '--outform', 'pem'], { env });
   if (result.code !== 0) throw new Error(`pki ${args.join(' ')} failed: ${result.stderr.trim()}`);
-  await writeFile(file, result.stdout, { mode: 0o600 });
+  await writeFile(file, result.stdout, { mode: file.endsWith('.key.pem') ? 0o600 : 0o644 });
 }

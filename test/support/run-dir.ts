@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { processAlive } from './netns.js';
 
 const created = new Set<string>();
+let exitHookInstalled = false;
 
 /**
  * A fresh temporary directory named after this process (outpost-<kind>-<pid>-XXXXXX), removed at process exit if
@@ -19,7 +20,10 @@ export async function createRunDir(kind: string): Promise<string> {
       await rm(join(tmpdir(), name), { recursive: true, force: true });
     }
   }
-  if (created.size === 0) process.on('exit', removeAllSync);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', removeAllSync);
+  }
   const dir = await mkdtemp(join(tmpdir(), `${prefix}${process.pid}-`));
   created.add(dir);
   return dir;
