@@ -116,7 +116,6 @@ async function startIn(dir: string, net: TestNetwork, options: GatewayOptions): 
     }
     xauth-pam {
       pam_service = ${PAM_SERVICE}
-      session = no
     }`,
     bindMounts: [{ source: pamDir, target: '/etc/pam.d' }],
   });
@@ -187,6 +186,7 @@ async function installCredentials(swanctlDir: string, pki: TestPki): Promise<voi
  * A private /etc/pam.d for charon's mount namespace. pam_google_authenticator reads and rewrites the secret file as
  * root (user=root), so it lives in a root-only directory of its own. The file sets neither DISALLOW_REUSE nor
  * RATE_LIMIT (back-to-back test logins reuse codes), and noskewadj keeps failed-code tests from teaching it a skew.
+ * xauth-pam in 5.9.8 opens a PAM session per IKE_SA even with its `session = no` default, hence the session line.
  */
 async function writePam(dir: string, totpSecret: string): Promise<string> {
   const totpDir = join(dir, 'totp');
