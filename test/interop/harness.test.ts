@@ -4,14 +4,12 @@ import assert from 'node:assert/strict';
 import { access } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Gateway, type GatewayConnection, startGateway } from './gateway.js';
-import { run, TestNetwork } from './netns.js';
-import { oathtoolTotp } from './oathtool.js';
-import { type StrongswanClient, startStrongswanClient } from './strongswan-client.js';
+import { type Gateway, type GatewayConnection, startGateway } from '../support/gateway.js';
+import { run, TestNetwork } from '../support/netns.js';
+import { oathtoolTotp } from '../support/oathtool.js';
+import { type StrongswanClient, startStrongswanClient } from '../support/strongswan-client.js';
 
-const notRoot = process.getuid?.() !== 0 ? 'needs root (network namespaces, strongSwan)' : false;
-
-describe('strongSwan interop harness', { skip: notRoot, timeout: 60_000 }, () => {
+describe('strongSwan interop harness', { timeout: 60_000 }, () => {
   let net: TestNetwork;
   let gateway: Gateway;
   let client: StrongswanClient;
