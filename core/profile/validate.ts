@@ -101,16 +101,16 @@ export function caPemFromBase64(text: string, label: string): string {
   return within(label, () => parseCertificateDer(Buffer.from(base64, 'base64')).toString());
 }
 
-/** A CA file, PEM (one or more certificates) or a single DER certificate. */
-export function caPemFromFile(path: string, label: string): string {
-  let bytes: Buffer;
+/** A CA file, PEM (one or more certificates) or a single DER certificate; `read` returns the file's bytes. */
+export function caPemFromFile(path: string, label: string, read: (path: string) => Uint8Array = readFileSync): string {
+  let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = read(path);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code ?? 'error';
     throw new OutpostError('profile-invalid', `${label}: the file "${path}" could not be read (${code}).`, { cause });
   }
-  const text = bytes.toString('latin1');
+  const text = Buffer.from(bytes).toString('latin1');
   if (text.includes('-----BEGIN')) return caPemFromText(text, `${label} ("${path}")`);
   try {
     return parseCertificateDer(bytes).toString();

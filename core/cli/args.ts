@@ -1,0 +1,280 @@
+/**
+ * The `outpost` command line: a profile file, or a one-off connection described by flags in the manner of strongSwan's
+ * charon-cmd. Parsed by hand so that every mistake (unknown option, missing value, option given twice, options that
+ * contradict each other) gets its own sentence.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { OutpostError } from '../errors.js';
+import { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS } from '../ike/proposals.js';
+import { loadProfile } from '../profile/load.js';
+import { AUTH_METHODS, isAuthMethodName, type Profile } from '../profile/types.js';
+import {
+  caPemFromFile,
+  checkHost,
+  checkIdentity,
+  checkPort,
+  DEFAULT_IKE_PORT,
+  proposalsFrom,
+  subnetsFrom,
+} from '../profile/validate.js';
+
+export type Command =
+  | { kind: 'connect'; profile: Profile; json: boolean; verbose: boolean; connectTimeoutMs: number | undefined }
+  | { kind: 'help'; text: string }
+  | { kind: 'version' };
+
+export const HELP_TEXT = `Usage:
+  outpost connect --profile FILE [--user NAME] [options]
+  outpost connect --gateway ADDRESS --auth METHOD [connection flags] [options]
+  outpost --help | --version
+
+Connects to an IKEv2 VPN gateway and keeps the tunnel up until Ctrl+C.
+
+Profile:
+  --profile FILE        Outpost JSON profile or strongSwan .sswan profile
+  --user NAME           EAP username (fills in or replaces the profile's)
+
+Connection flags (instead of --profile):
+  --gateway ADDRESS     gateway host name or IP address
+  --port N              IKE UDP port (default ${DEFAULT_IKE_PORT})
+  --gateway-id ID       identity the gateway must prove (FQDN, IP, email or DN);
+                        default: the gateway address, checked against its certificate
+  --ca FILE             CA certificate(s) that issued the gateway certificate
+                        (PEM or DER); required for EAP methods
+  --auth METHOD         ${AUTH_METHODS.join(', ')}
+  --user NAME           EAP username (required for EAP methods)
+  --identity ID         IKE identity to send (default: the username; for psk,
+                        the local IP address)
+  --ike PROPOSALS       IKE proposals in strongSwan syntax, comma-separated
+                        (default: ${DEFAULT_IKE_PROPOSALS[0]}, ... ; "default" adds them)
+  --esp PROPOSALS       ESP proposals, likewise (default: ${DEFAULT_ESP_PROPOSALS[0]}, ...)
+  --split CIDR,...      send only these networks through the tunnel (repeatable)
+
+Options:
+  --json                print machine-readable events, one JSON object per line
+  --verbose             print more detail about failures
+  --timeout SECONDS     give up when not connected after this long
+  -h, --help            show this help
+  --version             show the version
+
+Secrets come from the environment, or are asked for on the terminal:
+  OUTPOST_PASSWORD      EAP password
+  OUTPOST_PSK           pre-shared key (0x... hex and 0s... base64 as in strongSwan)
+  OUTPOST_TOTP_SECRET   base32 TOTP secret: a fresh code is made when the gateway asks
+  OUTPOST_OTP           a one-time code (eap-mschapv2+totp)
+Asked codes are asked before connecting: enter one that is still valid for a few seconds.
+
+Examples:
+  outpost connect --profile office.sswan
+  outpost connect --gateway vpn.example.com --gateway-id vpn.example.com \\
+    --ca company-ca.pem --auth eap-mschapv2 --user alice --split 10.0.0.0/8`;
+
+type Flag =
+  | 'profile'
+  | 'gateway'
+  | 'port'
+  | 'gateway-id'
+  | 'ca'
+  | 'auth'
+  | 'user'
+  | 'identity'
+  | 'ike'
+  | 'esp'
+  | 'split'
+  | 'json'
+  | 'verbose'
+  | 'timeout'
+  | 'help'
+  | 'version';
+
+const WITH_VALUE: ReadonlySet<string> = new Set<Flag>([
+  'profile',
+  'gateway',
+  'port',
+  'gateway-id',
+  'ca',
+  'auth',
+  'user',
+  'identity',
+  'ike',
+  'esp',
+  'split',
+  'timeout',
+]);
+const SWITCHES: ReadonlySet<string> = new Set<Flag>(['json', 'verbose', 'help', 'version']);
+const REPEATABLE: ReadonlySet<string> = new Set<Flag>(['split']);
+/** Flags that describe the connection, which a profile already does. */
+const CONNECTION_FLAGS: readonly Flag[] = [
+  'gateway',
+  'port',
+  'gateway-id',
+  'ca',
+  'auth',
+  'identity',
+  'ike',
+  'esp',
+  'split',
+];
+
+const MAX_TIMEOUT_SECONDS = 3600;
+
+function usage(sentence: string): OutpostError {
+  return new OutpostError('profile-invalid', `${sentence} Run "outpost --help" for the options.`);
+}
+
+function invalidOption(flag: Flag, problem: string): OutpostError {
+  return new OutpostError('profile-invalid', `Option --${flag} ${problem}`);
+}
+
+/** Reads `--name value`, `--name=value` and switches into a map; values are collected per flag. */
+function readFlags(args: string[]): Map<Flag, string[]> {
+  const flags = new Map<Flag, string[]>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '-h') {
+      flags.set('help', ['']);
+      continue;
+    }
+    if (!arg.startsWith('--') || arg === '--') throw usage(`Unexpected argument "${arg}".`);
+    const eq = arg.indexOf('=');
+    const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+    let value: string;
+    if (SWITCHES.has(name)) {
+      if (eq >= 0) throw usage(`Option --${name} takes no value.`);
+      value = '';
+    } else if (WITH_VALUE.has(name)) {
+      const next = eq >= 0 ? arg.slice(eq + 1) : args[++i];
+      if (next === undefined || (eq < 0 && next.startsWith('--'))) throw usage(`Option --${name} needs a value.`);
+      value = next;
+    } else {
+      throw usage(`Unknown option --${name}.`);
+    }
+    const flag = name as Flag;
+    const seen = flags.get(flag);
+    if (seen && !REPEATABLE.has(flag)) throw usage(`Option --${flag} is given twice.`);
+    flags.set(flag, [...(seen ?? []), value]);
+  }
+  return flags;
+}
+
+function timeoutMs(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  if (!(seconds > 0 && seconds <= MAX_TIMEOUT_SECONDS)) {
+    throw invalidOption('timeout', `must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}.`);
+  }
+  return Math.round(seconds * 1000);
+}
+
+/** The single value of a flag, trimmed; an empty value is refused. */
+function single(flags: Map<Flag, string[]>, flag: Flag): string | undefined {
+  const value = flags.get(flag)?.[0];
+  if (value !== undefined && value.trim() === '') throw invalidOption(flag, 'must not be empty.');
+  return value?.trim();
+}
+
+function fromProfileFile(flags: Map<Flag, string[]>, path: string): Profile {
+  const mixed = CONNECTION_FLAGS.find((f) => flags.has(f));
+  if (mixed) throw usage(`Option --${mixed} cannot be combined with --profile: the profile describes the connection.`);
+  const profile = loadProfile(path);
+  const user = single(flags, 'user');
+  if (user !== undefined) {
+    if (profile.auth === 'psk')
+      throw invalidOption('user', 'is only used with EAP authentication; this profile uses psk.');
+    return { ...profile, username: user };
+  }
+  if (profile.auth !== 'psk' && profile.username === undefined) {
+    throw new OutpostError('profile-invalid', 'The profile has no username: give it with --user NAME.');
+  }
+  return profile;
+}
+
+function fromFlags(flags: Map<Flag, string[]>, readFile: (path: string) => string): Profile {
+  const one = (flag: Flag): string | undefined => single(flags, flag);
+  const gatewayText = one('gateway');
+  if (gatewayText === undefined) throw usage('Give --profile FILE, or --gateway ADDRESS with --auth METHOD.');
+  const address = checkHost(gatewayText, 'Option --gateway');
+  const portText = one('port');
+  const port =
+    portText === undefined
+      ? DEFAULT_IKE_PORT
+      : checkPort(/^\d+$/.test(portText) ? Number(portText) : Number.NaN, 'Option --port');
+  const idText = one('gateway-id');
+  const id = idText === undefined ? undefined : checkIdentity(idText, 'Option --gateway-id');
+
+  const authText = one('auth');
+  if (authText === undefined) throw usage('Option --auth METHOD is required with --gateway.');
+  if (!isAuthMethodName(authText)) throw invalidOption('auth', `must be one of ${AUTH_METHODS.join(', ')}.`);
+  const auth = authText;
+  const eap = auth !== 'psk';
+
+  const caPath = one('ca');
+  if (!eap && caPath !== undefined) {
+    throw invalidOption('ca', 'is not used with psk: the gateway proves itself with the same pre-shared key.');
+  }
+  if (eap && caPath === undefined)
+    throw invalidOption('ca', `is required for ${auth}: it checks the gateway's certificate.`);
+  const caCertificatesPem =
+    caPath === undefined
+      ? undefined
+      : caPemFromFile(resolve(caPath), 'Option --ca', (p) => Buffer.from(readFile(p), 'latin1'));
+
+  const username = one('user');
+  if (eap && username === undefined) throw invalidOption('user', `is required for ${auth}.`);
+  if (!eap && username !== undefined) throw invalidOption('user', 'is only used with EAP authentication.');
+  const identityText = one('identity');
+  const identity = identityText === undefined ? undefined : checkIdentity(identityText, 'Option --identity');
+
+  const ike = proposalsFrom(one('ike') ?? DEFAULT_IKE_PROPOSALS, 'ike', 'Option --ike');
+  const esp = proposalsFrom(one('esp') ?? DEFAULT_ESP_PROPOSALS, 'esp', 'Option --esp');
+  const split = (flags.get('split') ?? []).flatMap((v) => v.split(',')).map((s) => s.trim());
+  if (split.includes('')) throw invalidOption('split', 'must be a comma-separated list of subnets such as 10.0.0.0/8.');
+
+  return {
+    name: address,
+    uuid: undefined,
+    gateway: { address, port, id, caCertificatesPem },
+    auth,
+    username,
+    identity,
+    ikeProposals: ike.transforms,
+    espProposals: esp.transforms,
+    ikeProposalsText: ike.texts,
+    espProposalsText: esp.texts,
+    splitSubnets: subnetsFrom(split, 'Option --split'),
+    dnsServers: [],
+    mtu: undefined,
+  };
+}
+
+/**
+ * `argv` without the node and script paths. `readFile` returns a file's content as a latin1 string (byte for byte, so
+ * a DER certificate survives); tests pass their own.
+ */
+export function parseArgs(
+  argv: string[],
+  readFile: (path: string) => string = (p) => readFileSync(p, 'latin1'),
+): Command {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help') return { kind: 'help', text: HELP_TEXT };
+  if (command !== 'connect') {
+    if (!command.startsWith('-')) throw usage(`Unknown command "${command}".`);
+    const flags = readFlags(argv);
+    if (flags.has('help')) return { kind: 'help', text: HELP_TEXT };
+    if (flags.has('version')) return { kind: 'version' };
+    throw usage('Start with the command: outpost connect ...');
+  }
+  const flags = readFlags(rest);
+  if (flags.has('help')) return { kind: 'help', text: HELP_TEXT };
+  if (flags.has('version')) return { kind: 'version' };
+  const profilePath = single(flags, 'profile');
+  const profile = profilePath === undefined ? fromFlags(flags, readFile) : fromProfileFile(flags, profilePath);
+  return {
+    kind: 'connect',
+    profile,
+    json: flags.has('json'),
+    verbose: flags.has('verbose'),
+    connectTimeoutMs: timeoutMs(single(flags, 'timeout')),
+  };
+}

@@ -1,0 +1,208 @@
+/**
+ * The secrets a connection needs, for the command line: from environment variables when running unattended, else
+ * asked on the terminal (on stderr, so stdout stays clean for --json). Only what the profile's authentication method
+ * needs is asked for, and everything is asked before connecting: a one-time code typed by hand is taken up front and
+ * must still be valid a few seconds later when the gateway asks for it; with OUTPOST_TOTP_SECRET a fresh code is made
+ * at the moment the gateway asks. Secrets are never written anywhere.
+ */
+import { createGuardrails, generateSync } from 'otplib';
+import { OutpostError } from '../errors.js';
+import type { Profile } from '../profile/types.js';
+
+export interface Prompter {
+  ask(question: string, hidden: boolean): Promise<string>;
+}
+
+export interface Secrets {
+  password: (() => string) | undefined;
+  psk: Uint8Array | undefined;
+  oneTimeCode: (() => string) | undefined;
+}
+
+/** 80-bit secrets are common in authenticator set-ups; otplib's default floor is 128 bits. */
+const TOTP_GUARDRAILS = createGuardrails({ MIN_SECRET_BYTES: 10 });
+const OTP_CODE = /^\d{6,8}$/;
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/**
+ * Base32 (RFC 4648) as authenticator apps and oathtool read it: any case, spaces/dashes/padding ignored, and bits left
+ * over at the end dropped (otplib's decoder refuses those, oathtool and Google Authenticator accept them).
+ */
+function decodeBase32(text: string): Uint8Array | undefined {
+  const clean = text.replace(/[\s=-]/g, '').toUpperCase();
+  const out: number[] = [];
+  let buffer = 0;
+  let bits = 0;
+  for (const ch of clean) {
+    const value = BASE32.indexOf(ch);
+    if (value < 0) return undefined;
+    buffer = ((buffer << 5) | value) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push((buffer >> bits) & 0xff);
+    }
+  }
+  return Uint8Array.from(out);
+}
+
+/** The current TOTP code (RFC 6238: HMAC-SHA-1, 30 s steps, 6 digits) for a base32 secret; `now` in milliseconds. */
+export function totpCode(base32Secret: string, now: number = Date.now()): string {
+  const secret = decodeBase32(base32Secret);
+  if (!secret || secret.length === 0) {
+    throw new OutpostError('profile-invalid', 'The TOTP secret is not base32 (letters A-Z and digits 2-7).');
+  }
+  if (secret.length < TOTP_GUARDRAILS.MIN_SECRET_BYTES) {
+    throw new OutpostError(
+      'profile-invalid',
+      `The TOTP secret is too short: ${secret.length} bytes, at least ${TOTP_GUARDRAILS.MIN_SECRET_BYTES} are needed.`,
+    );
+  }
+  return generateSync({ secret, guardrails: TOTP_GUARDRAILS, epoch: Math.floor(now / 1000) });
+}
+
+/** strongSwan's notation for binary secrets in swanctl.conf: 0x... hex, 0s... base64; anything else is the text. */
+function pskBytes(text: string): Uint8Array {
+  if (/^0x/i.test(text)) {
+    const hex = text.slice(2);
+    if (hex.length === 0 || hex.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(hex)) {
+      throw new OutpostError('profile-invalid', 'The pre-shared key starts with 0x but is not hex.');
+    }
+    return Uint8Array.from(Buffer.from(hex, 'hex'));
+  }
+  if (text.startsWith('0s')) {
+    const base64 = text.slice(2);
+    if (base64.length === 0 || base64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) {
+      throw new OutpostError('profile-invalid', 'The pre-shared key starts with 0s but is not base64.');
+    }
+    return Uint8Array.from(Buffer.from(base64, 'base64'));
+  }
+  return new TextEncoder().encode(text);
+}
+
+function fromEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+async function askFor(prompter: Prompter, question: string, hidden: boolean, what: string): Promise<string> {
+  const answer = await prompter.ask(question, hidden);
+  if (answer === '') throw new OutpostError('cancelled', `No ${what} was entered.`);
+  return answer;
+}
+
+async function oneTimeCodeSource(env: NodeJS.ProcessEnv, prompter: Prompter): Promise<() => string> {
+  const secret = fromEnv(env, 'OUTPOST_TOTP_SECRET');
+  const fixed = fromEnv(env, 'OUTPOST_OTP');
+  if (secret !== undefined && fixed !== undefined) {
+    throw new OutpostError('profile-invalid', 'Set only one of OUTPOST_TOTP_SECRET and OUTPOST_OTP.');
+  }
+  if (secret !== undefined) {
+    totpCode(secret); // refuse a bad secret now, not in the middle of the exchange
+    return () => totpCode(secret);
+  }
+  const code = (fixed ?? (await askFor(prompter, 'One-time code: ', false, 'one-time code'))).trim();
+  if (!OTP_CODE.test(code)) {
+    throw new OutpostError('profile-invalid', 'A one-time code is 6 to 8 digits from your authenticator app.');
+  }
+  return () => code;
+}
+
+export async function collectSecrets(profile: Profile, env: NodeJS.ProcessEnv, prompter: Prompter): Promise<Secrets> {
+  if (profile.auth === 'psk') {
+    const text = fromEnv(env, 'OUTPOST_PSK') ?? (await askFor(prompter, 'Pre-shared key: ', true, 'pre-shared key'));
+    return { password: undefined, psk: pskBytes(text), oneTimeCode: undefined };
+  }
+  const who = profile.username === undefined ? '' : ` for ${profile.username}`;
+  const password = fromEnv(env, 'OUTPOST_PASSWORD') ?? (await askFor(prompter, `Password${who}: `, true, 'password'));
+  const oneTimeCode = profile.auth === 'eap-mschapv2+totp' ? await oneTimeCodeSource(env, prompter) : undefined;
+  return { password: () => password, psk: undefined, oneTimeCode };
+}
+
+/** What the prompter reads from: a TTY stream in raw mode. */
+export interface PromptInput extends NodeJS.EventEmitter {
+  isTTY?: boolean;
+  setRawMode?(mode: boolean): unknown;
+  setEncoding(encoding: BufferEncoding): unknown;
+  resume(): unknown;
+  pause(): unknown;
+}
+
+export interface PromptOutput {
+  write(text: string): unknown;
+}
+
+const CTRL_C = '\u0003';
+const CTRL_D = '\u0004';
+const CTRL_U = '\u0015';
+const BACKSPACE = ['\u007f', '\b'];
+const ESC = '\u001b';
+
+/**
+ * Asks on the terminal: the question goes to `output` (stderr), the answer is read in raw mode, character by
+ * character, so a hidden answer is never echoed. Ctrl+C or Ctrl+D cancel. Without a terminal it refuses to ask and
+ * names the environment variables instead.
+ */
+export function terminalPrompter(input: PromptInput = process.stdin, output: PromptOutput = process.stderr): Prompter {
+  return {
+    ask(question: string, hidden: boolean): Promise<string> {
+      if (!input.isTTY || !input.setRawMode) {
+        return Promise.reject(
+          new OutpostError(
+            'profile-invalid',
+            `"${question.replace(/:\s*$/, '')}" is needed but there is no terminal to ask on: set OUTPOST_PASSWORD, OUTPOST_PSK, OUTPOST_TOTP_SECRET or OUTPOST_OTP.`,
+          ),
+        );
+      }
+      const setRawMode = input.setRawMode.bind(input);
+      output.write(question);
+      setRawMode(true);
+      input.setEncoding('utf8');
+      input.resume();
+      return new Promise((resolvePromise, reject) => {
+        let answer = '';
+        let inEscape = false;
+        const finish = (error?: OutpostError): void => {
+          input.off('data', onData);
+          setRawMode(false);
+          input.pause();
+          output.write('\n');
+          if (error) reject(error);
+          else resolvePromise(answer);
+        };
+        const onData = (chunk: string): void => {
+          for (const ch of chunk) {
+            if (inEscape) {
+              // a terminal escape sequence (arrow keys...) ends with a letter or '~'
+              if (/[A-Za-z~]/.test(ch)) inEscape = false;
+              continue;
+            }
+            if (ch === '\r' || ch === '\n') {
+              finish();
+              return;
+            }
+            if (ch === CTRL_C || (ch === CTRL_D && answer === '')) {
+              finish(new OutpostError('cancelled', 'Cancelled.'));
+              return;
+            }
+            if (ch === ESC) inEscape = true;
+            else if (BACKSPACE.includes(ch)) {
+              if (answer.length > 0) {
+                answer = Array.from(answer).slice(0, -1).join('');
+                if (!hidden) output.write('\b \b');
+              }
+            } else if (ch === CTRL_U) {
+              if (!hidden) output.write('\b \b'.repeat(Array.from(answer).length));
+              answer = '';
+            } else if (ch >= ' ') {
+              answer += ch;
+              if (!hidden) output.write(ch);
+            }
+          }
+        };
+        input.on('data', onData);
+      });
+    },
+  };
+}
