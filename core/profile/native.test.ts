@@ -29,7 +29,10 @@ function refuses(json: unknown, mentions: RegExp): void {
 }
 
 test('the complete example from FORMAT.md parses into every Profile field', () => {
+  const format = readFileSync(join(import.meta.dirname, 'FORMAT.md'), 'utf8');
+  const documented: unknown = JSON.parse(/```json\n([^`]*)```/.exec(format)?.[1] ?? '');
   const json: unknown = JSON.parse(readFileSync(join(TESTDATA, 'office.json'), 'utf8'));
+  assert.deepEqual(documented, json, 'FORMAT.md and testdata/office.json must show the same profile');
   const p = parseNativeProfile(json, TESTDATA);
   assert.equal(p.name, 'Office');
   assert.equal(p.uuid, '6f1c3f0e-2a47-4d0c-9b8e-3f1d2c4b5a69');
