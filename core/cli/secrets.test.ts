@@ -252,7 +252,18 @@ test('terminalPrompter without a terminal names the environment variables instea
   input.isTTY = false;
   await assert.rejects(
     terminalPrompter(input, collector()).ask('Password for alice: ', true),
-    isCode('profile-invalid', /"Password for alice" is needed but there is no terminal.*OUTPOST_PASSWORD/),
+    isCode('profile-invalid', /There is no terminal to ask for "Password for alice" on\./),
   );
   assert.deepEqual(input.rawModes, []);
+  // collectSecrets adds which variable would have answered
+  const noTty = terminalPrompter(input, collector());
+  await assert.rejects(
+    collectSecrets(profile('eap-md5'), {}, noTty),
+    isCode('profile-invalid', /"Password for alice" on\. Set OUTPOST_PASSWORD to run without one\./),
+  );
+  await assert.rejects(
+    collectSecrets(profile('eap-mschapv2+totp'), { OUTPOST_PASSWORD: 'pw' }, noTty),
+    isCode('profile-invalid', /"One-time code" on\. Set OUTPOST_TOTP_SECRET or OUTPOST_OTP/),
+  );
+  await assert.rejects(collectSecrets(profile('psk'), {}, noTty), isCode('profile-invalid', /Set OUTPOST_PSK/));
 });

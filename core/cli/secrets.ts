@@ -6,7 +6,7 @@
  * at the moment the gateway asks. Secrets are never written anywhere.
  */
 import { createGuardrails, generateSync } from 'otplib';
-import { OutpostError } from '../errors.js';
+import { isOutpostError, OutpostError } from '../errors.js';
 import type { Profile } from '../profile/types.js';
 
 export interface Prompter {
@@ -86,8 +86,21 @@ function fromEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-async function askFor(prompter: Prompter, question: string, hidden: boolean, what: string): Promise<string> {
-  const answer = await prompter.ask(question, hidden);
+/** `variables` names the environment variables that would have given the answer without asking. */
+async function askFor(
+  prompter: Prompter,
+  question: string,
+  hidden: boolean,
+  what: string,
+  variables: string,
+): Promise<string> {
+  let answer: string;
+  try {
+    answer = await prompter.ask(question, hidden);
+  } catch (cause) {
+    if (!isOutpostError(cause) || cause.code !== 'profile-invalid') throw cause;
+    throw new OutpostError('profile-invalid', `${cause.message} Set ${variables} to run without one.`, { cause });
+  }
   if (answer === '') throw new OutpostError('cancelled', `No ${what} was entered.`);
   return answer;
 }
@@ -102,7 +115,9 @@ async function oneTimeCodeSource(env: NodeJS.ProcessEnv, prompter: Prompter): Pr
     totpCode(secret); // refuse a bad secret now, not in the middle of the exchange
     return () => totpCode(secret);
   }
-  const code = (fixed ?? (await askFor(prompter, 'One-time code: ', false, 'one-time code'))).trim();
+  const code = (
+    fixed ?? (await askFor(prompter, 'One-time code: ', false, 'one-time code', 'OUTPOST_TOTP_SECRET or OUTPOST_OTP'))
+  ).trim();
   if (!OTP_CODE.test(code)) {
     throw new OutpostError('profile-invalid', 'A one-time code is 6 to 8 digits from your authenticator app.');
   }
@@ -111,11 +126,15 @@ async function oneTimeCodeSource(env: NodeJS.ProcessEnv, prompter: Prompter): Pr
 
 export async function collectSecrets(profile: Profile, env: NodeJS.ProcessEnv, prompter: Prompter): Promise<Secrets> {
   if (profile.auth === 'psk') {
-    const text = fromEnv(env, 'OUTPOST_PSK') ?? (await askFor(prompter, 'Pre-shared key: ', true, 'pre-shared key'));
+    const text =
+      fromEnv(env, 'OUTPOST_PSK') ??
+      (await askFor(prompter, 'Pre-shared key: ', true, 'pre-shared key', 'OUTPOST_PSK'));
     return { password: undefined, psk: pskBytes(text), oneTimeCode: undefined };
   }
   const who = profile.username === undefined ? '' : ` for ${profile.username}`;
-  const password = fromEnv(env, 'OUTPOST_PASSWORD') ?? (await askFor(prompter, `Password${who}: `, true, 'password'));
+  const password =
+    fromEnv(env, 'OUTPOST_PASSWORD') ??
+    (await askFor(prompter, `Password${who}: `, true, 'password', 'OUTPOST_PASSWORD'));
   const oneTimeCode = profile.auth === 'eap-mschapv2+totp' ? await oneTimeCodeSource(env, prompter) : undefined;
   return { password: () => password, psk: undefined, oneTimeCode };
 }
@@ -141,18 +160,15 @@ const ESC = '\u001b';
 
 /**
  * Asks on the terminal: the question goes to `output` (stderr), the answer is read in raw mode, character by
- * character, so a hidden answer is never echoed. Ctrl+C or Ctrl+D cancel. Without a terminal it refuses to ask and
- * names the environment variables instead.
+ * character, so a hidden answer is never echoed. Ctrl+C or Ctrl+D cancel. Without a terminal it refuses rather than
+ * hang (collectSecrets then names the environment variable to set).
  */
 export function terminalPrompter(input: PromptInput = process.stdin, output: PromptOutput = process.stderr): Prompter {
   return {
     ask(question: string, hidden: boolean): Promise<string> {
       if (!input.isTTY || !input.setRawMode) {
         return Promise.reject(
-          new OutpostError(
-            'profile-invalid',
-            `"${question.replace(/:\s*$/, '')}" is needed but there is no terminal to ask on: set OUTPOST_PASSWORD, OUTPOST_PSK, OUTPOST_TOTP_SECRET or OUTPOST_OTP.`,
-          ),
+          new OutpostError('profile-invalid', `There is no terminal to ask for "${question.replace(/:\s*$/, '')}" on.`),
         );
       }
       const setRawMode = input.setRawMode.bind(input);
