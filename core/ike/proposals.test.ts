@@ -144,7 +144,7 @@ test('bad proposals are refused with a sentence naming the problem', () => {
   rejects('aes256-md5-modp2048', 'ike', /"md5".*not an algorithm Outpost supports/);
   rejects('3des-sha1-modp1024', 'ike', /"3des"/);
   rejects('aes256gcm16-prfsha256-modp1024', 'ike', /"modp1024"/);
-  rejects('aes256--sha256-x25519', 'ike', /empty algorithm name/);
+  rejects('-', 'ike', /names no encryption algorithm/);
   rejects('', 'esp', /empty/);
   rejects('sha256-prfsha256-x25519', 'ike', /no encryption algorithm/);
   rejects('aes256gcm16-aes256-sha256-x25519', 'ike', /mixes AEAD/);
@@ -215,4 +215,123 @@ test('expandProposalList splits, trims and expands "default" without checking', 
   assert.deepEqual(expandProposalList(' aes256gcm16 ,default', 'esp'), ['aes256gcm16', ...DEFAULT_ESP_PROPOSALS]);
   assert.deepEqual(expandProposalList(['Default'], 'ike'), DEFAULT_IKE_PROPOSALS);
   assert.deepEqual(expandProposalList('bogus', 'ike'), ['bogus']);
+});
+
+/** strongSwan's names (%P) for the transforms Outpost knows. */
+const STRONGSWAN_NAMES: ReadonlyMap<string, string> = new Map([
+  ...[128, 192, 256].flatMap((k): [string, string][] => [
+    [`1:${EncrId.AES_CBC}:${k}`, `AES_CBC_${k}`],
+    [`1:${EncrId.AES_GCM_16}:${k}`, `AES_GCM_16_${k}`],
+  ]),
+  [`1:${EncrId.CHACHA20_POLY1305}:`, 'CHACHA20_POLY1305'],
+  [`3:${IntegId.HMAC_SHA1_96}:`, 'HMAC_SHA1_96'],
+  [`3:${IntegId.HMAC_SHA2_256_128}:`, 'HMAC_SHA2_256_128'],
+  [`3:${IntegId.HMAC_SHA2_384_192}:`, 'HMAC_SHA2_384_192'],
+  [`3:${IntegId.HMAC_SHA2_512_256}:`, 'HMAC_SHA2_512_256'],
+  [`2:${PrfId.HMAC_SHA1}:`, 'PRF_HMAC_SHA1'],
+  [`2:${PrfId.HMAC_SHA2_256}:`, 'PRF_HMAC_SHA2_256'],
+  [`2:${PrfId.HMAC_SHA2_384}:`, 'PRF_HMAC_SHA2_384'],
+  [`2:${PrfId.HMAC_SHA2_512}:`, 'PRF_HMAC_SHA2_512'],
+  [`4:${DhGroupId.NONE}:`, 'KE_NONE'],
+  [`4:${DhGroupId.MODP_2048}:`, 'MODP_2048'],
+  [`4:${DhGroupId.ECP_256}:`, 'ECP_256'],
+  [`4:${DhGroupId.ECP_384}:`, 'ECP_384'],
+  [`4:${DhGroupId.CURVE25519}:`, 'CURVE_25519'],
+  [`5:${EsnId.NO}:`, 'NO_EXT_SEQ'],
+  [`5:${EsnId.YES}:`, 'EXT_SEQ'],
+]);
+
+/**
+ * strongSwan 5.9.8's own reading of these strings: proposal_create_from_string() from the Debian libstrongswan on this
+ * machine, printed with its %P printf hook (null: refused). Outpost must read them the same way.
+ */
+const STRONGSWAN_5_9_8: [ProposalKindName, string, string | null][] = [
+  ['ike', 'aes256gcm16-prfsha256-x25519', 'IKE:AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519'],
+  ['ike', 'aes256-sha256-modp2048', 'IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048'],
+  [
+    'ike',
+    'aes128gcm16-aes256gcm16-prfsha384-ecp384-ecp256',
+    'IKE:AES_GCM_16_128/AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384/ECP_256',
+  ],
+  ['ike', 'chacha20poly1305-prfsha256-curve25519', 'IKE:CHACHA20_POLY1305/PRF_HMAC_SHA2_256/CURVE_25519'],
+  ['ike', 'aes256gcm16-sha384-ecp384', 'IKE:AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384'],
+  ['ike', 'aes128-sha1-prfsha512-ecp256', 'IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA2_512/ECP_256'],
+  [
+    'ike',
+    'aes192-sha384-sha512-x25519',
+    'IKE:AES_CBC_192/HMAC_SHA2_384_192/HMAC_SHA2_512_256/PRF_HMAC_SHA2_384/PRF_HMAC_SHA2_512/CURVE_25519',
+  ],
+  ['ike', 'aes-sha-modp2048', 'IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_2048'],
+  ['ike', 'aes256gcm16-prfsha256-none-x25519', 'IKE:AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519'],
+  ['ike', 'aes256--sha256-x25519', 'IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/CURVE_25519'],
+  [
+    'ike',
+    'aes256gcm16-aes128gcm16-chacha20poly1305-prfsha256-prfsha384-prfsha512-x25519-ecp256-ecp384-modp2048',
+    'IKE:AES_GCM_16_256/AES_GCM_16_128/CHACHA20_POLY1305/PRF_HMAC_SHA2_256/PRF_HMAC_SHA2_384/PRF_HMAC_SHA2_512/CURVE_25519/ECP_256/ECP_384/MODP_2048',
+  ],
+  [
+    'ike',
+    'aes256-aes128-sha256-sha384-sha512-sha1-x25519-ecp256-ecp384-modp2048',
+    'IKE:AES_CBC_256/AES_CBC_128/HMAC_SHA2_256_128/HMAC_SHA2_384_192/HMAC_SHA2_512_256/HMAC_SHA1_96/PRF_HMAC_SHA2_256/PRF_HMAC_SHA2_384/PRF_HMAC_SHA2_512/PRF_HMAC_SHA1/CURVE_25519/ECP_256/ECP_384/MODP_2048',
+  ],
+  ['ike', 'aes256gcm16-x25519', null],
+  ['ike', 'aes256gcm16-prfsha256', null],
+  ['ike', 'aes256gcm16-prfsha256-none', null],
+  ['ike', 'aes256gcm16-aes256-sha256-x25519', null],
+  ['ike', 'aes256-prfsha256-x25519', null],
+  ['ike', 'sha256-prfsha256-x25519', null],
+  ['esp', 'aes256gcm16', 'ESP:AES_GCM_16_256/NO_EXT_SEQ'],
+  ['esp', 'aes256gcm16-x25519', 'ESP:AES_GCM_16_256/CURVE_25519/NO_EXT_SEQ'],
+  ['esp', 'aes256gcm16-ecp256-none', 'ESP:AES_GCM_16_256/ECP_256/KE_NONE/NO_EXT_SEQ'],
+  ['esp', 'aes256-sha256-esn', 'ESP:AES_CBC_256/HMAC_SHA2_256_128/EXT_SEQ'],
+  ['esp', 'aes256-sha256-esn-noesn', 'ESP:AES_CBC_256/HMAC_SHA2_256_128/EXT_SEQ/NO_EXT_SEQ'],
+  ['esp', 'aes256gcm16-prfsha256-sha256', 'ESP:AES_GCM_16_256/NO_EXT_SEQ'],
+  ['esp', 'aes128gcm', 'ESP:AES_GCM_16_128/NO_EXT_SEQ'],
+  ['esp', 'aes128gcm128', 'ESP:AES_GCM_16_128/NO_EXT_SEQ'],
+  ['esp', 'aes192gcm16', 'ESP:AES_GCM_16_192/NO_EXT_SEQ'],
+  ['esp', 'aes-sha', 'ESP:AES_CBC_128/HMAC_SHA1_96/NO_EXT_SEQ'],
+  ['esp', 'aes256-sha2_512', 'ESP:AES_CBC_256/HMAC_SHA2_512_256/NO_EXT_SEQ'],
+  ['esp', 'chacha20poly1305-curve25519', 'ESP:CHACHA20_POLY1305/CURVE_25519/NO_EXT_SEQ'],
+  ['esp', 'aes256gcm16-aes128gcm16-chacha20poly1305', 'ESP:AES_GCM_16_256/AES_GCM_16_128/CHACHA20_POLY1305/NO_EXT_SEQ'],
+  [
+    'esp',
+    'aes256-aes128-sha256-sha384-sha512-sha1',
+    'ESP:AES_CBC_256/AES_CBC_128/HMAC_SHA2_256_128/HMAC_SHA2_384_192/HMAC_SHA2_512_256/HMAC_SHA1_96/NO_EXT_SEQ',
+  ],
+];
+type ProposalKindName = 'ike' | 'esp';
+
+test('proposals are read as strongSwan 5.9.8 reads them', () => {
+  const typeOf = new Map([...STRONGSWAN_NAMES].map(([key, name]) => [name, Number(key.split(':')[0])]));
+  const order = [T.ENCR, T.INTEG, T.PRF, T.DH, T.ESN] as number[];
+  for (const [kind, text, strongSwan] of STRONGSWAN_5_9_8) {
+    if (strongSwan === null) {
+      assert.throws(() => parseProposal(text, kind), isOutpostError, `${kind} ${text}`);
+      continue;
+    }
+    const ours = parseProposal(text, kind).map((t) => STRONGSWAN_NAMES.get(`${t.type}:${t.id}:${t.keyLength ?? ''}`));
+    // strongSwan prints types in the order the text names them; compare in one fixed type order
+    const theirs = strongSwan
+      .slice(4)
+      .split('/')
+      .sort((a, b) => order.indexOf(typeOf.get(a)!) - order.indexOf(typeOf.get(b)!));
+    assert.deepEqual(ours, theirs, `${kind} ${text}`);
+  }
+});
+
+test('where Outpost deliberately differs from strongSwan 5.9.8', () => {
+  // strongSwan offers a repeated keyword twice; Outpost once
+  //   strongSwan: IKE:AES_CBC_256/AES_CBC_256/HMAC_SHA2_256_128/HMAC_SHA2_256_128/PRF_.../PRF_.../CURVE_25519/CURVE_25519
+  assert.equal(parseProposal('aes256-aes256-sha256-sha2_256-x25519-curve25519', 'ike').length, 4);
+  // strongSwan's keywords are case-sensitive (it refuses this); Outpost accepts any case
+  assert.deepEqual(
+    parseProposal('AES256GCM16-PRFSHA256-X25519', 'ike'),
+    parseProposal('aes256gcm16-prfsha256-x25519', 'ike'),
+  );
+  // strongSwan puts an ESN transform into an IKE proposal (IKE:.../EXT_SEQ); Outpost refuses
+  rejects('aes256gcm16-prfsha256-x25519-esn', 'ike', /ESP only/);
+  // strongSwan offers unauthenticated ESP (ESP:AES_CBC_256/NO_EXT_SEQ); Outpost refuses
+  rejects('aes256', 'esp', /integrity algorithm/);
+  // strongSwan knows MD5 (IKE:AES_CBC_256/HMAC_MD5_96/PRF_HMAC_MD5/MODP_2048); Outpost does not implement it
+  rejects('aes256-md5-modp2048', 'ike', /"md5"/);
 });

@@ -9,8 +9,10 @@
  *  - IKE needs a key exchange method; `none` is dropped from IKE. ESP without one means no PFS; ESP with `none`
  *    next to a group offers PFS as optional.
  *  - ESP gets "no extended sequence numbers" unless `esn` is named. PRF keywords in ESP proposals are ignored.
- * Stricter than strongSwan in one place: an ESP proposal with a non-AEAD cipher and no integrity algorithm is refused
- * (strongSwan would offer unauthenticated encryption).
+ * Checked against strongSwan 5.9.8's own parser (see the test). Deliberate differences: an ESP proposal with a non-AEAD
+ * cipher and no integrity algorithm is refused (strongSwan would offer unauthenticated encryption), esn/noesn in an IKE
+ * proposal is refused (strongSwan would send an ESN transform for IKE), keywords are case-insensitive, and a repeated
+ * keyword is offered once.
  */
 import { OutpostError } from '../errors.js';
 import { DhGroupId, EncrId, EsnId, IntegId, PrfId, TransformType } from './message/constants.js';
@@ -117,9 +119,11 @@ export function parseProposal(text: string, kind: ProposalKind): Transform[] {
     const list = byType.get(t.type)!;
     if (!list.some((u) => sameTransform(u, t))) list.push(t);
   };
-  for (const raw of name.split('-')) {
-    const token = raw.trim();
-    if (token === '') throw invalid(kind, name, 'has an empty algorithm name (two "-" in a row?).');
+  // like strongSwan's tokenizer: "aes256--sha256" has no empty algorithm, just an extra separator
+  for (const token of name
+    .split('-')
+    .map((t) => t.trim())
+    .filter((t) => t !== '')) {
     const transform = KEYWORDS.get(token.toLowerCase());
     if (!transform) {
       throw invalid(
