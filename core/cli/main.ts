@@ -94,7 +94,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const tunnel = new Tunnel(command.profile, secrets, { connectTimeoutMs: command.connectTimeoutMs });
-  tunnel.on('progress', (message) => (json ? out(JSON.stringify({ event: 'progress', message })) : err(`outpost: ${message}`)));
+  tunnel.on('progress', (message) =>
+    json ? out(JSON.stringify({ event: 'progress', message })) : err(`outpost: ${message}`),
+  );
 
   let stopping = false;
   const stopped = new Promise<void>((resolve) => {
@@ -115,7 +117,8 @@ export async function main(argv: string[]): Promise<number> {
       connecting.catch(() => {});
       return EXIT_OK;
     }
-    if (json) out(JSON.stringify({ event: 'connected', ...describe(first.r) }));
+    const connectMs = Math.round((tunnel.connectMs ?? 0) * 10) / 10;
+    if (json) out(JSON.stringify({ event: 'connected', ...describe(first.r), connectMs }));
     else out(`${humanSummary(first.r)}\nPress Ctrl+C to disconnect.`);
   } catch (error) {
     report(error);

@@ -42,6 +42,9 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   private timer: NodeJS.Timeout | undefined;
   private state: TunnelState = 'disconnected';
   private result: ConnectResult | undefined;
+  private startedAt = 0;
+  /** Milliseconds from connect() to the CHILD_SA being up, for the last successful connection. */
+  connectMs: number | undefined;
 
   constructor(
     private readonly profile: Profile,
@@ -68,6 +71,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   async connect(): Promise<ConnectResult> {
     if (this.state === 'connecting' || this.state === 'connected') throw new Error('tunnel already in use');
     this.setState('connecting');
+    this.startedAt = performance.now();
     try {
       const address = await resolveGateway(this.profile.gateway.address);
       const transport = await UdpTransport.open(address, this.profile.gateway.port, {
@@ -153,6 +157,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       if (event.type === 'progress') this.emit('progress', event.message);
       else if (event.type === 'established') {
         this.result = event.result;
+        this.connectMs = performance.now() - this.startedAt;
         this.setState('connected');
       } else {
         this.teardown();

@@ -1,0 +1,59 @@
+/**
+ * Connect time: `outpost connect` to CHILD_SA against the test gateway, side by side in the same run with strongSwan's
+ * own initiator (a second charon in the client namespace, `swanctl --initiate`) against the same gateway.
+ */
+import { performance } from 'node:perf_hooks';
+import { OutpostProcess } from '../interop/cli-process.js';
+import { startGateway } from '../support/gateway.js';
+import { TestNetwork } from '../support/netns.js';
+import { startStrongswanClient } from '../support/strongswan-client.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const IKE = 'aes256gcm16-prfsha256-x25519';
+const ESP = 'aes256gcm16';
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const net = await TestNetwork.create();
+try {
+  const gw = await startGateway(net);
+  const strongswan = await startStrongswanClient(net, gw, { ikeProposal: IKE, espProposal: ESP });
+  const ours = { wall: [] as number[], protocol: [] as number[] };
+  const theirs: number[] = [];
+  const args = [
+    '--gateway', gw.address, '--gateway-id', gw.ids.ecdsa, '--ca', gw.pki.ecdsaCaPem,
+    '--auth', 'eap-mschapv2', '--user', gw.user.name, '--ike', IKE, '--esp', ESP,
+  ];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    const proc = OutpostProcess.start(net, args, { OUTPOST_PASSWORD: gw.user.password });
+    const connected = await proc.waitFor('connected');
+    const t1 = performance.now();
+    if (!connected) throw new Error(`outpost did not connect: ${proc.stderr}`);
+    ours.wall.push(t1 - t0);
+    ours.protocol.push(Number(connected.connectMs));
+    if ((await proc.stop()) !== 0) throw new Error(`outpost did not exit cleanly: ${proc.stderr}`);
+
+    const s0 = performance.now();
+    const result = await strongswan.initiate('ecdsa');
+    const s1 = performance.now();
+    if (!result.ok) throw new Error(`strongSwan did not connect: ${result.output}`);
+    theirs.push(s1 - s0);
+    await strongswan.terminate('ecdsa');
+  }
+  await strongswan.stop();
+  await gw.stop();
+
+  const m = { wall: median(ours.wall), protocol: median(ours.protocol), strongswan: median(theirs) };
+  const f = (n: number) => `${n.toFixed(1)} ms`;
+  console.log(`connect to CHILD_SA, EAP-MSCHAPv2 + ECDSA P-256 gateway, ${IKE} / ${ESP}, median of ${RUNS} runs`);
+  console.log(`  strongSwan 5.9 (swanctl --initiate, charon running)   ${f(m.strongswan)}`);
+  console.log(`  outpost, connect() to CHILD_SA in the process           ${f(m.protocol)}   ratio ${(m.protocol / m.strongswan).toFixed(2)}`);
+  console.log(`  outpost, whole command incl. Node.js start-up          ${f(m.wall)}   ratio ${(m.wall / m.strongswan).toFixed(2)}`);
+} finally {
+  await net.destroy();
+}
