@@ -35,7 +35,9 @@ export function sharedKeyAuth(prf: Prf, secret: Uint8Array, octets: Uint8Array):
   return prf.compute(prf.compute(secret, KEY_PAD), octets);
 }
 
-export type GatewayCredential = { kind: 'certificate'; certificate: X509Certificate } | { kind: 'shared-key'; key: Uint8Array };
+export type GatewayCredential =
+  | { kind: 'certificate'; certificate: X509Certificate }
+  | { kind: 'shared-key'; key: Uint8Array };
 
 function invalid(detail: string): OutpostError {
   return new OutpostError(
@@ -46,9 +48,15 @@ function invalid(detail: string): OutpostError {
 }
 
 /** Checks the gateway's AUTH payload; throws a gateway-auth-invalid error unless it is valid for this credential. */
-export function verifyGatewayAuth(auth: AuthPayload, octets: Uint8Array, prf: Prf, credential: GatewayCredential): void {
+export function verifyGatewayAuth(
+  auth: AuthPayload,
+  octets: Uint8Array,
+  prf: Prf,
+  credential: GatewayCredential,
+): void {
   if (credential.kind === 'shared-key') {
-    if (auth.method !== AuthMethod.SHARED_KEY_MIC) throw invalid(`expected a shared-key AUTH, got method ${auth.method}`);
+    if (auth.method !== AuthMethod.SHARED_KEY_MIC)
+      throw invalid(`expected a shared-key AUTH, got method ${auth.method}`);
     const expected = sharedKeyAuth(prf, credential.key, octets);
     if (expected.length !== auth.data.length || !timingSafeEqual(expected, auth.data)) {
       throw invalid('shared-key AUTH value does not match');

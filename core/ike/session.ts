@@ -170,7 +170,7 @@ export class IkeSession {
     // RFC 7296 §2.5 would have a responder answer UNSUPPORTED_CRITICAL_PAYLOAD; we drop the message
     if (critical) throw new DecodeError(`unsupported critical payload ${critical.payloadType}`);
     if (header.response) this.onResponse(message, raw, now);
-    else this.onRequest(message, raw, now);
+    else this.onRequest(message, raw);
   }
 
   private onResponse(message: IkeMessage, raw: Uint8Array, now: number): void {
@@ -212,7 +212,7 @@ export class IkeSession {
     return protection.open(raw, message);
   }
 
-  private onRequest(message: IkeMessage, raw: Uint8Array, now: number): void {
+  private onRequest(message: IkeMessage, raw: Uint8Array): void {
     const { header } = message;
     if (!this.sa.crypto) throw new DecodeError('request before the IKE SA exists');
     if (header.messageId === this.peerMessageId - 1 && this.lastAnswer?.messageId === header.messageId) {

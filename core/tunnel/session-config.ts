@@ -31,7 +31,11 @@ function rounds(profile: Profile, credentials: Credentials): AuthRound[] {
   }
   const identity = profile.username;
   if (!identity) throw missing('username');
-  const eapRound = (method: 'mschapv2' | 'gtc' | 'md5', secret: (() => string) | undefined, otp: boolean): AuthRound => {
+  const eapRound = (
+    method: 'mschapv2' | 'gtc' | 'md5',
+    secret: (() => string) | undefined,
+    otp: boolean,
+  ): AuthRound => {
     if (!secret) throw missing(otp ? 'one-time code' : 'password');
     return { kind: 'eap', method, identity, secret, secretKind: otp ? 'one-time-code' : 'password' };
   };
@@ -60,11 +64,15 @@ function gatewayAuth(profile: Profile, credentials: Credentials): GatewayAuthCon
   return { kind: 'certificate', trustAnchors };
 }
 
-export function sessionConfig(profile: Profile, credentials: Credentials, local: Endpoint, remote: Endpoint): SessionConfig {
+export function sessionConfig(
+  profile: Profile,
+  credentials: Credentials,
+  local: Endpoint,
+  remote: Endpoint,
+): SessionConfig {
   const authRounds = rounds(profile, credentials);
   const idText = profile.identity ?? profile.username ?? local.address;
-  const remoteTs =
-    profile.splitSubnets.length > 0 ? profile.splitSubnets.map((s) => selectorFromCidr(s)) : [ANY_IPV4];
+  const remoteTs = profile.splitSubnets.length > 0 ? profile.splitSubnets.map((s) => selectorFromCidr(s)) : [ANY_IPV4];
   return {
     local,
     remote,

@@ -25,8 +25,20 @@ try {
   const ours = { wall: [] as number[], protocol: [] as number[] };
   const theirs: number[] = [];
   const args = [
-    '--gateway', gw.address, '--gateway-id', gw.ids.ecdsa, '--ca', gw.pki.ecdsaCaPem,
-    '--auth', 'eap-mschapv2', '--user', gw.user.name, '--ike', IKE, '--esp', ESP,
+    '--gateway',
+    gw.address,
+    '--gateway-id',
+    gw.ids.ecdsa,
+    '--ca',
+    gw.pki.ecdsaCaPem,
+    '--auth',
+    'eap-mschapv2',
+    '--user',
+    gw.user.name,
+    '--ike',
+    IKE,
+    '--esp',
+    ESP,
   ];
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
@@ -52,8 +64,12 @@ try {
   const f = (n: number) => `${n.toFixed(1)} ms`;
   console.log(`connect to CHILD_SA, EAP-MSCHAPv2 + ECDSA P-256 gateway, ${IKE} / ${ESP}, median of ${RUNS} runs`);
   console.log(`  strongSwan 5.9 (swanctl --initiate, charon running)   ${f(m.strongswan)}`);
-  console.log(`  outpost, connect() to CHILD_SA in the process           ${f(m.protocol)}   ratio ${(m.protocol / m.strongswan).toFixed(2)}`);
-  console.log(`  outpost, whole command incl. Node.js start-up          ${f(m.wall)}   ratio ${(m.wall / m.strongswan).toFixed(2)}`);
+  console.log(
+    `  outpost, connect() to CHILD_SA in the process           ${f(m.protocol)}   ratio ${(m.protocol / m.strongswan).toFixed(2)}`,
+  );
+  console.log(
+    `  outpost, whole command incl. Node.js start-up          ${f(m.wall)}   ratio ${(m.wall / m.strongswan).toFixed(2)}`,
+  );
 } finally {
   await net.destroy();
 }

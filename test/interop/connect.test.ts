@@ -46,7 +46,11 @@ async function connectAndCheck(args: string[], env: NodeJS.ProcessEnv, conn: str
 
 describe('connects to strongSwan', () => {
   test('EAP-MSCHAPv2 with an ECDSA P-256 gateway certificate: virtual IP, DNS, split subnet', async () => {
-    const c = await connectAndCheck(eapArgs('ecdsa', gw.pki.ecdsaCaPem), { OUTPOST_PASSWORD: gw.user.password }, 'ecdsa');
+    const c = await connectAndCheck(
+      eapArgs('ecdsa', gw.pki.ecdsaCaPem),
+      { OUTPOST_PASSWORD: gw.user.password },
+      'ecdsa',
+    );
     assert.match(String(c.virtualIp), /^203\.0\.113\.\d+$/);
     assert.deepEqual(c.dns, [gw.dns]);
     assert.ok((c.splitSubnets as string[]).includes(gw.splitSubnet), JSON.stringify(c));

@@ -49,7 +49,10 @@ export class ChildCreateTask {
     const tsr = findPayload(payloads, PayloadType.TSr);
     if (!sa || !tsi || !tsr) throw new DecodeError('final IKE_AUTH response lacks SA, TSi or TSr');
     if (findNotify(payloads, NotifyType.USE_TRANSPORT_MODE)) {
-      throw new OutpostError('unsupported', 'The gateway offered a transport-mode tunnel this profile did not ask for.');
+      throw new OutpostError(
+        'unsupported',
+        'The gateway offered a transport-mode tunnel this profile did not ask for.',
+      );
     }
     const chosen = chooseFromResponse(this.proposals, sa.proposals);
     if (chosen.proposal.spi.length !== 4) throw new DecodeError('ESP proposal SPI is not 4 bytes');

@@ -124,7 +124,10 @@ export class IkeAuthTask {
   }
 
   private ourAuth(secret: Uint8Array): Payload {
-    const { suite: { prf }, keys } = this.sa.established;
+    const {
+      suite: { prf },
+      keys,
+    } = this.sa.established;
     this.authSent = true;
     const octets = signedOctets(this.sa.initRequest, this.sa.nonceR, prf, keys.skPi, this.idI);
     const auth: AuthPayload = {
@@ -158,7 +161,9 @@ export class IkeAuthTask {
         throw new DecodeError('IKE_AUTH response without EAP while EAP is in progress');
       }
       if (this.eapTurns++ === 0) {
-        this.progress(round.secretKind === 'one-time-code' ? 'Sending one-time code' : `Logging in as ${round.identity}`);
+        this.progress(
+          round.secretKind === 'one-time-code' ? 'Sending one-time code' : `Logging in as ${round.identity}`,
+        );
       }
       const step = this.eap.handle(eapPayload.message);
       if (step.kind === 'failure') {
@@ -216,7 +221,10 @@ export class IkeAuthTask {
   }
 
   private verify(auth: AuthPayload, credential: GatewayCredential): void {
-    const { suite: { prf }, keys } = this.sa.established;
+    const {
+      suite: { prf },
+      keys,
+    } = this.sa.established;
     if (!this.gatewayId) throw new DecodeError('gateway AUTH before its identity');
     const octets = signedOctets(this.sa.initResponse, this.sa.nonceI, prf, keys.skPr, this.gatewayId);
     verifyGatewayAuth(auth, octets, prf, credential);

@@ -59,7 +59,8 @@ export class IkeInitTask {
   build(): Payload[] {
     const group = getDhGroup(this.group);
     if (!group) throw new OutpostError('unsupported', `Key exchange group ${this.group} is not supported.`);
-    const keyPair = (this.keyPair ??= group.generate());
+    this.keyPair ??= group.generate();
+    const keyPair = this.keyPair;
     if (this.sa.nonceI.length === 0) this.sa.nonceI = randomBytes(NONCE_LENGTH);
     const { local, remote } = this.config;
     const payloads: Payload[] = [];
