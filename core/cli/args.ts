@@ -10,6 +10,7 @@ import { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS } from '../ike/proposals.j
 import { loadProfile } from '../profile/load.js';
 import { AUTH_METHODS, isAuthMethodName, type Profile } from '../profile/types.js';
 import {
+  assembleProfile,
   caPemFromFile,
   checkHost,
   checkIdentity,
@@ -20,7 +21,17 @@ import {
 } from '../profile/validate.js';
 
 export type Command =
-  | { kind: 'connect'; profile: Profile; json: boolean; verbose: boolean; connectTimeoutMs: number | undefined }
+  | {
+      kind: 'connect';
+      profile: Profile;
+      json: boolean;
+      verbose: boolean;
+      connectTimeoutMs: number | undefined;
+      /** Check that the gateway is alive after this long without hearing from it. */
+      livenessMs: number | undefined;
+      /** Where applied network settings are recorded (default /var/lib/outpost). */
+      stateDir: string | undefined;
+    }
   | { kind: 'help'; text: string }
   | { kind: 'version' };
 
@@ -55,6 +66,10 @@ Options:
   --json                print machine-readable events, one JSON object per line
   --verbose             print more detail about failures
   --timeout SECONDS     give up when not connected after this long
+  --dpd SECONDS         check that the gateway is alive after this long without
+                        traffic from it (default 30)
+  --state-dir DIR       where applied routes/DNS are recorded so they can be
+                        undone after a crash (default /var/lib/outpost)
   -h, --help            show this help
   --version             show the version
 
@@ -85,6 +100,8 @@ type Flag =
   | 'json'
   | 'verbose'
   | 'timeout'
+  | 'dpd'
+  | 'state-dir'
   | 'help'
   | 'version';
 
@@ -101,6 +118,8 @@ const WITH_VALUE: ReadonlySet<string> = new Set<Flag>([
   'esp',
   'split',
   'timeout',
+  'dpd',
+  'state-dir',
 ]);
 const SWITCHES: ReadonlySet<string> = new Set<Flag>(['json', 'verbose', 'help', 'version']);
 const REPEATABLE: ReadonlySet<string> = new Set<Flag>(['split']);
@@ -158,11 +177,11 @@ function readFlags(args: string[]): Map<Flag, string[]> {
   return flags;
 }
 
-function timeoutMs(text: string | undefined): number | undefined {
+function secondsMs(flag: Flag, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
   if (!(seconds > 0 && seconds <= MAX_TIMEOUT_SECONDS)) {
-    throw invalidOption('timeout', `must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}.`);
+    throw invalidOption(flag, `must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}.`);
   }
   return Math.round(seconds * 1000);
 }
@@ -231,21 +250,19 @@ function fromFlags(flags: Map<Flag, string[]>, readFile: (path: string) => strin
   const split = (flags.get('split') ?? []).flatMap((v) => v.split(',')).map((s) => s.trim());
   if (split.includes('')) throw invalidOption('split', 'must be a comma-separated list of subnets such as 10.0.0.0/8.');
 
-  return {
+  return assembleProfile({
     name: address,
     uuid: undefined,
     gateway: { address, port, id, caCertificatesPem },
     auth,
     username,
     identity,
-    ikeProposals: ike.transforms,
-    espProposals: esp.transforms,
-    ikeProposalsText: ike.texts,
-    espProposalsText: esp.texts,
+    ike,
+    esp,
     splitSubnets: subnetsFrom(split, 'Option --split'),
     dnsServers: [],
     mtu: undefined,
-  };
+  });
 }
 
 /**
@@ -275,6 +292,8 @@ export function parseArgs(
     profile,
     json: flags.has('json'),
     verbose: flags.has('verbose'),
-    connectTimeoutMs: timeoutMs(single(flags, 'timeout')),
+    connectTimeoutMs: secondsMs('timeout', single(flags, 'timeout')),
+    livenessMs: secondsMs('dpd', single(flags, 'dpd')),
+    stateDir: single(flags, 'state-dir'),
   };
 }

@@ -7,6 +7,7 @@ import { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS } from '../ike/proposals.j
 import { JsonFields } from './json-fields.js';
 import { AUTH_METHODS, isAuthMethodName, type Profile } from './types.js';
 import {
+  assembleProfile,
   caPemFromFile,
   caPemFromText,
   checkHost,
@@ -99,19 +100,17 @@ export function parseNativeProfile(json: unknown, baseDir: string): Profile {
   const ike = proposals('ike');
   const esp = proposals('esp');
 
-  return {
+  return assembleProfile({
     name,
     uuid,
     gateway: { address, port, id, caCertificatesPem },
     auth,
     username,
     identity,
-    ikeProposals: ike.transforms,
-    espProposals: esp.transforms,
-    ikeProposalsText: ike.texts,
-    espProposalsText: esp.texts,
+    ike,
+    esp,
     splitSubnets: subnetsFrom(root.stringList('splitSubnets') ?? [], root.label('splitSubnets')),
     dnsServers: dnsServersFrom(root.stringList('dnsServers') ?? [], root.label('dnsServers')),
     mtu: root.integer('mtu', MTU_MIN, MTU_MAX),
-  };
+  });
 }

@@ -11,6 +11,7 @@ import { JsonFields } from './json-fields.js';
 import { subnetsCovering } from './subnets.js';
 import type { AuthMethodName, Profile } from './types.js';
 import {
+  assembleProfile,
   caPemFromBase64,
   checkHost,
   checkIdentity,
@@ -98,19 +99,17 @@ export function parseSswanProfile(json: unknown): Profile {
       ? []
       : subnetsCovering(included, excluded, root.label('split-tunneling'));
 
-  return {
+  return assembleProfile({
     name,
     uuid,
     gateway: { address, port, id, caCertificatesPem },
     auth,
     username,
     identity,
-    ikeProposals: ike.transforms,
-    espProposals: esp.transforms,
-    ikeProposalsText: ike.texts,
-    espProposalsText: esp.texts,
+    ike,
+    esp,
     splitSubnets,
     dnsServers: dnsServersFrom(root.stringList('dns-servers', WHITESPACE) ?? [], root.label('dns-servers')),
     mtu: root.integer('mtu', MTU_MIN, MTU_MAX),
-  };
+  });
 }

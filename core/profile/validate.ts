@@ -11,6 +11,7 @@ import type { Transform } from '../ike/message/types.js';
 import { expandProposalList, type ProposalKind, parseProposalList } from '../ike/proposals.js';
 import { formatCidr, parseCidr } from '../net/address.js';
 import { parseIdentity } from './identity.js';
+import type { Profile } from './types.js';
 
 export const DEFAULT_IKE_PORT = 500;
 /** The strongSwan Android client's bounds; below 1280 IPv6 cannot work, above 1500 never fits a path. */
@@ -71,6 +72,23 @@ export function proposalsFrom(value: string | string[], kind: ProposalKind, labe
     transforms: parseProposalList(value, kind),
     texts: expandProposalList(value, kind),
   }));
+}
+
+/** A profile from its checked parts; every source (native JSON, .sswan, command-line flags) ends here. */
+export function assembleProfile(
+  parts: Omit<Profile, 'ikeProposals' | 'espProposals' | 'ikeProposalsText' | 'espProposalsText'> & {
+    ike: ProposalSetting;
+    esp: ProposalSetting;
+  },
+): Profile {
+  const { ike, esp, ...rest } = parts;
+  return {
+    ...rest,
+    ikeProposals: ike.transforms,
+    espProposals: esp.transforms,
+    ikeProposalsText: ike.texts,
+    espProposalsText: esp.texts,
+  };
 }
 
 /** CIDR subnets, normalised (host bits cleared), duplicates removed. */
