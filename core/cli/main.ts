@@ -7,6 +7,7 @@ import type { ConnectResult } from '../ike/session.js';
 import { Tunnel } from '../tunnel/tunnel.js';
 import { parseArgs } from './args.js';
 import { collectSecrets, terminalPrompter } from './secrets.js';
+import { TrafficMeter } from './traffic-meter.js';
 
 export const EXIT_OK = 0;
 export const EXIT_CONNECTION_FAILED = 1;
@@ -93,10 +94,17 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
 
-  const tunnel = new Tunnel(command.profile, secrets, { connectTimeoutMs: command.connectTimeoutMs });
+  const tunnel = new Tunnel(command.profile, secrets, {
+    connectTimeoutMs: command.connectTimeoutMs,
+    livenessMs: command.livenessMs,
+    stateDir: command.stateDir,
+  });
   tunnel.on('progress', (message) =>
     json ? out(JSON.stringify({ event: 'progress', message })) : err(`outpost: ${message}`),
   );
+  tunnel.on('state', (state) => {
+    if (json) out(JSON.stringify({ event: 'state', state }));
+  });
 
   let stopping = false;
   const stopped = new Promise<void>((resolve) => {
@@ -109,30 +117,52 @@ export async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
 
+  const announce = (result: ConnectResult) => {
+    const timings = tunnel.timings;
+    const ms = (n: number | undefined) => (n === undefined ? null : Math.round(n * 10) / 10);
+    if (json) {
+      out(
+        JSON.stringify({
+          event: 'connected',
+          ...describe(result),
+          childSaMs: ms(timings?.childSaMs),
+          readyMs: ms(timings?.readyMs),
+        }),
+      );
+    } else out(`${humanSummary(result)}\nPress Ctrl+C to disconnect.`);
+  };
+
   try {
     const connecting = tunnel.connect();
     const first = await Promise.race([connecting.then((r) => ({ r })), stopped.then(() => undefined)]);
     if (!first) {
-      await tunnel.disconnect();
       connecting.catch(() => {});
+      await tunnel.disconnect();
       return EXIT_OK;
     }
-    const connectMs = Math.round((tunnel.connectMs ?? 0) * 10) / 10;
-    if (json) out(JSON.stringify({ event: 'connected', ...describe(first.r), connectMs }));
-    else out(`${humanSummary(first.r)}\nPress Ctrl+C to disconnect.`);
+    announce(first.r);
   } catch (error) {
     report(error);
     return EXIT_CONNECTION_FAILED;
   }
+  tunnel.on('up', announce);
+  const meter = new TrafficMeter((line) => (json ? out(line) : liveLine(line)), json);
+  const ticker = setInterval(() => meter.sample(tunnel.stats), 1000);
 
   const lost = new Promise<OutpostError | undefined>((resolve) => tunnel.once('closed', resolve));
   const outcome = await Promise.race([stopped.then(() => 'stop' as const), lost]);
+  clearInterval(ticker);
   if (outcome === 'stop') {
     await tunnel.disconnect();
     if (json) out(JSON.stringify({ event: 'disconnected' }));
-    else out('Disconnected.');
+    else out('\nDisconnected.');
     return EXIT_OK;
   }
   report(outcome ?? new Error('connection closed'));
   return EXIT_CONNECTION_FAILED;
+}
+
+/** One line, rewritten in place on a terminal, so the state is visible at a glance. */
+function liveLine(line: string): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r${line.padEnd(78)}`);
 }

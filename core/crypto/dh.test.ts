@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isOutpostError } from '../errors.js';
 import { DhGroupId } from '../ike/message/constants.js';
-import { type DhBackend, type DhGroup, createDhGroup } from './dh.js';
+import { createDhGroup, type DhBackend, type DhGroup } from './dh.js';
 import { randomBytes } from './random.js';
 
 const hex = (s: string) => Buffer.from(s, 'hex');

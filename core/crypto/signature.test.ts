@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { p256 } from '@noble/curves/nist.js';
 import { DecodeError, OutpostError } from '../errors.js';
 import { AuthMethod } from '../ike/message/constants.js';
-import { type SignatureScheme, parseDigitalSignatureAuth, schemeForAuthMethod, verifySignature } from './signature.js';
+import { parseDigitalSignatureAuth, type SignatureScheme, schemeForAuthMethod, verifySignature } from './signature.js';
 
 const hex = (text: string) => Uint8Array.from(Buffer.from(text.replace(/\s+/g, ''), 'hex'));
 const data = new TextEncoder().encode('IKEv2 signed octets: RealMessage2 | NonceIData | MACedIDForR');

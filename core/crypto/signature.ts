@@ -2,10 +2,10 @@
  * Signature schemes the gateway may authenticate with (RFC 7296 §3.8, RFC 7427) and their verification through
  * node:crypto.
  */
-import { type KeyObject, constants, verify } from 'node:crypto';
+import { constants, type KeyObject, verify } from 'node:crypto';
 import { DecodeError, OutpostError } from '../errors.js';
 import { AuthMethod } from '../ike/message/constants.js';
-import { type DerReader, Tag, contextTag, decodeOid, decodeSmallUnsigned, parseDer, readerOf } from './asn1.js';
+import { contextTag, type DerReader, decodeOid, decodeSmallUnsigned, parseDer, readerOf, Tag } from './asn1.js';
 
 export type HashName = 'sha1' | 'sha256' | 'sha384' | 'sha512';
 export type EcdsaCurve = 'P-256' | 'P-384' | 'P-521';

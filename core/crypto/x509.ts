@@ -4,13 +4,12 @@
  * subject and public key, pathLen, keyUsage bits, critical extensions, raw subjectAltName entries) are read here with
  * the strict DER reader.
  */
-import { X509Certificate, createHash } from 'node:crypto';
-import { DecodeError, OutpostError, isOutpostError } from '../errors.js';
+import { createHash, X509Certificate } from 'node:crypto';
+import { DecodeError, isOutpostError, OutpostError } from '../errors.js';
 import { IdType } from '../ike/message/constants.js';
 import {
-  type DerElement,
-  Tag,
   contextTag,
+  type DerElement,
   decodeBitString,
   decodeBoolean,
   decodeOid,
@@ -18,6 +17,7 @@ import {
   decodeTime,
   parseDer,
   readerOf,
+  Tag,
 } from './asn1.js';
 
 /** AttributeTypeAndValue: the type OID and the value's whole DER encoding. */

@@ -1,6 +1,5 @@
 /** EAP-GTC (RFC 3748 §5.6): the response is the secret (here: a one-time code or password) as UTF-8. No MSK. */
 import type { OutpostError } from '../errors.js';
-import { EapType } from './packet.js';
 import {
   type EapMethod,
   type MethodCredentials,
@@ -9,6 +8,7 @@ import {
   signInRejected,
   unexpectedMessage,
 } from './method.js';
+import { EapType } from './packet.js';
 
 export class GtcMethod implements EapMethod {
   readonly type = EapType.GTC;

@@ -1,7 +1,6 @@
 /** EAP-MD5-Challenge (RFC 3748 §5.4, CHAP of RFC 1994 §4.1): MD5(Identifier ‖ secret ‖ Challenge). No MSK. */
 import { createHash } from 'node:crypto';
 import { DecodeError, type OutpostError } from '../errors.js';
-import { EapType } from './packet.js';
 import {
   type EapMethod,
   type MethodCredentials,
@@ -10,6 +9,7 @@ import {
   signInRejected,
   unexpectedMessage,
 } from './method.js';
+import { EapType } from './packet.js';
 
 const MD5_LENGTH = 16;
 

@@ -6,7 +6,6 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { OutpostError } from '../errors.js';
-import { EapType } from './packet.js';
 import {
   type EapMethod,
   type MethodCredentials,
@@ -31,6 +30,7 @@ import {
   parseMschapV2Failure,
   parseMschapV2Success,
 } from './mschapv2-message.js';
+import { EapType } from './packet.js';
 
 const PEER_CHALLENGE_LENGTH = 16;
 

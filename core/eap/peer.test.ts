@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { OutpostError } from '../errors.js';
 import { md4 } from '../crypto/legacy/md4.js';
+import { OutpostError } from '../errors.js';
 import { generateNtResponse } from './mschapv2-crypto.js';
 import { decodeEap, EapCode, EapType, encodeEap } from './packet.js';
 import { EapPeer, type EapPeerOptions, type EapStep } from './peer.js';

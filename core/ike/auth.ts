@@ -1,8 +1,9 @@
 /**
  * AUTH payload octets (RFC 7296 §2.15): what each side signs or MACs, and the check of the gateway's AUTH.
  */
-import { timingSafeEqual } from 'node:crypto';
+
 import type { X509Certificate } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { Prf } from '../crypto/prf.js';
 import { parseDigitalSignatureAuth, schemeForAuthMethod, verifySignature } from '../crypto/signature.js';
 import { OutpostError } from '../errors.js';

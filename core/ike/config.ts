@@ -1,7 +1,7 @@
 /** What an IKE session needs to know before it starts: endpoints, identities, credentials, proposals, timers. */
 import type { X509Certificate } from 'node:crypto';
 import type { EapMethodName } from '../eap/peer.js';
-import type { Transform, TrafficSelector } from './message/types.js';
+import type { TrafficSelector, Transform } from './message/types.js';
 
 export interface Endpoint {
   address: string;
@@ -56,7 +56,16 @@ export interface SessionConfig {
   /** Largest IKE datagram we send before fragmenting (RFC 7383), payload of UDP. */
   maxDatagram: number;
   retransmit: RetransmitConfig;
+  /** After this long without anything from the gateway, ask whether it is alive (RFC 7296 §2.4). */
+  liveness: { idleMs: number };
+  /** Rekey each CHILD_SA this long after it was created (already jittered by whoever builds the config). */
+  childRekeyMs: number;
 }
+
+export const DEFAULT_LIVENESS = { idleMs: 30_000 };
+/** strongSwan's default CHILD_SA rekey time is one hour, less up to 10% jitter so both ends do not collide. */
+export const DEFAULT_CHILD_REKEY_MS = 3_600_000;
+export const REKEY_JITTER = 0.1;
 
 export const DEFAULT_RETRANSMIT: RetransmitConfig = { initialMs: 1000, factor: 2, retries: 5 };
 /** 1280 bytes of IPv6 minimum MTU less IP (40), UDP (8) and the non-ESP marker (4). */

@@ -30,8 +30,37 @@ export function deriveIkeKeys(
   spiI: Uint8Array,
   spiR: Uint8Array,
 ): IkeKeys {
+  const skeyseed = suite.prf.compute(Buffer.concat([ni, nr]), sharedSecret);
+  return ikeKeysFromSeed(suite, skeyseed, ni, nr, spiI, spiR);
+}
+
+/**
+ * A rekeyed IKE SA (RFC 7296 §2.18): SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr), computed with the old SA's
+ * PRF as strongSwan does; the new SA's PRF expands it.
+ */
+export function deriveRekeyedIkeKeys(
+  oldPrf: Prf,
+  oldSkD: Uint8Array,
+  suite: IkeSuite,
+  sharedSecret: Uint8Array,
+  ni: Uint8Array,
+  nr: Uint8Array,
+  spiI: Uint8Array,
+  spiR: Uint8Array,
+): IkeKeys {
+  const skeyseed = oldPrf.compute(oldSkD, Buffer.concat([sharedSecret, ni, nr]));
+  return ikeKeysFromSeed(suite, skeyseed, ni, nr, spiI, spiR);
+}
+
+function ikeKeysFromSeed(
+  suite: IkeSuite,
+  skeyseed: Uint8Array,
+  ni: Uint8Array,
+  nr: Uint8Array,
+  spiI: Uint8Array,
+  spiR: Uint8Array,
+): IkeKeys {
   const { prf, encryption, integrity } = suite;
-  const skeyseed = prf.compute(Buffer.concat([ni, nr]), sharedSecret);
   const integLength = integrity?.keyLength ?? 0;
   const lengths = [prf.keyLength, integLength, integLength, encryption.keyLength, encryption.keyLength];
   lengths.push(prf.keyLength, prf.keyLength);
@@ -62,13 +91,17 @@ export interface ChildKeys {
   inbound: DirectionKeys;
 }
 
-/** KEYMAT = prf+(SK_d, [g^ir (new)] | Ni | Nr), taken as encr_i, integ_i, encr_r, integ_r (RFC 7296 §2.17). */
+/**
+ * KEYMAT = prf+(SK_d, [g^ir (new)] | Ni | Nr), taken as encr_i, integ_i, encr_r, integ_r (RFC 7296 §2.17), where
+ * i is the initiator of the exchange that creates the CHILD_SA: the gateway when it rekeys.
+ */
 export function deriveChildKeys(
   prf: Prf,
   skD: Uint8Array,
   suite: ChildSuite,
   ni: Uint8Array,
   nr: Uint8Array,
+  weInitiated: boolean,
   pfsSecret?: Uint8Array,
 ): ChildKeys {
   const encrLength = suite.encryption.keyLength;
@@ -81,5 +114,7 @@ export function deriveChildKeys(
     Uint8Array,
     Uint8Array,
   ];
-  return { outbound: { encryption: ei, integrity: ai }, inbound: { encryption: er, integrity: ar } };
+  const i = { encryption: ei, integrity: ai };
+  const r = { encryption: er, integrity: ar };
+  return weInitiated ? { outbound: i, inbound: r } : { outbound: r, inbound: i };
 }

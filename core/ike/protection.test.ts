@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { randomBytes } from '../crypto/random.js';
 import { getDhGroup, getEncryption, getIntegrity, getPrf } from '../crypto/registry.js';
 import { deriveIkeKeys } from './keys.js';
-import { DhGroupId, EncrId, ExchangeType, IntegId, PayloadType, PrfId, decodeMessage } from './message/index.js';
+import { DhGroupId, decodeMessage, EncrId, ExchangeType, IntegId, PayloadType, PrfId } from './message/index.js';
 import type { Payload } from './message/types.js';
 import { FragmentCollector, MessageProtection } from './protection.js';
 import type { IkeSuite } from './suite.js';

@@ -8,6 +8,7 @@ import type { Integrity } from '../crypto/integrity.js';
 import { randomBytes } from '../crypto/random.js';
 import { DecodeError, OutpostError } from '../errors.js';
 import type { IkeKeys } from './keys.js';
+import { GENERIC_HEADER_LENGTH, IKE_HEADER_LENGTH, PayloadType } from './message/constants.js';
 import {
   decodePayloadChain,
   encodeGenericHeader,
@@ -15,7 +16,6 @@ import {
   encodePayloadChain,
   firstPayloadType,
 } from './message/index.js';
-import { GENERIC_HEADER_LENGTH, IKE_HEADER_LENGTH, PayloadType } from './message/constants.js';
 import type { IkeHeader, IkeMessage, Payload, SkfPayload, SkPayload } from './message/types.js';
 import type { IkeSuite } from './suite.js';
 

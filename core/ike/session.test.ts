@@ -8,21 +8,21 @@ import { randomBytes } from '../crypto/random.js';
 import type { SessionConfig } from './config.js';
 import {
   DhGroupId,
+  decodeMessage,
   EncrId,
   ExchangeType,
+  encodeMessage,
+  findNotify,
+  findPayload,
   NotifyType,
+  notify,
   PayloadType,
   PrfId,
   ProtocolId,
   TransformType,
-  decodeMessage,
-  encodeMessage,
-  findNotify,
-  findPayload,
-  notify,
 } from './message/index.js';
 import type { Payload, Transform } from './message/types.js';
-import { type Outgoing, type SessionEvent, IkeSession } from './session.js';
+import { IkeSession, type Outgoing, type SessionEvent } from './session.js';
 import { natDetectionHash } from './tasks/ike-init.js';
 import { ANY_IPV4 } from './traffic-selectors.js';
 
@@ -48,6 +48,8 @@ function config(): SessionConfig {
     requestIpv6: false,
     maxDatagram: 1228,
     retransmit: { initialMs: 1000, factor: 2, retries: 3 },
+    liveness: { idleMs: 30_000 },
+    childRekeyMs: 3_600_000,
   };
 }
 

@@ -58,27 +58,33 @@ export function chooseFromResponse(offered: Proposal[], received: Proposal[]): C
   const reply = received[0]!;
   const ours = offered.find((p) => p.number === reply.number && p.protocol === reply.protocol);
   if (!ours) throw notAccepted(`responder chose proposal #${reply.number} which was not offered`);
-  const byType = new Map<number, Transform>();
+  const seen = new Set<number>();
   for (const t of reply.transforms) {
-    if (byType.has(t.type)) throw notAccepted(`responder returned two transforms of type ${t.type}`);
+    if (seen.has(t.type)) throw notAccepted(`responder returned two transforms of type ${t.type}`);
     if (!ours.transforms.some((o) => sameTransform(o, t))) {
       throw notAccepted(`responder chose transform ${t.type}/${t.id} which proposal #${ours.number} did not offer`);
     }
-    byType.set(t.type, t);
+    seen.add(t.type);
   }
   // every transform type we offered in this proposal must be answered
   for (const type of new Set(ours.transforms.map((t) => t.type))) {
-    if (!byType.has(type)) throw notAccepted(`responder omitted transform type ${type}`);
+    if (!seen.has(type)) throw notAccepted(`responder omitted transform type ${type}`);
   }
-  const encr = byType.get(TransformType.ENCR);
-  if (!encr) throw notAccepted('responder chose no encryption algorithm');
+  return transformsByType(reply);
+}
+
+/** One transform per type, as in a selected proposal. */
+export function transformsByType(proposal: Proposal): ChosenTransforms {
+  const of = (type: number) => proposal.transforms.find((t) => t.type === type);
+  const encr = of(TransformType.ENCR);
+  if (!encr) throw notAccepted('no encryption algorithm chosen');
   return {
-    proposal: reply,
+    proposal,
     encr,
-    integ: byType.get(TransformType.INTEG),
-    prf: byType.get(TransformType.PRF),
-    dh: byType.get(TransformType.DH),
-    esn: byType.get(TransformType.ESN),
+    integ: of(TransformType.INTEG),
+    prf: of(TransformType.PRF),
+    dh: of(TransformType.DH),
+    esn: of(TransformType.ESN),
   };
 }
 
@@ -144,4 +150,41 @@ export function withoutDh(lists: Transform[][]): Transform[][] {
     if (!seen) unique.push(l);
   }
   return unique;
+}
+
+/** Where a side lists no transform of these types it means "none" (no PFS, no ESN). */
+const ABSENT_MEANS: ReadonlyMap<number, Transform> = new Map([
+  [TransformType.DH, { type: TransformType.DH, id: DhGroupId.NONE }],
+  [TransformType.ESN, { type: TransformType.ESN, id: EsnId.NO }],
+]);
+
+function pickTransforms(offered: Transform[], accepted: Transform[]): Transform[] | undefined {
+  const chosen: Transform[] = [];
+  for (const type of new Set([...offered, ...accepted].map((t) => t.type))) {
+    const absent = ABSENT_MEANS.get(type);
+    const listed = (list: Transform[]) => {
+      const of = list.filter((t) => t.type === type);
+      return of.length === 0 && absent ? [absent] : of;
+    };
+    const acceptable = listed(accepted);
+    const match = listed(offered).find((o) => acceptable.some((a) => sameTransform(a, o)));
+    if (!match) return undefined;
+    // answer only the types the peer offered
+    if (offered.some((t) => t.type === type)) chosen.push(match);
+  }
+  return chosen.some((t) => t.type === TransformType.ENCR) ? chosen : undefined;
+}
+
+/**
+ * As responder (when the gateway rekeys): the first of the peer's proposals, in its order of preference, that one of
+ * our proposals accepts, with one transform of each type.
+ */
+export function selectProposal(theirs: Proposal[], ours: Transform[][]): Proposal | undefined {
+  for (const proposal of theirs) {
+    for (const mine of ours) {
+      const transforms = pickTransforms(proposal.transforms, mine);
+      if (transforms) return { ...proposal, transforms };
+    }
+  }
+  return undefined;
 }

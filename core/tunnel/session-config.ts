@@ -4,10 +4,13 @@ import { parseCertificatesPem } from '../crypto/x509.js';
 import { OutpostError } from '../errors.js';
 import {
   type AuthRound,
+  DEFAULT_CHILD_REKEY_MS,
+  DEFAULT_LIVENESS,
   DEFAULT_MAX_DATAGRAM,
   DEFAULT_RETRANSMIT,
   type Endpoint,
   type GatewayAuthConfig,
+  REKEY_JITTER,
   type SessionConfig,
 } from '../ike/config.js';
 import { ANY_IPV4, selectorFromCidr } from '../ike/traffic-selectors.js';
@@ -64,11 +67,16 @@ function gatewayAuth(profile: Profile, credentials: Credentials): GatewayAuthCon
   return { kind: 'certificate', trustAnchors };
 }
 
+export interface SessionTuning {
+  livenessMs?: number;
+}
+
 export function sessionConfig(
   profile: Profile,
   credentials: Credentials,
   local: Endpoint,
   remote: Endpoint,
+  tuning: SessionTuning = {},
 ): SessionConfig {
   const authRounds = rounds(profile, credentials);
   const idText = profile.identity ?? profile.username ?? local.address;
@@ -87,5 +95,7 @@ export function sessionConfig(
     requestIpv6: false,
     maxDatagram: DEFAULT_MAX_DATAGRAM,
     retransmit: DEFAULT_RETRANSMIT,
+    liveness: tuning.livenessMs === undefined ? DEFAULT_LIVENESS : { idleMs: tuning.livenessMs },
+    childRekeyMs: DEFAULT_CHILD_REKEY_MS * (1 - REKEY_JITTER * Math.random()),
   };
 }

@@ -1,30 +1,73 @@
 /**
- * The controller the CLI and the UI see: connect / disconnect, state and progress events. It owns the edge (DNS, the
- * UDP socket, the one timer) around the sans-I/O IKE session.
+ * The controller the CLI and the UI see: connect / disconnect, state, progress and traffic counters. It owns the edge
+ * around the sans-I/O IKE session: DNS lookup, the UDP socket, the one timer, the virtual adapter and the OS network
+ * settings, and it reconnects with backoff when the gateway is lost.
  */
 import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
+import { LinuxNetworkConfigurator, recoverAfterCrash } from '../adapter/linux/configure.js';
+import { openLinuxTun } from '../adapter/linux/tun.js';
+import { mssFor, tunnelMtu } from '../adapter/mtu.js';
+import type { NetworkConfigurator } from '../adapter/types.js';
 import { OutpostError } from '../errors.js';
-import { type ConnectResult, IkeSession } from '../ike/session.js';
+import { type ConnectResult, IkeSession, type SessionEvent } from '../ike/session.js';
 import type { Profile } from '../profile/types.js';
+import { DataPath } from './data-path.js';
+import { networkPlan } from './network-plan.js';
 import { type Credentials, sessionConfig } from './session-config.js';
 import { UdpTransport } from './udp-transport.js';
 
-export type TunnelState = 'disconnected' | 'connecting' | 'connected' | 'disconnecting' | 'error';
+export type TunnelState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting' | 'disconnecting' | 'error';
+
+export interface TrafficStats {
+  bytesIn: number;
+  bytesOut: number;
+  packetsIn: number;
+  packetsOut: number;
+  drops: Record<string, number>;
+  childRekeys: number;
+  ikeRekeys: number;
+}
 
 export interface TunnelEvents {
   state: [TunnelState];
   progress: [string];
+  /** Once the tunnel carries traffic (after every reconnect too). */
+  up: [ConnectResult];
+  /** The connection ended for good: by disconnect() (undefined) or an error that reconnecting cannot fix. */
   closed: [OutpostError | undefined];
 }
 
 export interface TunnelOptions {
   /** Give up connecting after this long, whatever the retransmission schedule says. */
   connectTimeoutMs?: number;
+  /** Where the record of applied network settings lives, for undoing them after a crash. */
+  stateDir?: string;
+  /** Path MTU towards the gateway that the tunnel MTU is derived from. */
+  pathMtu?: number;
+  /** Reconnect after the gateway is lost (not after a failed first connect). */
+  reconnect?: boolean;
+  /** Check that the gateway is alive after this long without hearing from it. */
+  livenessMs?: number;
 }
 
 /** How long a clean disconnect waits for the gateway to confirm the delete. */
 const DELETE_WAIT_MS = 3000;
+const DEFAULT_PATH_MTU = 1500;
+const RECONNECT_FIRST_MS = 1000;
+const RECONNECT_MAX_MS = 30_000;
+/** Errors that another attempt cannot fix: asking again would only lock the account or hide the problem. */
+const FINAL_ERRORS = new Set([
+  'password-rejected',
+  'otp-rejected',
+  'authentication-failed',
+  'untrusted-certificate',
+  'identity-mismatch',
+  'gateway-auth-invalid',
+  'no-proposal-chosen',
+  'profile-invalid',
+  'unsupported',
+]);
 
 async function resolveGateway(address: string): Promise<string> {
   try {
@@ -36,15 +79,26 @@ async function resolveGateway(address: string): Promise<string> {
   }
 }
 
+interface Attempt {
+  session: IkeSession;
+  transport: UdpTransport;
+  dataPath: DataPath | undefined;
+  result: ConnectResult | undefined;
+  startedAt: number;
+}
+
 export class Tunnel extends EventEmitter<TunnelEvents> {
-  private session: IkeSession | undefined;
-  private transport: UdpTransport | undefined;
+  private attempt: Attempt | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private reconnectDelay = RECONNECT_FIRST_MS;
   private state: TunnelState = 'disconnected';
-  private result: ConnectResult | undefined;
-  private startedAt = 0;
-  /** Milliseconds from connect() to the CHILD_SA being up, for the last successful connection. */
-  connectMs: number | undefined;
+  private readonly configurator: NetworkConfigurator;
+  private readonly stateDir: string | undefined;
+  private wanted = false;
+  private gatewayAddress = '';
+  /** Milliseconds from starting the attempt to the CHILD_SA, and to traffic flowing, for the last connection. */
+  timings: { childSaMs: number; readyMs: number } | undefined;
 
   constructor(
     private readonly profile: Profile,
@@ -52,6 +106,10 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     private readonly options: TunnelOptions = {},
   ) {
     super();
+    this.stateDir = options.stateDir;
+    this.configurator = new LinuxNetworkConfigurator(
+      options.stateDir === undefined ? {} : { stateDir: options.stateDir },
+    );
   }
 
   get current(): TunnelState {
@@ -59,7 +117,22 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   }
 
   get connection(): ConnectResult | undefined {
-    return this.result;
+    return this.attempt?.result;
+  }
+
+  get stats(): TrafficStats | undefined {
+    const attempt = this.attempt;
+    if (!attempt?.dataPath) return undefined;
+    const c = attempt.dataPath.esp.counters;
+    return {
+      bytesIn: c.bytesIn,
+      bytesOut: c.bytesOut,
+      packetsIn: c.packetsIn,
+      packetsOut: c.packetsOut,
+      drops: { ...c.drops },
+      childRekeys: attempt.session.counters.childRekeys,
+      ikeRekeys: attempt.session.counters.ikeRekeys,
+    };
   }
 
   private setState(state: TunnelState): void {
@@ -68,26 +141,17 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     this.emit('state', state);
   }
 
+  /** Resolves once traffic can flow; rejects with the reason the first attempt failed. */
   async connect(): Promise<ConnectResult> {
-    if (this.state === 'connecting' || this.state === 'connected') throw new Error('tunnel already in use');
+    if (this.wanted) throw new Error('tunnel already in use');
+    this.wanted = true;
     this.setState('connecting');
-    this.startedAt = performance.now();
+    await recoverAfterCrash(this.stateDir ?? '/var/lib/outpost');
     try {
-      const address = await resolveGateway(this.profile.gateway.address);
-      const transport = await UdpTransport.open(address, this.profile.gateway.port, {
-        ike: (datagram) => this.feed((s, now) => s.receive(datagram, now)),
-        esp: () => {},
-      });
-      this.transport = transport;
-      const config = sessionConfig(
-        this.profile,
-        this.credentials,
-        { address: transport.localAddress, port: transport.localPort },
-        { address, port: this.profile.gateway.port },
-      );
-      this.session = new IkeSession(config);
+      this.gatewayAddress = await resolveGateway(this.profile.gateway.address);
+      await this.startAttempt();
     } catch (error) {
-      this.teardown();
+      this.wanted = false;
       this.setState('error');
       throw error;
     }
@@ -96,42 +160,49 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
         this.options.connectTimeoutMs === undefined
           ? undefined
           : setTimeout(() => {
-              const error = new OutpostError(
-                'gateway-timeout',
-                'The VPN gateway did not complete the connection in time. Check your internet connection, or try again later.',
-                { detail: `no connection after ${this.options.connectTimeoutMs} ms` },
-              );
-              this.off('closed', onClosed);
-              this.feed((s, now) => s.close(now));
-              this.teardown();
+              cleanup();
+              this.wanted = false;
+              this.abandon();
               this.setState('error');
-              reject(error);
+              reject(
+                new OutpostError(
+                  'gateway-timeout',
+                  'The VPN gateway did not complete the connection in time. Check your internet connection, or try again later.',
+                  { detail: `no connection after ${this.options.connectTimeoutMs} ms` },
+                ),
+              );
             }, this.options.connectTimeoutMs);
+      const onUp = (result: ConnectResult) => {
+        cleanup();
+        resolve(result);
+      };
       const onClosed = (error: OutpostError | undefined) => {
-        clearTimeout(giveUp);
-        this.off('state', onState);
+        cleanup();
         reject(error ?? new OutpostError('cancelled', 'The connection was cancelled.'));
       };
-      const onState = (state: TunnelState) => {
-        if (state !== 'connected') return;
+      const cleanup = () => {
         clearTimeout(giveUp);
+        this.off('up', onUp);
         this.off('closed', onClosed);
-        this.off('state', onState);
-        resolve(this.result!);
       };
+      this.once('up', onUp);
       this.once('closed', onClosed);
-      this.on('state', onState);
-      this.feed((s, now) => s.start(now));
     });
   }
 
   async disconnect(): Promise<void> {
-    const session = this.session;
-    if (!session || session.isClosed) return;
+    this.wanted = false;
+    clearTimeout(this.reconnectTimer);
+    const attempt = this.attempt;
+    if (!attempt || attempt.session.isClosed) {
+      await this.configurator.restore();
+      this.setState('disconnected');
+      return;
+    }
     this.setState('disconnecting');
     const closed = new Promise<void>((resolve) => {
       const force = setTimeout(() => {
-        this.teardown();
+        this.abandon();
         resolve();
       }, DELETE_WAIT_MS);
       this.once('closed', () => {
@@ -139,46 +210,158 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
         resolve();
       });
     });
-    this.feed((s, now) => s.close(now));
+    this.feed(attempt, (s, now) => s.close(now));
     await closed;
+    await this.configurator.restore();
     this.setState('disconnected');
   }
 
+  private async startAttempt(): Promise<void> {
+    const transport = await UdpTransport.open(this.gatewayAddress, this.profile.gateway.port, {
+      ike: (datagram) => {
+        if (this.attempt?.transport === transport) this.feed(this.attempt, (s, now) => s.receive(datagram, now));
+      },
+      esp: (datagram) => this.attempt?.dataPath?.fromGateway(datagram),
+    });
+    const config = sessionConfig(
+      this.profile,
+      this.credentials,
+      { address: transport.localAddress, port: transport.localPort },
+      { address: this.gatewayAddress, port: this.profile.gateway.port },
+      this.options.livenessMs === undefined ? {} : { livenessMs: this.options.livenessMs },
+    );
+    const attempt: Attempt = {
+      session: new IkeSession(config),
+      transport,
+      dataPath: undefined,
+      result: undefined,
+      startedAt: performance.now(),
+    };
+    this.attempt = attempt;
+    this.feed(attempt, (s, now) => s.start(now));
+  }
+
   /** Runs one step of the session and carries out what it asks: send, report, re-arm the timer. */
-  private feed(step: (session: IkeSession, now: number) => void): void {
-    const session = this.session;
-    const transport = this.transport;
-    if (!session || !transport) return;
-    step(session, Date.now());
-    const { send, events } = session.take();
-    for (const datagram of send) transport.sendIke(datagram.data, datagram.natT);
-    this.rearm(session);
-    for (const event of events) {
-      if (event.type === 'progress') this.emit('progress', event.message);
-      else if (event.type === 'established') {
-        this.result = event.result;
-        this.connectMs = performance.now() - this.startedAt;
-        this.setState('connected');
-      } else {
-        this.teardown();
-        this.setState(event.error ? 'error' : 'disconnected');
-        this.emit('closed', event.error);
-      }
+  private feed(attempt: Attempt | undefined, step: (session: IkeSession, now: number) => void): void {
+    if (!attempt || attempt !== this.attempt) return;
+    step(attempt.session, Date.now());
+    const { send, events } = attempt.session.take();
+    for (const datagram of send) attempt.transport.sendIke(datagram.data, datagram.natT);
+    this.rearm(attempt);
+    for (const event of events) this.onSessionEvent(attempt, event);
+  }
+
+  private onSessionEvent(attempt: Attempt, event: SessionEvent): void {
+    switch (event.type) {
+      case 'progress':
+        this.emit('progress', event.message);
+        break;
+      case 'established':
+        attempt.result = event.result;
+        this.setUpDataPath(attempt, event.result).catch((error: unknown) => {
+          const failure =
+            error instanceof OutpostError
+              ? error
+              : new OutpostError('network', 'The virtual network adapter could not be set up.', {
+                  detail: error instanceof Error ? error.message : String(error),
+                  cause: error,
+                });
+          this.feed(attempt, (s, now) => s.close(now));
+          this.ended(attempt, failure);
+        });
+        break;
+      case 'child-installed':
+        attempt.dataPath?.install(event.child, event.outbound);
+        break;
+      case 'child-outbound':
+        attempt.dataPath?.sendWith(event.child);
+        break;
+      case 'child-removed':
+        attempt.dataPath?.remove(event.child);
+        break;
+      case 'rekeyed':
+        this.emit('progress', event.what === 'ike' ? 'IKE SA rekeyed' : 'CHILD_SA rekeyed');
+        break;
+      case 'closed':
+        this.ended(attempt, event.error);
+        break;
     }
   }
 
-  private rearm(session: IkeSession): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const deadline = session.nextDeadline();
-    if (deadline === undefined || session.isClosed) return;
-    this.timer = setTimeout(() => this.feed((s, now) => s.tick(now)), Math.max(0, deadline - Date.now()));
+  private async setUpDataPath(attempt: Attempt, result: ConnectResult): Promise<void> {
+    const childSaMs = performance.now() - attempt.startedAt;
+    const { encryption, integrity } = result.child.suite;
+    const mtu = this.profile.mtu ?? tunnelMtu(this.options.pathMtu ?? DEFAULT_PATH_MTU, encryption, integrity);
+    const adapter = openLinuxTun();
+    const dataPath = new DataPath(adapter, attempt.transport, mssFor(mtu, false), {
+      inbound: () => attempt.session.noteInbound(Date.now()),
+      exhausted: (child) => this.feed(attempt, (s, now) => s.rekeyChild(child, now)),
+    });
+    attempt.dataPath = dataPath;
+    // the session announced the first CHILD_SA before the adapter existed
+    dataPath.install(result.child, true);
+    const plan = networkPlan(
+      adapter.name,
+      mtu,
+      this.gatewayAddress,
+      result.child,
+      result.config,
+      this.profile.dnsServers,
+    );
+    await this.configurator.apply(plan);
+    if (attempt !== this.attempt || attempt.session.isClosed) return;
+    this.timings = { childSaMs, readyMs: performance.now() - attempt.startedAt };
+    this.reconnectDelay = RECONNECT_FIRST_MS;
+    this.setState('connected');
+    this.emit('up', result);
   }
 
-  private teardown(): void {
+  /** The session of `attempt` ended: report, restore the network, and reconnect when that can help. */
+  private ended(attempt: Attempt, error: OutpostError | undefined): void {
+    if (attempt !== this.attempt) return;
+    const wasUp = attempt.dataPath !== undefined;
+    this.abandon();
+    const retry = this.wanted && wasUp && this.options.reconnect !== false && error && !FINAL_ERRORS.has(error.code);
+    if (retry) {
+      this.setState('reconnecting');
+      this.emit('progress', `${error.message} Reconnecting in ${Math.round(this.reconnectDelay / 1000)} s.`);
+      void this.configurator.restore();
+      this.reconnectTimer = setTimeout(() => {
+        if (!this.wanted) return;
+        this.startAttempt().catch((e: unknown) => {
+          this.emit('progress', `Reconnect failed: ${e instanceof Error ? e.message : String(e)}`);
+        });
+      }, this.reconnectDelay);
+      this.reconnectDelay = Math.min(this.reconnectDelay * 2, RECONNECT_MAX_MS);
+      return;
+    }
+    if (!this.wanted) {
+      this.emit('closed', undefined);
+      return;
+    }
+    this.wanted = false;
+    void this.configurator.restore().then(() => {
+      this.setState(error ? 'error' : 'disconnected');
+      this.emit('closed', error);
+    });
+  }
+
+  private rearm(attempt: Attempt): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.transport?.close();
-    this.transport = undefined;
+    const deadline = attempt.session.nextDeadline();
+    if (deadline === undefined || attempt.session.isClosed) return;
+    this.timer = setTimeout(() => this.feed(attempt, (s, now) => s.tick(now)), Math.max(0, deadline - Date.now()));
+  }
+
+  /** Drops the current attempt's I/O without talking to the gateway. */
+  private abandon(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const attempt = this.attempt;
+    if (!attempt) return;
+    attempt.dataPath?.close();
+    attempt.transport.close();
+    this.attempt = undefined;
   }
 }

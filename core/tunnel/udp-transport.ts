@@ -3,10 +3,12 @@
  * starts, its 4500 (RFC 3948 framing: IKE behind a 4-byte zero non-ESP marker, ESP without). Replies are told apart
  * by the port they came from.
  */
-import { type Socket, createSocket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { OutpostError } from '../errors.js';
 import { NON_ESP_MARKER_LENGTH } from '../ike/message/constants.js';
+
+const NAT_KEEPALIVE = Uint8Array.of(0xff);
 
 export const NAT_T_PORT = 4500;
 
@@ -83,6 +85,15 @@ export class UdpTransport {
     } else {
       this.socket.send(data, this.remotePort, this.remoteAddress);
     }
+  }
+
+  /** ESP-in-UDP (RFC 3948): the ESP packet as is, to the gateway's 4500. */
+  sendEsp(packet: Uint8Array): void {
+    this.socket.send(packet, NAT_T_PORT, this.remoteAddress);
+  }
+
+  sendKeepalive(): void {
+    this.socket.send(NAT_KEEPALIVE, NAT_T_PORT, this.remoteAddress);
   }
 
   close(): void {

@@ -1,10 +1,16 @@
 /** Runs the real `outpost` command (bin/outpost.js) inside the client namespace and reads its JSON events. */
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestNetwork } from '../support/netns.js';
 
 const BIN = fileURLToPath(new URL('../../bin/outpost.js', import.meta.url));
+
+function defaultStateDir(net: TestNetwork): string {
+  return join(tmpdir(), `outpost-state-${net.clientNs}`);
+}
 
 export interface CliEvent {
   event: string;
@@ -39,8 +45,15 @@ export class OutpostProcess {
     });
   }
 
-  static start(net: TestNetwork, args: string[], env: NodeJS.ProcessEnv = {}): OutpostProcess {
-    const child = net.spawn(net.clientNs, [process.execPath, BIN, 'connect', '--json', ...args], {
+  /** Each run records its network changes in its own directory, as parallel test runs must not share one. */
+  static start(
+    net: TestNetwork,
+    args: string[],
+    env: NodeJS.ProcessEnv = {},
+    stateDir = defaultStateDir(net),
+  ): OutpostProcess {
+    const argv = [process.execPath, BIN, 'connect', '--json', '--state-dir', stateDir, ...args];
+    const child = net.spawn(net.clientNs, argv, {
       env: { PATH: process.env.PATH, ...env },
     });
     return new OutpostProcess(child);

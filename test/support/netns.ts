@@ -9,6 +9,8 @@
 // does not leave a charon behind; namespaces of such a run are swept by the next create().
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface ExecOptions {
   input?: string;
@@ -30,6 +32,8 @@ export interface SpawnOptions {
 
 const NAME_PATTERN = /^op-(\d+)-[0-9a-f]+-(cli|gw|lan)$/;
 const STOP_GRACE_MS = 3000;
+/** What the client namespace resolves with before any VPN: a documentation address, never used. */
+export const CLIENT_RESOLV_CONF = 'nameserver 192.0.2.53\n';
 const DEFAULT_EXEC_TIMEOUT_MS = 30_000;
 
 /** Runs a host command (not inside a namespace) and collects its output. */
@@ -90,6 +94,19 @@ export class TestNetwork {
     }
     await ip(['-n', lan, 'route', 'add', '203.0.113.0/24', 'via', '198.51.100.1']);
     await this.#check(gw, ['sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
+    // `ip netns exec` bind-mounts /etc/netns/NS/resolv.conf over /etc/resolv.conf: a VPN client in the client
+    // namespace then changes this file, never the host's
+    mkdirSync(this.resolvConfDir, { recursive: true });
+    writeFileSync(this.resolvConf, CLIENT_RESOLV_CONF);
+  }
+
+  /** The client namespace's own /etc/resolv.conf, as processes inside it see it. */
+  get resolvConf(): string {
+    return join(this.resolvConfDir, 'resolv.conf');
+  }
+
+  private get resolvConfDir(): string {
+    return join('/etc/netns', this.clientNs);
   }
 
   async #check(ns: string, argv: string[]): Promise<void> {
@@ -119,6 +136,7 @@ export class TestNetwork {
     for (const ns of this.#namespaces()) {
       if (await namespaceExists(ns)) await ip(['netns', 'delete', ns]);
     }
+    rmSync(this.resolvConfDir, { recursive: true, force: true });
     liveNetworks.delete(this);
   }
 
@@ -141,6 +159,7 @@ export class TestNetwork {
         // never created or already deleted
       }
     }
+    rmSync(this.resolvConfDir, { recursive: true, force: true });
     liveNetworks.delete(this);
   }
 

@@ -4,25 +4,14 @@
  */
 import { randomBytes } from '../../crypto/random.js';
 import { DecodeError, OutpostError } from '../../errors.js';
+import type { ChildSa } from '../child-sa.js';
 import type { SessionConfig } from '../config.js';
 import type { IkeSa } from '../ike-sa.js';
-import { type ChildKeys, deriveChildKeys } from '../keys.js';
-import { NotifyType, PayloadType, ProtocolId, findNotify, findPayload } from '../message/index.js';
-import type { Payload, Proposal, TrafficSelector } from '../message/types.js';
-import { type ChildSuite, childSuite, chooseFromResponse, numberProposals, withoutDh } from '../suite.js';
+import { deriveChildKeys } from '../keys.js';
+import { findNotify, findPayload, NotifyType, PayloadType, ProtocolId } from '../message/index.js';
+import type { Payload, Proposal } from '../message/types.js';
+import { childSuite, chooseFromResponse, numberProposals, withoutDh } from '../suite.js';
 import { isNarrowingOf } from '../traffic-selectors.js';
-
-export interface ChildSa {
-  /** SPI the gateway puts on packets to us. */
-  inboundSpi: Uint8Array;
-  /** SPI we put on packets to the gateway. */
-  outboundSpi: Uint8Array;
-  suite: ChildSuite;
-  keys: ChildKeys;
-  localTs: TrafficSelector[];
-  remoteTs: TrafficSelector[];
-  mode: 'tunnel';
-}
 
 export class ChildCreateTask {
   private readonly spi = randomBytes(4);
@@ -43,7 +32,7 @@ export class ChildCreateTask {
     ];
   }
 
-  process(payloads: Payload[]): ChildSa {
+  process(payloads: Payload[], now: number): ChildSa {
     const sa = findPayload(payloads, PayloadType.SA);
     const tsi = findPayload(payloads, PayloadType.TSi);
     const tsr = findPayload(payloads, PayloadType.TSr);
@@ -69,10 +58,10 @@ export class ChildCreateTask {
       inboundSpi: this.spi,
       outboundSpi: chosen.proposal.spi,
       suite,
-      keys: deriveChildKeys(ike.prf, keys.skD, suite, this.sa.nonceI, this.sa.nonceR),
+      keys: deriveChildKeys(ike.prf, keys.skD, suite, this.sa.nonceI, this.sa.nonceR, true),
       localTs: tsi.selectors,
       remoteTs: tsr.selectors,
-      mode: 'tunnel',
+      createdAt: now,
     };
   }
 }

@@ -19,12 +19,12 @@ import type { IkeSa } from '../ike-sa.js';
 import {
   AuthMethod,
   CertEncoding,
-  NotifyType,
-  PayloadType,
   findErrorNotify,
   findPayload,
   findPayloads,
+  NotifyType,
   notify,
+  PayloadType,
 } from '../message/index.js';
 import type { AuthPayload, IdPayload, Payload } from '../message/types.js';
 import { errorFromNotify } from '../notify-errors.js';

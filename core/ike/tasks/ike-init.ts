@@ -12,15 +12,15 @@ import type { SessionConfig } from '../config.js';
 import type { IkeSa } from '../ike-sa.js';
 import { deriveIkeKeys } from '../keys.js';
 import {
-  HashAlgorithmId,
-  NotifyType,
-  PayloadType,
-  ProtocolId,
   findErrorNotify,
   findNotify,
   findPayload,
   findPayloads,
+  HashAlgorithmId,
+  NotifyType,
   notify,
+  PayloadType,
+  ProtocolId,
 } from '../message/index.js';
 import type { IkeMessage, NotifyPayload, Payload } from '../message/types.js';
 import { errorFromNotify } from '../notify-errors.js';
@@ -170,6 +170,5 @@ export class IkeInitTask {
     const remoteBehindNat = !sources.some((s) => Buffer.compare(s.data, remoteHash) === 0);
     const localBehindNat = Buffer.compare(destination.data, localHash) !== 0;
     this.sa.natDetected = remoteBehindNat || localBehindNat;
-    if (this.sa.natDetected) this.sa.natT = true;
   }
 }

@@ -1,0 +1,41 @@
+/** Turns the tunnel's cumulative counters into a line of totals and rates, once a second. */
+import type { TrafficStats } from '../tunnel/tunnel.js';
+
+function bytes(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+
+export class TrafficMeter {
+  private last: { at: number; stats: TrafficStats } | undefined;
+
+  constructor(
+    private readonly emit: (line: string) => void,
+    private readonly json: boolean,
+  ) {}
+
+  sample(stats: TrafficStats | undefined, now = Date.now()): void {
+    if (!stats) return;
+    const previous = this.last;
+    this.last = { at: now, stats };
+    if (!previous) return;
+    const seconds = (now - previous.at) / 1000;
+    const rateIn = (stats.bytesIn - previous.stats.bytesIn) / seconds;
+    const rateOut = (stats.bytesOut - previous.stats.bytesOut) / seconds;
+    if (this.json) {
+      this.emit(JSON.stringify({ event: 'stats', ...stats, rateIn: Math.round(rateIn), rateOut: Math.round(rateOut) }));
+      return;
+    }
+    const dropped = Object.values(stats.drops).reduce((a, b) => a + b, 0);
+    this.emit(
+      `connected  ↓ ${bytes(stats.bytesIn)} (${bytes(rateIn)}/s)  ↑ ${bytes(stats.bytesOut)} (${bytes(rateOut)}/s)` +
+        (dropped > 0 ? `  dropped ${dropped}` : ''),
+    );
+  }
+}

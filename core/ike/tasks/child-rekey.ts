@@ -1,0 +1,174 @@
+/**
+ * Rekeying a CHILD_SA with CREATE_CHILD_SA (RFC 7296 §1.3.3, §2.8), in both roles: answering the gateway's rekey, and
+ * rekeying ourselves when a lifetime or the sequence space runs out. PFS when the chosen proposal has a DH group.
+ */
+import type { DhKeyPair } from '../../crypto/dh.js';
+import { randomBytes } from '../../crypto/random.js';
+import { getDhGroup } from '../../crypto/registry.js';
+import { DecodeError, OutpostError } from '../../errors.js';
+import type { ChildSa } from '../child-sa.js';
+import type { SessionConfig } from '../config.js';
+import type { IkeSa } from '../ike-sa.js';
+import { deriveChildKeys } from '../keys.js';
+import {
+  DhGroupId,
+  findErrorNotify,
+  findNotify,
+  findPayload,
+  NotifyType,
+  notify,
+  PayloadType,
+  ProtocolId,
+} from '../message/index.js';
+import type { KePayload, Payload } from '../message/types.js';
+import { errorFromNotify } from '../notify-errors.js';
+import {
+  childSuite,
+  chooseFromResponse,
+  numberProposals,
+  offeredGroups,
+  selectProposal,
+  transformsByType,
+} from '../suite.js';
+
+const NONCE_LENGTH = 32;
+
+function groupBytes(group: number): Uint8Array {
+  return Uint8Array.from([group >> 8, group & 0xff]);
+}
+
+export interface CreatedChild {
+  child: ChildSa;
+  replaces: ChildSa;
+}
+
+/** The gateway's CREATE_CHILD_SA for a CHILD_SA: our answer, and the new SA when we accepted. */
+export function answerChildRekey(
+  request: Payload[],
+  sa: IkeSa,
+  config: SessionConfig,
+  children: readonly ChildSa[],
+  now: number,
+): { response: Payload[]; created: CreatedChild | undefined } {
+  const refuse = (type: number, data?: Uint8Array) => ({ response: [notify(type, data)], created: undefined });
+  const saPayload = findPayload(request, PayloadType.SA);
+  const nonce = findPayload(request, PayloadType.NONCE);
+  if (!saPayload || !nonce) throw new DecodeError('CREATE_CHILD_SA request lacks SA or Nonce');
+  const rekey = findNotify(request, NotifyType.REKEY_SA);
+  // a CHILD_SA the gateway wants in addition to ours: one tunnel is all this client runs
+  if (!rekey) return refuse(NotifyType.NO_ADDITIONAL_SAS);
+  const old = children.find((c) => Buffer.compare(c.outboundSpi, rekey.spi) === 0);
+  if (!old || rekey.protocol !== ProtocolId.ESP) return refuse(NotifyType.CHILD_SA_NOT_FOUND);
+
+  const chosen = selectProposal(
+    saPayload.proposals.filter((p) => p.protocol === ProtocolId.ESP && p.spi.length === 4),
+    config.espProposals,
+  );
+  if (!chosen) return refuse(NotifyType.NO_PROPOSAL_CHOSEN);
+  const transforms = transformsByType(chosen);
+  const suite = childSuite(transforms);
+  const ke = findPayload(request, PayloadType.KE);
+  let pfs: { keyPair: DhKeyPair; shared: Uint8Array } | undefined;
+  if (suite.dh) {
+    if (!ke || ke.group !== suite.dh.id) return refuse(NotifyType.INVALID_KE_PAYLOAD, groupBytes(suite.dh.id));
+    const keyPair = suite.dh.generate();
+    pfs = { keyPair, shared: keyPair.computeShared(ke.data) };
+  }
+
+  const spi = randomBytes(4);
+  const ourNonce = randomBytes(NONCE_LENGTH);
+  const { suite: ike, keys } = sa.established;
+  const child: ChildSa = {
+    inboundSpi: spi,
+    outboundSpi: chosen.spi,
+    suite,
+    keys: deriveChildKeys(ike.prf, keys.skD, suite, nonce.data, ourNonce, false, pfs?.shared),
+    localTs: old.localTs,
+    remoteTs: old.remoteTs,
+    createdAt: now,
+  };
+  const response: Payload[] = [
+    { type: PayloadType.SA, proposals: [{ ...chosen, spi }] },
+    { type: PayloadType.NONCE, data: ourNonce },
+  ];
+  if (pfs && suite.dh) response.push({ type: PayloadType.KE, group: suite.dh.id, data: pfs.keyPair.publicValue });
+  // selectors in the exchange's roles: TSi is the gateway's side now
+  response.push({ type: PayloadType.TSi, selectors: old.remoteTs }, { type: PayloadType.TSr, selectors: old.localTs });
+  return { response, created: { child, replaces: old } };
+}
+
+/** Our own rekey of `old`. */
+export class ChildRekeyTask {
+  private readonly spi = randomBytes(4);
+  private readonly nonce = randomBytes(NONCE_LENGTH);
+  private group: number | undefined;
+  private keyPair: DhKeyPair | undefined;
+
+  constructor(
+    private readonly config: SessionConfig,
+    private readonly sa: IkeSa,
+    readonly old: ChildSa,
+  ) {
+    this.group = offeredGroups(config.espProposals).find((g) => g !== DhGroupId.NONE);
+  }
+
+  private get proposals() {
+    return numberProposals(this.config.espProposals, ProtocolId.ESP, this.spi);
+  }
+
+  build(): Payload[] {
+    const payloads: Payload[] = [
+      notify(NotifyType.REKEY_SA, undefined, ProtocolId.ESP, this.old.inboundSpi),
+      { type: PayloadType.SA, proposals: this.proposals },
+      { type: PayloadType.NONCE, data: this.nonce },
+    ];
+    if (this.group !== undefined) {
+      const group = getDhGroup(this.group);
+      if (!group) throw new OutpostError('unsupported', `Key exchange group ${this.group} is not supported.`);
+      this.keyPair ??= group.generate();
+      const ke: KePayload = { type: PayloadType.KE, group: this.group, data: this.keyPair.publicValue };
+      payloads.push(ke);
+    }
+    payloads.push(
+      { type: PayloadType.TSi, selectors: this.old.localTs },
+      { type: PayloadType.TSr, selectors: this.old.remoteTs },
+    );
+    return payloads;
+  }
+
+  /** The new CHILD_SA, or 'retry' after INVALID_KE_PAYLOAD named another group we offered. */
+  process(payloads: Payload[], now: number): ChildSa | 'retry' {
+    const invalidKe = findNotify(payloads, NotifyType.INVALID_KE_PAYLOAD);
+    if (invalidKe && invalidKe.data.length === 2) {
+      const wanted = (invalidKe.data[0]! << 8) | invalidKe.data[1]!;
+      if (wanted !== this.group && offeredGroups(this.config.espProposals).includes(wanted)) {
+        this.group = wanted;
+        this.keyPair = undefined;
+        return 'retry';
+      }
+    }
+    const error = findErrorNotify(payloads);
+    if (error) throw errorFromNotify(error.notifyType, 'child');
+    const saPayload = findPayload(payloads, PayloadType.SA);
+    const nonce = findPayload(payloads, PayloadType.NONCE);
+    if (!saPayload || !nonce) throw new DecodeError('CREATE_CHILD_SA response lacks SA or Nonce');
+    const chosen = chooseFromResponse(this.proposals, saPayload.proposals);
+    const suite = childSuite(chosen);
+    let shared: Uint8Array | undefined;
+    if (suite.dh) {
+      const ke = findPayload(payloads, PayloadType.KE);
+      if (!ke || ke.group !== this.group || !this.keyPair) throw new DecodeError('rekey response KE does not match');
+      shared = this.keyPair.computeShared(ke.data);
+    }
+    const { suite: ike, keys } = this.sa.established;
+    return {
+      inboundSpi: this.spi,
+      outboundSpi: chosen.proposal.spi,
+      suite,
+      keys: deriveChildKeys(ike.prf, keys.skD, suite, this.nonce, nonce.data, true, shared),
+      localTs: this.old.localTs,
+      remoteTs: this.old.remoteTs,
+      createdAt: now,
+    };
+  }
+}
