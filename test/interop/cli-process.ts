@@ -82,6 +82,26 @@ export class OutpostProcess {
     }
   }
 
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  /** The newest event of this kind. */
+  last(name: string): CliEvent | undefined {
+    return this.events.findLast((e) => e.event === name);
+  }
+
+  /** Waits until an event satisfying `accept` arrives (stats come once a second). */
+  async until(accept: (e: CliEvent) => boolean, timeoutMs = 20_000): Promise<CliEvent> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.events.find(accept);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; stderr: ${this.stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   async stop(signal: NodeJS.Signals = 'SIGINT'): Promise<number | null> {
     this.child.kill(signal);
     return this.exitCode();

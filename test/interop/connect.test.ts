@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { totpCode } from '../../core/cli/secrets.js';
 import { type Gateway, startGateway } from '../support/gateway.js';
 import { TestNetwork } from '../support/netns.js';
-import { type CliEvent, OutpostProcess, expectFailure } from './cli-process.js';
+import { type CliEvent, expectFailure, OutpostProcess } from './cli-process.js';
 
 let net: TestNetwork;
 let gw: Gateway;

@@ -32,6 +32,8 @@ export interface GatewayIds {
   rsa: 'rsa.vpn.example.test';
   psk: 'psk.vpn.example.test';
   totp: 'totp.vpn.example.test';
+  /** PSK like `psk`, but the gateway offers everything (local_ts 0.0.0.0/0): a full tunnel. */
+  full: 'full.vpn.example.test';
 }
 
 export type GatewayConnection = keyof GatewayIds;
@@ -56,6 +58,8 @@ export interface Gateway {
   /** The gateway's swanctl.conf directory (SWANCTL_DIR), for tests that want to read the configuration. */
   swanctlDir: string;
   listSas(): Promise<string>;
+  /** Kills the gateway's charon (SIGKILL) and starts it again with the same configuration. */
+  restart(): Promise<void>;
   log(): Promise<string>;
   /** Runs swanctl with arbitrary arguments against the gateway (e.g. ['--terminate', '--ike', 'ecdsa']). */
   swanctl(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
@@ -67,6 +71,7 @@ export const GATEWAY_IDS: GatewayIds = {
   rsa: 'rsa.vpn.example.test',
   psk: 'psk.vpn.example.test',
   totp: 'totp.vpn.example.test',
+  full: 'full.vpn.example.test',
 };
 
 /** Broad, but without aes192 so that a client offering only aes192gcm16 provokes NO_PROPOSAL_CHOSEN. */
@@ -107,7 +112,7 @@ async function startIn(dir: string, net: TestNetwork, options: GatewayOptions): 
   await writeFile(join(swanctlDir, 'swanctl.conf'), swanctlConf(options, user, pskClientId, psk));
   const pamDir = await writePam(dir, totpSecret);
 
-  const charon = await Charon.start(net, net.gatewayNs, {
+  const charonOptions = {
     dir,
     extraPlugins: ['xauth-pam'],
     pluginSettings: `
@@ -118,13 +123,18 @@ async function startIn(dir: string, net: TestNetwork, options: GatewayOptions): 
       pam_service = ${PAM_SERVICE}
     }`,
     bindMounts: [{ source: pamDir, target: '/etc/pam.d' }],
-  });
-  try {
-    await charon.swanctlOk(['--load-all', '--noprompt']);
-  } catch (error) {
-    await charon.stop();
-    throw error;
-  }
+  };
+  const launch = async (): Promise<Charon> => {
+    const started = await Charon.start(net, net.gatewayNs, charonOptions);
+    try {
+      await started.swanctlOk(['--load-all', '--noprompt']);
+    } catch (error) {
+      await started.stop();
+      throw error;
+    }
+    return started;
+  };
+  let charon = await launch();
 
   return {
     address: '192.0.2.1',
@@ -138,7 +148,9 @@ async function startIn(dir: string, net: TestNetwork, options: GatewayOptions): 
     dns: '198.51.100.53',
     splitSubnet: '198.51.100.0/24',
     lanHost: '198.51.100.10',
-    pid: charon.pid,
+    get pid() {
+      return charon.pid;
+    },
     swanctlDir,
     listSas: () => charon.swanctlOk(['--list-sas']),
     log: () => charon.log(),
@@ -146,6 +158,12 @@ async function startIn(dir: string, net: TestNetwork, options: GatewayOptions): 
     stop: async () => {
       await charon.stop();
       await removeRunDir(dir);
+    },
+    restart: async () => {
+      // a crash, not a shutdown: clients get no Delete and must notice by themselves
+      process.kill(charon.pid, 'SIGKILL');
+      await charon.stop();
+      charon = await launch();
     },
   };
 }
@@ -220,10 +238,10 @@ function swanctlConf(
     ...(options.ikeLifetime ? rekeyTimes(options.ikeLifetime, 'over_time') : []),
     ...(options.dpdDelay ? [`dpd_delay = ${options.dpdDelay}`] : []),
   ];
-  const child = (name: string): string =>
+  const child = (name: string, localTs = '198.51.100.0/24'): string =>
     section('children', [
       section(name, [
-        `local_ts = 198.51.100.0/24`,
+        `local_ts = ${localTs}`,
         `esp_proposals = ${ESP_PROPOSALS.join(', ')}`,
         ...(options.childLifetime ? rekeyTimes(options.childLifetime, 'life_time') : []),
       ]),
@@ -243,13 +261,24 @@ function swanctlConf(
       child('psk'),
     ]),
     section('totp', [...ike, certLocal('totp'), eap('-1', 'eap-mschapv2'), eap('-2', 'eap-gtc'), child('totp')]),
+    section('full', [
+      ...ike,
+      section('local', ['auth = psk', `id = ${GATEWAY_IDS.full}`]),
+      section('remote', ['auth = psk', `id = ${pskClientId}`]),
+      child('full', '0.0.0.0/0'),
+    ]),
   ]);
   const pools = section('pools', [
     section('clients', ['addrs = 203.0.113.0/24', 'dns = 198.51.100.53', 'subnet = 198.51.100.0/24']),
   ]);
   const secrets = section('secrets', [
     section('eap-user', [`id = ${user.name}`, `secret = "${user.password}"`]),
-    section('ike-psk', [`id-1 = ${GATEWAY_IDS.psk}`, `id-2 = ${pskClientId}`, `secret = "${psk}"`]),
+    section('ike-psk', [
+      `id-1 = ${GATEWAY_IDS.psk}`,
+      `id-2 = ${GATEWAY_IDS.full}`,
+      `id-3 = ${pskClientId}`,
+      `secret = "${psk}"`,
+    ]),
   ]);
   return `# written by test/support/gateway.ts\n${connections}\n${pools}\n${secrets}\n`;
 }

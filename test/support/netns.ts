@@ -30,7 +30,7 @@ export interface SpawnOptions {
   stdio?: 'pipe' | 'inherit' | 'ignore';
 }
 
-const NAME_PATTERN = /^op-(\d+)-[0-9a-f]+-(cli|gw|lan)$/;
+const NAME_PATTERN = /^op-(\d+)-[0-9a-f]+-(cli|gw|lan|nat)$/;
 const STOP_GRACE_MS = 3000;
 /** What the client namespace resolves with before any VPN: a documentation address, never used. */
 export const CLIENT_RESOLV_CONF = 'nameserver 192.0.2.53\n';
@@ -41,22 +41,38 @@ export function run(argv: string[], options: ExecOptions = {}): Promise<ExecResu
   return collect(start(argv, options), options);
 }
 
+export interface NetworkOptions {
+  /**
+   * Put a NAT router (nftables masquerade) between client and gateway: the client sits on 198.18.0.0/24 behind
+   * 198.18.0.1, and the gateway sees the router's 192.0.2.2.
+   */
+  nat?: boolean;
+}
+
 export class TestNetwork {
   readonly clientNs: string;
   readonly gatewayNs: string;
   readonly lanNs: string;
+  /** The router namespace when the network has NAT. */
+  readonly natNs: string | undefined;
   readonly #children = new Set<ChildProcess>();
   #destroyed = false;
 
-  private constructor(prefix: string) {
+  private constructor(prefix: string, nat: boolean) {
     this.clientNs = `${prefix}-cli`;
     this.gatewayNs = `${prefix}-gw`;
     this.lanNs = `${prefix}-lan`;
+    this.natNs = nat ? `${prefix}-nat` : undefined;
   }
 
-  static async create(): Promise<TestNetwork> {
+  /** The client's own address (behind the NAT router when there is one). */
+  get clientAddress(): string {
+    return this.natNs ? '198.18.0.2' : '192.0.2.2';
+  }
+
+  static async create(options: NetworkOptions = {}): Promise<TestNetwork> {
     await sweepStaleNamespaces();
-    const net = new TestNetwork(`op-${process.pid}-${randomBytes(3).toString('hex')}`);
+    const net = new TestNetwork(`op-${process.pid}-${randomBytes(3).toString('hex')}`, options.nat === true);
     liveNetworks.add(net);
     installExitHooks();
     try {
@@ -69,12 +85,13 @@ export class TestNetwork {
   }
 
   async #build(): Promise<void> {
-    const { clientNs: cli, gatewayNs: gw, lanNs: lan } = this;
-    for (const ns of [cli, gw, lan]) await ip(['netns', 'add', ns]);
-    await ip(['-n', cli, 'link', 'add', 'vgw', 'type', 'veth', 'peer', 'name', 'vcli', 'netns', gw]);
+    const { clientNs: cli, gatewayNs: gw, lanNs: lan, natNs: nat } = this;
+    for (const ns of this.#namespaces()) await ip(['netns', 'add', ns]);
+    if (nat) await this.#buildNat(nat);
+    else await ip(['-n', cli, 'link', 'add', 'vgw', 'type', 'veth', 'peer', 'name', 'vcli', 'netns', gw]);
     await ip(['-n', gw, 'link', 'add', 'vlan', 'type', 'veth', 'peer', 'name', 'vgw', 'netns', lan]);
     const addresses: [string, string, string][] = [
-      [cli, 'vgw', '192.0.2.2/24'],
+      ...(nat ? [] : ([[cli, 'vgw', '192.0.2.2/24']] as [string, string, string][])),
       [gw, 'vcli', '192.0.2.1/24'],
       [gw, 'vlan', '198.51.100.1/24'],
       [lan, 'vgw', '198.51.100.10/24'],
@@ -83,7 +100,7 @@ export class TestNetwork {
     for (const [ns, dev, cidr] of addresses) await ip(['-n', ns, 'addr', 'add', cidr, 'dev', dev]);
     for (const [ns, dev] of [
       [cli, 'lo'],
-      [cli, 'vgw'],
+      ...(nat ? [] : ([[cli, 'vgw']] as const)),
       [gw, 'lo'],
       [gw, 'vcli'],
       [gw, 'vlan'],
@@ -93,6 +110,8 @@ export class TestNetwork {
       await ip(['-n', ns, 'link', 'set', dev, 'up']);
     }
     await ip(['-n', lan, 'route', 'add', '203.0.113.0/24', 'via', '198.51.100.1']);
+    // a real client has a default route: a full-tunnel VPN keeps its gateway reachable through it
+    await ip(['-n', cli, 'route', 'add', 'default', 'via', nat ? '198.18.0.1' : '192.0.2.1']);
     await this.#check(gw, ['sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
     // `ip netns exec` bind-mounts /etc/netns/NS/resolv.conf over /etc/resolv.conf: a VPN client in the client
     // namespace then changes this file, never the host's
@@ -107,6 +126,27 @@ export class TestNetwork {
 
   private get resolvConfDir(): string {
     return join('/etc/netns', this.clientNs);
+  }
+
+  /** client (198.18.0.2) — router (198.18.0.1 | 192.0.2.2, masquerading) — gateway (192.0.2.1) */
+  async #buildNat(nat: string): Promise<void> {
+    const { clientNs: cli, gatewayNs: gw } = this;
+    await ip(['-n', cli, 'link', 'add', 'vnat', 'type', 'veth', 'peer', 'name', 'vcli', 'netns', nat]);
+    await ip(['-n', nat, 'link', 'add', 'vgw', 'type', 'veth', 'peer', 'name', 'vcli', 'netns', gw]);
+    for (const [ns, dev, cidr] of [
+      [cli, 'vnat', '198.18.0.2/24'],
+      [nat, 'vcli', '198.18.0.1/24'],
+      [nat, 'vgw', '192.0.2.2/24'],
+    ] as const) {
+      await ip(['-n', ns, 'addr', 'add', cidr, 'dev', dev]);
+      await ip(['-n', ns, 'link', 'set', dev, 'up']);
+    }
+    await ip(['-n', nat, 'link', 'set', 'lo', 'up']);
+    await this.#check(nat, ['sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
+    const ruleset =
+      'table ip nat {\n chain post {\n  type nat hook postrouting priority 100;\n  oifname "vgw" masquerade\n }\n}\n';
+    const loaded = await this.exec(nat, ['nft', '-f', '-'], { input: ruleset });
+    if (loaded.code !== 0) throw new Error(`nft in ${nat} failed: ${loaded.stderr.trim()}`);
   }
 
   async #check(ns: string, argv: string[]): Promise<void> {
@@ -164,7 +204,7 @@ export class TestNetwork {
   }
 
   #namespaces(): string[] {
-    return [this.clientNs, this.gatewayNs, this.lanNs];
+    return [this.clientNs, this.gatewayNs, this.lanNs, ...(this.natNs ? [this.natNs] : [])];
   }
 }
 
