@@ -67,6 +67,7 @@ export const DEFAULT_LIVENESS = { idleMs: 30_000 };
 export const DEFAULT_CHILD_REKEY_MS = 3_600_000;
 export const REKEY_JITTER = 0.1;
 
-export const DEFAULT_RETRANSMIT: RetransmitConfig = { initialMs: 1000, factor: 2, retries: 5 };
+/** Gives up 31 s after the first send: long enough for a lossy hotel network, short enough for a person waiting. */
+export const DEFAULT_RETRANSMIT: RetransmitConfig = { initialMs: 1000, factor: 2, retries: 4 };
 /** 1280 bytes of IPv6 minimum MTU less IP (40), UDP (8) and the non-ESP marker (4). */
 export const DEFAULT_MAX_DATAGRAM = 1228;
