@@ -20,7 +20,7 @@ import {
 } from 'node:crypto';
 import type { AeadCipher } from '../crypto/encryption.js';
 import { EncrId } from '../ike/message/constants.js';
-import { ESP_HEADER_LENGTH, padLengthFor, TRAILER_LENGTH, writeTrailer, writeUint32 } from './layout.js';
+import { ESP_HEADER_LENGTH, padLengthFor, readUint32, TRAILER_LENGTH, writeTrailer, writeUint32 } from './layout.js';
 import type { EspProtection } from './protection.js';
 
 const SALT_LENGTH = 4;
@@ -39,13 +39,21 @@ interface NodeAead {
 
 function nodeAead(cipher: AeadCipher, keyMaterial: Uint8Array): NodeAead | undefined {
   if (cipher.backend !== 'node') return undefined;
-  const key = createSecretKey(keyMaterial.subarray(0, keyMaterial.length - SALT_LENGTH));
-  if (cipher.id === EncrId.CHACHA20_POLY1305) return { name: 'chacha20-poly1305', key };
-  if (cipher.id !== EncrId.AES_GCM_16) return undefined;
-  return { name: cipher.keyBits === 128 ? 'aes-128-gcm' : cipher.keyBits === 192 ? 'aes-192-gcm' : 'aes-256-gcm', key };
+  let name: NodeAeadName;
+  if (cipher.id === EncrId.CHACHA20_POLY1305) name = 'chacha20-poly1305';
+  else if (cipher.id === EncrId.AES_GCM_16 && cipher.keyBits === 128) name = 'aes-128-gcm';
+  else if (cipher.id === EncrId.AES_GCM_16 && cipher.keyBits === 192) name = 'aes-192-gcm';
+  else if (cipher.id === EncrId.AES_GCM_16 && cipher.keyBits === 256) name = 'aes-256-gcm';
+  else return undefined;
+  return { name, key: createSecretKey(keyMaterial.subarray(0, keyMaterial.length - SALT_LENGTH)) };
 }
 
-function sealer(aead: NodeAead, nonce: Uint8Array, aad: Uint8Array, length: number): CipherGCM | CipherChaCha20Poly1305 {
+function sealer(
+  aead: NodeAead,
+  nonce: Uint8Array,
+  aad: Uint8Array,
+  length: number,
+): CipherGCM | CipherChaCha20Poly1305 {
   // Two calls, so each picks the overload whose result has setAAD/getAuthTag (ChaCha's typing wants the length).
   return aead.name === 'chacha20-poly1305'
     ? createCipheriv(aead.name, aead.key, nonce).setAAD(aad, { plaintextLength: length })
@@ -120,8 +128,7 @@ export class AeadProtection implements EspProtection {
 
   open(packet: Uint8Array, high: number): Uint8Array | null {
     const iv = packet.subarray(ESP_HEADER_LENGTH, BODY);
-    const low = (packet[4]! << 24) | (packet[5]! << 16) | (packet[6]! << 8) | packet[7]!;
-    const aad = this.aadFor(high, low >>> 0);
+    const aad = this.aadFor(high, readUint32(packet, 4));
     if (!this.node) return this.cipher.open(this.keyMaterial, iv, aad, packet.subarray(BODY));
     const icvAt = packet.length - ICV_LENGTH;
     this.nonce.set(iv, SALT_LENGTH);

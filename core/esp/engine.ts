@@ -1,28 +1,48 @@
 /**
- * The ESP engine of a tunnel-mode connection: the current outbound SA and every inbound SA still alive (old and new
- * side by side while a rekey completes, RFC 7296 §2.8 make-before-break), looked up by SPI. Packets in, packets out,
- * counters; no I/O.
+ * The ESP engine of a tunnel-mode connection: the current outbound SA and every inbound SA still alive, looked up
+ * by SPI (old and new side by side while a rekey completes: RFC 7296 §2.8 make-before-break). Inner IP packets in,
+ * ESP packets out and back; counters; no I/O.
  */
-import { type DropReason, type InboundSa, NEXT_HEADER_NONE, type OutboundSa } from './sa.js';
+import { NEXT_HEADER_IPV4, NEXT_HEADER_IPV6, NEXT_HEADER_NONE, readUint32 } from './layout.js';
+import type { DropReason, InboundSa, OutboundSa } from './sa.js';
 
-const IPV4 = 4;
-const IPV6 = 41;
-
-function spiKey(spi: Uint8Array, offset = 0): number {
-  return ((spi[offset]! << 24) | (spi[offset + 1]! << 16) | (spi[offset + 2]! << 8) | spi[offset + 3]!) >>> 0;
-}
+const IPV4_HEADER = 20;
+const IPV6_HEADER = 40;
 
 export interface EngineCounters {
+  /** Inner packets delivered from the gateway, and their bytes. */
   packetsIn: number;
   bytesIn: number;
+  /** Inner packets sent to the gateway, and their bytes. */
   packetsOut: number;
   bytesOut: number;
+  /**
+   * Packets dropped, by reason, in both directions: outbound only 'no-sa' (no SA, or its sequence numbers used up)
+   * and 'malformed' (not IPv4/IPv6). Dummy packets (RFC 4303 §2.6) are discarded without counting here.
+   */
   drops: Record<DropReason, number>;
 }
 
+/**
+ * The length of the inner IP packet at the start of `payload`, or undefined when it is not an IP packet of the
+ * version `nextHeader` announces. Bytes after the length its header declares are TFC padding (RFC 4303 §2.7),
+ * stripped as strongSwan does; a header declaring more than there is stays as it came (the kernel judges it).
+ */
+function innerLength(payload: Uint8Array, nextHeader: number): number | undefined {
+  const version = payload.length > 0 ? payload[0]! >> 4 : 0;
+  let declared: number;
+  if (nextHeader === NEXT_HEADER_IPV4 && version === 4 && payload.length >= IPV4_HEADER) {
+    declared = (payload[2]! << 8) | payload[3]!;
+    if (declared < IPV4_HEADER) return payload.length;
+  } else if (nextHeader === NEXT_HEADER_IPV6 && version === 6 && payload.length >= IPV6_HEADER) {
+    declared = IPV6_HEADER + ((payload[4]! << 8) | payload[5]!);
+  } else {
+    return undefined;
+  }
+  return Math.min(declared, payload.length);
+}
+
 export class EspEngine {
-  private readonly inbound = new Map<number, InboundSa>();
-  private outbound: OutboundSa | undefined;
   readonly counters: EngineCounters = {
     packetsIn: 0,
     bytesIn: 0,
@@ -30,43 +50,53 @@ export class EspEngine {
     bytesOut: 0,
     drops: { replay: 0, auth: 0, malformed: 0, 'no-sa': 0 },
   };
+  private readonly inbound = new Map<number, InboundSa>();
+  private outbound: OutboundSa | undefined;
 
   installInbound(sa: InboundSa): void {
-    this.inbound.set(spiKey(sa.spi), sa);
+    this.inbound.set(readUint32(sa.spi, 0), sa);
   }
 
   removeInbound(spi: Uint8Array): void {
-    this.inbound.delete(spiKey(spi));
+    this.inbound.delete(readUint32(spi, 0));
   }
 
   setOutbound(sa: OutboundSa | undefined): void {
     this.outbound = sa;
   }
 
-  /** An inner IPv4/IPv6 packet to an ESP packet, or undefined (counted) when no SA is there to send with. */
+  /**
+   * Tunnel mode: an inner IPv4/IPv6 packet to its ESP packet (Next Header 4 or 41 from the version nibble), or
+   * undefined, counted, when there is no usable outbound SA ('no-sa', also once its sequence numbers are used up)
+   * or the packet is not IP ('malformed').
+   */
   encapsulate(ipPacket: Uint8Array): Uint8Array | undefined {
     const version = ipPacket.length > 0 ? ipPacket[0]! >> 4 : 0;
     if (version !== 4 && version !== 6) {
       this.counters.drops.malformed++;
       return undefined;
     }
-    if (!this.outbound) {
+    const sa = this.outbound;
+    if (!sa || sa.exhausted) {
       this.counters.drops['no-sa']++;
       return undefined;
     }
-    const packet = this.outbound.encapsulate(ipPacket, version === 4 ? IPV4 : IPV6);
+    const packet = sa.encapsulate(ipPacket, version === 4 ? NEXT_HEADER_IPV4 : NEXT_HEADER_IPV6);
     this.counters.packetsOut++;
     this.counters.bytesOut += ipPacket.length;
     return packet;
   }
 
-  /** An ESP packet to its inner IP packet, or undefined when it is dropped (counted by reason). */
+  /**
+   * An ESP packet to its inner IP packet (TFC padding removed), or undefined when it is dropped (counted by reason)
+   * or a dummy packet. Tunnel mode: Next Header must be 4 or 41 and agree with the inner packet's version.
+   */
   decapsulate(espPacket: Uint8Array): Uint8Array | undefined {
-    if (espPacket.length < 8) {
+    if (espPacket.length < 4) {
       this.counters.drops.malformed++;
       return undefined;
     }
-    const sa = this.inbound.get(spiKey(espPacket));
+    const sa = this.inbound.get(readUint32(espPacket, 0));
     if (!sa) {
       this.counters.drops['no-sa']++;
       return undefined;
@@ -77,14 +107,13 @@ export class EspEngine {
       return undefined;
     }
     if (result.nextHeader === NEXT_HEADER_NONE) return undefined;
-    const version = result.payload.length > 0 ? result.payload[0]! >> 4 : 0;
-    const expected = result.nextHeader === IPV4 ? 4 : result.nextHeader === IPV6 ? 6 : 0;
-    if (expected === 0 || version !== expected) {
+    const length = innerLength(result.payload, result.nextHeader);
+    if (length === undefined) {
       this.counters.drops.malformed++;
       return undefined;
     }
     this.counters.packetsIn++;
-    this.counters.bytesIn += result.payload.length;
-    return result.payload;
+    this.counters.bytesIn += length;
+    return length === result.payload.length ? result.payload : result.payload.subarray(0, length);
   }
 }

@@ -42,7 +42,9 @@ export function createProtection(config: EspSaConfig): EspProtection {
   }
   if (!integrity) throw cryptoError(`${encryption.name} without an integrity transform`);
   if (keys.integrity.length !== integrity.keyLength) {
-    throw cryptoError(`integrity ${integrity.id} needs ${integrity.keyLength} bytes of key, got ${keys.integrity.length}`);
+    throw cryptoError(
+      `integrity ${integrity.id} needs ${integrity.keyLength} bytes of key, got ${keys.integrity.length}`,
+    );
   }
   return new CbcProtection(spi, esn, encryption, keys.encryption, integrity, keys.integrity);
 }

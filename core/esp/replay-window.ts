@@ -56,7 +56,7 @@ export class ReplayWindow {
       else for (let w = from + 1; w <= to; w++) this.words[w % this.words.length] = 0;
       this.top = seq;
     }
-    this.words[Math.floor(seq / WORD_BITS) % this.words.length]! |= 1 << seq % WORD_BITS;
+    this.words[Math.floor(seq / WORD_BITS) % this.words.length]! |= 1 << (seq % WORD_BITS);
   }
 
   /**
@@ -75,6 +75,6 @@ export class ReplayWindow {
   }
 
   private isSet(seq: number): boolean {
-    return ((this.words[Math.floor(seq / WORD_BITS) % this.words.length]! >>> seq % WORD_BITS) & 1) === 1;
+    return ((this.words[Math.floor(seq / WORD_BITS) % this.words.length]! >>> (seq % WORD_BITS)) & 1) === 1;
   }
 }

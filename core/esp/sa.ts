@@ -1,19 +1,26 @@
 /**
- * One direction of an ESP SA (RFC 4303): sealing with sequence numbers (ESN optional) and opening with the
- * anti-replay window checked before decryption. AEAD per RFC 4106 / RFC 7634 (AAD = SPI ‖ [seq high ‖] seq low,
- * IV = the 64-bit sequence number); AES-CBC with a truncated HMAC ICV per RFC 4303 §2 and RFC 4868.
+ * One direction of an ESP SA (RFC 4303): the sender's sequence counter (never wrapping, §3.3.3) and the receiver's
+ * anti-replay window (§3.4.3), around the packet protection of protection.ts. Packets in, packets out, counters.
  */
+import { cryptoError } from '../crypto/crypto-error.js';
 import type { Encryption } from '../crypto/encryption.js';
 import type { Integrity } from '../crypto/integrity.js';
-import { randomBytes } from '../crypto/random.js';
 import { OutpostError } from '../errors.js';
+import { ESP_HEADER_LENGTH, readTrailer, readUint32 } from './layout.js';
+import { createProtection, type EspProtection } from './protection.js';
 import { ReplayWindow } from './replay-window.js';
 
+export { NEXT_HEADER_NONE } from './layout.js';
+
 export interface EspSaConfig {
-  spi: Uint8Array; // 4 bytes
+  /** 4 bytes, as sent on the wire. */
+  spi: Uint8Array;
   encryption: Encryption;
-  integrity: Integrity | undefined; // undefined for AEAD
+  /** undefined for AEAD transforms */
+  integrity: Integrity | undefined;
+  /** `encryption` includes the 4-byte salt for AEAD; `integrity` is empty for AEAD. */
   keys: { encryption: Uint8Array; integrity: Uint8Array };
+  /** Extended (64-bit) sequence numbers, RFC 4303 §2.2.1. */
   esn: boolean;
 }
 
@@ -21,160 +28,148 @@ export type DropReason = 'replay' | 'auth' | 'malformed' | 'no-sa';
 
 export type Decapsulated = { ok: true; payload: Uint8Array; nextHeader: number } | { ok: false; reason: DropReason };
 
-const HEADER = 8; // SPI + sequence number
 const TWO_32 = 0x1_0000_0000;
-/** RFC 4303 §2.6: a dummy packet, to be discarded. */
-export const NEXT_HEADER_NONE = 59;
+/** The last number a 32-bit counter may send before it would wrap to 0. */
+const LAST_32 = TWO_32 - 1;
+/** Sequence numbers are kept as JS numbers: with ESN, 2^53 - 1 is the practical end (centuries at line rate). */
+const LAST_64 = Number.MAX_SAFE_INTEGER;
+/** How many packets before the end `nearExhaustion` turns true: time for the IKE layer to rekey. */
+const REKEY_MARGIN = 2 ** 20;
 
-function icvLength(config: EspSaConfig): number {
-  return config.encryption.kind === 'aead' ? config.encryption.icvLength : config.integrity!.icvLength;
+/** Key buffers that already have an OutboundSa: a second one would restart at 1 and repeat AEAD nonces. */
+const outboundKeys = new WeakSet<Uint8Array>();
+
+export interface OutboundSaOptions {
+  /**
+   * Sequence number of the first packet. The IKE layer always starts at 1 (the default); tests start near 2^32
+   * to reach the end of the counter or the ESN rollover without sending four billion packets.
+   */
+  firstSequence?: bigint;
 }
 
 export class OutboundSa {
-  /** Last sequence number used; the first packet carries 1. */
-  private seq = 0;
   readonly counters = { packets: 0, bytes: 0 };
+  private readonly protection: EspProtection;
+  /** Number of the last packet sent (0 before the first). */
+  private last: number;
   private readonly limit: number;
 
-  constructor(private readonly config: EspSaConfig) {
-    if (config.encryption.kind === 'cbc' && !config.integrity) throw new Error('AES-CBC ESP needs integrity');
-    // never wrap (RFC 4303 §3.3.3); ask for a rekey well before the end
-    this.limit = config.esn ? Number.MAX_SAFE_INTEGER : TWO_32 - 1;
+  constructor(config: EspSaConfig, options: OutboundSaOptions = {}) {
+    this.protection = createProtection(config);
+    if (outboundKeys.has(config.keys.encryption)) {
+      throw cryptoError('a second outbound ESP SA over the same keys would repeat sequence numbers and nonces');
+    }
+    outboundKeys.add(config.keys.encryption);
+    this.limit = config.esn ? LAST_64 : LAST_32;
+    const first = options.firstSequence ?? 1n;
+    if (first < 1n || first > BigInt(this.limit)) throw cryptoError(`first ESP sequence number ${first}`);
+    this.last = Number(first) - 1;
   }
 
+  /** Sequence number of the last packet sent (0 before the first). */
   get sequence(): bigint {
-    return BigInt(this.seq);
+    return BigInt(this.last);
   }
 
+  /**
+   * True once fewer than 2^20 sequence numbers are left (2^32 - 2^20 sent without ESN; never in practice with ESN):
+   * the IKE layer must rekey before the counter would wrap (RFC 4303 §3.3.3: never wrap).
+   */
   get nearExhaustion(): boolean {
-    return this.seq > this.limit - 2 ** 20;
+    return this.last >= this.limit - REKEY_MARGIN;
   }
 
+  /** True once the last sequence number is used: `encapsulate` would throw. */
+  get exhausted(): boolean {
+    return this.last >= this.limit;
+  }
+
+  /**
+   * The ESP packet carrying `payload` (an inner IP packet in tunnel mode, the transport header and data in
+   * transport mode) with `nextHeader`. Throws OutpostError('crypto') rather than wrap the sequence number.
+   */
   encapsulate(payload: Uint8Array, nextHeader: number): Uint8Array {
-    if (this.seq >= this.limit) {
-      throw new OutpostError('crypto', 'The tunnel needs new keys before it can send more.', {
-        detail: 'ESP sequence number exhausted',
+    if (!Number.isInteger(nextHeader) || nextHeader < 0 || nextHeader > 255) {
+      throw cryptoError(`ESP next header ${nextHeader}`);
+    }
+    if (this.last >= this.limit) {
+      throw new OutpostError('crypto', 'The tunnel ran out of sequence numbers before it got new keys.', {
+        detail: 'ESP sequence number exhausted (RFC 4303 §3.3.3 forbids wrapping); the CHILD_SA needed a rekey',
       });
     }
-    const seq = ++this.seq;
-    const { encryption, integrity, keys, spi } = this.config;
+    const seq = ++this.last;
     const high = Math.floor(seq / TWO_32);
-    const header = new Uint8Array(HEADER);
-    header.set(spi);
-    new DataView(header.buffer).setUint32(4, seq >>> 0);
-
-    const block = encryption.kind === 'cbc' ? encryption.blockSize : 4;
-    const padLength = (block - ((payload.length + 2) % block)) % block;
-    const plain = new Uint8Array(payload.length + padLength + 2);
-    plain.set(payload);
-    for (let i = 0; i < padLength; i++) plain[payload.length + i] = i + 1;
-    plain[plain.length - 2] = padLength;
-    plain[plain.length - 1] = nextHeader;
-
-    let packet: Uint8Array;
-    if (encryption.kind === 'aead') {
-      const iv = new Uint8Array(8);
-      const ivView = new DataView(iv.buffer);
-      ivView.setUint32(0, high);
-      ivView.setUint32(4, seq >>> 0);
-      const aad = this.config.esn ? esnAad(spi, high, seq >>> 0) : header;
-      const sealed = encryption.seal(keys.encryption, iv, aad, plain);
-      packet = Buffer.concat([header, iv, sealed]);
-    } else {
-      const iv = randomBytes(encryption.ivLength);
-      const ciphertext = encryption.encrypt(keys.encryption, iv, plain);
-      const covered = [header, iv, ciphertext];
-      if (this.config.esn) covered.push(highBytes(high));
-      const icv = integrity!.compute(keys.integrity, ...covered);
-      packet = Buffer.concat([header, iv, ciphertext, icv]);
-    }
+    const low = seq % TWO_32;
+    const packet = this.protection.seal(high, low, this.protection.iv(high, low), payload, nextHeader);
     this.counters.packets++;
     this.counters.bytes += payload.length;
     return packet;
   }
 }
 
-function highBytes(high: number): Uint8Array {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, high);
-  return out;
-}
-
-function esnAad(spi: Uint8Array, high: number, low: number): Uint8Array {
-  const aad = new Uint8Array(12);
-  aad.set(spi);
-  const view = new DataView(aad.buffer);
-  view.setUint32(4, high);
-  view.setUint32(8, low);
-  return aad;
+export interface InboundCounters {
+  /** Authentic packets, dummy ones (Next Header 59) included. */
+  packets: number;
+  /** Their payload bytes (padding and trailer excluded). */
+  bytes: number;
+  drops: Record<DropReason, number>;
 }
 
 export class InboundSa {
-  readonly counters = {
+  readonly counters: InboundCounters = {
     packets: 0,
     bytes: 0,
-    drops: { replay: 0, auth: 0, malformed: 0, 'no-sa': 0 } as Record<DropReason, number>,
+    drops: { replay: 0, auth: 0, malformed: 0, 'no-sa': 0 },
   };
+  readonly spi: Uint8Array;
+  private readonly spiValue: number;
+  private readonly protection: EspProtection;
   private readonly window: ReplayWindow;
-  private readonly icvLength: number;
 
-  constructor(
-    private readonly config: EspSaConfig,
-    windowSize = 1024,
-  ) {
-    if (windowSize < 1024) throw new Error('anti-replay window below 1024 packets');
+  /** `windowSize` is the anti-replay window in packets: at least 1024, a multiple of 32. */
+  constructor(config: EspSaConfig, windowSize = 1024) {
+    if (windowSize < 1024) throw cryptoError(`anti-replay window of ${windowSize} packets is below 1024`);
+    this.protection = createProtection(config);
     this.window = new ReplayWindow(windowSize, config.esn);
-    this.icvLength = icvLength(config);
+    this.spi = config.spi;
+    this.spiValue = readUint32(config.spi, 0);
   }
 
-  get spi(): Uint8Array {
-    return this.config.spi;
+  /** Highest sequence number received and authenticated so far (0 before the first). */
+  get highestSequence(): bigint {
+    return BigInt(this.window.highest);
   }
 
+  /**
+   * The payload and Next Header of an ESP packet, or why it was dropped: 'malformed' (too short, not whole blocks,
+   * bad padding), 'no-sa' (another SPI), 'replay' (seen, or left of the window: checked before any cryptography),
+   * 'auth' (ICV). The window moves only for authentic packets. A dummy packet (Next Header 59, RFC 4303 §2.6) comes
+   * back like any other for the caller to discard. Never throws.
+   */
   decapsulate(packet: Uint8Array): Decapsulated {
     const result = this.open(packet);
     if (result.ok) {
       this.counters.packets++;
       this.counters.bytes += result.payload.length;
-    } else this.counters.drops[result.reason]++;
+    } else {
+      this.counters.drops[result.reason]++;
+    }
     return result;
   }
 
   private open(packet: Uint8Array): Decapsulated {
-    const { encryption, integrity, keys, spi, esn } = this.config;
-    const ivLength = encryption.ivLength;
-    const minimum = HEADER + ivLength + 2 + this.icvLength;
-    if (packet.length < minimum) return { ok: false, reason: 'malformed' };
-    const view = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
-    const low = view.getUint32(4);
-    const seq = this.window.check(low);
-    if (seq === undefined) return { ok: false, reason: 'replay' };
-    const high = Math.floor(seq / TWO_32);
-    const header = packet.subarray(0, HEADER);
-    const iv = packet.subarray(HEADER, HEADER + ivLength);
-
-    let plain: Uint8Array;
-    if (encryption.kind === 'aead') {
-      const aad = esn ? esnAad(spi, high, low) : header;
-      const opened = encryption.open(keys.encryption, iv, aad, packet.subarray(HEADER + ivLength));
-      if (!opened) return { ok: false, reason: 'auth' };
-      plain = opened;
-    } else {
-      const ciphertext = packet.subarray(HEADER + ivLength, packet.length - this.icvLength);
-      const icv = packet.subarray(packet.length - this.icvLength);
-      const covered = [header, iv, ciphertext];
-      if (esn) covered.push(highBytes(high));
-      if (!integrity!.verify(keys.integrity, icv, ...covered)) return { ok: false, reason: 'auth' };
-      if (ciphertext.length % encryption.blockSize !== 0) return { ok: false, reason: 'malformed' };
-      plain = encryption.decrypt(keys.encryption, iv, ciphertext);
+    if (packet.length < ESP_HEADER_LENGTH || !this.protection.fits(packet.length)) {
+      return { ok: false, reason: 'malformed' };
     }
-    // authenticated: from here on the sender is the gateway, and the window may move
+    if (readUint32(packet, 0) !== this.spiValue) return { ok: false, reason: 'no-sa' };
+    const seq = this.window.check(readUint32(packet, 4));
+    if (seq === undefined) return { ok: false, reason: 'replay' };
+    const plain = this.protection.open(packet, Math.floor(seq / TWO_32));
+    if (!plain) return { ok: false, reason: 'auth' };
+    // authentic: from here on the gateway sent it, so the number counts as received whatever the padding says
     this.window.accept(seq);
-    const padLength = plain[plain.length - 2]!;
-    const nextHeader = plain[plain.length - 1]!;
-    const end = plain.length - 2 - padLength;
-    if (end < 0) return { ok: false, reason: 'malformed' };
-    for (let i = 0; i < padLength; i++) if (plain[end + i] !== i + 1) return { ok: false, reason: 'malformed' };
-    return { ok: true, payload: plain.subarray(0, end), nextHeader };
+    const trailer = readTrailer(plain);
+    if (!trailer) return { ok: false, reason: 'malformed' };
+    return { ok: true, payload: plain.subarray(0, trailer.payloadLength), nextHeader: trailer.nextHeader };
   }
 }
