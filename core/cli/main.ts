@@ -2,6 +2,7 @@
  * `outpost`: the headless front end over the engine. Connects, prints progress and the negotiated result, stays up
  * until SIGINT/SIGTERM, then deletes the IKE SA and exits 0; on failure prints the human sentence and exits non-zero.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { isOutpostError, type OutpostError } from '../errors.js';
 import type { ConnectResult } from '../ike/session.js';
 import { Tunnel } from '../tunnel/tunnel.js';
@@ -147,11 +148,18 @@ export async function main(argv: string[]): Promise<number> {
   }
   tunnel.on('up', announce);
   const meter = new TrafficMeter((line) => (json ? out(line) : liveLine(line)), json);
-  const ticker = setInterval(() => meter.sample(tunnel.stats), 1000);
+  // the same process will serve the UI: how long the data path keeps the event loop busy is worth watching
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
+  const ticker = setInterval(() => {
+    meter.sample(tunnel.stats, Date.now(), lag.percentile(99) / 1e6);
+    lag.reset();
+  }, 1000);
 
   const lost = new Promise<OutpostError | undefined>((resolve) => tunnel.once('closed', resolve));
   const outcome = await Promise.race([stopped.then(() => 'stop' as const), lost]);
   clearInterval(ticker);
+  lag.disable();
   if (outcome === 'stop') {
     await tunnel.disconnect();
     if (json) out(JSON.stringify({ event: 'disconnected' }));

@@ -20,7 +20,8 @@ export class TrafficMeter {
     private readonly json: boolean,
   ) {}
 
-  sample(stats: TrafficStats | undefined, now = Date.now()): void {
+  /** `lagP99Ms`: the event loop's 99th-percentile delay over the last interval. */
+  sample(stats: TrafficStats | undefined, now = Date.now(), lagP99Ms = 0): void {
     if (!stats) return;
     const previous = this.last;
     this.last = { at: now, stats };
@@ -29,7 +30,15 @@ export class TrafficMeter {
     const rateIn = (stats.bytesIn - previous.stats.bytesIn) / seconds;
     const rateOut = (stats.bytesOut - previous.stats.bytesOut) / seconds;
     if (this.json) {
-      this.emit(JSON.stringify({ event: 'stats', ...stats, rateIn: Math.round(rateIn), rateOut: Math.round(rateOut) }));
+      this.emit(
+        JSON.stringify({
+          event: 'stats',
+          ...stats,
+          rateIn: Math.round(rateIn),
+          rateOut: Math.round(rateOut),
+          eventLoopLagP99Ms: Math.round(lagP99Ms * 10) / 10,
+        }),
+      );
       return;
     }
     const dropped = Object.values(stats.drops).reduce((a, b) => a + b, 0);

@@ -288,26 +288,20 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     }
   }
 
+  /**
+   * Creates the adapter and the ESP path at once (the session's 'child-installed' for the first CHILD_SA follows
+   * 'established' in the same batch and needs them), then applies the OS settings.
+   */
   private async setUpDataPath(attempt: Attempt, result: ConnectResult): Promise<void> {
     const childSaMs = performance.now() - attempt.startedAt;
     const { encryption, integrity } = result.child.suite;
     const mtu = this.profile.mtu ?? tunnelMtu(this.options.pathMtu ?? DEFAULT_PATH_MTU, encryption, integrity);
     const adapter = openLinuxTun();
-    const dataPath = new DataPath(adapter, attempt.transport, mssFor(mtu, false), {
+    attempt.dataPath = new DataPath(adapter, attempt.transport, mssFor(mtu, false), {
       inbound: () => attempt.session.noteInbound(Date.now()),
       exhausted: (child) => this.feed(attempt, (s, now) => s.rekeyChild(child, now)),
     });
-    attempt.dataPath = dataPath;
-    // the session announced the first CHILD_SA before the adapter existed
-    dataPath.install(result.child, true);
-    const plan = networkPlan(
-      adapter.name,
-      mtu,
-      this.gatewayAddress,
-      result.child,
-      result.config,
-      this.profile.dnsServers,
-    );
+    const plan = networkPlan(adapter.name, mtu, this.gatewayAddress, result.child, result.config, this.profile.dnsServers);
     await this.configurator.apply(plan);
     if (attempt !== this.attempt || attempt.session.isClosed) return;
     this.timings = { childSaMs, readyMs: performance.now() - attempt.startedAt };
