@@ -72,11 +72,11 @@ export class OutboundSa {
   }
 
   /**
-   * True once fewer than 2^20 sequence numbers are left (2^32 - 2^20 sent without ESN; never in practice with ESN):
-   * the IKE layer must rekey before the counter would wrap (RFC 4303 §3.3.3: never wrap).
+   * True once fewer than 2^20 sequence numbers are left (from 2^32 - 2^20 on without ESN; never in practice with
+   * ESN): the IKE layer must rekey before the counter would wrap (RFC 4303 §3.3.3: never wrap).
    */
   get nearExhaustion(): boolean {
-    return this.last >= this.limit - REKEY_MARGIN;
+    return this.last > this.limit - REKEY_MARGIN;
   }
 
   /** True once the last sequence number is used: `encapsulate` would throw. */
