@@ -47,7 +47,7 @@ try {
     const t1 = performance.now();
     if (!connected) throw new Error(`outpost did not connect: ${proc.stderr}`);
     ours.wall.push(t1 - t0);
-    ours.protocol.push(Number(connected.connectMs));
+    ours.protocol.push(Number(connected.childSaMs));
     if ((await proc.stop()) !== 0) throw new Error(`outpost did not exit cleanly: ${proc.stderr}`);
 
     const s0 = performance.now();
