@@ -29,6 +29,9 @@ export type Command =
       connectTimeoutMs: number | undefined;
       /** Check that the gateway is alive after this long without hearing from it. */
       livenessMs: number | undefined;
+      /** Our own rekey times for the CHILD_SA and the IKE SA. */
+      childRekeyMs: number | undefined;
+      ikeRekeyMs: number | undefined;
       /** Where applied network settings are recorded (default /var/lib/outpost). */
       stateDir: string | undefined;
     }
@@ -68,6 +71,9 @@ Options:
   --timeout SECONDS     give up when not connected after this long
   --dpd SECONDS         check that the gateway is alive after this long without
                         traffic from it (default 30)
+  --child-rekey SECONDS rekey the CHILD_SA after this long (default 3600, less up
+                        to 10%); the gateway may rekey sooner
+  --ike-rekey SECONDS   rekey the IKE SA after this long (default 14400)
   --state-dir DIR       where applied routes/DNS are recorded so they can be
                         undone after a crash (default /var/lib/outpost)
   -h, --help            show this help
@@ -101,6 +107,8 @@ type Flag =
   | 'verbose'
   | 'timeout'
   | 'dpd'
+  | 'child-rekey'
+  | 'ike-rekey'
   | 'state-dir'
   | 'help'
   | 'version';
@@ -119,6 +127,8 @@ const WITH_VALUE: ReadonlySet<string> = new Set<Flag>([
   'split',
   'timeout',
   'dpd',
+  'child-rekey',
+  'ike-rekey',
   'state-dir',
 ]);
 const SWITCHES: ReadonlySet<string> = new Set<Flag>(['json', 'verbose', 'help', 'version']);
@@ -294,6 +304,8 @@ export function parseArgs(
     verbose: flags.has('verbose'),
     connectTimeoutMs: secondsMs('timeout', single(flags, 'timeout')),
     livenessMs: secondsMs('dpd', single(flags, 'dpd')),
+    childRekeyMs: secondsMs('child-rekey', single(flags, 'child-rekey')),
+    ikeRekeyMs: secondsMs('ike-rekey', single(flags, 'ike-rekey')),
     stateDir: single(flags, 'state-dir'),
   };
 }

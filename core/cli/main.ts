@@ -98,6 +98,8 @@ export async function main(argv: string[]): Promise<number> {
   const tunnel = new Tunnel(command.profile, secrets, {
     connectTimeoutMs: command.connectTimeoutMs,
     livenessMs: command.livenessMs,
+    childRekeyMs: command.childRekeyMs,
+    ikeRekeyMs: command.ikeRekeyMs,
     stateDir: command.stateDir,
   });
   tunnel.on('progress', (message) =>

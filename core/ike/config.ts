@@ -60,11 +60,15 @@ export interface SessionConfig {
   liveness: { idleMs: number };
   /** Rekey each CHILD_SA this long after it was created (already jittered by whoever builds the config). */
   childRekeyMs: number;
+  /** Rekey the IKE SA this long after it was established (jittered likewise). */
+  ikeRekeyMs: number;
 }
 
 export const DEFAULT_LIVENESS = { idleMs: 30_000 };
 /** strongSwan's default CHILD_SA rekey time is one hour, less up to 10% jitter so both ends do not collide. */
 export const DEFAULT_CHILD_REKEY_MS = 3_600_000;
+/** strongSwan's default IKE SA rekey time: four hours. */
+export const DEFAULT_IKE_REKEY_MS = 4 * 3_600_000;
 export const REKEY_JITTER = 0.1;
 
 /** Gives up 31 s after the first send: long enough for a lossy hotel network, short enough for a person waiting. */

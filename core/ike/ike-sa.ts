@@ -37,6 +37,8 @@ export class IkeSa {
   peerFragmentation = false;
   peerMultipleAuth = false;
   peerSignatureHashes: number[] = [];
+  /** When the SA became usable (ms, the session's clock): its rekey schedule starts here. */
+  createdAt = 0;
 
   nextMessageId = 0;
   pending: PendingRequest | undefined;

@@ -50,6 +50,7 @@ function config(): SessionConfig {
     retransmit: { initialMs: 1000, factor: 2, retries: 3 },
     liveness: { idleMs: 30_000 },
     childRekeyMs: 3_600_000,
+    ikeRekeyMs: 14_400_000,
   };
 }
 

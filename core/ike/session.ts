@@ -27,7 +27,7 @@ import { answerChildRekey, ChildRekeyTask } from './tasks/child-rekey.js';
 import { type GatewayIdentity, IkeAuthTask } from './tasks/ike-auth.js';
 import { IkeConfigTask } from './tasks/ike-config.js';
 import { IkeInitTask } from './tasks/ike-init.js';
-import { answerIkeRekey } from './tasks/ike-rekey.js';
+import { answerIkeRekey, IkeRekeyTask } from './tasks/ike-rekey.js';
 import { answerInformational, deleteChildSa, deleteIkeSa } from './tasks/informational.js';
 import { formatSelector } from './traffic-selectors.js';
 
@@ -84,6 +84,7 @@ export class IkeSession {
   /** CHILD_SAs replaced by a rekey whose old half we still receive on until it is deleted. */
   private replaced = new Set<ChildSa>();
   private rekeying: ChildSa | undefined;
+  private ikeRekeying = false;
   private lastInbound = 0;
   private outbox: Outgoing[] = [];
   private events: SessionEvent[] = [];
@@ -112,7 +113,7 @@ export class IkeSession {
   nextDeadline(): number | undefined {
     const deadlines = [this.sa.pending?.deadline, ...this.retiring.map((s) => s.pending?.deadline)];
     if (this.state === 'established' && !this.sa.pending) {
-      deadlines.push(this.livenessDue(), ...this.children.map((c) => this.rekeyDue(c)));
+      deadlines.push(this.livenessDue(), this.ikeRekeyDue(), ...this.children.map((c) => this.rekeyDue(c)));
     }
     const defined = deadlines.filter((d): d is number => d !== undefined);
     return defined.length === 0 ? undefined : Math.min(...defined);
@@ -125,6 +126,10 @@ export class IkeSession {
   private rekeyDue(child: ChildSa): number | undefined {
     if (this.replaced.has(child) || this.rekeying) return undefined;
     return child.createdAt + this.config.childRekeyMs;
+  }
+
+  private ikeRekeyDue(): number | undefined {
+    return this.ikeRekeying ? undefined : this.sa.createdAt + this.config.ikeRekeyMs;
   }
 
   /** Valid ESP from the gateway proves it alive as well as an IKE message would (RFC 7296 §2.4). */
@@ -190,7 +195,9 @@ export class IkeSession {
       const at = this.rekeyDue(c);
       return at !== undefined && now >= at;
     });
-    if (due) this.startChildRekey(due, now);
+    const ikeDue = this.ikeRekeyDue();
+    if (ikeDue !== undefined && now >= ikeDue) this.startIkeRekey(now);
+    else if (due) this.startChildRekey(due, now);
     else if (now >= this.livenessDue()) {
       // RFC 7296 §2.4: an empty INFORMATIONAL request; its retransmission budget decides the peer is dead
       this.counters.livenessChecks++;
@@ -317,6 +324,7 @@ export class IkeSession {
       if (!rekeyed) return;
       // the old SA stays until the gateway deletes it; everything new happens on the new one
       this.retiring.push(this.sa);
+      rekeyed.createdAt = now;
       this.sa = rekeyed;
       this.counters.ikeRekeys++;
       this.events.push({ type: 'rekeyed', what: 'ike' });
@@ -360,6 +368,39 @@ export class IkeSession {
     this.finish(
       new OutpostError('gateway-error', 'The gateway ended the connection.', { detail: 'IKE SA deleted by peer' }),
     );
+  }
+
+  /** Make-before-break for the IKE SA: move to the new SA, then delete the old one on the old one. */
+  private startIkeRekey(now: number): void {
+    const old = this.sa;
+    const task = new IkeRekeyTask(this.config, old);
+    this.ikeRekeying = true;
+    const send = () =>
+      this.request(old, ExchangeType.CREATE_CHILD_SA, task.build(), now, (payloads, at) => {
+        let result: IkeSa | 'retry';
+        try {
+          result = task.process(payloads);
+        } catch (error) {
+          this.ikeRekeying = false;
+          old.createdAt = at;
+          this.events.push({ type: 'progress', message: `IKE rekey refused: ${errorText(error)}` });
+          return;
+        }
+        if (result === 'retry') {
+          send();
+          return;
+        }
+        this.ikeRekeying = false;
+        result.createdAt = at;
+        this.sa = result;
+        this.retiring.push(old);
+        this.counters.ikeRekeys++;
+        this.events.push({ type: 'rekeyed', what: 'ike' });
+        this.request(old, ExchangeType.INFORMATIONAL, deleteIkeSa(), at, () => {
+          this.retiring = this.retiring.filter((r) => r !== old);
+        });
+      });
+    send();
   }
 
   private startChildRekey(old: ChildSa, now: number): void {
@@ -440,6 +481,7 @@ export class IkeSession {
     const config = this.ikeConfig.process(payloads);
     const child = this.child.process(payloads, now);
     this.children = [child];
+    this.sa.createdAt = now;
     this.state = 'established';
     this.events.push(
       {

@@ -5,6 +5,7 @@ import { OutpostError } from '../errors.js';
 import {
   type AuthRound,
   DEFAULT_CHILD_REKEY_MS,
+  DEFAULT_IKE_REKEY_MS,
   DEFAULT_LIVENESS,
   DEFAULT_MAX_DATAGRAM,
   DEFAULT_RETRANSMIT,
@@ -69,6 +70,13 @@ function gatewayAuth(profile: Profile, credentials: Credentials): GatewayAuthCon
 
 export interface SessionTuning {
   livenessMs?: number;
+  childRekeyMs?: number;
+  ikeRekeyMs?: number;
+}
+
+/** Up to 10% earlier, so that both ends do not start the same rekey at the same moment. */
+function jittered(ms: number): number {
+  return ms * (1 - REKEY_JITTER * Math.random());
 }
 
 export function sessionConfig(
@@ -96,6 +104,7 @@ export function sessionConfig(
     maxDatagram: DEFAULT_MAX_DATAGRAM,
     retransmit: DEFAULT_RETRANSMIT,
     liveness: tuning.livenessMs === undefined ? DEFAULT_LIVENESS : { idleMs: tuning.livenessMs },
-    childRekeyMs: DEFAULT_CHILD_REKEY_MS * (1 - REKEY_JITTER * Math.random()),
+    childRekeyMs: jittered(tuning.childRekeyMs ?? DEFAULT_CHILD_REKEY_MS),
+    ikeRekeyMs: jittered(tuning.ikeRekeyMs ?? DEFAULT_IKE_REKEY_MS),
   };
 }

@@ -14,7 +14,7 @@ import { type ConnectResult, IkeSession, type SessionEvent } from '../ike/sessio
 import type { Profile } from '../profile/types.js';
 import { DataPath } from './data-path.js';
 import { networkPlan } from './network-plan.js';
-import { type Credentials, sessionConfig } from './session-config.js';
+import { type Credentials, type SessionTuning, sessionConfig } from './session-config.js';
 import { UdpTransport } from './udp-transport.js';
 
 export type TunnelState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting' | 'disconnecting' | 'error';
@@ -49,6 +49,9 @@ export interface TunnelOptions {
   reconnect?: boolean;
   /** Check that the gateway is alive after this long without hearing from it. */
   livenessMs?: number;
+  /** Our own rekey times (the gateway may rekey sooner). */
+  childRekeyMs?: number;
+  ikeRekeyMs?: number;
 }
 
 /** How long a clean disconnect waits for the gateway to confirm the delete. */
@@ -228,7 +231,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       this.credentials,
       { address: transport.localAddress, port: transport.localPort },
       { address: this.gatewayAddress, port: this.profile.gateway.port },
-      this.options.livenessMs === undefined ? {} : { livenessMs: this.options.livenessMs },
+      this.tuning(),
     );
     const attempt: Attempt = {
       session: new IkeSession(config),
@@ -239,6 +242,15 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     };
     this.attempt = attempt;
     this.feed(attempt, (s, now) => s.start(now));
+  }
+
+  private tuning(): SessionTuning {
+    const { livenessMs, childRekeyMs, ikeRekeyMs } = this.options;
+    const tuning: SessionTuning = {};
+    if (livenessMs !== undefined) tuning.livenessMs = livenessMs;
+    if (childRekeyMs !== undefined) tuning.childRekeyMs = childRekeyMs;
+    if (ikeRekeyMs !== undefined) tuning.ikeRekeyMs = ikeRekeyMs;
+    return tuning;
   }
 
   /** Runs one step of the session and carries out what it asks: send, report, re-arm the timer. */
@@ -301,7 +313,14 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       inbound: () => attempt.session.noteInbound(Date.now()),
       exhausted: (child) => this.feed(attempt, (s, now) => s.rekeyChild(child, now)),
     });
-    const plan = networkPlan(adapter.name, mtu, this.gatewayAddress, result.child, result.config, this.profile.dnsServers);
+    const plan = networkPlan(
+      adapter.name,
+      mtu,
+      this.gatewayAddress,
+      result.child,
+      result.config,
+      this.profile.dnsServers,
+    );
     await this.configurator.apply(plan);
     if (attempt !== this.attempt || attempt.session.isClosed) return;
     this.timings = { childSaMs, readyMs: performance.now() - attempt.startedAt };

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Gateway, startGateway } from '../support/gateway.js';
 import {
+  download,
   type HttpServer,
   type IperfServer,
-  download,
   iperf,
   startHttpServer,
   startIperfServer,
