@@ -82,7 +82,7 @@ export class AeadProtection implements EspProtection {
   private readonly counterIv = new Uint8Array(IV_LENGTH);
 
   constructor(
-    spi: Uint8Array,
+    private readonly spi: Uint8Array,
     private readonly esn: boolean,
     private readonly cipher: AeadCipher,
     private readonly keyMaterial: Uint8Array,
@@ -103,7 +103,7 @@ export class AeadProtection implements EspProtection {
     const padLength = padLengthFor(payload.length, ALIGNMENT);
     const plainLength = payload.length + padLength + TRAILER_LENGTH;
     const out = Buffer.allocUnsafe(BODY + plainLength + ICV_LENGTH);
-    out.set(this.aad.subarray(0, 4), 0);
+    out.set(this.spi, 0);
     writeUint32(out, 4, low);
     out.set(iv, ESP_HEADER_LENGTH);
     out.set(payload, BODY);
