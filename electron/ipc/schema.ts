@@ -1,0 +1,138 @@
+/**
+ * Every call between the Electron main process and the renderer, declared once (as Mullvad's desktop app does):
+ * main implements the commands, the preload exposes exactly these, the renderer calls them typed, and the
+ * development/test bridge serves the same schema over a socket. Plain data only: no Node or DOM types.
+ */
+
+export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting' | 'disconnecting' | 'error';
+
+export type AuthMethod = 'psk' | 'eap-mschapv2' | 'eap-gtc' | 'eap-md5' | 'eap-mschapv2+totp';
+
+/** An error as the UI shows it: a sentence for the worker, detail (never secrets) for IT. */
+export interface UiError {
+  code: string;
+  message: string;
+  detail?: string;
+}
+
+export interface ProfileSummary {
+  id: string;
+  name: string;
+  gateway: string;
+  auth: AuthMethod;
+  /** Provisioned by IT in the system profile folder: shown read-only, cannot be removed from the app. */
+  managed: boolean;
+  username?: string;
+  /** A password is in the keychain (only when the user chose "remember password"). */
+  hasPassword: boolean;
+  /** A TOTP secret is in the keychain; otherwise the user is asked for each code. */
+  hasTotp: boolean;
+}
+
+export interface ConnectionStatus {
+  state: ConnectionState;
+  profileId?: string;
+  gateway?: string;
+  virtualIp?: string;
+  dns: string[];
+  splitSubnets: string[];
+  /** ms since the epoch when the tunnel came up. */
+  connectedSince?: number;
+  error?: UiError;
+}
+
+export interface Counters {
+  bytesIn: number;
+  bytesOut: number;
+  /** bytes per second over the last sample */
+  rateIn: number;
+  rateOut: number;
+  at: number;
+}
+
+export interface Settings {
+  autoConnect: boolean;
+  launchAtLogin: boolean;
+  lastProfileId?: string;
+}
+
+export interface TotpInfo {
+  issuer?: string;
+  account?: string;
+  algorithm: 'SHA1' | 'SHA256' | 'SHA512';
+  digits: number;
+  period: number;
+}
+
+export interface TotpCode {
+  code: string;
+  secondsLeft: number;
+  /** Set when this computer's clock looks more than one period off (codes would be refused). */
+  clockWarning?: string;
+}
+
+export interface Commands {
+  'profiles:list': { args: []; result: ProfileSummary[] };
+  /** A file IT sent: native JSON or strongSwan .sswan. */
+  'profiles:import': { args: [file: { name: string; content: string }]; result: ProfileSummary };
+  'profiles:remove': { args: [profileId: string]; result: void };
+  /** Stores the password in the keychain only when `remember` is true; otherwise it is used once and forgotten. */
+  'credentials:set': {
+    args: [input: { profileId: string; username: string; password?: string; remember: boolean }];
+    result: void;
+  };
+  'credentials:forget': { args: [profileId: string]; result: void };
+  /** An otpauth://totp/… URI from IT; the secret goes to the keychain. */
+  'totp:enroll': { args: [input: { profileId: string; uri: string }]; result: TotpInfo };
+  'totp:current': { args: [profileId: string]; result: TotpCode };
+  'totp:remove': { args: [profileId: string]; result: void };
+  'connection:connect': {
+    args: [input: { profileId: string; password?: string; remember?: boolean; otp?: string }];
+    result: ConnectionStatus;
+  };
+  'connection:disconnect': { args: []; result: void };
+  'connection:status': { args: []; result: ConnectionStatus };
+  'settings:get': { args: []; result: Settings };
+  'settings:set': { args: [settings: Partial<Settings>]; result: Settings };
+  /** The log with secrets redacted, for the diagnostics screen's export. */
+  'logs:export': { args: []; result: string };
+}
+
+export interface Events {
+  status: ConnectionStatus;
+  counters: Counters;
+}
+
+export type CommandName = keyof Commands;
+export type EventName = keyof Events;
+
+/** What the preload puts on `window.outpost`, and what the bridge client implements in tests. */
+export interface OutpostApi {
+  invoke<C extends CommandName>(command: C, ...args: Commands[C]['args']): Promise<Commands[C]['result']>;
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+}
+
+/** The commands the preload lets through; anything else is refused. */
+export const COMMANDS: readonly CommandName[] = [
+  'profiles:list',
+  'profiles:import',
+  'profiles:remove',
+  'credentials:set',
+  'credentials:forget',
+  'totp:enroll',
+  'totp:current',
+  'totp:remove',
+  'connection:connect',
+  'connection:disconnect',
+  'connection:status',
+  'settings:get',
+  'settings:set',
+  'logs:export',
+];
+
+export const EVENTS: readonly EventName[] = ['status', 'counters'];
+
+/** The main-process side: one handler per command. */
+export type CommandHandlers = {
+  [C in CommandName]: (...args: Commands[C]['args']) => Promise<Commands[C]['result']>;
+};
