@@ -6,10 +6,10 @@
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loginArgs, OutpostProcess } from '../test/interop/cli-process.js';
 import { startGateway } from '../test/support/gateway.js';
 import { download, startHttpServer } from '../test/support/lan-services.js';
 import { TestNetwork } from '../test/support/netns.js';
-import { OutpostProcess } from '../test/interop/cli-process.js';
 
 const say = (text: string) => process.stdout.write(`\n\x1b[1m${text}\x1b[0m\n`);
 
@@ -29,22 +29,7 @@ try {
   say(`Gateway ${gw.address} (${gw.ids.ecdsa}), LAN host ${gw.lanHost}, user ${gw.user.name}`);
 
   say('outpost connect  (EAP-MSCHAPv2 login, gateway certificate checked against the company CA)');
-  const proc = OutpostProcess.start(
-    net,
-    [
-      '--gateway',
-      gw.address,
-      '--gateway-id',
-      gw.ids.ecdsa,
-      '--ca',
-      gw.pki.ecdsaCaPem,
-      '--auth',
-      'eap-mschapv2',
-      '--user',
-      gw.user.name,
-    ],
-    { OUTPOST_PASSWORD: gw.user.password },
-  );
+  const proc = OutpostProcess.start(net, loginArgs(gw), { OUTPOST_PASSWORD: gw.user.password });
   const connected = await proc.waitFor('connected');
   if (!connected) throw new Error(proc.stderr);
   for (const e of proc.events) if (e.event === 'progress') console.log(`  ${e.message}`);

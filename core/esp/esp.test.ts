@@ -151,7 +151,10 @@ test('the engine routes by SPI, keeps old and new inbound SAs during a rekey, an
   assert.equal(engine.decapsulate(fromOld), undefined);
   assert.equal(engine.counters.drops['no-sa'], 2);
   // inner packet whose version disagrees with the next header
-  const lying = new OutboundSa({ ...newCfg, keys: { ...newCfg.keys, encryption: Uint8Array.from(newCfg.keys.encryption) } });
+  const lying = new OutboundSa({
+    ...newCfg,
+    keys: { ...newCfg.keys, encryption: Uint8Array.from(newCfg.keys.encryption) },
+  });
   lying.encapsulate(packet, 4);
   lying.encapsulate(packet, 4);
   const v6asV4 = ipv4Packet(60);

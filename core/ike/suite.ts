@@ -141,6 +141,16 @@ export function offeredGroups(lists: Transform[][]): number[] {
   return groups;
 }
 
+/**
+ * The group an INVALID_KE_PAYLOAD answer asks for (RFC 7296 §1.3), when it is one we offered and not the one we
+ * sent: then the request is worth repeating with it.
+ */
+export function groupToRetry(invalidKeData: Uint8Array | undefined, sent: number | undefined, lists: Transform[][]) {
+  if (invalidKeData?.length !== 2) return undefined;
+  const wanted = (invalidKeData[0]! << 8) | invalidKeData[1]!;
+  return wanted !== sent && offeredGroups(lists).includes(wanted) ? wanted : undefined;
+}
+
 /** The first IKE_AUTH carries no KE, so its CHILD_SA proposals must not ask for PFS (RFC 7296 §1.2). */
 export function withoutDh(lists: Transform[][]): Transform[][] {
   const stripped = lists.map((l) => l.filter((t) => t.type !== TransformType.DH));

@@ -56,6 +56,8 @@ export class DataPath {
   }
 
   sendWith(child: ChildSa): void {
+    // one OutboundSa per CHILD_SA: a second would start its sequence numbers (and AEAD nonces) over
+    if (this.outboundChild === child) return;
     this.outboundChild = child;
     this.outbound = new OutboundSa(saConfig(child, child.outboundSpi, child.keys.outbound));
     this.esp.setOutbound(this.outbound);

@@ -6,9 +6,8 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { OutpostError } from '../errors.js';
+import { classifyNatTDatagram, NAT_KEEPALIVE } from '../esp/udp-encap.js';
 import { NON_ESP_MARKER_LENGTH } from '../ike/message/constants.js';
-
-const NAT_KEEPALIVE = Uint8Array.of(0xff);
 
 export const NAT_T_PORT = 4500;
 
@@ -71,10 +70,17 @@ export class UdpTransport {
       if (port === this.remotePort) handlers.ike(msg);
       return;
     }
-    if (msg.length === 1 && msg[0] === 0xff) return; // NAT keepalive (RFC 3948 §2.3)
-    if (msg.length >= NON_ESP_MARKER_LENGTH && msg.readUInt32BE(0) === 0) {
-      handlers.ike(msg.subarray(NON_ESP_MARKER_LENGTH));
-    } else if (msg.length > NON_ESP_MARKER_LENGTH) handlers.esp(msg);
+    switch (classifyNatTDatagram(msg)) {
+      case 'ike':
+        handlers.ike(msg.subarray(NON_ESP_MARKER_LENGTH));
+        break;
+      case 'esp':
+        handlers.esp(msg);
+        break;
+      default:
+        // keepalives (RFC 3948 §2.3) and datagrams too short to be either
+        break;
+    }
   }
 
   sendIke(data: Uint8Array, natT: boolean): void {

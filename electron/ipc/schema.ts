@@ -75,21 +75,26 @@ export interface Commands {
   'profiles:list': { args: []; result: ProfileSummary[] };
   /** A file IT sent: native JSON or strongSwan .sswan. */
   'profiles:import': { args: [file: { name: string; content: string }]; result: ProfileSummary };
+  // biome-ignore lint/suspicious/noConfusingVoidType: a command with no result resolves to nothing
   'profiles:remove': { args: [profileId: string]; result: void };
   /** Stores the password in the keychain only when `remember` is true; otherwise it is used once and forgotten. */
   'credentials:set': {
     args: [input: { profileId: string; username: string; password?: string; remember: boolean }];
+    // biome-ignore lint/suspicious/noConfusingVoidType: a command with no result resolves to nothing
     result: void;
   };
+  // biome-ignore lint/suspicious/noConfusingVoidType: a command with no result resolves to nothing
   'credentials:forget': { args: [profileId: string]; result: void };
   /** An otpauth://totp/… URI from IT; the secret goes to the keychain. */
   'totp:enroll': { args: [input: { profileId: string; uri: string }]; result: TotpInfo };
   'totp:current': { args: [profileId: string]; result: TotpCode };
+  // biome-ignore lint/suspicious/noConfusingVoidType: a command with no result resolves to nothing
   'totp:remove': { args: [profileId: string]; result: void };
   'connection:connect': {
     args: [input: { profileId: string; password?: string; remember?: boolean; otp?: string }];
     result: ConnectionStatus;
   };
+  // biome-ignore lint/suspicious/noConfusingVoidType: a command with no result resolves to nothing
   'connection:disconnect': { args: []; result: void };
   'connection:status': { args: []; result: ConnectionStatus };
   'settings:get': { args: []; result: Settings };

@@ -3,7 +3,7 @@
  * own initiator (a second charon in the client namespace, `swanctl --initiate`) against the same gateway.
  */
 import { performance } from 'node:perf_hooks';
-import { OutpostProcess } from '../interop/cli-process.js';
+import { loginArgs, OutpostProcess } from '../interop/cli-process.js';
 import { startGateway } from '../support/gateway.js';
 import { TestNetwork } from '../support/netns.js';
 import { startStrongswanClient } from '../support/strongswan-client.js';
@@ -24,22 +24,7 @@ try {
   const strongswan = await startStrongswanClient(net, gw, { ikeProposal: IKE, espProposal: ESP });
   const ours = { wall: [] as number[], protocol: [] as number[] };
   const theirs: number[] = [];
-  const args = [
-    '--gateway',
-    gw.address,
-    '--gateway-id',
-    gw.ids.ecdsa,
-    '--ca',
-    gw.pki.ecdsaCaPem,
-    '--auth',
-    'eap-mschapv2',
-    '--user',
-    gw.user.name,
-    '--ike',
-    IKE,
-    '--esp',
-    ESP,
-  ];
+  const args = loginArgs(gw, { extra: ['--ike', IKE, '--esp', ESP] });
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
     const proc = OutpostProcess.start(net, args, { OUTPOST_PASSWORD: gw.user.password });

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OutpostProcess } from '../interop/cli-process.js';
+import { loginArgs, OutpostProcess } from '../interop/cli-process.js';
 import { startGateway } from '../support/gateway.js';
 import { iperf, startIperfServer } from '../support/lan-services.js';
 import { TestNetwork } from '../support/netns.js';
@@ -40,22 +40,7 @@ const net = await TestNetwork.create();
 try {
   const gw = await startGateway(net);
   const server = await startIperfServer(net);
-  const args = [
-    '--gateway',
-    gw.address,
-    '--gateway-id',
-    gw.ids.ecdsa,
-    '--ca',
-    gw.pki.ecdsaCaPem,
-    '--auth',
-    'eap-mschapv2',
-    '--user',
-    gw.user.name,
-    '--ike',
-    'aes256gcm16-prfsha256-x25519',
-    '--esp',
-    'aes256gcm16',
-  ];
+  const args = loginArgs(gw, { extra: ['--ike', 'aes256gcm16-prfsha256-x25519', '--esp', 'aes256gcm16'] });
   const ours: number[] = [];
   const lags: number[] = [];
   const proc = OutpostProcess.start(net, args, { OUTPOST_PASSWORD: gw.user.password });

@@ -4,9 +4,25 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Gateway } from '../support/gateway.js';
 import type { TestNetwork } from '../support/netns.js';
 
 const BIN = fileURLToPath(new URL('../../bin/outpost.js', import.meta.url));
+
+/**
+ * `connect` flags for an EAP login to one of the test gateway's certificate connections; `ca` overrides the CA the
+ * gateway's certificate is checked with.
+ */
+export function loginArgs(
+  gw: Gateway,
+  options: { conn?: 'ecdsa' | 'rsa' | 'totp'; ca?: string; extra?: string[] } = {},
+): string[] {
+  const conn = options.conn ?? 'ecdsa';
+  const ca = options.ca ?? (conn === 'rsa' ? gw.pki.rsaCaPem : gw.pki.ecdsaCaPem);
+  const auth = conn === 'totp' ? 'eap-mschapv2+totp' : 'eap-mschapv2';
+  const flags = ['--gateway', gw.address, '--gateway-id', gw.ids[conn], '--ca', ca, '--auth', auth];
+  return [...flags, '--user', gw.user.name, ...(options.extra ?? [])];
+}
 
 function defaultStateDir(net: TestNetwork): string {
   return join(tmpdir(), `outpost-state-${net.clientNs}`);

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { totpCode } from '../../core/cli/secrets.js';
 import { type Gateway, startGateway } from '../support/gateway.js';
 import { TestNetwork } from '../support/netns.js';
-import { type CliEvent, expectFailure, OutpostProcess } from './cli-process.js';
+import { type CliEvent, expectFailure, loginArgs, OutpostProcess } from './cli-process.js';
 
 let net: TestNetwork;
 let gw: Gateway;
@@ -25,8 +25,7 @@ after(async () => {
 });
 
 function eapArgs(conn: 'ecdsa' | 'rsa' | 'totp', ca: string): string[] {
-  const auth = conn === 'totp' ? 'eap-mschapv2+totp' : 'eap-mschapv2';
-  return ['--gateway', gw.address, '--gateway-id', gw.ids[conn], '--ca', ca, '--auth', auth, '--user', gw.user.name];
+  return loginArgs(gw, { conn, ca });
 }
 
 /** Connects, checks the gateway's own view of the SAs, disconnects cleanly, checks they are gone. */

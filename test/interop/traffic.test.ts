@@ -18,8 +18,8 @@ import {
   startIperfServer,
 } from '../support/lan-services.js';
 import { CLIENT_RESOLV_CONF, TestNetwork } from '../support/netns.js';
-import { captureUdp, sendUdp, udpPortsOf } from '../support/packets.js';
-import { OutpostProcess } from './cli-process.js';
+import { captureSynMss, captureUdp, sendUdp, udpPortsOf } from '../support/packets.js';
+import { loginArgs, OutpostProcess } from './cli-process.js';
 
 let net: TestNetwork;
 let gw: Gateway;
@@ -43,18 +43,7 @@ after(async () => {
 });
 
 function ecdsaArgs(): string[] {
-  return [
-    '--gateway',
-    gw.address,
-    '--gateway-id',
-    gw.ids.ecdsa,
-    '--ca',
-    gw.pki.ecdsaCaPem,
-    '--auth',
-    'eap-mschapv2',
-    '--user',
-    gw.user.name,
-  ];
+  return loginArgs(gw);
 }
 
 async function connected(args: string[], env: NodeJS.ProcessEnv): Promise<OutpostProcess> {
@@ -131,7 +120,7 @@ describe('split tunnel (the gateway offers 198.51.100.0/24)', () => {
         '1460',
       ]);
       assert.equal(routed.code, 0, routed.stderr);
-      const capture = await captureSynMss(net);
+      const capture = await captureSynMss(net, net.lanNs, 'vgw');
       await download(net, net.clientNs, http.url);
       const mss = await capture.stop();
       assert.ok(mss.length > 0, 'no SYN seen at the LAN host');
@@ -193,46 +182,3 @@ describe('full tunnel (the gateway offers 0.0.0.0/0)', () => {
     assert.notEqual(await routeDevice('198.18.7.7'), 'outpost0');
   });
 });
-
-/** MSS values of the SYNs seen on the LAN host's interface, read with tshark's field output. */
-async function captureSynMss(network: TestNetwork): Promise<{ stop(): Promise<number[]> }> {
-  const child = network.spawn(network.lanNs, [
-    'tshark',
-    '-l',
-    '-i',
-    'vgw',
-    '-f',
-    'tcp[tcpflags] & tcp-syn != 0 and tcp[tcpflags] & tcp-ack == 0',
-    '-T',
-    'fields',
-    '-e',
-    'tcp.options.mss_val',
-  ]);
-  let out = '';
-  let err = '';
-  child.stdout?.setEncoding('utf8').on('data', (c: string) => {
-    out += c;
-  });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tshark did not start: ${err}`)), 10_000);
-    child.stderr?.setEncoding('utf8').on('data', (c: string) => {
-      err += c;
-      if (err.includes('Capturing on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  return {
-    stop: async () => {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      child.kill('SIGINT');
-      await new Promise((resolve) => child.once('exit', resolve));
-      return out
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean)
-        .map(Number);
-    },
-  };
-}

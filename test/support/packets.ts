@@ -1,4 +1,5 @@
 // Raw UDP in and out of a namespace: capture one datagram with tshark, send arbitrary datagrams with Node's dgram.
+import type { ChildProcess } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,19 +42,9 @@ export async function udpPortsOf(net: TestNetwork, ns: string, pid: number): Pro
     .filter((p) => Number.isInteger(p) && p > 0);
 }
 
-/**
- * Starts capturing on `iface` in `ns` with a capture filter; stop() returns the UDP payloads seen (IPv4 over
- * Ethernet, as on a veth).
- */
-export async function captureUdp(
-  net: TestNetwork,
-  ns: string,
-  iface: string,
-  filter: string,
-): Promise<{ stop(): Promise<Uint8Array[]> }> {
-  const file = join(tmpdir(), `outpost-cap-${process.pid}-${Date.now()}.pcap`);
-  const child = net.spawn(ns, ['tshark', '-q', '-i', iface, '-f', filter, '-F', 'pcap', '-w', file]);
-  child.stdout?.resume();
+/** tshark inside `ns`, resolved once it is capturing (its stderr says so), so nothing sent after is missed. */
+async function startTshark(net: TestNetwork, ns: string, args: string[]): Promise<ChildProcess> {
+  const child = net.spawn(ns, ['tshark', ...args]);
   let started = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`tshark did not start: ${started}`)), 10_000);
@@ -65,13 +56,69 @@ export async function captureUdp(
       }
     });
   });
+  return child;
+}
+
+async function stopTshark(child: ChildProcess): Promise<void> {
+  child.kill('SIGINT');
+  await new Promise((resolve) => child.once('exit', resolve));
+}
+
+/**
+ * Starts capturing on `iface` in `ns` with a capture filter; stop() returns the UDP payloads seen (IPv4 over
+ * Ethernet, as on a veth).
+ */
+export async function captureUdp(
+  net: TestNetwork,
+  ns: string,
+  iface: string,
+  filter: string,
+): Promise<{ stop(): Promise<Uint8Array[]> }> {
+  const file = join(tmpdir(), `outpost-cap-${process.pid}-${Date.now()}.pcap`);
+  const child = await startTshark(net, ns, ['-q', '-i', iface, '-f', filter, '-F', 'pcap', '-w', file]);
+  child.stdout?.resume();
   return {
     stop: async () => {
-      child.kill('SIGINT');
-      await new Promise((resolve) => child.once('exit', resolve));
+      await stopTshark(child);
       const data = await readFile(file);
       await rm(file, { force: true });
       return udpPayloads(data);
+    },
+  };
+}
+
+/** The MSS option of every SYN (not SYN-ACK) seen on `iface` in `ns`. */
+export async function captureSynMss(
+  net: TestNetwork,
+  ns: string,
+  iface: string,
+): Promise<{ stop(): Promise<number[]> }> {
+  const filter = 'tcp[tcpflags] & tcp-syn != 0 and tcp[tcpflags] & tcp-ack == 0';
+  const child = await startTshark(net, ns, [
+    '-l',
+    '-i',
+    iface,
+    '-f',
+    filter,
+    '-T',
+    'fields',
+    '-e',
+    'tcp.options.mss_val',
+  ]);
+  let out = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+  });
+  return {
+    stop: async () => {
+      // tshark prints a packet's fields a moment after it sees it
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await stopTshark(child);
+      return out
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .map(Number);
     },
   };
 }

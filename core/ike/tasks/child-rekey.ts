@@ -25,6 +25,7 @@ import { errorFromNotify } from '../notify-errors.js';
 import {
   childSuite,
   chooseFromResponse,
+  groupToRetry,
   numberProposals,
   offeredGroups,
   selectProposal,
@@ -138,14 +139,15 @@ export class ChildRekeyTask {
 
   /** The new CHILD_SA, or 'retry' after INVALID_KE_PAYLOAD named another group we offered. */
   process(payloads: Payload[], now: number): ChildSa | 'retry' {
-    const invalidKe = findNotify(payloads, NotifyType.INVALID_KE_PAYLOAD);
-    if (invalidKe && invalidKe.data.length === 2) {
-      const wanted = (invalidKe.data[0]! << 8) | invalidKe.data[1]!;
-      if (wanted !== this.group && offeredGroups(this.config.espProposals).includes(wanted)) {
-        this.group = wanted;
-        this.keyPair = undefined;
-        return 'retry';
-      }
+    const retry = groupToRetry(
+      findNotify(payloads, NotifyType.INVALID_KE_PAYLOAD)?.data,
+      this.group,
+      this.config.espProposals,
+    );
+    if (retry !== undefined) {
+      this.group = retry;
+      this.keyPair = undefined;
+      return 'retry';
     }
     const error = findErrorNotify(payloads);
     if (error) throw errorFromNotify(error.notifyType, 'child');

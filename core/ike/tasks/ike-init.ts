@@ -25,7 +25,7 @@ import {
 import type { IkeMessage, NotifyPayload, Payload } from '../message/types.js';
 import { errorFromNotify } from '../notify-errors.js';
 import { MessageProtection } from '../protection.js';
-import { chooseFromResponse, ikeSuite, numberProposals, offeredGroups } from '../suite.js';
+import { chooseFromResponse, groupToRetry, ikeSuite, numberProposals, offeredGroups } from '../suite.js';
 
 const NONCE_LENGTH = 32;
 /** A gateway that keeps asking for cookies or other groups is not going to let us in. */
@@ -113,10 +113,8 @@ export class IkeInitTask {
     const invalidKe = findNotify(payloads, NotifyType.INVALID_KE_PAYLOAD);
     if (invalidKe) {
       if (invalidKe.data.length !== 2) throw new DecodeError('INVALID_KE_PAYLOAD without a group');
-      const wanted = (invalidKe.data[0]! << 8) | invalidKe.data[1]!;
-      if (wanted === this.group || !offeredGroups(this.config.ikeProposals).includes(wanted)) {
-        throw errorFromNotify(NotifyType.INVALID_KE_PAYLOAD, 'init');
-      }
+      const wanted = groupToRetry(invalidKe.data, this.group, this.config.ikeProposals);
+      if (wanted === undefined) throw errorFromNotify(NotifyType.INVALID_KE_PAYLOAD, 'init');
       this.group = wanted;
       this.keyPair = undefined;
       return this.restart();

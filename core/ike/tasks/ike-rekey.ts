@@ -23,9 +23,9 @@ import type { Payload } from '../message/types.js';
 import { errorFromNotify } from '../notify-errors.js';
 import {
   chooseFromResponse,
+  groupToRetry,
   ikeSuite,
   numberProposals,
-  offeredGroups,
   selectProposal,
   transformsByType,
 } from '../suite.js';
@@ -99,14 +99,15 @@ export class IkeRekeyTask {
 
   /** The new IKE SA, or 'retry' after INVALID_KE_PAYLOAD named another group we offered. */
   process(payloads: Payload[]): IkeSa | 'retry' {
-    const invalidKe = findNotify(payloads, NotifyType.INVALID_KE_PAYLOAD);
-    if (invalidKe?.data.length === 2) {
-      const wanted = (invalidKe.data[0]! << 8) | invalidKe.data[1]!;
-      if (wanted !== this.group && offeredGroups(this.config.ikeProposals).includes(wanted)) {
-        this.group = wanted;
-        this.keyPair = undefined;
-        return 'retry';
-      }
+    const retry = groupToRetry(
+      findNotify(payloads, NotifyType.INVALID_KE_PAYLOAD)?.data,
+      this.group,
+      this.config.ikeProposals,
+    );
+    if (retry !== undefined) {
+      this.group = retry;
+      this.keyPair = undefined;
+      return 'retry';
     }
     const error = findErrorNotify(payloads);
     if (error) throw errorFromNotify(error.notifyType, 'other');
