@@ -5,9 +5,9 @@
  * must still be valid a few seconds later when the gateway asks for it; with OUTPOST_TOTP_SECRET a fresh code is made
  * at the moment the gateway asks. Secrets are never written anywhere.
  */
-import { createGuardrails, generateSync } from 'otplib';
 import { isOutpostError, OutpostError } from '../errors.js';
 import type { Profile } from '../profile/types.js';
+import { currentCode, DEFAULT_TOTP } from '../secrets/totp.js';
 
 export interface Prompter {
   ask(question: string, hidden: boolean): Promise<string>;
@@ -19,47 +19,11 @@ export interface Secrets {
   oneTimeCode: (() => string) | undefined;
 }
 
-/** 80-bit secrets are common in authenticator set-ups; otplib's default floor is 128 bits. */
-const TOTP_GUARDRAILS = createGuardrails({ MIN_SECRET_BYTES: 10 });
 const OTP_CODE = /^\d{6,8}$/;
-
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
-/**
- * Base32 (RFC 4648) as authenticator apps and oathtool read it: any case, spaces/dashes/padding ignored, and bits left
- * over at the end dropped (otplib's decoder refuses those, oathtool and Google Authenticator accept them).
- */
-function decodeBase32(text: string): Uint8Array | undefined {
-  const clean = text.replace(/[\s=-]/g, '').toUpperCase();
-  const out: number[] = [];
-  let buffer = 0;
-  let bits = 0;
-  for (const ch of clean) {
-    const value = BASE32.indexOf(ch);
-    if (value < 0) return undefined;
-    buffer = ((buffer << 5) | value) & 0xffff;
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push((buffer >> bits) & 0xff);
-    }
-  }
-  return Uint8Array.from(out);
-}
 
 /** The current TOTP code (RFC 6238: HMAC-SHA-1, 30 s steps, 6 digits) for a base32 secret; `now` in milliseconds. */
 export function totpCode(base32Secret: string, now: number = Date.now()): string {
-  const secret = decodeBase32(base32Secret);
-  if (!secret || secret.length === 0) {
-    throw new OutpostError('profile-invalid', 'The TOTP secret is not base32 (letters A-Z and digits 2-7).');
-  }
-  if (secret.length < TOTP_GUARDRAILS.MIN_SECRET_BYTES) {
-    throw new OutpostError(
-      'profile-invalid',
-      `The TOTP secret is too short: ${secret.length} bytes, at least ${TOTP_GUARDRAILS.MIN_SECRET_BYTES} are needed.`,
-    );
-  }
-  return generateSync({ secret, guardrails: TOTP_GUARDRAILS, epoch: Math.floor(now / 1000) });
+  return currentCode(base32Secret, DEFAULT_TOTP, now).code;
 }
 
 /** strongSwan's notation for binary secrets in swanctl.conf: 0x... hex, 0s... base64; anything else is the text. */
