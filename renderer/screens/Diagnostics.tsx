@@ -1,0 +1,71 @@
+import { useState } from 'react';
+import type { ConnectionStatus, Counters, ProfileSummary } from '../../electron/ipc/schema.js';
+import type { Call } from '../App.js';
+import { formatBytes } from '../format.js';
+
+/** What IT asks for: the redacted log as a file, and the connection details as text to paste into a ticket. */
+export function Diagnostics({
+  call,
+  status,
+  counters,
+  profile,
+}: {
+  call: Call;
+  status: ConnectionStatus;
+  counters: Counters | undefined;
+  profile: ProfileSummary | undefined;
+}) {
+  const [copied, setCopied] = useState('');
+  const details = [
+    `Profile: ${profile?.name ?? '-'} (${profile?.auth ?? '-'})`,
+    `State: ${status.state}`,
+    `Gateway: ${status.gateway ?? profile?.gateway ?? '-'}`,
+    `Virtual IP: ${status.virtualIp ?? '-'}`,
+    `DNS: ${status.dns.join(', ') || '-'}`,
+    `Routed subnets: ${status.splitSubnets.join(', ') || 'all traffic'}`,
+    `Connected since: ${status.connectedSince === undefined ? '-' : new Date(status.connectedSince).toISOString()}`,
+    `Received: ${counters === undefined ? '-' : formatBytes(counters.bytesIn)}`,
+    `Sent: ${counters === undefined ? '-' : formatBytes(counters.bytesOut)}`,
+    ...(status.error === undefined ? [] : [`Last error: ${status.error.code} ${status.error.detail ?? ''}`]),
+  ].join('\n');
+
+  async function exportLogs() {
+    const log = await call('logs:export');
+    if (log === undefined) return;
+    const url = URL.createObjectURL(new Blob([log.value], { type: 'text/plain' }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = `outpost-log-${new Date().toISOString().slice(0, 19).replaceAll(':', '-')}.txt`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+
+  async function copyDetails() {
+    try {
+      await navigator.clipboard.writeText(details);
+      setCopied('Connection details copied.');
+    } catch {
+      setCopied('Copying was not allowed: select the text below and copy it.');
+    }
+  }
+
+  return (
+    <section aria-labelledby="diag-title">
+      <h1 id="diag-title">Diagnostics</h1>
+      <p>If IT asks for details about a connection problem, send them the log file and the details below.</p>
+      <div className="actions">
+        <button type="button" onClick={() => void exportLogs()}>
+          Save log file…
+        </button>
+        <button type="button" onClick={() => void copyDetails()}>
+          Copy connection details
+        </button>
+      </div>
+      <p aria-live="polite">{copied}</p>
+      <label>
+        Connection details
+        <textarea readOnly rows={10} value={details} className="details" />
+      </label>
+    </section>
+  );
+}

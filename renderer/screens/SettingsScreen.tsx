@@ -1,0 +1,74 @@
+import type { ProfileSummary, Settings } from '../../electron/ipc/schema.js';
+import type { Call } from '../App.js';
+
+export function SettingsScreen({
+  call,
+  settings,
+  profiles,
+  onSettings,
+  onProfilesChanged,
+  onAddProfile,
+}: {
+  call: Call;
+  settings: Settings;
+  profiles: ProfileSummary[];
+  onSettings: (s: Settings) => void;
+  onProfilesChanged: () => void;
+  onAddProfile: () => void;
+}) {
+  async function change(patch: Partial<Settings>) {
+    // Show the switch moved at once; main's answer (or the previous value on failure) follows.
+    onSettings({ ...settings, ...patch });
+    const saved = await call('settings:set', patch);
+    onSettings(saved === undefined ? settings : saved.value);
+  }
+
+  async function remove(profile: ProfileSummary) {
+    if ((await call('profiles:remove', profile.id)) !== undefined) onProfilesChanged();
+  }
+
+  return (
+    <section aria-labelledby="settings-title">
+      <h1 id="settings-title">Settings</h1>
+      <fieldset>
+        <legend>Startup</legend>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={settings.autoConnect}
+            onChange={(e) => void change({ autoConnect: e.target.checked })}
+          />
+          Connect automatically when Outpost starts
+        </label>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={settings.launchAtLogin}
+            onChange={(e) => void change({ launchAtLogin: e.target.checked })}
+          />
+          Start Outpost when I log in to this computer
+        </label>
+      </fieldset>
+      <fieldset>
+        <legend>Connection profiles</legend>
+        <ul className="profiles">
+          {profiles.map((p) => (
+            <li key={p.id}>
+              <span>
+                <strong>{p.name}</strong> ({p.gateway}){p.managed && ' — provided by IT'}
+              </span>
+              {!p.managed && (
+                <button type="button" onClick={() => void remove(p)} aria-label={`Remove profile ${p.name}`}>
+                  Remove
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+        <button type="button" onClick={onAddProfile}>
+          Add a profile…
+        </button>
+      </fieldset>
+    </section>
+  );
+}

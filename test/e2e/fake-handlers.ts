@@ -1,0 +1,133 @@
+/**
+ * Scripted CommandHandlers for the UI tests: one profile store in memory, a gateway that accepts only
+ * `correct horse`, and a TOTP secret that yields a fixed code. The real services replace this in the gateway e2e run.
+ */
+import type {
+  CommandHandlers,
+  ConnectionStatus,
+  Counters,
+  EventName,
+  Events,
+  ProfileSummary,
+  Settings,
+} from '../../electron/ipc/schema.js';
+
+export const GOOD_PASSWORD = 'correct horse';
+export const VIRTUAL_IP = '198.18.0.2';
+export const TOTP_CODE = '492039';
+
+export interface FakeBackend {
+  handlers: CommandHandlers;
+  calls: { command: string; args: unknown[] }[];
+  settings: Settings;
+}
+
+export function fakeBackend(emit: <E extends EventName>(event: E, payload: Events[E]) => void): FakeBackend {
+  const profiles: ProfileSummary[] = [];
+  const stored = new Map<string, string>();
+  const settings: Settings = { autoConnect: false, launchAtLogin: false };
+  const calls: FakeBackend['calls'] = [];
+  let status: ConnectionStatus = { state: 'disconnected', dns: [], splitSubnets: [] };
+  let counterTimer: NodeJS.Timeout | undefined;
+
+  const find = (id: string) => {
+    const profile = profiles.find((p) => p.id === id);
+    if (profile === undefined) throw { code: 'profile-invalid', message: 'That connection profile no longer exists.' };
+    return profile;
+  };
+
+  const handlers: CommandHandlers = {
+    'profiles:list': async () => profiles,
+    'profiles:import': async (file) => {
+      const parsed = JSON.parse(file.content) as { name: string; gateway: string; auth: ProfileSummary['auth'] };
+      const profile: ProfileSummary = {
+        id: `p${profiles.length + 1}`,
+        name: parsed.name,
+        gateway: parsed.gateway,
+        auth: parsed.auth,
+        managed: false,
+        hasPassword: false,
+        hasTotp: false,
+      };
+      profiles.push(profile);
+      return profile;
+    },
+    'profiles:remove': async (id) => {
+      profiles.splice(profiles.indexOf(find(id)), 1);
+    },
+    'credentials:set': async ({ profileId, username, password, remember }) => {
+      const profile = find(profileId);
+      profile.username = username;
+      if (remember && password !== undefined) stored.set(profileId, password);
+      if (!remember) stored.delete(profileId);
+      profile.hasPassword = stored.has(profileId);
+    },
+    'credentials:forget': async (id) => {
+      stored.delete(id);
+      find(id).hasPassword = false;
+    },
+    'totp:enroll': async ({ profileId, uri }) => {
+      if (!uri.startsWith('otpauth://totp/')) {
+        throw { code: 'malformed', message: 'That is not a two-step setup link.', detail: 'expected otpauth://totp/' };
+      }
+      find(profileId).hasTotp = true;
+      return { issuer: 'Example Corp', account: 'alice', algorithm: 'SHA1', digits: 6, period: 30 };
+    },
+    'totp:current': async () => ({ code: TOTP_CODE, secondsLeft: 30 - (Math.floor(Date.now() / 1000) % 30) }),
+    'totp:remove': async (id) => {
+      find(id).hasTotp = false;
+    },
+    'connection:connect': async ({ profileId, password }) => {
+      const profile = find(profileId);
+      if ((password ?? stored.get(profileId)) !== GOOD_PASSWORD) {
+        throw {
+          code: 'password-rejected',
+          message: 'Your username or password was not accepted.',
+          detail: 'EAP-MSCHAPv2 failure E=691 from vpn.example.test',
+        };
+      }
+      status = {
+        state: 'connected',
+        profileId,
+        gateway: profile.gateway,
+        virtualIp: VIRTUAL_IP,
+        dns: ['198.51.100.53'],
+        splitSubnets: ['203.0.113.0/24'],
+        connectedSince: Date.now(),
+      };
+      let bytesIn = 0;
+      let bytesOut = 0;
+      let tick = 0;
+      counterTimer = setInterval(() => {
+        const rateIn = 40_000 + 30_000 * Math.sin(tick / 2);
+        const rateOut = 10_000 + 8_000 * Math.cos(tick / 3);
+        tick++;
+        bytesIn += rateIn / 5;
+        bytesOut += rateOut / 5;
+        const counters: Counters = { bytesIn, bytesOut, rateIn, rateOut, at: Date.now() };
+        emit('counters', counters);
+      }, 200);
+      counterTimer.unref();
+      return status;
+    },
+    'connection:disconnect': async () => {
+      clearInterval(counterTimer);
+      status = { state: 'disconnected', dns: [], splitSubnets: [] };
+      emit('status', status);
+    },
+    'connection:status': async () => status,
+    'settings:get': async () => settings,
+    'settings:set': async (patch) => Object.assign(settings, patch),
+    'logs:export': async () => '2026-11-27T01:00:00Z ike: IKE_SA established, password=<redacted>\n',
+  };
+
+  // Record every call so the tests can check what the UI asked main to do.
+  for (const name of Object.keys(handlers) as (keyof CommandHandlers)[]) {
+    const inner = handlers[name] as (...args: unknown[]) => Promise<unknown>;
+    (handlers as Record<string, (...args: unknown[]) => Promise<unknown>>)[name] = (...args) => {
+      calls.push({ command: name, args });
+      return inner(...args);
+    };
+  }
+  return { handlers, calls, settings };
+}
