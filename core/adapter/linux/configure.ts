@@ -1,160 +1,404 @@
 /**
- * Applies a NetworkPlan on Linux with iproute2 and restores everything afterwards. Each change is written to a
- * journal before it is made, so that a run that was killed (kill -9, power loss) is undone at the next start:
- * routes through the physical interface and DNS survive the process, unlike the TUN device and its own routes.
+ * Applies a NetworkPlan on Linux with iproute2 (and systemd-resolved or resolv.conf for DNS) and restores
+ * everything afterwards. Each change is written to the crash journal before it is made, so a run that was killed
+ * (kill -9, power loss) is undone at the next start: routes through the physical interface and DNS survive the
+ * process, unlike the TUN device and its own routes.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { OutpostError } from '../../errors.js';
+import { parseCidr, parseIp } from '../../net/address.js';
 import type { NetworkConfigurator, NetworkPlan } from '../types.js';
+import { type Change, ROUTE_PROTOCOL, type RouteSpec, undo } from './changes.js';
+import { CommandFailed, type CommandRunner, runCommand } from './commands.js';
+import {
+  type DnsBackend,
+  isDomainName,
+  isServerAddress,
+  RESOLV_CONF,
+  resolveLinks,
+  resolvConfText,
+  resolvedDomains,
+  systemdResolvedManages,
+} from './dns.js';
+import {
+  currentProcess,
+  isRunning,
+  type ProcessIdentity,
+  readJournal,
+  removeJournal,
+  sameProcess,
+  setAsideJournal,
+  writeJournal,
+} from './journal.js';
 
-const run = promisify(execFile);
-const RESOLV_CONF = '/etc/resolv.conf';
-const DEFAULT_STATE_DIR = '/var/lib/outpost';
-const JOURNAL = 'network.json';
+export const DEFAULT_STATE_DIR = '/var/lib/outpost';
+const JOURNAL_FILE = 'network.json';
+/** Full tunnel without touching the default route: two halves that are more specific than it (as OpenVPN's def1). */
+const FULL_TUNNEL_V4 = ['0.0.0.0/1', '128.0.0.0/1'];
+const INTERFACE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
 
-type Change =
-  | { kind: 'route'; destination: string; via?: string; dev: string }
-  | { kind: 'resolv-conf'; path: string; original: string }
-  | { kind: 'resolved'; link: string };
-
-interface Journal {
-  pid: number;
-  changes: Change[];
+export interface LinuxNetworkOptions {
+  /**
+   * Where the crash journal lives. It holds the resolv.conf backup, so it must survive a reboot: not under /run.
+   * Default /var/lib/outpost.
+   */
+  stateDir?: string;
+  /** 'auto' (default) uses systemd-resolved when it manages the system's resolver, else the resolv.conf file. */
+  dns?: 'auto' | DnsBackend;
+  /** The resolver file to write in the resolv.conf backend. Default /etc/resolv.conf. */
+  resolvConf?: string;
+  /** Runs `ip` and `resolvectl`; tests substitute their own. */
+  run?: CommandRunner;
 }
 
-async function ip(args: string[]): Promise<string> {
-  try {
-    return (await run('ip', args)).stdout;
-  } catch (error) {
-    throw new OutpostError('network', 'The network settings for the tunnel could not be applied.', {
-      detail: `ip ${args.join(' ')}: ${error instanceof Error ? error.message : String(error)}`,
-      cause: error,
-    });
+/** Journals held by configurators of this process: recoverAfterCrash must not undo a connection that is up. */
+const heldJournals = new Set<string>();
+
+function networkError(message: string, detail: string, cause?: unknown): OutpostError {
+  return new OutpostError('network', message, cause === undefined ? { detail } : { detail, cause });
+}
+
+const APPLY_FAILED = 'The network settings for the tunnel could not be applied.';
+
+/** The plan, checked at the edge: nothing malformed reaches a command line or resolv.conf. */
+function checkPlan(plan: NetworkPlan): void {
+  const bad = (what: string): never => {
+    throw networkError(APPLY_FAILED, `invalid network plan: ${what}`);
+  };
+  if (!INTERFACE_NAME.test(plan.adapter)) bad(`adapter name "${plan.adapter}"`);
+  const address = parseIp(plan.address);
+  if (!address || !Number.isInteger(plan.prefix) || plan.prefix < 0 || plan.prefix > address.length * 8) {
+    bad(`address ${plan.address}/${plan.prefix}`);
   }
+  if (!Number.isInteger(plan.mtu) || plan.mtu < 68 || plan.mtu > 65535) bad(`MTU ${plan.mtu}`);
+  for (const route of plan.routes) {
+    try {
+      parseCidr(route);
+    } catch {
+      bad(`route "${route}"`);
+    }
+  }
+  if (!parseIp(plan.gateway)) bad(`gateway "${plan.gateway}"`);
+  for (const server of plan.dns?.servers ?? []) if (!isServerAddress(server)) bad(`DNS server "${server}"`);
+  for (const domain of plan.dns?.domains ?? []) if (!isDomainName(domain)) bad(`DNS domain "${domain}"`);
 }
 
-/** Best effort: what we undo may already be gone (the TUN device takes its routes with it). */
-async function quietly(command: string, args: string[]): Promise<void> {
+/** Whether `cidr` contains `address` (same family). */
+function covers(cidr: string, address: string): boolean {
+  const net = parseCidr(cidr);
+  const ip = parseIp(address);
+  if (!ip || ip.length !== net.address.length) return false;
+  for (let bit = 0; bit < net.prefix; bit++) {
+    const mask = 0x80 >> (bit % 8);
+    if ((ip[bit >> 3]! & mask) !== (net.address[bit >> 3]! & mask)) return false;
+  }
+  return true;
+}
+
+function routeSpecOf(json: Record<string, unknown>): RouteSpec {
+  const spec: RouteSpec = { dst: String(json.dst) };
+  const text = (key: string): string | undefined => (typeof json[key] === 'string' ? (json[key] as string) : undefined);
+  const type = text('type');
+  if (type !== undefined) spec.type = type;
+  const gateway = text('gateway');
+  if (gateway !== undefined) spec.gateway = gateway;
+  const dev = text('dev');
+  if (dev !== undefined) spec.dev = dev;
+  const protocol = text('protocol');
+  if (protocol !== undefined) spec.protocol = protocol;
+  const scope = text('scope');
+  if (scope !== undefined) spec.scope = scope;
+  const prefsrc = text('prefsrc');
+  if (prefsrc !== undefined) spec.prefsrc = prefsrc;
+  if (typeof json.metric === 'number') spec.metric = json.metric;
+  if (Array.isArray(json.flags) && json.flags.includes('onlink')) spec.onlink = true;
+  return spec;
+}
+
+function parseJsonArray(text: string, what: string): Record<string, unknown>[] {
   try {
-    await run(command, args);
+    const value: unknown = JSON.parse(text);
+    if (Array.isArray(value)) return value.filter((v): v is Record<string, unknown> => typeof v === 'object' && !!v);
   } catch {
-    // already gone
+    // reported below
   }
-}
-
-function systemdResolvedActive(): boolean {
-  return existsSync('/run/systemd/resolve/io.systemd.Resolve');
-}
-
-function resolvConf(servers: string[], domains: string[]): string {
-  const lines = ['# Written by Outpost VPN while connected; the original is restored on disconnect.'];
-  for (const server of servers) lines.push(`nameserver ${server}`);
-  if (domains.length > 0) lines.push(`search ${domains.join(' ')}`);
-  return `${lines.join('\n')}\n`;
-}
-
-async function undo(change: Change): Promise<void> {
-  switch (change.kind) {
-    case 'route':
-      await quietly('ip', ['route', 'del', change.destination, 'dev', change.dev]);
-      break;
-    case 'resolv-conf':
-      // in place: under `ip netns exec` the file may be a bind mount, which a rename would not replace
-      writeFileSync(change.path, change.original);
-      break;
-    case 'resolved':
-      await quietly('resolvectl', ['revert', change.link]);
-      break;
-  }
+  throw networkError(APPLY_FAILED, `unexpected output from ${what}: ${text.slice(0, 200)}`);
 }
 
 export class LinuxNetworkConfigurator implements NetworkConfigurator {
   private readonly journalPath: string;
+  private readonly run: CommandRunner;
+  private readonly dnsBackend: 'auto' | DnsBackend;
+  private readonly resolvConf: string;
+  private readonly owner: ProcessIdentity;
   private changes: Change[] = [];
+  /** apply and restore run one at a time, in call order (a disconnect may arrive while a connect is applying). */
+  private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(options: { stateDir?: string } = {}) {
-    const dir = options.stateDir ?? DEFAULT_STATE_DIR;
-    this.journalPath = join(dir, JOURNAL);
+  constructor(options: LinuxNetworkOptions = {}) {
+    this.journalPath = join(options.stateDir ?? DEFAULT_STATE_DIR, JOURNAL_FILE);
+    this.run = options.run ?? runCommand;
+    this.dnsBackend = options.dns ?? 'auto';
+    this.resolvConf = options.resolvConf ?? RESOLV_CONF;
+    this.owner = currentProcess();
+  }
+
+  /** Applies `plan` (after undoing a previous one still applied); on failure undoes what it did, then throws. */
+  apply(plan: NetworkPlan): Promise<void> {
+    return this.serially(async () => {
+      checkPlan(plan);
+      if (this.changes.length > 0) await this.undoAll();
+      await this.takeJournal();
+      try {
+        await this.applyPlan(plan);
+      } catch (error) {
+        await this.undoAll().catch(() => undefined);
+        throw error instanceof OutpostError
+          ? error
+          : networkError(APPLY_FAILED, error instanceof Error ? error.message : String(error), error);
+      }
+    });
+  }
+
+  /**
+   * Undoes everything apply did, in reverse order. When a file cannot be put back, the journal keeps what is left
+   * (recoverAfterCrash retries it) and this throws.
+   */
+  restore(): Promise<void> {
+    return this.serially(() => this.undoAll());
+  }
+
+  private serially<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(task);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Refuses a journal another running process holds; undoes one a dead process left. */
+  private async takeJournal(): Promise<void> {
+    const existing = readJournal(this.journalPath);
+    if (existing === 'unreadable') {
+      setAsideJournal(this.journalPath);
+    } else if (existing !== 'missing') {
+      const ours = sameProcess(existing.owner, this.owner);
+      if ((ours && heldJournals.has(this.journalPath)) || (!ours && isRunning(existing.owner))) {
+        throw networkError(
+          'Another Outpost connection is already active on this computer.',
+          `${this.journalPath} belongs to process ${existing.owner.pid}`,
+        );
+      }
+      await recoverJournal(this.journalPath, existing.changes, this.run);
+    }
+  }
+
+  private async applyPlan(plan: NetworkPlan): Promise<void> {
+    const dev = plan.adapter;
+    await this.addAddress(dev, `${plan.address}/${plan.prefix}`);
+    await this.configureLink(dev, plan.mtu);
+    const tunnelRoutes = plan.fullTunnel ? FULL_TUNNEL_V4 : plan.routes;
+    // IKE and ESP to the gateway must keep their way out, or they would loop into the tunnel
+    if (tunnelRoutes.some((route) => covers(route, plan.gateway))) await this.pinGatewayRoute(plan.gateway);
+    for (const dst of tunnelRoutes) await this.addTunnelRoute(dst, dev);
+    if (plan.dns) await this.applyDns(dev, plan.dns, plan.fullTunnel);
+  }
+
+  /** Journals `change`, then makes it with `make`. */
+  private async change(change: Change, make: () => Promise<unknown>): Promise<void> {
+    this.record(change);
+    await make();
   }
 
   private record(change: Change): void {
     this.changes.push(change);
-    const journal: Journal = { pid: process.pid, changes: this.changes };
-    mkdirSync(join(this.journalPath, '..'), { recursive: true, mode: 0o700 });
-    writeFileSync(this.journalPath, JSON.stringify(journal), { mode: 0o600 });
+    writeJournal(this.journalPath, this.owner, this.changes);
+    heldJournals.add(this.journalPath);
   }
 
-  async apply(plan: NetworkPlan): Promise<void> {
-    const dev = plan.adapter;
-    await ip(['addr', 'add', `${plan.address}/${plan.prefix}`, 'dev', dev]);
-    // no IPv6 link-local address: the tunnel carries what the gateway routes, and router solicitations it does not
-    await ip(['link', 'set', 'dev', dev, 'addrgenmode', 'none']);
-    await ip(['link', 'set', 'dev', dev, 'mtu', String(plan.mtu), 'up']);
-    if (plan.fullTunnel) {
-      // the gateway must stay reachable outside the tunnel, through the route it has now
-      const [current] = JSON.parse(await ip(['-j', 'route', 'get', plan.gateway])) as Array<{
-        gateway?: string;
-        dev: string;
-      }>;
-      if (!current) throw new OutpostError('network', 'There is no route to the VPN gateway.');
-      const hostRoute: Change = { kind: 'route', destination: `${plan.gateway}/32`, dev: current.dev };
-      if (current.gateway) hostRoute.via = current.gateway;
-      this.record(hostRoute);
-      const viaArgs = current.gateway ? ['via', current.gateway] : [];
-      await ip(['route', 'replace', `${plan.gateway}/32`, ...viaArgs, 'dev', current.dev]);
-    }
-    const routes = plan.fullTunnel ? ['0.0.0.0/1', '128.0.0.0/1'] : plan.routes;
-    for (const destination of routes) {
-      this.record({ kind: 'route', destination, dev });
-      await ip(['route', 'replace', destination, 'dev', dev]);
-    }
-    if (plan.dns) await this.applyDns(dev, plan.dns);
+  /** Drops the last change from the journal: it turned out not to be ours to undo. */
+  private retract(change: Change): void {
+    this.changes = this.changes.filter((c) => c !== change);
+    writeJournal(this.journalPath, this.owner, this.changes);
   }
 
-  private async applyDns(dev: string, dns: { servers: string[]; domains: string[] }): Promise<void> {
-    if (systemdResolvedActive()) {
-      this.record({ kind: 'resolved', link: dev });
-      await run('resolvectl', ['dns', dev, ...dns.servers]);
-      // "~." routes every lookup to the tunnel's servers; listed domains also become search domains
-      await run('resolvectl', ['domain', dev, '~.', ...dns.domains]);
+  private async ip(args: string[]): Promise<string> {
+    try {
+      return await this.run('ip', args);
+    } catch (error) {
+      throw networkError(APPLY_FAILED, error instanceof Error ? error.message : String(error), error);
+    }
+  }
+
+  private async addAddress(dev: string, cidr: string): Promise<void> {
+    const change: Change = { kind: 'address', dev, cidr };
+    this.record(change);
+    try {
+      await this.run('ip', ['addr', 'add', cidr, 'dev', dev]);
+    } catch (error) {
+      if (!(error instanceof CommandFailed && error.alreadyExists)) return this.fail(error);
+      this.retract(change);
+    }
+  }
+
+  private async configureLink(dev: string, mtu: number): Promise<void> {
+    const [link] = parseJsonArray(await this.ip(['-j', '-d', 'link', 'show', 'dev', dev]), 'ip link show');
+    if (!link || typeof link.mtu !== 'number') throw networkError(APPLY_FAILED, `no link ${dev}`);
+    const addrGenMode = typeof link.inet6_addr_gen_mode === 'string' ? link.inet6_addr_gen_mode : undefined;
+    const up = Array.isArray(link.flags) && link.flags.includes('UP');
+    await this.change({ kind: 'link', dev, mtu: link.mtu, up, addrGenMode }, async () => {
+      // no IPv6 link-local address or router solicitations: the tunnel carries what the gateway routes
+      if (addrGenMode !== undefined) await this.ip(['link', 'set', 'dev', dev, 'addrgenmode', 'none']);
+      await this.ip(['link', 'set', 'dev', dev, 'mtu', String(mtu), 'up']);
+    });
+  }
+
+  /** A host route to the gateway through the route it has now (unless one is already there). */
+  private async pinGatewayRoute(gateway: string): Promise<void> {
+    const [current] = parseJsonArray(await this.ip(['-j', 'route', 'get', gateway]), 'ip route get');
+    if (!current || typeof current.dev !== 'string') {
+      throw networkError('There is no route to the VPN gateway.', `ip route get ${gateway}: no route`);
+    }
+    if (current.type === 'local') return;
+    const dst = `${gateway}/${gateway.includes(':') ? 128 : 32}`;
+    const change: Change = { kind: 'route', dst, dev: current.dev };
+    if (typeof current.gateway === 'string') change.via = current.gateway;
+    this.record(change);
+    try {
+      await this.run('ip', ['route', 'add', ...this.routeTarget(change)]);
+    } catch (error) {
+      if (!(error instanceof CommandFailed && error.alreadyExists)) return this.fail(error);
+      this.retract(change); // a host route is already there, and `route get` went through it
+    }
+  }
+
+  /**
+   * A route through the adapter. Where the main table already has a route with the same key (same prefix and
+   * metric: another VPN, or a LAN numbered like the remote network), ours replaces it and the old one is journaled
+   * to be put back.
+   */
+  private async addTunnelRoute(dst: string, dev: string): Promise<void> {
+    const change: Extract<Change, { kind: 'route' }> = { kind: 'route', dst, dev };
+    this.record(change);
+    try {
+      await this.run('ip', ['route', 'add', ...this.routeTarget(change)]);
+      return;
+    } catch (error) {
+      if (!(error instanceof CommandFailed && error.alreadyExists)) return this.fail(error);
+    }
+    const defaultMetric = dst.includes(':') ? 1024 : 0;
+    const existing = parseJsonArray(
+      await this.ip(['-j', 'route', 'show', 'table', 'main', 'exact', dst]),
+      'ip route show',
+    ).find((route) => (typeof route.metric === 'number' ? route.metric : defaultMetric) === defaultMetric);
+    if (existing) {
+      change.displaced = routeSpecOf(existing);
+      writeJournal(this.journalPath, this.owner, this.changes);
+    }
+    await this.ip(['route', 'replace', ...this.routeTarget(change)]);
+  }
+
+  private routeTarget(change: Extract<Change, { kind: 'route' }>): string[] {
+    const via = change.via === undefined ? [] : ['via', change.via];
+    return [change.dst, ...via, 'dev', change.dev, 'proto', ROUTE_PROTOCOL];
+  }
+
+  private async applyDns(
+    dev: string,
+    dns: { servers: string[]; domains: string[] },
+    fullTunnel: boolean,
+  ): Promise<void> {
+    const backend =
+      this.dnsBackend === 'auto'
+        ? systemdResolvedManages(this.resolvConf)
+          ? 'systemd-resolved'
+          : 'resolv.conf'
+        : this.dnsBackend;
+    if (backend === 'systemd-resolved') {
+      await this.change({ kind: 'resolved', link: dev }, async () => {
+        await this.resolvectl(['dns', dev, ...dns.servers]);
+        await this.resolvectl(['domain', dev, ...resolvedDomains(dns.domains, fullTunnel)]);
+      });
       return;
     }
-    const original = existsSync(RESOLV_CONF) ? readFileSync(RESOLV_CONF, 'utf8') : '';
-    this.record({ kind: 'resolv-conf', path: RESOLV_CONF, original });
-    writeFileSync(RESOLV_CONF, resolvConf(dns.servers, dns.domains));
+    // resolv.conf may be a symbolic link (to resolvconf's file, say): the file it names is what gets rewritten
+    const path = resolveLinks(this.resolvConf);
+    const original = existsSync(path) ? readFileSync(path) : null;
+    const written = Buffer.from(resolvConfText(dns.servers, dns.domains));
+    await this.change(
+      {
+        kind: 'resolv-conf',
+        path,
+        original: original === null ? null : original.toString('base64'),
+        written: written.toString('base64'),
+      },
+      // in place (truncate and write), never a rename: the path may be a bind mount
+      async () => writeFileSync(path, written, original === null ? { mode: 0o644 } : {}),
+    );
   }
 
-  async restore(): Promise<void> {
-    const changes = this.changes;
+  private async resolvectl(args: string[]): Promise<void> {
+    try {
+      await this.run('resolvectl', args);
+    } catch (error) {
+      throw networkError('The tunnel’s DNS servers could not be set.', `resolvectl ${args.join(' ')}`, error);
+    }
+  }
+
+  private fail(error: unknown): never {
+    throw networkError(APPLY_FAILED, error instanceof Error ? error.message : String(error), error);
+  }
+
+  private async undoAll(): Promise<void> {
+    if (this.changes.length === 0) return;
+    const failed: Change[] = [];
+    let firstError: unknown;
+    for (const change of [...this.changes].reverse()) {
+      try {
+        await undo(change, this.run);
+      } catch (error) {
+        failed.unshift(change);
+        firstError ??= error;
+      }
+    }
     this.changes = [];
-    for (const change of [...changes].reverse()) await undo(change);
-    rmSync(this.journalPath, { force: true });
+    heldJournals.delete(this.journalPath);
+    if (failed.length === 0) {
+      removeJournal(this.journalPath);
+      return;
+    }
+    // left for recoverAfterCrash (this process no longer holds it) or the next apply to retry
+    writeJournal(this.journalPath, this.owner, failed);
+    throw networkError(
+      'Your original network settings could not all be put back; Outpost will try again when it next starts.',
+      firstError instanceof Error ? firstError.message : String(firstError),
+      firstError,
+    );
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+/** Undoes `changes` newest first (each undo is idempotent, so a crash in here is recovered by running it again). */
+async function recoverJournal(path: string, changes: readonly Change[], run: CommandRunner): Promise<void> {
+  for (const change of [...changes].reverse()) await undo(change, run);
+  removeJournal(path);
 }
 
-/** Undoes what a crashed run left behind; true when there was something to undo. */
-export async function recoverAfterCrash(stateDir: string = DEFAULT_STATE_DIR): Promise<boolean> {
-  const path = join(stateDir, JOURNAL);
-  let journal: Journal;
-  try {
-    journal = JSON.parse(readFileSync(path, 'utf8')) as Journal;
-  } catch {
+/**
+ * Undoes what a crashed run (kill -9, power loss) left behind: its routes, addresses and DNS. True when there was
+ * something to undo; false when there is no journal or its process is still running. Idempotent.
+ */
+export async function recoverAfterCrash(
+  stateDir: string = DEFAULT_STATE_DIR,
+  options: Pick<LinuxNetworkOptions, 'run'> = {},
+): Promise<boolean> {
+  const path = join(stateDir, JOURNAL_FILE);
+  const journal = readJournal(path);
+  if (journal === 'missing') return false;
+  if (journal === 'unreadable') {
+    setAsideJournal(path);
     return false;
   }
-  if (journal.pid !== process.pid && alive(journal.pid)) return false; // another running instance owns it
-  for (const change of [...journal.changes].reverse()) await undo(change);
-  rmSync(path, { force: true });
+  const ours = sameProcess(journal.owner, currentProcess());
+  if (ours ? heldJournals.has(path) : isRunning(journal.owner)) return false;
+  await recoverJournal(path, journal.changes, options.run ?? runCommand);
   return true;
 }

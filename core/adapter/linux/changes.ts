@@ -1,0 +1,166 @@
+/**
+ * One change the configurator makes to the system, in a form that can be written to the crash journal and undone
+ * later, possibly by another process after a crash or a reboot. Undoing is idempotent and tolerant: what is already
+ * gone (the TUN device takes its addresses and routes with it) is not an error.
+ */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { CommandFailed, type CommandRunner } from './commands.js';
+
+/** A route of the main table as `ip -j route show` prints it, enough to put it back as it was. */
+export interface RouteSpec {
+  type?: string;
+  dst: string;
+  gateway?: string;
+  dev?: string;
+  protocol?: string;
+  scope?: string;
+  prefsrc?: string;
+  metric?: number;
+  onlink?: boolean;
+}
+
+export type Change =
+  | { kind: 'address'; dev: string; cidr: string }
+  /** The link's settings before: undone by setting them back (and the link down if it was). */
+  | { kind: 'link'; dev: string; mtu: number; up: boolean; addrGenMode: string | undefined }
+  /** Our route (proto static); `displaced` is the route with the same key it replaced, put back on undo. */
+  | { kind: 'route'; dst: string; dev: string; via?: string; displaced?: RouteSpec }
+  /** resolv.conf contents base64 (byte-exact): `original` null when there was none. */
+  | { kind: 'resolv-conf'; path: string; original: string | null; written: string }
+  | { kind: 'resolved'; link: string };
+
+/** Our routes carry this protocol, so undoing one never deletes a route someone else added. */
+export const ROUTE_PROTOCOL = 'static';
+
+export function routeArgs(spec: RouteSpec): string[] {
+  const args = spec.type && spec.type !== 'unicast' ? [spec.type, spec.dst] : [spec.dst];
+  if (spec.gateway !== undefined) args.push('via', spec.gateway);
+  if (spec.dev !== undefined) args.push('dev', spec.dev);
+  if (spec.protocol !== undefined) args.push('proto', spec.protocol);
+  if (spec.scope !== undefined) args.push('scope', spec.scope);
+  if (spec.prefsrc !== undefined) args.push('src', spec.prefsrc);
+  if (spec.metric !== undefined) args.push('metric', String(spec.metric));
+  if (spec.onlink) args.push('onlink');
+  return args;
+}
+
+/** Undoes `change`; throws only when a file cannot be written back (the one thing worth retrying later). */
+export async function undo(change: Change, run: CommandRunner): Promise<void> {
+  const quietly = async (program: string, args: string[]): Promise<void> => {
+    try {
+      await run(program, args);
+    } catch (error) {
+      if (!(error instanceof CommandFailed)) throw error;
+      // already gone: the device, the route, resolved's link state
+    }
+  };
+  switch (change.kind) {
+    case 'address':
+      await quietly('ip', ['addr', 'del', change.cidr, 'dev', change.dev]);
+      return;
+    case 'link': {
+      const args = ['link', 'set', 'dev', change.dev, 'mtu', String(change.mtu)];
+      if (!change.up) args.push('down');
+      await quietly('ip', args);
+      if (change.addrGenMode !== undefined) {
+        await quietly('ip', ['link', 'set', 'dev', change.dev, 'addrgenmode', change.addrGenMode]);
+      }
+      return;
+    }
+    case 'route': {
+      const via = change.via === undefined ? [] : ['via', change.via];
+      await quietly('ip', ['route', 'del', change.dst, ...via, 'dev', change.dev, 'proto', ROUTE_PROTOCOL]);
+      if (change.displaced) await quietly('ip', ['route', 'add', ...routeArgs(change.displaced)]);
+      return;
+    }
+    case 'resolv-conf':
+      restoreFile(change.path, change.original, change.written);
+      return;
+    case 'resolved':
+      await quietly('resolvectl', ['revert', change.link]);
+      return;
+  }
+}
+
+/**
+ * Puts the original back in place (truncate and write: the path may be a bind mount), but only while the file
+ * still holds what we wrote: if something else (a DHCP client, the boot scripts after a crash) has written it
+ * since, that is the newer truth and stays.
+ */
+function restoreFile(path: string, original: string | null, written: string): void {
+  let current: Buffer | undefined;
+  try {
+    current = readFileSync(path);
+  } catch {
+    current = undefined;
+  }
+  const ours = current?.equals(Buffer.from(written, 'base64')) ?? false;
+  if (!ours) return;
+  if (original === null) rmSync(path, { force: true });
+  else writeFileSync(path, Buffer.from(original, 'base64'));
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const optional = <T>(v: unknown, is: (x: unknown) => x is T): boolean => v === undefined || is(v);
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
+
+function parseRouteSpec(v: unknown): RouteSpec | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const r = v as Record<string, unknown>;
+  const ok =
+    isString(r.dst) &&
+    optional(r.type, isString) &&
+    optional(r.gateway, isString) &&
+    optional(r.dev, isString) &&
+    optional(r.protocol, isString) &&
+    optional(r.scope, isString) &&
+    optional(r.prefsrc, isString) &&
+    optional(r.metric, isNumber) &&
+    optional(r.onlink, isBoolean);
+  return ok ? (r as unknown as RouteSpec) : undefined;
+}
+
+function parseChange(v: unknown): Change | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const c = v as Record<string, unknown>;
+  switch (c.kind) {
+    case 'address':
+      return isString(c.dev) && isString(c.cidr) ? { kind: 'address', dev: c.dev, cidr: c.cidr } : undefined;
+    case 'link':
+      return isString(c.dev) && isNumber(c.mtu) && isBoolean(c.up) && optional(c.addrGenMode, isString)
+        ? { kind: 'link', dev: c.dev, mtu: c.mtu, up: c.up, addrGenMode: c.addrGenMode as string | undefined }
+        : undefined;
+    case 'route': {
+      if (!isString(c.dst) || !isString(c.dev) || !optional(c.via, isString)) return undefined;
+      const change: Change = { kind: 'route', dst: c.dst, dev: c.dev };
+      if (isString(c.via)) change.via = c.via;
+      if (c.displaced !== undefined) {
+        const displaced = parseRouteSpec(c.displaced);
+        if (!displaced) return undefined;
+        change.displaced = displaced;
+      }
+      return change;
+    }
+    case 'resolv-conf':
+      return isString(c.path) && (c.original === null || isString(c.original)) && isString(c.written)
+        ? { kind: 'resolv-conf', path: c.path, original: c.original, written: c.written }
+        : undefined;
+    case 'resolved':
+      return isString(c.link) ? { kind: 'resolved', link: c.link } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The journal's changes as typed values, or undefined when any of them is not one we wrote. */
+export function parseChanges(v: unknown): Change[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const changes: Change[] = [];
+  for (const item of v) {
+    const change = parseChange(item);
+    if (!change) return undefined;
+    changes.push(change);
+  }
+  return changes;
+}
