@@ -14,8 +14,6 @@ import { createGuardrails, generateSync } from 'otplib';
 import type { TotpInfo } from '../../electron/ipc/schema.js';
 import { OutpostError } from '../errors.js';
 
-export type { TotpInfo };
-
 export interface TotpEnrollment {
   info: TotpInfo;
   /** Base32, upper case, without spaces or padding: what goes to the keychain. */

@@ -152,6 +152,15 @@ test('set, get, overwrite, delete and deleteAll through a real Secret Service un
     entries: ['beta:password', 'beta:totp'],
   });
   assert.equal(out.unknown, null);
+  const refused = out.refused as Record<string, Record<string, unknown>>;
+  assert.deepEqual(
+    [refused.emptyValue?.code, refused.emptyValue?.message],
+    ['profile-invalid', 'An empty secret cannot be stored.'],
+  );
+  assert.deepEqual(
+    [refused.noProfile?.code, refused.noProfile?.message],
+    ['profile-invalid', 'A secret needs the profile it belongs to.'],
+  );
 });
 
 test('no secret is written in clear anywhere under HOME; the encrypted keyring keeps them for the next session', async () => {

@@ -58,7 +58,12 @@ async function main(): Promise<Record<string, unknown>> {
     const afterDelete = await readAll('alpha');
     await store.deleteAll('alpha');
     const afterDeleteAll = { alpha: await readAll('alpha'), beta: await readAll('beta'), entries: await entries() };
-    return { stored, overwritten, afterDelete, afterDeleteAll, unknown: (await store.get('gamma', 'psk')) ?? null };
+    const refused = {
+      emptyValue: await outcome(() => store.set('gamma', 'psk', '')),
+      noProfile: await outcome(() => store.get('', 'password')),
+    };
+    const unknown = (await store.get('gamma', 'psk')) ?? null;
+    return { stored, overwritten, afterDelete, afterDeleteAll, refused, unknown };
   }
   if (mode === 'read-back') return { beta: await readAll('beta') };
   if (mode === 'clear') {
