@@ -27,6 +27,8 @@ export type Call = <C extends CommandName>(
 type Screen = 'status' | 'login' | 'totp' | 'settings' | 'diagnostics' | 'import';
 
 const SAMPLES = 60;
+/** Background reads; any other command is something the user just did, and its outcome replaces the last error. */
+const READS: ReadonlySet<CommandName> = new Set(['profiles:list', 'settings:get', 'connection:status', 'totp:current']);
 const IDLE: ConnectionStatus = { state: 'disconnected', dns: [], splitSubnets: [] };
 
 export function App({ api }: { api: OutpostApi }) {
@@ -44,6 +46,7 @@ export function App({ api }: { api: OutpostApi }) {
 
   const call: Call = useCallback(
     async (command, ...args) => {
+      if (!READS.has(command)) setError(undefined);
       try {
         return { value: await api.invoke(command, ...args) };
       } catch (err) {
@@ -105,7 +108,6 @@ export function App({ api }: { api: OutpostApi }) {
       go('login');
       return;
     }
-    setError(undefined);
     setBusy(true);
     setSamples([]);
     const input = {

@@ -112,6 +112,7 @@ test('two-step enrollment shows the current code and a countdown', async () => {
   await page.getByLabel('Setup link').fill('otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP&issuer=Example');
   await page.getByRole('button', { name: 'Set up codes' }).click();
   await page.getByText(TOTP_CODE).waitFor();
+  assert.equal(await page.getByRole('alert').count(), 0, 'the bad-link error belongs to the previous attempt');
   const countdown = await page.locator('.countdown').textContent();
   assert.match(countdown ?? '', /^([1-9]|[12][0-9]|30) s left$/);
   assert.equal(await page.getByRole('progressbar', { name: 'Time left for this code' }).count(), 1);
@@ -163,6 +164,22 @@ test('Connect works from the keyboard alone, with a visible focus ring', async (
   await page.keyboard.press('Enter');
   await page.getByRole('status').getByText('Connected').waitFor();
   await page.keyboard.press('Enter');
+  await page.getByRole('status').getByText('Not connected').waitFor();
+});
+
+test('a hardware-token user is asked for the code at Connect', async () => {
+  await page.getByRole('button', { name: 'Two-step' }).click();
+  await page.getByRole('button', { name: 'Ask me for a code each time I connect' }).click();
+  assert.ok(backend.calls.some((c) => c.command === 'totp:remove'));
+  const codeField = page.getByLabel('Code from your token');
+  await codeField.fill('123456');
+  await shot('status-ask-code');
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await page.getByRole('status').getByText('Connected').waitFor();
+  const connect = backend.calls.filter((c) => c.command === 'connection:connect').at(-1);
+  assert.deepEqual(connect?.args, [{ profileId: 'p1', otp: '123456' }]);
+  assert.equal(await codeField.count(), 0);
+  await page.getByRole('button', { name: 'Disconnect', exact: true }).click();
   await page.getByRole('status').getByText('Not connected').waitFor();
 });
 

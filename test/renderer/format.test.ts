@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { asUiError } from '../../renderer/errors.js';
+import { formatBytes, formatDuration, formatRate, sparklinePoints } from '../../renderer/format.js';
+
+test('byte counts read as people expect', () => {
+  assert.equal(formatBytes(0), '0 B');
+  assert.equal(formatBytes(1023), '1023 B');
+  assert.equal(formatBytes(1536), '1.5 KB');
+  assert.equal(formatBytes(5 * 1024 ** 3), '5.0 GB');
+  assert.equal(formatRate(2048.4), '2.0 KB/s');
+});
+
+test('uptime as m:ss, then h:mm:ss', () => {
+  assert.equal(formatDuration(0), '0:00');
+  assert.equal(formatDuration(61_999), '1:01');
+  assert.equal(formatDuration(3_600_000 + 5 * 60_000 + 7_000), '1:05:07');
+  assert.equal(formatDuration(-5), '0:00');
+});
+
+test('sparkline points span the width with the maximum at the top', () => {
+  assert.equal(sparklinePoints([0, 5, 10], 100, 20, 10), '0.0,20.0 50.0,10.0 100.0,0.0');
+  assert.equal(sparklinePoints([], 100, 20, 10), '');
+  assert.equal(sparklinePoints([30], 100, 20, 10), '0.0,0.0', 'values above the scale are clamped');
+});
+
+test('rejections become UiErrors, including ones Electron flattened into a message', () => {
+  const ui = { code: 'otp-rejected', message: 'The code from your authenticator was rejected.' };
+  assert.deepEqual(asUiError(ui), ui);
+  const flattened = new Error(`Error invoking remote method 'connection:connect': ${JSON.stringify(ui)}`);
+  assert.deepEqual(asUiError(flattened), ui);
+  const plain = asUiError(new Error('boom'));
+  assert.equal(plain.code, 'unexpected');
+  assert.equal(plain.detail, 'boom');
+});
