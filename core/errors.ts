@@ -24,7 +24,9 @@ export type ErrorCode =
   | 'unsupported'
   | 'crypto'
   | 'cancelled'
-  | 'network';
+  | 'network'
+  // the OS keychain (Secret Service, Keychain, Credential Manager) is locked or missing
+  | 'keychain-unavailable';
 
 export class OutpostError extends Error {
   readonly code: ErrorCode;

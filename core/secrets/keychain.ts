@@ -40,7 +40,7 @@ function unavailable(operation: string, accountName: string, cause: unknown, val
   let reason = cause instanceof Error ? cause.message : String(cause);
   if (value !== undefined && value !== '') reason = reason.split(value).join('[redacted]');
   return new OutpostError(
-    'unsupported',
+    'keychain-unavailable',
     'The system keychain is not available: it may be locked, or no keychain service is running. Unlock it (or log in to your desktop session) and try again.',
     { detail: `keychain ${operation} ${KEYCHAIN_SERVICE}/${accountName}: ${reason}` },
   );
