@@ -1,0 +1,170 @@
+/**
+ * Every IPC command wired to the services. Arguments come from the renderer and are checked here before use; every
+ * failure leaves as a CommandFailure carrying a UiError.
+ */
+import type { AuthMethodName } from '../../core/profile/types.js';
+import { currentCode, parseTotpUri } from '../../core/secrets/totp.js';
+import type { CommandHandlers, ProfileSummary } from '../ipc/schema.js';
+import type { ConnectionService } from './connection-service.js';
+import type { LogBuffer } from './log-buffer.js';
+import type { ProfileStore, StoredProfile } from './profile-store.js';
+import type { SecretStore } from '../../core/secrets/keychain.js';
+import type { SettingsStore } from './settings-store.js';
+import { fail, toFailure } from './ui-error.js';
+
+export interface HandlerDeps {
+  profiles: ProfileStore;
+  settings: SettingsStore;
+  secrets: SecretStore;
+  connection: ConnectionService;
+  logs: LogBuffer;
+  clock?: () => number;
+  /** A clock to compare this computer's with (e.g. the gateway's HTTP Date); without it no clock warning is given. */
+  clockWarning?: (period: number) => Promise<string | undefined>;
+}
+
+function text(value: unknown, what: string): string {
+  if (typeof value !== 'string') throw fail('invalid-input', 'The request from the window was not understood.', what);
+  return value;
+}
+
+function object(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) {
+    throw fail('invalid-input', 'The request from the window was not understood.', what);
+  }
+  return value as Record<string, unknown>;
+}
+
+function optionalText(value: unknown, what: string): string | undefined {
+  return value === undefined ? undefined : text(value, what);
+}
+
+function optionalBoolean(value: unknown, what: string): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  throw fail('invalid-input', 'The request from the window was not understood.', what);
+}
+
+function secretKind(auth: AuthMethodName): 'psk' | 'password' {
+  return auth === 'psk' ? 'psk' : 'password';
+}
+
+export function createHandlers(deps: HandlerDeps): CommandHandlers {
+  const { profiles, settings, secrets, connection, logs } = deps;
+  const clock = deps.clock ?? Date.now;
+
+  async function summary(stored: StoredProfile): Promise<ProfileSummary> {
+    const { id, managed, profile } = stored;
+    const choices = await profiles.choices(id);
+    const username = choices.username ?? profile.username;
+    return {
+      id,
+      name: profile.name,
+      gateway: profile.gateway.address,
+      auth: profile.auth,
+      managed,
+      ...(username === undefined ? {} : { username }),
+      hasPassword: (await secrets.get(id, secretKind(profile.auth))) !== undefined,
+      hasTotp: (await secrets.get(id, 'totp')) !== undefined && choices.totp !== undefined,
+    };
+  }
+
+  const handlers: CommandHandlers = {
+    'profiles:list': async () => Promise.all((await profiles.list()).map(summary)),
+    'profiles:import': async (file) => {
+      const input = object(file, 'file');
+      const name = text(input.name, 'file.name');
+      const stored = await profiles.import({ name, content: text(input.content, 'file.content') });
+      logs.log(`Imported profile "${stored.profile.name}" from ${name}`);
+      return summary(stored);
+    },
+    'profiles:remove': async (profileId) => {
+      const id = text(profileId, 'profileId');
+      if (connection.status().profileId === id && connection.status().state !== 'disconnected') {
+        await connection.disconnect();
+      }
+      await profiles.remove(id);
+      logs.log(`Removed profile ${id}`);
+    },
+    'credentials:set': async (input) => {
+      const fields = object(input, 'input');
+      const id = text(fields.profileId, 'profileId');
+      const username = text(fields.username, 'username').trim();
+      const password = optionalText(fields.password, 'password');
+      const remember = optionalBoolean(fields.remember, 'remember') ?? false;
+      const { profile } = await profiles.get(id);
+      logs.addSecret(password);
+      if (profile.auth !== 'psk') {
+        if (username === '') throw fail('username-required', 'Enter your username.');
+        await profiles.setChoices(id, (c) => ({ ...c, username }));
+      }
+      const kind = secretKind(profile.auth);
+      if (!remember) await secrets.delete(id, kind);
+      else if (password !== undefined && password !== '') await secrets.set(id, kind, password);
+    },
+    'credentials:forget': async (profileId) => {
+      const id = text(profileId, 'profileId');
+      const { profile } = await profiles.get(id);
+      await secrets.delete(id, secretKind(profile.auth));
+    },
+    'totp:enroll': async (input) => {
+      const fields = object(input, 'input');
+      const id = text(fields.profileId, 'profileId');
+      await profiles.get(id);
+      const { info, secret } = parseTotpUri(text(fields.uri, 'uri'));
+      logs.addSecret(secret);
+      await secrets.set(id, 'totp', secret);
+      await profiles.setChoices(id, (c) => ({ ...c, totp: info }));
+      logs.log(`Authenticator enrolled for profile ${id} (${info.algorithm}, ${info.digits} digits, ${info.period} s)`);
+      return info;
+    },
+    'totp:current': async (profileId) => {
+      const id = text(profileId, 'profileId');
+      const secret = await secrets.get(id, 'totp');
+      const info = (await profiles.choices(id)).totp;
+      if (secret === undefined || info === undefined) {
+        throw fail('totp-not-enrolled', 'No authenticator is set up for this profile yet.');
+      }
+      const code = currentCode(secret, info, clock());
+      const warning = await deps.clockWarning?.(info.period);
+      return warning === undefined ? code : { ...code, clockWarning: warning };
+    },
+    'totp:remove': async (profileId) => {
+      const id = text(profileId, 'profileId');
+      await secrets.delete(id, 'totp');
+      await profiles.setChoices(id, ({ totp: _totp, ...rest }) => rest);
+    },
+    'connection:connect': async (input) => {
+      const fields = object(input, 'input');
+      const profileId = text(fields.profileId, 'profileId');
+      const password = optionalText(fields.password, 'password');
+      const otp = optionalText(fields.otp, 'otp');
+      const remember = optionalBoolean(fields.remember, 'remember');
+      logs.addSecret(password);
+      await settings.set({ lastProfileId: profileId });
+      return connection.connect({
+        profileId,
+        ...(password === undefined ? {} : { password }),
+        ...(otp === undefined ? {} : { otp }),
+        ...(remember === undefined ? {} : { remember }),
+      });
+    },
+    'connection:disconnect': () => connection.disconnect(),
+    'connection:status': async () => connection.status(),
+    'settings:get': () => settings.get(),
+    'settings:set': async (change) => settings.set(object(change, 'settings')),
+    'logs:export': async () => logs.export(),
+  };
+
+  // One place turns every failure into a UiError the window can show.
+  const guarded = {} as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const [name, handler] of Object.entries(handlers) as [string, (...args: unknown[]) => Promise<unknown>][]) {
+    guarded[name] = async (...args) => {
+      try {
+        return await handler(...args);
+      } catch (error) {
+        throw toFailure(error);
+      }
+    };
+  }
+  return guarded as CommandHandlers;
+}

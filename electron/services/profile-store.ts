@@ -1,0 +1,243 @@
+/**
+ * The profiles the user imported (kept as the original file text under an id, in the user's config directory) and the
+ * managed ones IT provisions in a system folder (read-only). Non-secret per-profile choices (a username typed at
+ * login, the TOTP parameters) live beside them; secrets live only in the keychain.
+ */
+import { randomUUID } from 'node:crypto';
+import { readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { basename, extname, join, win32 } from 'node:path';
+import { isOutpostError, OutpostError } from '../../core/errors.js';
+import { isJsonObject } from '../../core/profile/json-fields.js';
+import { parseNativeProfile } from '../../core/profile/native.js';
+import { parseSswanProfile } from '../../core/profile/sswan.js';
+import type { Profile } from '../../core/profile/types.js';
+import type { TotpInfo } from '../ipc/schema.js';
+import { readJsonFile, writeJsonFile } from './json-file.js';
+import type { SecretStore } from '../../core/secrets/keychain.js';
+import { fail } from './ui-error.js';
+
+export interface StoredProfile {
+  id: string;
+  managed: boolean;
+  profile: Profile;
+}
+
+/** What the user chose for a profile that is not secret. */
+export interface ProfileChoices {
+  username?: string;
+  totp?: TotpInfo;
+}
+
+export interface ProfileStoreOptions {
+  /** The user's config directory (Electron's userData). */
+  configDir: string;
+  /** IT's folder of managed profiles; managedProfilesDir() for this computer. */
+  managedDir: string;
+  secrets: SecretStore;
+  /** Told about profile files that cannot be read, which are left out of the list. */
+  onSkipped?: (file: string, reason: string) => void;
+}
+
+const MAX_PROFILE_BYTES = 1024 * 1024;
+const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const MANAGED_PREFIX = 'managed-';
+const MANAGED_NAME = /^[A-Za-z0-9][A-Za-z0-9._ -]{0,99}$/;
+const PROFILE_EXTENSIONS = ['.json', '.sswan'];
+
+/** Where IT puts managed profiles on each platform. */
+export function managedProfilesDir(
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  if (platform === 'win32') return win32.join(env.ProgramData ?? 'C:\\ProgramData', 'Outpost', 'profiles');
+  if (platform === 'darwin') return '/Library/Application Support/Outpost/profiles';
+  return '/etc/outpost/profiles';
+}
+
+/** A .sswan profile has a `type` and a `remote` object; the native profile has neither (as core/profile/load.ts). */
+function isSswan(fileName: string, json: unknown): boolean {
+  return (
+    extname(fileName).toLowerCase() === '.sswan' ||
+    (isJsonObject(json) && typeof json.type === 'string' && isJsonObject(json.remote))
+  );
+}
+
+/**
+ * The profile in a file's text and the extension its format is stored under; errors name the file as the user knows
+ * it, never our storage path.
+ */
+export function parseProfileText(
+  fileName: string,
+  text: string,
+  baseDir: string,
+): { profile: Profile; extension: string } {
+  const shown = basename(fileName);
+  let json: unknown;
+  try {
+    json = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (cause) {
+    throw new OutpostError('profile-invalid', `"${shown}" is not a VPN profile Outpost can read.`, {
+      detail: `not JSON: ${(cause as Error).message}`,
+      cause,
+    });
+  }
+  try {
+    return isSswan(fileName, json)
+      ? { profile: parseSswanProfile(json), extension: '.sswan' }
+      : { profile: parseNativeProfile(json, baseDir), extension: '.json' };
+  } catch (cause) {
+    if (!isOutpostError(cause)) throw cause;
+    throw new OutpostError(cause.code, `In the profile "${shown}": ${cause.message}`, { detail: cause.detail, cause });
+  }
+}
+
+export class ProfileStore {
+  private readonly userDir: string;
+  private readonly choicesFile: string;
+
+  constructor(private readonly options: ProfileStoreOptions) {
+    this.userDir = join(options.configDir, 'profiles');
+    this.choicesFile = join(options.configDir, 'profile-choices.json');
+  }
+
+  async import(file: { name: string; content: string }): Promise<StoredProfile> {
+    if (Buffer.byteLength(file.content, 'utf8') > MAX_PROFILE_BYTES) {
+      throw fail('profile-invalid', `"${basename(file.name)}" is too large to be a VPN profile.`);
+    }
+    const { profile, extension } = parseProfileText(file.name, file.content, this.userDir);
+    const id = randomUUID();
+    await mkdir(this.userDir, { recursive: true, mode: 0o700 });
+    await writeFile(join(this.userDir, `${id}${extension}`), file.content, { mode: 0o600, flag: 'wx' });
+    return { id, managed: false, profile };
+  }
+
+  /** The user's profiles, then the managed ones, each group sorted by name. */
+  async list(): Promise<StoredProfile[]> {
+    const user = await this.readFolder(this.userDir, false);
+    const managed = await this.readFolder(this.options.managedDir, true);
+    const byName = (a: StoredProfile, b: StoredProfile) => a.profile.name.localeCompare(b.profile.name);
+    return [...user.sort(byName), ...managed.sort(byName)];
+  }
+
+  async get(id: string): Promise<StoredProfile> {
+    const location = this.locate(id);
+    for (const extension of PROFILE_EXTENSIONS) {
+      const path = join(location.dir, `${location.name}${extension}`);
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch {
+        continue;
+      }
+      return { id, managed: location.managed, profile: parseProfileText(path, text, location.dir).profile };
+    }
+    throw notFound();
+  }
+
+  /** Removes an imported profile, its choices and every secret stored for it. Managed profiles stay. */
+  async remove(id: string): Promise<void> {
+    const location = this.locate(id);
+    if (location.managed) {
+      throw fail('profile-managed', 'This profile was set up by your IT department and cannot be removed here.');
+    }
+    await this.get(id);
+    await this.options.secrets.deleteAll(id);
+    for (const extension of PROFILE_EXTENSIONS) await rm(join(this.userDir, `${id}${extension}`), { force: true });
+    await this.updateChoices(id, () => undefined);
+  }
+
+  async choices(id: string): Promise<ProfileChoices> {
+    return (await this.readChoices())[id] ?? {};
+  }
+
+  async setChoices(id: string, change: (current: ProfileChoices) => ProfileChoices): Promise<void> {
+    await this.get(id);
+    await this.updateChoices(id, (current) => change(current ?? {}));
+  }
+
+  private locate(id: string): { dir: string; name: string; managed: boolean } {
+    if (USER_ID.test(id)) return { dir: this.userDir, name: id, managed: false };
+    if (id.startsWith(MANAGED_PREFIX)) {
+      const name = id.slice(MANAGED_PREFIX.length);
+      if (MANAGED_NAME.test(name) && !name.includes('..')) {
+        return { dir: this.options.managedDir, name, managed: true };
+      }
+    }
+    throw notFound();
+  }
+
+  private async readFolder(dir: string, managed: boolean): Promise<StoredProfile[]> {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      return [];
+    }
+    const found: StoredProfile[] = [];
+    for (const fileName of names) {
+      const extension = extname(fileName).toLowerCase();
+      if (!PROFILE_EXTENSIONS.includes(extension)) continue;
+      const name = fileName.slice(0, -extension.length);
+      const id = managed ? `${MANAGED_PREFIX}${name}` : name;
+      try {
+        const location = this.locate(id);
+        if (location.name !== name) continue;
+      } catch {
+        this.options.onSkipped?.(join(dir, fileName), 'its file name cannot be used as a profile id');
+        continue;
+      }
+      try {
+        const path = join(dir, fileName);
+        found.push({ id, managed, profile: parseProfileText(path, await readFile(path, 'utf8'), dir).profile });
+      } catch (error) {
+        this.options.onSkipped?.(join(dir, fileName), error instanceof Error ? error.message : String(error));
+      }
+    }
+    return found;
+  }
+
+  private async readChoices(): Promise<Record<string, ProfileChoices>> {
+    const raw = await readJsonFile(this.choicesFile);
+    const out: Record<string, ProfileChoices> = {};
+    if (!isJsonObject(raw)) return out;
+    for (const [id, value] of Object.entries(raw)) {
+      if (!isJsonObject(value)) continue;
+      const choices: ProfileChoices = {};
+      if (typeof value.username === 'string' && value.username !== '') choices.username = value.username;
+      const totp = totpInfo(value.totp);
+      if (totp) choices.totp = totp;
+      out[id] = choices;
+    }
+    return out;
+  }
+
+  private async updateChoices(
+    id: string,
+    change: (current: ProfileChoices | undefined) => ProfileChoices | undefined,
+  ): Promise<void> {
+    const all = await this.readChoices();
+    const next = change(all[id]);
+    if (next === undefined) delete all[id];
+    else all[id] = next;
+    await writeJsonFile(this.choicesFile, all);
+  }
+}
+
+function totpInfo(value: unknown): TotpInfo | undefined {
+  if (!isJsonObject(value)) return undefined;
+  const { algorithm, digits, period, issuer, account } = value;
+  if (algorithm !== 'SHA1' && algorithm !== 'SHA256' && algorithm !== 'SHA512') return undefined;
+  if (digits !== 6 && digits !== 8) return undefined;
+  if (typeof period !== 'number' || !Number.isInteger(period) || period < 1) return undefined;
+  return {
+    algorithm,
+    digits,
+    period,
+    ...(typeof issuer === 'string' ? { issuer } : {}),
+    ...(typeof account === 'string' ? { account } : {}),
+  };
+}
+
+function notFound() {
+  return fail('profile-not-found', 'This VPN profile no longer exists. Import it again or choose another one.');
+}

@@ -1,0 +1,94 @@
+/** Test doubles for the services' tests: an in-memory keychain and a scripted tunnel. */
+import { EventEmitter } from 'node:events';
+import type { OutpostError } from '../../core/errors.js';
+import type { ConnectResult } from '../../core/ike/session.js';
+import type { Profile } from '../../core/profile/types.js';
+import type { Credentials } from '../../core/tunnel/session-config.js';
+import type { TrafficStats, TunnelEvents, TunnelState } from '../../core/tunnel/tunnel.js';
+import type { TunnelLike } from './connection-service.js';
+import type { SecretKind, SecretStore } from '../../core/secrets/keychain.js';
+
+export class MemorySecretStore implements SecretStore {
+  readonly values = new Map<string, string>();
+  readonly deletedAll: string[] = [];
+
+  async get(profileId: string, kind: SecretKind): Promise<string | undefined> {
+    return this.values.get(`${profileId}/${kind}`);
+  }
+  async set(profileId: string, kind: SecretKind, value: string): Promise<void> {
+    this.values.set(`${profileId}/${kind}`, value);
+  }
+  async delete(profileId: string, kind: SecretKind): Promise<void> {
+    this.values.delete(`${profileId}/${kind}`);
+  }
+  async deleteAll(profileId: string): Promise<void> {
+    this.deletedAll.push(profileId);
+    for (const key of [...this.values.keys()]) if (key.startsWith(`${profileId}/`)) this.values.delete(key);
+  }
+}
+
+/** A tunnel that connects or fails as the test says, and records what it was given. */
+export class FakeTunnel extends EventEmitter<TunnelEvents> implements TunnelLike {
+  current: TunnelState = 'disconnected';
+  connection: ConnectResult | undefined;
+  stats: TrafficStats | undefined;
+  disconnects = 0;
+  /** The one-time code as the gateway would ask for it, during connect. */
+  askedCode: string | undefined;
+  askedPassword: string | undefined;
+
+  constructor(
+    readonly profile: Profile,
+    readonly credentials: Credentials,
+    private readonly outcome: { result: ConnectResult } | { error: OutpostError },
+  ) {
+    super();
+  }
+
+  private set(state: TunnelState): void {
+    this.current = state;
+    this.emit('state', state);
+  }
+
+  async connect(): Promise<ConnectResult> {
+    this.set('connecting');
+    this.emit('progress', 'IKE_SA_INIT sent');
+    this.askedPassword = this.credentials.password?.();
+    this.askedCode = this.credentials.oneTimeCode?.();
+    if ('error' in this.outcome) {
+      this.set('error');
+      throw this.outcome.error;
+    }
+    this.connection = this.outcome.result;
+    this.stats = { bytesIn: 0, bytesOut: 0, packetsIn: 0, packetsOut: 0, drops: {}, childRekeys: 0, ikeRekeys: 0 };
+    this.set('connected');
+    this.emit('up', this.outcome.result);
+    return this.outcome.result;
+  }
+
+  async disconnect(): Promise<void> {
+    this.disconnects += 1;
+    this.set('disconnecting');
+    this.set('disconnected');
+    this.emit('closed', undefined);
+  }
+}
+
+/** What an established connection reports; only the fields the service reads carry meaning. */
+export function connectResult(ip4: string, dns: string[]): ConnectResult {
+  return {
+    ikeAlgorithms: 'AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519',
+    espAlgorithms: 'AES_GCM_16_256',
+    natDetected: false,
+    gateway: {} as ConnectResult['gateway'],
+    config: { ip4, ip6: undefined, dns, subnets: [], domains: [] },
+    localTs: [`${ip4}/32`],
+    remoteTs: ['0.0.0.0/0'],
+    child: {} as ConnectResult['child'],
+  };
+}
+
+/** A PSK profile in the native format (no CA file needed). */
+export function pskProfileJson(name: string): string {
+  return JSON.stringify({ version: 1, name, gateway: { address: '192.0.2.1', id: 'gw.lab' }, auth: 'psk' });
+}
