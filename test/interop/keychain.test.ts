@@ -181,7 +181,7 @@ function assertUnavailable(outcome: unknown, what: string): void {
   assert.ok(typeof outcome === 'object' && outcome !== null, what);
   const o = outcome as Record<string, unknown>;
   assert.equal(o.ok, false, `${what}: ${JSON.stringify(o)}`);
-  assert.equal(o.code, 'unsupported', `${what}: ${JSON.stringify(o)}`);
+  assert.equal(o.code, 'keychain-unavailable', `${what}: ${JSON.stringify(o)}`);
   assert.match(String(o.message), /^The system keychain is not available/, what);
   const text = JSON.stringify(o);
   for (const value of Object.values(SECRETS)) assert.ok(!text.includes(value), `${what} carries a secret: ${text}`);
