@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { OutpostError } from '../../core/errors.js';
+import { COMMANDS, type CommandHandlers, type Settings, type UiError } from '../ipc/schema.js';
+import { ConnectionService } from './connection-service.js';
+import { createHandlers } from './handlers.js';
+import { LogBuffer } from './log-buffer.js';
+import { ProfileStore } from './profile-store.js';
+import { SettingsStore } from './settings-store.js';
+import { connectResult, FakeTunnel, MemorySecretStore, pskProfileJson } from './test-support.js';
+
+const testdata = (name: string) => fileURLToPath(new URL(`../../core/profile/testdata/${name}`, import.meta.url));
+const SSWAN = readFileSync(testdata('office.sswan'), 'utf8');
+const CA_PEM = readFileSync(testdata('ca.pem'), 'utf8');
+const TOTP_PROFILE = JSON.stringify({
+  name: 'Office 2FA',
+  gateway: { address: '192.0.2.1', ca: CA_PEM },
+  auth: 'eap-mschapv2+totp',
+  username: 'alice',
+});
+// RFC 6238 Appendix B SHA-1 seed "12345678901234567890" in base32; at T = 59 s the 8-digit code is 94287082.
+const RFC6238_URI = 'otpauth://totp/ACME:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&digits=8&issuer=ACME';
+
+interface Ctx {
+  handlers: CommandHandlers;
+  secrets: MemorySecretStore;
+  tunnels: FakeTunnel[];
+  outcome: { next: ConstructorParameters<typeof FakeTunnel>[2] };
+  managed: string;
+  config: string;
+  now: { ms: number };
+}
+
+async function setup(body: (ctx: Ctx) => Promise<void>): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), 'outpost-handlers-'));
+  const config = join(root, 'config');
+  const managed = join(root, 'managed');
+  const secrets = new MemorySecretStore();
+  const now = { ms: 59_000 };
+  const logs = new LogBuffer(500, () => now.ms);
+  const profiles = new ProfileStore({ configDir: config, managedDir: managed, secrets });
+  const tunnels: FakeTunnel[] = [];
+  const outcome: Ctx['outcome'] = { next: { result: connectResult('10.9.0.7', ['10.9.0.53']) } };
+  const connection = new ConnectionService({
+    profiles,
+    secrets,
+    logs,
+    clock: () => now.ms,
+    sampleMs: 60_000,
+    createTunnel: (profile, credentials) => {
+      const tunnel = new FakeTunnel(profile, credentials, outcome.next);
+      tunnels.push(tunnel);
+      return tunnel;
+    },
+  });
+  const settings = new SettingsStore(config);
+  const handlers = createHandlers({ profiles, settings, secrets, connection, logs, clock: () => now.ms });
+  try {
+    await body({ handlers, secrets, tunnels, outcome, managed, config, now });
+  } finally {
+    await connection.disconnect();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** What the renderer gets: a rejection whose message is the UiError as JSON (what survives Electron's IPC). */
+function uiError(code: string) {
+  return (e: unknown) => {
+    assert.ok(e instanceof Error);
+    const parsed = JSON.parse(e.message) as UiError;
+    assert.equal(parsed.code, code);
+    assert.equal(typeof parsed.message, 'string');
+    assert.ok(!('code' in e), 'the Error itself carries no UiError fields, so the renderer reads the JSON');
+    return true;
+  };
+}
+
+test('every command in the schema has a handler', () =>
+  setup(async ({ handlers }) => {
+    assert.deepEqual(Object.keys(handlers).sort(), [...COMMANDS].sort());
+  }));
+
+test('import, list with keychain flags, credentials remembered and forgotten, remove deletes secrets', () =>
+  setup(async ({ handlers, secrets, managed }) => {
+    await mkdir(managed, { recursive: true });
+    await writeFile(join(managed, 'hq.json'), pskProfileJson('HQ'));
+    const imported = await handlers['profiles:import']({ name: 'office.sswan', content: SSWAN });
+    assert.deepEqual(imported, {
+      id: imported.id,
+      name: 'Office (Android export)',
+      gateway: 'vpn.example.com',
+      auth: 'eap-mschapv2',
+      managed: false,
+      username: 'alice',
+      hasPassword: false,
+      hasTotp: false,
+    });
+    await handlers['credentials:set']({ profileId: imported.id, username: 'alice.b', password: 'pw', remember: true });
+    assert.equal(await secrets.get(imported.id, 'password'), 'pw');
+    const list = await handlers['profiles:list']();
+    assert.deepEqual(
+      list.map((p) => [p.name, p.managed, p.username, p.hasPassword]),
+      [
+        ['Office (Android export)', false, 'alice.b', true],
+        ['HQ', true, undefined, false],
+      ],
+    );
+    await handlers['credentials:set']({ profileId: imported.id, username: 'alice.b', remember: false });
+    assert.equal(await secrets.get(imported.id, 'password'), undefined, 'not remembering drops a stored password');
+    await handlers['credentials:set']({ profileId: imported.id, username: 'alice.b', password: 'pw2', remember: true });
+    await handlers['credentials:forget'](imported.id);
+    assert.equal(await secrets.get(imported.id, 'password'), undefined);
+    await handlers['credentials:set']({ profileId: 'managed-hq', username: '', password: 'hq-psk', remember: true });
+    assert.equal(await secrets.get('managed-hq', 'psk'), 'hq-psk', "a PSK profile's secret is the pre-shared key");
+    await handlers['profiles:remove'](imported.id);
+    assert.deepEqual(secrets.deletedAll, [imported.id]);
+    assert.deepEqual(
+      (await handlers['profiles:list']()).map((p) => p.id),
+      ['managed-hq'],
+    );
+    await assert.rejects(handlers['profiles:remove']('managed-hq'), uiError('profile-managed'));
+  }));
+
+test('TOTP enrolment stores the secret in the keychain only, shows the current code, then connects without typing one', () =>
+  setup(async ({ handlers, secrets, tunnels, config }) => {
+    const { id } = await handlers['profiles:import']({ name: 'office.json', content: TOTP_PROFILE });
+    const info = await handlers['totp:enroll']({ profileId: id, uri: RFC6238_URI });
+    assert.deepEqual(info, { issuer: 'ACME', account: 'alice', algorithm: 'SHA1', digits: 8, period: 30 });
+    assert.equal(await secrets.get(id, 'totp'), 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ');
+    const onDisk = readFileSync(join(config, 'profile-choices.json'), 'utf8');
+    assert.ok(!onDisk.includes('GEZDGNBV'), 'the secret is not written to the config directory');
+    assert.deepEqual(await handlers['totp:current'](id), { code: '94287082', secondsLeft: 1 });
+    assert.equal((await handlers['profiles:list']())[0]?.hasTotp, true);
+
+    const status = await handlers['connection:connect']({ profileId: id, password: 'pw' });
+    assert.equal(status.state, 'connected');
+    assert.equal(status.virtualIp, '10.9.0.7');
+    assert.equal(tunnels[0]?.askedCode, '94287082');
+    assert.deepEqual(await handlers['connection:status'](), status);
+    assert.equal((await handlers['settings:get']()).lastProfileId, id);
+    await handlers['connection:disconnect']();
+    assert.equal((await handlers['connection:status']()).state, 'disconnected');
+
+    const log = await handlers['logs:export']();
+    assert.match(log, /Authenticator enrolled/);
+    for (const secret of ['GEZDGNBVGY3TQOJQ', '94287082']) assert.ok(!log.includes(secret), secret);
+
+    await handlers['totp:remove'](id);
+    assert.equal(await secrets.get(id, 'totp'), undefined);
+    await assert.rejects(handlers['totp:current'](id), uiError('totp-not-enrolled'));
+  }));
+
+test('a bad enrolment link is refused with a sentence that does not quote the secret', () =>
+  setup(async ({ handlers, secrets }) => {
+    const { id } = await handlers['profiles:import']({ name: 'office.json', content: TOTP_PROFILE });
+    await assert.rejects(
+      handlers['totp:enroll']({ profileId: id, uri: 'otpauth://hotp/ACME:alice?secret=GEZDGNBVGY3TQOJQ&counter=1' }),
+      (e: unknown) => uiError('profile-invalid')(e) && !(e as Error).message.includes('GEZDGNBV'),
+    );
+    assert.equal(secrets.values.size, 0);
+  }));
+
+test('a rejected password reaches the window as the human sentence', () =>
+  setup(async ({ handlers, outcome }) => {
+    const { id } = await handlers['profiles:import']({ name: 'office.sswan', content: SSWAN });
+    outcome.next = { error: new OutpostError('password-rejected', 'Your password was not accepted.') };
+    await assert.rejects(handlers['connection:connect']({ profileId: id, password: 'wrong' }), (e: unknown) => {
+      assert.deepEqual(JSON.parse((e as Error).message), {
+        code: 'password-rejected',
+        message: 'Your password was not accepted.',
+      });
+      return true;
+    });
+    const status = await handlers['connection:status']();
+    assert.equal(status.state, 'error');
+    assert.equal(status.error?.message, 'Your password was not accepted.');
+  }));
+
+test('arguments of the wrong shape from the window are refused, not used', () =>
+  setup(async ({ handlers }) => {
+    const bad = (value: unknown) => value as never;
+    await assert.rejects(handlers['profiles:import'](bad(null)), uiError('invalid-input'));
+    await assert.rejects(handlers['profiles:import'](bad({ name: 1, content: '' })), uiError('invalid-input'));
+    await assert.rejects(handlers['profiles:remove'](bad(42)), uiError('invalid-input'));
+    await assert.rejects(handlers['profiles:remove']('../../etc/passwd'), uiError('profile-not-found'));
+    await assert.rejects(
+      handlers['connection:connect'](bad({ profileId: 'x', remember: 'yes' })),
+      uiError('invalid-input'),
+    );
+    await assert.rejects(handlers['settings:set'](bad({ autoConnect: 1 })), uiError('settings-invalid'));
+    const settings: Settings = await handlers['settings:set']({ launchAtLogin: true });
+    assert.deepEqual(settings, { autoConnect: false, launchAtLogin: true });
+    await assert.rejects(handlers['profiles:import']({ name: 'a.json', content: '[]' }), uiError('profile-invalid'));
+  }));
