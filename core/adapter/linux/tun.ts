@@ -1,86 +1,164 @@
 /**
- * A Linux TUN device (IFF_TUN | IFF_NO_PI) driven from the event loop: ioctl(TUNSETIFF) through koffi, then
- * poll-for-readable and read(2) until EAGAIN. A blocking fs.read on a TUN fd would sit in the thread pool, keep the
- * process from exiting and run several times slower.
+ * A Linux TUN device (IFF_TUN | IFF_NO_PI: bare IP packets, one per read or write) driven from the event loop:
+ * ioctl(TUNSETIFF) through koffi, then poll-for-readable and read(2) until EAGAIN. A blocking fs.read on a TUN fd
+ * would sit in the thread pool, keep the process from exiting and run several times slower.
+ *
+ * The device is not persistent: it disappears, with its addresses and routes, when the fd is closed or the process
+ * dies.
  */
 import { closeSync, constants, openSync } from 'node:fs';
+import { constants as os } from 'node:os';
 import koffi from 'koffi';
 import { OutpostError } from '../../errors.js';
 import type { VirtualAdapter } from '../types.js';
 
+const TUN_DEVICE = '/dev/net/tun';
 const TUNSETIFF = 0x400454ca;
 const IFF_TUN = 0x0001;
 const IFF_NO_PI = 0x1000;
 const IFNAMSIZ = 16;
+/** struct ifreq: the name, then a union whose first member here is the u16 flags. */
 const IFREQ_SIZE = 40;
-/** Larger than any MTU we configure, so a read never truncates a packet. */
+/** Larger than any MTU an interface can have, so a read never truncates a packet. */
 const READ_BUFFER = 65536;
+/** What Linux accepts as an interface name (dev_valid_name), `%d` asking the kernel for the first free number. */
+const INTERFACE_NAME = /^[A-Za-z0-9_.-]+(%d)?$/;
 
-const libc = koffi.load('libc.so.6');
-const ioctl = libc.func('int ioctl(int fd, unsigned long request, _Inout_ uint8_t *arg)');
-const read = libc.func('long read(int fd, _Out_ uint8_t *buf, unsigned long count)');
-const write = libc.func('long write(int fd, const uint8_t *buf, unsigned long count)');
+interface Libc {
+  ioctl(fd: number, request: number, arg: Buffer): number;
+  read(fd: number, buffer: Buffer, count: number): number;
+  write(fd: number, buffer: Uint8Array, count: number): number;
+}
 
+let libc: Libc | undefined;
+
+/** Loaded on first use, so importing this module on another OS (or without koffi's binary) costs nothing. */
+function loadLibc(): Libc {
+  if (libc) return libc;
+  const lib = koffi.load('libc.so.6');
+  const ioctl = lib.func('int ioctl(int fd, unsigned long request, _Inout_ uint8_t *arg)');
+  const read = lib.func('long read(int fd, _Out_ uint8_t *buf, unsigned long count)');
+  const write = lib.func('long write(int fd, const uint8_t *buf, unsigned long count)');
+  libc = {
+    ioctl: (fd, request, arg) => ioctl(fd, request, arg) as number,
+    read: (fd, buffer, count) => read(fd, buffer, count) as number,
+    write: (fd, buffer, count) => write(fd, buffer, count) as number,
+  };
+  return libc;
+}
+
+function errnoName(errno: number): string {
+  return Object.entries(os.errno).find(([, value]) => value === errno)?.[0] ?? `errno ${errno}`;
+}
+
+function adapterError(message: string, detail: string, cause?: unknown): OutpostError {
+  return new OutpostError('network', message, cause === undefined ? { detail } : { detail, cause });
+}
+
+/**
+ * Creates a TUN device named `name` (default: the first free `outpost<N>`) in the calling process's network
+ * namespace. Needs root or CAP_NET_ADMIN. The device has no address and is down until a NetworkConfigurator applies
+ * a plan to it.
+ */
 export function openLinuxTun(name = 'outpost%d'): VirtualAdapter {
-  if (Buffer.byteLength(name) >= IFNAMSIZ) throw new Error(`interface name too long: ${name}`);
+  if (Buffer.byteLength(name) >= IFNAMSIZ || !INTERFACE_NAME.test(name) || name === '.' || name === '..') {
+    throw adapterError('The virtual network adapter could not be created.', `invalid interface name "${name}"`);
+  }
+  const { ioctl } = loadLibc();
   let fd: number;
   try {
-    fd = openSync('/dev/net/tun', constants.O_RDWR | constants.O_NONBLOCK);
+    fd = openSync(TUN_DEVICE, constants.O_RDWR | constants.O_NONBLOCK);
   } catch (error) {
-    throw new OutpostError('network', 'The virtual network adapter could not be opened (run as administrator).', {
-      detail: error instanceof Error ? error.message : String(error),
-      cause: error,
-    });
+    const code = (error as NodeJS.ErrnoException).code;
+    const message =
+      code === 'ENOENT' || code === 'ENODEV'
+        ? 'This computer has no virtual network adapter driver (the Linux "tun" module).'
+        : 'The virtual network adapter could not be opened (run as administrator).';
+    throw adapterError(message, `open ${TUN_DEVICE}: ${code ?? String(error)}`, error);
   }
   const ifreq = Buffer.alloc(IFREQ_SIZE);
   ifreq.write(name, 0, 'ascii');
   ifreq.writeUInt16LE(IFF_TUN | IFF_NO_PI, IFNAMSIZ);
-  if ((ioctl(fd, TUNSETIFF, ifreq) as number) < 0) {
+  if (ioctl(fd, TUNSETIFF, ifreq) < 0) {
     const errno = koffi.errno();
     closeSync(fd);
-    throw new OutpostError('network', 'The virtual network adapter could not be created (run as administrator).', {
-      detail: `TUNSETIFF failed, errno ${errno}`,
-    });
+    const message =
+      errno === os.errno.EPERM
+        ? 'The virtual network adapter could not be created (run as administrator).'
+        : 'The virtual network adapter could not be created.';
+    throw adapterError(message, `TUNSETIFF ${name}: ${errnoName(errno)}`);
   }
   const actualName = ifreq.toString('ascii', 0, IFNAMSIZ).replace(/\0.*$/s, '');
-  return new LinuxTun(fd, actualName);
+  return new LinuxTun(fd, actualName, loadLibc());
 }
 
 class LinuxTun implements VirtualAdapter {
-  readonly counters = { readPackets: 0, writePackets: 0, writeErrors: 0 };
+  readonly counters = { readPackets: 0, writePackets: 0, writeErrors: 0, readErrors: 0 };
+  /** One buffer for every read: the handler sees a view of it that the next read overwrites. */
   private readonly buffer = Buffer.alloc(READ_BUFFER);
+  private handler: ((packet: Uint8Array) => void) | undefined;
   private poller: koffi.node.PollHandle | undefined;
   private closed = false;
 
   constructor(
     private readonly fd: number,
     readonly name: string,
+    private readonly libc: Libc,
   ) {}
 
+  /**
+   * `handler` gets each packet as a view of the shared read buffer, valid only until it returns: it must consume
+   * or copy the bytes first. A later call replaces the handler. An exception from the handler is rethrown on the
+   * event loop (an uncaught exception, as from any other callback) instead of vanishing inside the poll callback.
+   */
   onPackets(handler: (packet: Uint8Array) => void): void {
-    this.poller?.close();
-    this.poller = koffi.node.poll(this.fd, { readable: true }, () => {
-      while (!this.closed) {
-        const n = read(this.fd, this.buffer, READ_BUFFER) as number;
-        // EAGAIN: drained until the next readable event; anything else: nothing to read either
-        if (n <= 0) return;
-        this.counters.readPackets++;
-        handler(this.buffer.subarray(0, n));
-      }
-    });
+    this.handler = handler;
+    if (this.poller || this.closed) return;
+    // level-triggered: whatever a round leaves unread makes the fd readable again on the next loop iteration
+    this.poller = koffi.node.poll(this.fd, { readable: true }, () => this.drain());
   }
 
+  private drain(): void {
+    const { fd, buffer } = this;
+    while (!this.closed) {
+      const n = this.libc.read(fd, buffer, READ_BUFFER);
+      if (n <= 0) {
+        const errno = n < 0 ? koffi.errno() : 0;
+        if (errno === os.errno.EINTR) continue;
+        // EAGAIN: drained until the next readable event
+        if (errno !== os.errno.EAGAIN) this.counters.readErrors++;
+        return;
+      }
+      this.counters.readPackets++;
+      try {
+        this.handler?.(buffer.subarray(0, n));
+      } catch (error) {
+        setImmediate(() => {
+          throw error;
+        });
+        return;
+      }
+    }
+  }
+
+  /** Never throws: a packet the kernel refuses (EAGAIN, ENOBUFS, EINVAL for a non-IP packet) is counted. */
   write(packet: Uint8Array): void {
-    if (this.closed) return;
-    const n = write(this.fd, packet, packet.length) as number;
+    if (this.closed) {
+      this.counters.writeErrors++;
+      return;
+    }
+    const n = this.libc.write(this.fd, packet, packet.length);
     if (n === packet.length) this.counters.writePackets++;
     else this.counters.writeErrors++;
   }
 
+  /** Stops polling and closes the fd (the kernel then removes the device); idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    // libuv: the fd may be closed right after the poll handle is stopped, never while it is polled
     this.poller?.close();
+    this.poller = undefined;
     closeSync(this.fd);
   }
 }
