@@ -29,8 +29,16 @@ export type Change =
   | { kind: 'resolv-conf'; path: string; original: string | null; written: string }
   | { kind: 'resolved'; link: string };
 
+export type RouteChange = Extract<Change, { kind: 'route' }>;
+
 /** Our routes carry this protocol, so undoing one never deletes a route someone else added. */
-export const ROUTE_PROTOCOL = 'static';
+const ROUTE_PROTOCOL = 'static';
+
+/** `ip route add|replace|del` arguments that name exactly one of our routes. */
+export function ourRouteArgs(change: RouteChange): string[] {
+  const via = change.via === undefined ? [] : ['via', change.via];
+  return [change.dst, ...via, 'dev', change.dev, 'proto', ROUTE_PROTOCOL];
+}
 
 export function routeArgs(spec: RouteSpec): string[] {
   const args = spec.type && spec.type !== 'unicast' ? [spec.type, spec.dst] : [spec.dst];
@@ -67,12 +75,10 @@ export async function undo(change: Change, run: CommandRunner): Promise<void> {
       }
       return;
     }
-    case 'route': {
-      const via = change.via === undefined ? [] : ['via', change.via];
-      await quietly('ip', ['route', 'del', change.dst, ...via, 'dev', change.dev, 'proto', ROUTE_PROTOCOL]);
+    case 'route':
+      await quietly('ip', ['route', 'del', ...ourRouteArgs(change)]);
       if (change.displaced) await quietly('ip', ['route', 'add', ...routeArgs(change.displaced)]);
       return;
-    }
     case 'resolv-conf':
       restoreFile(change.path, change.original, change.written);
       return;

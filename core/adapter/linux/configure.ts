@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { OutpostError } from '../../errors.js';
 import { parseCidr, parseIp } from '../../net/address.js';
 import type { NetworkConfigurator, NetworkPlan } from '../types.js';
-import { type Change, ROUTE_PROTOCOL, type RouteSpec, undo } from './changes.js';
+import { type Change, ourRouteArgs, type RouteChange, type RouteSpec, undo } from './changes.js';
 import { CommandFailed, type CommandRunner, runCommand } from './commands.js';
 import {
   type DnsBackend,
@@ -215,7 +215,7 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
     heldJournals.add(this.journalPath);
   }
 
-  /** Drops the last change from the journal: it turned out not to be ours to undo. */
+  /** Drops `change` from the journal: what it would have made was already there, so it is not ours to undo. */
   private retract(change: Change): void {
     this.changes = this.changes.filter((c) => c !== change);
     writeJournal(this.journalPath, this.owner, this.changes);
@@ -260,11 +260,11 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
     }
     if (current.type === 'local') return;
     const dst = `${gateway}/${gateway.includes(':') ? 128 : 32}`;
-    const change: Change = { kind: 'route', dst, dev: current.dev };
+    const change: RouteChange = { kind: 'route', dst, dev: current.dev };
     if (typeof current.gateway === 'string') change.via = current.gateway;
     this.record(change);
     try {
-      await this.run('ip', ['route', 'add', ...this.routeTarget(change)]);
+      await this.run('ip', ['route', 'add', ...ourRouteArgs(change)]);
     } catch (error) {
       if (!(error instanceof CommandFailed && error.alreadyExists)) return this.fail(error);
       this.retract(change); // a host route is already there, and `route get` went through it
@@ -277,10 +277,10 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
    * to be put back.
    */
   private async addTunnelRoute(dst: string, dev: string): Promise<void> {
-    const change: Extract<Change, { kind: 'route' }> = { kind: 'route', dst, dev };
+    const change: RouteChange = { kind: 'route', dst, dev };
     this.record(change);
     try {
-      await this.run('ip', ['route', 'add', ...this.routeTarget(change)]);
+      await this.run('ip', ['route', 'add', ...ourRouteArgs(change)]);
       return;
     } catch (error) {
       if (!(error instanceof CommandFailed && error.alreadyExists)) return this.fail(error);
@@ -294,12 +294,7 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
       change.displaced = routeSpecOf(existing);
       writeJournal(this.journalPath, this.owner, this.changes);
     }
-    await this.ip(['route', 'replace', ...this.routeTarget(change)]);
-  }
-
-  private routeTarget(change: Extract<Change, { kind: 'route' }>): string[] {
-    const via = change.via === undefined ? [] : ['via', change.via];
-    return [change.dst, ...via, 'dev', change.dev, 'proto', ROUTE_PROTOCOL];
+    await this.ip(['route', 'replace', ...ourRouteArgs(change)]);
   }
 
   private async applyDns(
