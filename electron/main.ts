@@ -1,0 +1,197 @@
+/**
+ * The Electron main process, kept thin: the app's lifecycle, the tray, the window and the IPC wiring. Everything with
+ * logic lives in services/ (tested under Node) and security.ts; the engine runs here, in core's Tunnel.
+ *
+ * Layout (relative to app.getAppPath()): dist/renderer/index.html (vite), dist/electron/preload.cjs (bundled),
+ * assets/ (icons).
+ */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { app, BrowserWindow, ipcMain, Menu, type NativeImage, nativeImage, nativeTheme, session, Tray } from 'electron';
+import { keytarStore } from '../core/secrets/keychain.js';
+import { Tunnel } from '../core/tunnel/tunnel.js';
+import { eventChannel } from './ipc/channels.js';
+import { COMMANDS, type CommandHandlers, type ConnectionStatus, type EventName, type Events } from './ipc/schema.js';
+import {
+  permissionDecision,
+  secureWebPreferences,
+  shouldBlockNavigation,
+  windowOpenDecision,
+  withCsp,
+} from './security.js';
+import { ConnectionService } from './services/connection-service.js';
+import { createHandlers } from './services/handlers.js';
+import { LogBuffer } from './services/log-buffer.js';
+import { managedProfilesDir, ProfileStore } from './services/profile-store.js';
+import { SettingsStore } from './services/settings-store.js';
+import { trayIconFiles, trayState, trayVariant } from './tray-icons.js';
+
+const root = app.getAppPath();
+const pageFile = join(root, 'dist', 'renderer', 'index.html');
+const pageUrl = pathToFileURL(pageFile).href;
+const preloadFile = join(root, 'dist', 'electron', 'preload.cjs');
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  void start();
+}
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  const configDir = app.getPath('userData');
+  const logs = new LogBuffer();
+  const secrets = keytarStore();
+  const profiles = new ProfileStore({
+    configDir,
+    managedDir: managedProfilesDir(),
+    secrets,
+    onSkipped: (file, reason) => logs.log(`Profile ${file} left out: ${reason}`),
+  });
+  const settings = new SettingsStore(configDir);
+  const connection = new ConnectionService({
+    profiles,
+    secrets,
+    logs,
+    createTunnel: (profile, credentials) => new Tunnel(profile, credentials, { reconnect: true }),
+  });
+  const handlers = createHandlers({ profiles, settings, secrets, connection, logs });
+
+  lockDownSessions();
+  registerHandlers(handlers);
+
+  let window: BrowserWindow | undefined;
+  let quitting = false;
+
+  const send = <E extends EventName>(event: E, payload: Events[E]) => {
+    if (window && !window.isDestroyed()) window.webContents.send(eventChannel(event), payload);
+  };
+
+  const showWindow = () => {
+    if (!window || window.isDestroyed()) window = createWindow(() => quitting);
+    window.show();
+    window.focus();
+  };
+
+  const tray = new Tray(trayImage('disconnected'));
+  const refreshTray = (status: ConnectionStatus) => {
+    tray.setImage(trayImage(status.state));
+    tray.setToolTip(`Outpost VPN: ${status.state}`);
+    const busy = status.state === 'connecting' || status.state === 'disconnecting' || status.state === 'reconnecting';
+    const up = status.state === 'connected' || status.state === 'reconnecting';
+    tray.setContextMenu(
+      Menu.buildFromTemplate([
+        up || busy
+          ? {
+              label: 'Disconnect',
+              enabled: status.state !== 'disconnecting',
+              click: () => void handlers['connection:disconnect'](),
+            }
+          : { label: 'Connect', click: () => void connectLast() },
+        { label: 'Open Outpost', click: showWindow },
+        { type: 'separator' },
+        { label: 'Quit', click: () => void quit() },
+      ]),
+    );
+  };
+
+  /** Tray Connect: the last profile with remembered secrets; when something is missing, the window asks. */
+  const connectLast = async () => {
+    const { lastProfileId } = await settings.get();
+    if (lastProfileId === undefined) return showWindow();
+    await handlers['connection:connect']({ profileId: lastProfileId }).catch(() => showWindow());
+  };
+
+  /** Quit disconnects first, so the gateway is told and the network settings are restored. */
+  const quit = async () => {
+    quitting = true;
+    await connection.disconnect().catch((error: unknown) => logs.log(`Disconnect at quit failed: ${String(error)}`));
+    tray.destroy();
+    app.quit();
+  };
+
+  connection.on('status', (status) => {
+    refreshTray(status);
+    send('status', status);
+  });
+  connection.on('counters', (counters) => send('counters', counters));
+  nativeTheme.on('updated', () => refreshTray(connection.status()));
+  tray.on('click', showWindow);
+  refreshTray(connection.status());
+
+  app.on('second-instance', showWindow);
+  app.on('activate', showWindow);
+  // the app lives in the tray: closing the last window does not quit it
+  app.on('window-all-closed', () => undefined);
+  app.on('before-quit', (event) => {
+    if (quitting) return;
+    event.preventDefault();
+    void quit();
+  });
+
+  const current = await settings.get();
+  app.setLoginItemSettings({ openAtLogin: current.launchAtLogin });
+  if (current.autoConnect && current.lastProfileId !== undefined) void connectLast();
+  else showWindow();
+}
+
+function trayImage(state: ConnectionStatus['state']): NativeImage {
+  const variant = trayVariant(process.platform, nativeTheme.shouldUseDarkColors);
+  const image = nativeImage.createFromPath(join(app.getAppPath(), trayIconFiles(trayState(state), variant).x1));
+  if (variant === 'template') image.setTemplateImage(true);
+  return image;
+}
+
+function registerHandlers(handlers: CommandHandlers): void {
+  for (const command of COMMANDS) {
+    const handler = handlers[command] as (...args: unknown[]) => Promise<unknown>;
+    ipcMain.handle(command, (event, ...args: unknown[]) => {
+      // only our own page may call: a frame or page from anywhere else gets nothing
+      if (event.senderFrame === null || shouldBlockNavigation(event.senderFrame.url, pageUrl)) {
+        throw new Error('Refused: not the Outpost window.');
+      }
+      return handler(...args);
+    });
+  }
+}
+
+/** The CSP on every response, no permissions, no webviews, for every session's web contents. */
+function lockDownSessions(): void {
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: withCsp(details.responseHeaders) });
+  });
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) =>
+    callback(permissionDecision()),
+  );
+  session.defaultSession.setPermissionCheckHandler(() => permissionDecision());
+  app.on('web-contents-created', (_event, contents) => {
+    contents.setWindowOpenHandler(windowOpenDecision);
+    contents.on('will-navigate', (event, url) => {
+      if (shouldBlockNavigation(url, pageUrl)) event.preventDefault();
+    });
+    contents.on('will-redirect', (event, url) => {
+      if (shouldBlockNavigation(url, pageUrl)) event.preventDefault();
+    });
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+  });
+}
+
+function createWindow(quitting: () => boolean): BrowserWindow {
+  const window = new BrowserWindow({
+    width: 420,
+    height: 640,
+    show: false,
+    title: 'Outpost VPN',
+    icon: join(app.getAppPath(), 'assets', 'icon.png'),
+    webPreferences: secureWebPreferences(preloadFile),
+  });
+  window.removeMenu();
+  // closing hides to the tray; only Quit ends the app
+  window.on('close', (event) => {
+    if (quitting()) return;
+    event.preventDefault();
+    window.hide();
+  });
+  void window.loadFile(pageFile);
+  return window;
+}
