@@ -85,7 +85,8 @@ async function start(): Promise<void> {
           ? {
               label: 'Disconnect',
               enabled: status.state !== 'disconnecting',
-              click: () => void handlers['connection:disconnect'](),
+              click: () =>
+                void connection.disconnect().catch((e: unknown) => logs.log(`Disconnect failed: ${String(e)}`)),
             }
           : { label: 'Connect', click: () => void connectLast() },
         { label: 'Open Outpost', click: showWindow },

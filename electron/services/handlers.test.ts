@@ -36,7 +36,10 @@ interface Ctx {
   now: { ms: number };
 }
 
-async function setup(body: (ctx: Ctx) => Promise<void>): Promise<void> {
+async function setup(
+  body: (ctx: Ctx) => Promise<void>,
+  clockWarning?: (period: number) => Promise<string | undefined>,
+): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'outpost-handlers-'));
   const config = join(root, 'config');
   const managed = join(root, 'managed');
@@ -59,7 +62,15 @@ async function setup(body: (ctx: Ctx) => Promise<void>): Promise<void> {
     },
   });
   const settings = new SettingsStore(config);
-  const handlers = createHandlers({ profiles, settings, secrets, connection, logs, clock: () => now.ms });
+  const handlers = createHandlers({
+    profiles,
+    settings,
+    secrets,
+    connection,
+    logs,
+    clock: () => now.ms,
+    ...(clockWarning ? { clockWarning } : {}),
+  });
   try {
     await body({ handlers, secrets, tunnels, outcome, managed, config, now });
   } finally {
@@ -197,3 +208,17 @@ test('arguments of the wrong shape from the window are refused, not used', () =>
     assert.deepEqual(settings, { autoConnect: false, launchAtLogin: true });
     await assert.rejects(handlers['profiles:import']({ name: 'a.json', content: '[]' }), uiError('profile-invalid'));
   }));
+
+test("the current code carries a warning when this computer's clock is off", () =>
+  setup(
+    async ({ handlers }) => {
+      const { id } = await handlers['profiles:import']({ name: 'office.json', content: TOTP_PROFILE });
+      await handlers['totp:enroll']({ profileId: id, uri: RFC6238_URI });
+      assert.deepEqual(await handlers['totp:current'](id), {
+        code: '94287082',
+        secondsLeft: 1,
+        clockWarning: 'clock off by 30',
+      });
+    },
+    async (period) => `clock off by ${period}`,
+  ));
