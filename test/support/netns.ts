@@ -2,8 +2,12 @@
 //
 //   client ns                gateway ns                       lan ns
 //   vgw 192.0.2.2/24  <-->   vcli 192.0.2.1/24
-//                            vlan 198.51.100.1/24   <-->      vgw 198.51.100.10/24 (+ 198.51.100.53/24)
+//   default via 192.0.2.1    vlan 198.51.100.1/24   <-->      vgw 198.51.100.10/24 (+ 198.51.100.53/24)
 //                                                             route 203.0.113.0/24 via 198.51.100.1
+// With { nat: true } a router namespace (nftables masquerade) sits between client and gateway:
+//   client ns                  nat ns                                gateway ns
+//   vnat 198.18.0.2/24  <-->   vcli 198.18.0.1/24, vgw 192.0.2.2/24  <-->  vcli 192.0.2.1/24
+//   default via 198.18.0.1
 //
 // Every process the network starts is launched with a parent-death signal, so a test runner that is killed outright
 // does not leave a charon behind; namespaces of such a run are swept by the next create().
@@ -35,6 +39,8 @@ const STOP_GRACE_MS = 3000;
 /** What the client namespace resolves with before any VPN: a documentation address, never used. */
 export const CLIENT_RESOLV_CONF = 'nameserver 192.0.2.53\n';
 const DEFAULT_EXEC_TIMEOUT_MS = 30_000;
+/** Debian's python3 (.ci/run installs it), not a version manager's shim first on PATH, which costs 0.6 s a start. */
+export const PYTHON3 = '/usr/bin/python3';
 
 /** Runs a host command (not inside a namespace) and collects its output. */
 export function run(argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
@@ -66,8 +72,13 @@ export class TestNetwork {
   }
 
   /** The client's own address (behind the NAT router when there is one). */
-  get clientAddress(): string {
+  get clientAddress(): '192.0.2.2' | '198.18.0.2' {
     return this.natNs ? '198.18.0.2' : '192.0.2.2';
+  }
+
+  /** The address the gateway sees the client's packets come from: the client's own, or the NAT router's. */
+  get clientPublicAddress(): '192.0.2.2' {
+    return '192.0.2.2';
   }
 
   static async create(options: NetworkOptions = {}): Promise<TestNetwork> {
@@ -149,6 +160,37 @@ export class TestNetwork {
     if (loaded.code !== 0) throw new Error(`nft in ${nat} failed: ${loaded.stderr.trim()}`);
   }
 
+  /** The router's connection tracking table: which inside address and port each flow was mapped to outside. */
+  async natMappings(): Promise<NatMapping[]> {
+    const nat = this.#requireNat();
+    const table = await this.exec(nat, ['cat', '/proc/net/nf_conntrack']);
+    if (table.code !== 0) throw new Error(`reading conntrack in ${nat} failed: ${table.stderr.trim()}`);
+    return table.stdout
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map(parseConntrack);
+  }
+
+  /**
+   * The router's UDP mapping lifetimes (Linux: 30 s until a reply is seen, then 120 s once the flow is assured),
+   * applied from the next packet of each flow on; short ones let a test watch a mapping expire.
+   */
+  async setNatUdpTimeouts(timeouts: { unrepliedSeconds?: number; streamSeconds?: number }): Promise<void> {
+    const nat = this.#requireNat();
+    const settings = [
+      ['net.netfilter.nf_conntrack_udp_timeout', timeouts.unrepliedSeconds],
+      ['net.netfilter.nf_conntrack_udp_timeout_stream', timeouts.streamSeconds],
+    ] as const;
+    for (const [key, value] of settings) {
+      if (value !== undefined) await this.#check(nat, ['sysctl', '-q', '-w', `${key}=${value}`]);
+    }
+  }
+
+  #requireNat(): string {
+    if (!this.natNs) throw new Error('this network has no NAT router: create it with { nat: true }');
+    return this.natNs;
+  }
+
   async #check(ns: string, argv: string[]): Promise<void> {
     const result = await this.exec(ns, argv);
     if (result.code !== 0) throw new Error(`${argv.join(' ')} in ${ns} failed: ${result.stderr.trim()}`);
@@ -206,6 +248,48 @@ export class TestNetwork {
   #namespaces(): string[] {
     return [this.clientNs, this.gatewayNs, this.lanNs, ...(this.natNs ? [this.natNs] : [])];
   }
+}
+
+export interface Endpoint {
+  address: string;
+  /** TCP/UDP only. */
+  port?: number;
+}
+
+/** One flow through the NAT router. */
+export interface NatMapping {
+  protocol: string;
+  /** The client's address and port as it sent the flow. */
+  inside: Endpoint;
+  /** Where the flow goes (the gateway). */
+  remote: Endpoint;
+  /** The router's address and port the flow was mapped to: what the remote sees. */
+  outside: Endpoint;
+}
+
+/** `ipv4 2 udp 17 29 src=… dst=… sport=… dport=… [UNREPLIED] src=… dst=… sport=… dport=… …` */
+function parseConntrack(line: string): NatMapping {
+  const fields = line.trim().split(/\s+/);
+  const original = new Map<string, string>();
+  const reply = new Map<string, string>();
+  for (const field of fields) {
+    const eq = field.indexOf('=');
+    if (eq < 0) continue;
+    const key = field.slice(0, eq);
+    // each key appears once per direction: the original tuple first, then the reply tuple
+    const target = original.has(key) ? reply : original;
+    target.set(key, field.slice(eq + 1));
+  }
+  const endpoint = (tuple: Map<string, string>, address: string, port: string): Endpoint => {
+    const value = tuple.get(port);
+    return { address: tuple.get(address) ?? '', ...(value === undefined ? {} : { port: Number(value) }) };
+  };
+  return {
+    protocol: fields[2] ?? '',
+    inside: endpoint(original, 'src', 'sport'),
+    remote: endpoint(original, 'dst', 'dport'),
+    outside: endpoint(reply, 'dst', 'dport'),
+  };
 }
 
 /** Resolves once the child has exited, escalating to SIGKILL after graceMs. */

@@ -24,7 +24,13 @@ export interface StrongswanClient {
    * For `totp` the EAP-GTC round sends totpCode if given, else the current code from oathtool.
    */
   initiate(conn: GatewayConnection, options?: { totpCode?: string }): Promise<{ ok: boolean; output: string }>;
-  terminate(conn: string): Promise<void>;
+  /**
+   * Deletes the connection's IKE SA. With force, without waiting for the gateway's answer (after a gateway restart
+   * nobody answers, and charon would retransmit for minutes).
+   */
+  terminate(conn: string, options?: { force?: boolean }): Promise<void>;
+  /** `swanctl --list-sas` of the client's charon. */
+  listSas(): Promise<string>;
   log(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -98,9 +104,11 @@ async function startIn(
       ]);
       return { ok: result.code === 0, output: result.stdout + result.stderr };
     },
-    async terminate(conn) {
-      await charon.swanctlOk(['--terminate', '--ike', conn, '--timeout', INITIATE_TIMEOUT_S]);
+    async terminate(conn, terminateOptions = {}) {
+      const wait = terminateOptions.force ? ['--force'] : ['--timeout', INITIATE_TIMEOUT_S];
+      await charon.swanctlOk(['--terminate', '--ike', conn, ...wait]);
     },
+    listSas: () => charon.swanctlOk(['--list-sas']),
     log: () => charon.log(),
     stop: async () => {
       await charon.stop();
