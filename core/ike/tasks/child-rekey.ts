@@ -4,8 +4,7 @@
  */
 import type { DhKeyPair } from '../../crypto/dh.js';
 import { randomBytes } from '../../crypto/random.js';
-import { getDhGroup } from '../../crypto/registry.js';
-import { DecodeError, OutpostError } from '../../errors.js';
+import { DecodeError } from '../../errors.js';
 import type { ChildSa } from '../child-sa.js';
 import type { SessionConfig } from '../config.js';
 import type { IkeSa } from '../ike-sa.js';
@@ -20,17 +19,17 @@ import {
   PayloadType,
   ProtocolId,
 } from '../message/index.js';
-import type { KePayload, Payload } from '../message/types.js';
+import type { Payload } from '../message/types.js';
 import { errorFromNotify } from '../notify-errors.js';
 import {
   childSuite,
   chooseFromResponse,
-  groupToRetry,
   numberProposals,
   offeredGroups,
   selectProposal,
   transformsByType,
 } from '../suite.js';
+import { KeyExchangeOffer } from './key-exchange-offer.js';
 
 const NONCE_LENGTH = 32;
 
@@ -102,15 +101,16 @@ export function answerChildRekey(
 export class ChildRekeyTask {
   private readonly spi = randomBytes(4);
   private readonly nonce = randomBytes(NONCE_LENGTH);
-  private group: number | undefined;
-  private keyPair: DhKeyPair | undefined;
+  /** PFS when our ESP proposals name a group. */
+  private readonly pfs: KeyExchangeOffer | undefined;
 
   constructor(
     private readonly config: SessionConfig,
     private readonly sa: IkeSa,
     readonly old: ChildSa,
   ) {
-    this.group = offeredGroups(config.espProposals).find((g) => g !== DhGroupId.NONE);
+    const group = offeredGroups(config.espProposals).find((g) => g !== DhGroupId.NONE);
+    this.pfs = group === undefined ? undefined : new KeyExchangeOffer(group, config.espProposals);
   }
 
   private get proposals() {
@@ -123,13 +123,7 @@ export class ChildRekeyTask {
       { type: PayloadType.SA, proposals: this.proposals },
       { type: PayloadType.NONCE, data: this.nonce },
     ];
-    if (this.group !== undefined) {
-      const group = getDhGroup(this.group);
-      if (!group) throw new OutpostError('unsupported', `Key exchange group ${this.group} is not supported.`);
-      this.keyPair ??= group.generate();
-      const ke: KePayload = { type: PayloadType.KE, group: this.group, data: this.keyPair.publicValue };
-      payloads.push(ke);
-    }
+    if (this.pfs) payloads.push(this.pfs.payload());
     payloads.push(
       { type: PayloadType.TSi, selectors: this.old.localTs },
       { type: PayloadType.TSr, selectors: this.old.remoteTs },
@@ -139,16 +133,7 @@ export class ChildRekeyTask {
 
   /** The new CHILD_SA, or 'retry' after INVALID_KE_PAYLOAD named another group we offered. */
   process(payloads: Payload[], now: number): ChildSa | 'retry' {
-    const retry = groupToRetry(
-      findNotify(payloads, NotifyType.INVALID_KE_PAYLOAD)?.data,
-      this.group,
-      this.config.espProposals,
-    );
-    if (retry !== undefined) {
-      this.group = retry;
-      this.keyPair = undefined;
-      return 'retry';
-    }
+    if (this.pfs?.retryWith(payloads)) return 'retry';
     const error = findErrorNotify(payloads);
     if (error) throw errorFromNotify(error.notifyType, 'child');
     const saPayload = findPayload(payloads, PayloadType.SA);
@@ -158,9 +143,8 @@ export class ChildRekeyTask {
     const suite = childSuite(chosen);
     let shared: Uint8Array | undefined;
     if (suite.dh) {
-      const ke = findPayload(payloads, PayloadType.KE);
-      if (!ke || ke.group !== this.group || !this.keyPair) throw new DecodeError('rekey response KE does not match');
-      shared = this.keyPair.computeShared(ke.data);
+      if (!this.pfs) throw new DecodeError('the gateway chose PFS we did not offer');
+      shared = this.pfs.shared(payloads, suite.dh.id);
     }
     const { suite: ike, keys } = this.sa.established;
     return {

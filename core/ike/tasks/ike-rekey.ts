@@ -1,34 +1,13 @@
-/**
- * IKE SA rekeying with CREATE_CHILD_SA (RFC 7296 §1.3.2, §2.18), in both roles: a new IKE SA with new SPIs and keys
- * derived from the old SK_d, whose initiator is whoever started the exchange. Message IDs start over on it and the
- * CHILD_SAs move to it; the initiator then deletes the old SA.
- */
-import type { DhKeyPair } from '../../crypto/dh.js';
 import { randomBytes } from '../../crypto/random.js';
-import { getDhGroup } from '../../crypto/registry.js';
-import { DecodeError, OutpostError } from '../../errors.js';
+import { DecodeError } from '../../errors.js';
 import type { SessionConfig } from '../config.js';
 import { IkeSa } from '../ike-sa.js';
 import { deriveRekeyedIkeKeys } from '../keys.js';
-import {
-  findErrorNotify,
-  findNotify,
-  findPayload,
-  NotifyType,
-  notify,
-  PayloadType,
-  ProtocolId,
-} from '../message/index.js';
+import { findErrorNotify, findPayload, NotifyType, notify, PayloadType, ProtocolId } from '../message/index.js';
 import type { Payload } from '../message/types.js';
 import { errorFromNotify } from '../notify-errors.js';
-import {
-  chooseFromResponse,
-  groupToRetry,
-  ikeSuite,
-  numberProposals,
-  selectProposal,
-  transformsByType,
-} from '../suite.js';
+import { chooseFromResponse, ikeSuite, numberProposals, selectProposal, transformsByType } from '../suite.js';
+import { KeyExchangeOffer } from './key-exchange-offer.js';
 
 const NONCE_LENGTH = 32;
 
@@ -72,14 +51,13 @@ export function answerIkeRekey(
 export class IkeRekeyTask {
   private readonly spi = randomBytes(8);
   private readonly nonce = randomBytes(NONCE_LENGTH);
-  private group: number;
-  private keyPair: DhKeyPair | undefined;
+  private readonly ke: KeyExchangeOffer;
 
   constructor(
     private readonly config: SessionConfig,
     private readonly old: IkeSa,
   ) {
-    this.group = old.established.suite.dh.id;
+    this.ke = new KeyExchangeOffer(old.established.suite.dh.id, config.ikeProposals);
   }
 
   private get proposals() {
@@ -87,41 +65,25 @@ export class IkeRekeyTask {
   }
 
   build(): Payload[] {
-    const group = getDhGroup(this.group);
-    if (!group) throw new OutpostError('unsupported', `Key exchange group ${this.group} is not supported.`);
-    this.keyPair ??= group.generate();
     return [
       { type: PayloadType.SA, proposals: this.proposals },
       { type: PayloadType.NONCE, data: this.nonce },
-      { type: PayloadType.KE, group: this.group, data: this.keyPair.publicValue },
+      this.ke.payload(),
     ];
   }
 
   /** The new IKE SA, or 'retry' after INVALID_KE_PAYLOAD named another group we offered. */
   process(payloads: Payload[]): IkeSa | 'retry' {
-    const retry = groupToRetry(
-      findNotify(payloads, NotifyType.INVALID_KE_PAYLOAD)?.data,
-      this.group,
-      this.config.ikeProposals,
-    );
-    if (retry !== undefined) {
-      this.group = retry;
-      this.keyPair = undefined;
-      return 'retry';
-    }
+    if (this.ke.retryWith(payloads)) return 'retry';
     const error = findErrorNotify(payloads);
     if (error) throw errorFromNotify(error.notifyType, 'other');
     const saPayload = findPayload(payloads, PayloadType.SA);
     const nonce = findPayload(payloads, PayloadType.NONCE);
-    const ke = findPayload(payloads, PayloadType.KE);
-    if (!saPayload || !nonce || !ke) throw new DecodeError('IKE rekey response lacks SA, Nonce or KE');
+    if (!saPayload || !nonce) throw new DecodeError('IKE rekey response lacks SA or Nonce');
     const chosen = chooseFromResponse(this.proposals, saPayload.proposals);
     if (chosen.proposal.spi.length !== 8) throw new DecodeError('IKE rekey response SPI is not 8 bytes');
     const suite = ikeSuite(chosen);
-    if (suite.dh.id !== this.group || ke.group !== this.group || !this.keyPair) {
-      throw new DecodeError('IKE rekey response KE does not match');
-    }
-    const shared = this.keyPair.computeShared(ke.data);
+    const shared = this.ke.shared(payloads, suite.dh.id);
     const { suite: oldSuite, keys: oldKeys } = this.old.established;
     const spiR = chosen.proposal.spi;
     const keys = deriveRekeyedIkeKeys(oldSuite.prf, oldKeys.skD, suite, shared, this.nonce, nonce.data, this.spi, spiR);
