@@ -8,7 +8,9 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, type NativeImage, nativeImage, nativeTheme, session, Tray } from 'electron';
+import { sntpTime } from '../core/net/sntp.js';
 import { keytarStore } from '../core/secrets/keychain.js';
+import { clockWarning } from '../core/secrets/totp.js';
 import { Tunnel } from '../core/tunnel/tunnel.js';
 import { eventChannel } from './ipc/channels.js';
 import { COMMANDS, type CommandHandlers, type ConnectionStatus, type EventName, type Events } from './ipc/schema.js';
@@ -55,7 +57,7 @@ async function start(): Promise<void> {
     logs,
     createTunnel: (profile, credentials) => new Tunnel(profile, credentials, { reconnect: true }),
   });
-  const handlers = createHandlers({ profiles, settings, secrets, connection, logs });
+  const handlers = createHandlers({ profiles, settings, secrets, connection, logs, clockWarning: checkClock });
 
   lockDownSessions();
   registerHandlers(handlers);
@@ -195,4 +197,16 @@ function createWindow(quitting: () => boolean): BrowserWindow {
   });
   void window.loadFile(pageFile);
   return window;
+}
+
+/** Public time servers; asked only while the two-step screen shows a code, before any tunnel exists. */
+const TIME_SERVER = 'pool.ntp.org';
+
+/** No answer from the time server means no warning: the check must never block showing the code. */
+async function checkClock(period: number): Promise<string | undefined> {
+  try {
+    return clockWarning(Date.now(), await sntpTime(TIME_SERVER), period);
+  } catch {
+    return undefined;
+  }
 }
