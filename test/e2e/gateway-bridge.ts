@@ -1,0 +1,81 @@
+/**
+ * The real main-process services behind the dev/test bridge, for test/e2e/gateway.test.ts: ProfileStore and
+ * SettingsStore in a config directory, the real keychain (keytar; run it inside a D-Bus session with an unlocked
+ * gnome-keyring), ConnectionService driving core's Tunnel, and a LogBuffer, wired exactly as electron/main.ts wires
+ * them. Run it inside the client network namespace, since the tunnel creates a TUN device, routes and DNS there.
+ *
+ *   node --import tsx test/e2e/gateway-bridge.ts <rendererDir> <configDir> <managedDir> <stateDir>
+ *
+ * Prints `{"pageUrl": …}` as one JSON line once serving; disconnects and exits when stdin ends or on SIGTERM.
+ */
+import { keytarStore } from '../../core/secrets/keychain.js';
+import { Tunnel } from '../../core/tunnel/tunnel.js';
+import type { CommandHandlers } from '../../electron/ipc/schema.js';
+import { ConnectionService } from '../../electron/services/connection-service.js';
+import { createHandlers } from '../../electron/services/handlers.js';
+import { LogBuffer } from '../../electron/services/log-buffer.js';
+import { ProfileStore } from '../../electron/services/profile-store.js';
+import { SettingsStore } from '../../electron/services/settings-store.js';
+import { CommandFailure } from '../../electron/services/ui-error.js';
+import { startBridgeServer } from './bridge-server.js';
+
+const [root, configDir, managedDir, stateDir] = process.argv.slice(2);
+if (root === undefined || configDir === undefined || managedDir === undefined || stateDir === undefined) {
+  process.stderr.write('usage: gateway-bridge.ts <rendererDir> <configDir> <managedDir> <stateDir>\n');
+  process.exit(2);
+}
+
+const logs = new LogBuffer();
+const secrets = keytarStore();
+const profiles = new ProfileStore({
+  configDir,
+  managedDir,
+  secrets,
+  onSkipped: (file, reason) => logs.log(`Profile ${file} left out: ${reason}`),
+});
+const settings = new SettingsStore(configDir);
+const connection = new ConnectionService({
+  profiles,
+  secrets,
+  logs,
+  createTunnel: (profile, credentials) => new Tunnel(profile, credentials, { stateDir, connectTimeoutMs: 15_000 }),
+});
+const server = await startBridgeServer({
+  root,
+  handlers: unwrapFailures(createHandlers({ profiles, settings, secrets, connection, logs })),
+});
+connection.on('status', (status) => server.emit('status', status));
+connection.on('counters', (counters) => server.emit('counters', counters));
+
+/**
+ * The handlers reject with a CommandFailure, whose UiError travels as JSON in the message for Electron's IPC; the
+ * bridge sends a rejection's own code/message/detail fields, so hand it the UiError itself.
+ */
+function unwrapFailures(handlers: CommandHandlers): CommandHandlers {
+  const unwrapped = {} as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const [name, handler] of Object.entries(handlers) as [string, (...args: unknown[]) => Promise<unknown>][]) {
+    unwrapped[name] = async (...args) => {
+      try {
+        return await handler(...args);
+      } catch (error) {
+        throw error instanceof CommandFailure ? error.uiError : error;
+      }
+    };
+  }
+  return unwrapped as CommandHandlers;
+}
+
+let stopping = false;
+/** Disconnecting first restores the namespace's routes and DNS and tells the gateway, as Quit does in the app. */
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await connection.disconnect().catch((error: unknown) => process.stderr.write(`disconnect: ${String(error)}\n`));
+  await server.close();
+  process.exit(0);
+}
+process.once('SIGTERM', () => void stop());
+process.stdin.on('end', () => void stop());
+process.stdin.resume();
+
+process.stdout.write(`${JSON.stringify({ pageUrl: server.pageUrl })}\n`);

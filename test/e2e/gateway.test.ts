@@ -1,0 +1,260 @@
+/**
+ * The built renderer in real headless Chromium, driving the REAL main-process services (test/e2e/gateway-bridge.ts:
+ * profile and settings stores, gnome-keyring through keytar, ConnectionService with core's Tunnel) against the real
+ * strongSwan gateway: import profile → sign in → Connect → Connected with the virtual IP → Disconnect; a wrong password
+ * explained in plain words; two-step enrollment from an otpauth:// link, then a two-round login without typing a code.
+ * The services and Chromium both run inside the client network namespace (the tunnel needs its TUN device, routes and
+ * DNS there, and Chromium must reach the bridge's 127.0.0.1 there). Needs root, strongSwan, dbus and gnome-keyring.
+ * Saves screenshots to docs/screenshots/gateway-*.png.
+ */
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { type Gateway, startGateway } from '../support/gateway.js';
+import { download, startHttpServer } from '../support/lan-services.js';
+import { TestNetwork } from '../support/netns.js';
+import { oathtoolTotp } from '../support/oathtool.js';
+import { createRunDir, removeRunDir } from '../support/run-dir.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const BRIDGE = fileURLToPath(new URL('./gateway-bridge.ts', import.meta.url));
+const SHOTS = resolve(REPO, 'docs/screenshots');
+const KEYRING_PASSWORD = 'outpost-e2e-keyring';
+const ROOT = process.getuid?.() === 0;
+
+let work: string;
+let net: TestNetwork | undefined;
+let gw: Gateway | undefined;
+let bridge: ChildProcess | undefined;
+let bridgeStderr = '';
+let context: BrowserContext | undefined;
+let page: Page;
+
+async function until(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > end) assert.fail('condition not met in time');
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+}
+
+const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+/** The bridge in a private D-Bus session with an unlocked gnome-keyring and a HOME of its own, in the client ns. */
+function startBridge(network: TestNetwork, rendererDir: string): Promise<string> {
+  const home = join(work, 'home');
+  for (const dir of ['data', 'config', 'cache']) mkdirSync(join(home, dir), { recursive: true });
+  mkdirSync(join(home, 'runtime'), { mode: 0o700 });
+  for (const dir of ['config', 'managed', 'state']) mkdirSync(join(work, dir));
+  const args = [rendererDir, join(work, 'config'), join(work, 'managed'), join(work, 'state')].map((a) => `'${a}'`);
+  const script =
+    `printf %s '${KEYRING_PASSWORD}' | gnome-keyring-daemon --unlock --components=secrets >/dev/null; ` +
+    `cd '${REPO}' && exec '${process.execPath}' --import tsx '${BRIDGE}' ${args.join(' ')}`;
+  const child = network.spawn(network.clientNs, ['dbus-run-session', '--', 'sh', '-c', script], {
+    env: {
+      PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+      HOME: home,
+      XDG_DATA_HOME: join(home, 'data'),
+      XDG_CONFIG_HOME: join(home, 'config'),
+      XDG_CACHE_HOME: join(home, 'cache'),
+      XDG_RUNTIME_DIR: join(home, 'runtime'),
+    },
+  });
+  bridge = child;
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    bridgeStderr += chunk;
+  });
+  return new Promise((ok, fail) => {
+    let out = '';
+    const timer = setTimeout(() => fail(new Error(`bridge did not start: ${bridgeStderr}`)), 30_000);
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line === undefined || !out.includes('\n')) return;
+      clearTimeout(timer);
+      ok((JSON.parse(line) as { pageUrl: string }).pageUrl);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`bridge exited ${code}: ${bridgeStderr}`));
+    });
+  });
+}
+
+/** Chromium inside the client namespace: playwright talks to it over pipes, which `ip netns exec` passes through. */
+function chromiumInNamespace(ns: string): string {
+  const wrapper = join(work, 'chromium-in-ns.sh');
+  writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec '${ns}' ${CHROMIUM} "$@"\n`);
+  chmodSync(wrapper, 0o755);
+  return wrapper;
+}
+
+/**
+ * A native profile as IT would send it: the gateway's CA as inline PEM text (the test PKI gives a path), our test user,
+ * one of the gateway's connections.
+ */
+function profileFile(name: string, gateway: Gateway, conn: 'ecdsa' | 'totp') {
+  const profile = {
+    version: 1,
+    name,
+    gateway: { address: gateway.address, id: gateway.ids[conn], ca: readFileSync(gateway.pki.ecdsaCaPem, 'utf8') },
+    auth: conn === 'totp' ? 'eap-mschapv2+totp' : 'eap-mschapv2',
+    username: gateway.user.name,
+  };
+  return { name: `${conn}.json`, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(profile, null, 2)) };
+}
+
+/** The gateway's view, for the ESTABLISHED IKE SA of one connection. */
+async function established(gateway: Gateway, conn: string): Promise<string | undefined> {
+  const sas = await gateway.listSas();
+  return sas.split(/\n(?=\S)/).find((block) => block.startsWith(`${conn}:`) && block.includes('ESTABLISHED'));
+}
+
+/** Clicks Connect and waits for Connected, failing with the UI's own error when one appears instead. */
+async function connectAndCheck(gateway: Gateway, conn: 'ecdsa' | 'totp'): Promise<void> {
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  const connected = page.getByRole('status').getByText('Connected', { exact: true });
+  const alert = page.getByRole('alert');
+  await connected.or(alert).waitFor({ timeout: 20_000 });
+  if ((await alert.count()) > 0) assert.fail(`Connect failed: ${await alert.allTextContents()}`);
+  const virtualIp = (await page.getByTestId('virtual-ip').textContent()) ?? '';
+  assert.match(virtualIp, /^203\.0\.113\.\d{1,3}$/);
+  const sa = await established(gateway, conn);
+  assert.ok(sa !== undefined, `gateway has no ESTABLISHED ${conn} SA:\n${await gateway.listSas()}`);
+  assert.ok(sa.includes(virtualIp), `the gateway's SA does not name ${virtualIp}:\n${sa}`);
+}
+
+async function disconnectAndCheck(gateway: Gateway, conn: 'ecdsa' | 'totp'): Promise<void> {
+  await page.getByRole('button', { name: 'Disconnect', exact: true }).click();
+  await page.getByRole('status').getByText('Not connected', { exact: true }).waitFor();
+  assert.equal(await established(gateway, conn), undefined, 'the gateway still holds the IKE SA');
+}
+
+before(async () => {
+  if (!ROOT) return;
+  work = await createRunDir('e2e-gw');
+  const rendererDir = join(work, 'renderer');
+  const [network] = await Promise.all([
+    TestNetwork.create(),
+    build({ root: resolve(REPO, 'renderer'), logLevel: 'warn', build: { outDir: rendererDir, emptyOutDir: true } }),
+  ]);
+  net = network;
+  gw = await startGateway(network);
+  const pageUrl = await startBridge(network, rendererDir);
+  mkdirSync(SHOTS, { recursive: true });
+  context = await chromium.launchPersistentContext(join(work, 'chromium'), {
+    executablePath: chromiumInNamespace(network.clientNs),
+    headless: true,
+    viewport: { width: 900, height: 700 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(10_000);
+  page.on('pageerror', (err) => assert.fail(`page error: ${err.message}`));
+  await page.goto(pageUrl);
+  await page.getByRole('heading', { name: 'Welcome to Outpost' }).waitFor();
+});
+
+after(async () => {
+  await context?.close();
+  // closing its stdin makes the bridge disconnect (restoring the namespace) and exit; destroy() stops what is left
+  bridge?.stdin?.end();
+  if (bridge && bridge.exitCode === null && bridge.signalCode === null) {
+    await new Promise((ok) => {
+      const timer = setTimeout(ok, 5000);
+      bridge?.once('exit', () => ok(clearTimeout(timer)));
+    });
+  }
+  await gw?.stop();
+  await net?.destroy();
+  if (work) await removeRunDir(work);
+});
+
+test('import a profile, sign in, Connect: Connected with the virtual IP on both ends; Disconnect', {
+  skip: !ROOT && 'needs root',
+}, async () => {
+  assert.ok(gw);
+  await page.getByLabel('Choose profile file').setInputFiles(profileFile('Example Corp VPN', gw, 'ecdsa'));
+  await page.getByRole('heading', { name: 'Sign in to Example Corp VPN' }).waitFor();
+  assert.equal(await page.getByLabel('Username').inputValue(), gw.user.name);
+  await page.getByLabel('Password', { exact: true }).fill(gw.user.password);
+  await page.getByLabel('Remember my password on this computer').check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  // the window now sends no password: the service takes the remembered one from gnome-keyring
+  await connectAndCheck(gw, 'ecdsa');
+  await page.getByText('198.51.100.53').waitFor();
+  // traffic through the tunnel from the lan host shows up in the window's counters
+  assert.ok(net);
+  const http = await startHttpServer(net, { bytes: 256 * 1024 });
+  try {
+    assert.equal((await download(net, net.clientNs, http.url)).sha256, http.sha256);
+  } finally {
+    await http.stop();
+  }
+  const received = page.locator('dt:text-is("Received") + dd');
+  await until(async () => /^(2[5-9]\d|[3-9]\d\d)\.\d KB$/.test((await received.textContent()) ?? ''));
+  await shot('gateway-connected');
+  await disconnectAndCheck(gw, 'ecdsa');
+});
+
+test('a wrong password is refused by the gateway and explained in plain words', {
+  skip: !ROOT && 'needs root',
+}, async () => {
+  assert.ok(gw);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('Password', { exact: true }).fill(`${gw.user.password}-wrong`);
+  await page.getByLabel('Remember my password on this computer').uncheck();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  const alert = page.getByRole('alert');
+  await alert.getByText('Your username or password was not accepted.').waitFor({ timeout: 20_000 });
+  await alert.getByText('Details for IT').click();
+  await alert.getByText('password-rejected').waitFor();
+  await alert.getByText(/E=691/).waitFor();
+  await shot('gateway-wrong-password');
+  assert.equal(await established(gw, 'ecdsa'), undefined);
+  assert.equal(await page.getByRole('button', { name: 'Connect', exact: true }).count(), 1);
+});
+
+test('two-step enrollment from the otpauth:// link, then a two-round login without typing a code', {
+  skip: !ROOT && 'needs root',
+}, async () => {
+  assert.ok(gw);
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByRole('button', { name: 'Add a profile…' }).click();
+  await page.getByLabel('Choose profile file').setInputFiles(profileFile('Example Corp 2FA', gw, 'totp'));
+  await page.getByRole('heading', { name: 'Sign in to Example Corp 2FA' }).waitFor();
+  await page.getByLabel('Password', { exact: true }).fill(gw.user.password);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
+  const uri = `otpauth://totp/Example%20Corp:${gw.user.name}?secret=${gw.totpSecret}&issuer=Example%20Corp`;
+  await page.getByLabel('Setup link').fill(uri);
+  await page.getByRole('button', { name: 'Set up codes' }).click();
+  const shown = page.locator('p.code');
+  await shown.waitFor();
+  const before = await oathtoolTotp(gw.totpSecret);
+  const code = ((await shown.textContent()) ?? '').replace('Current code: ', '');
+  const afterwards = await oathtoolTotp(gw.totpSecret);
+  assert.ok([before, afterwards].includes(code), `shown ${code}, oathtool says ${before}/${afterwards}`);
+  await shot('gateway-totp-enrolled');
+  await page.getByRole('button', { name: 'Done' }).click();
+  await page.getByRole('button', { name: 'Connect', exact: true }).waitFor();
+  assert.equal(await page.getByLabel('Code from your token').count(), 0, 'a code must not be asked for');
+  await connectAndCheck(gw, 'totp');
+  await shot('gateway-totp');
+  await disconnectAndCheck(gw, 'totp');
+});
