@@ -18,6 +18,8 @@ import {
   type Events,
   type UiError,
 } from '../../electron/ipc/schema.js';
+import { CommandFailure } from '../../electron/services/ui-error.js';
+
 import { upgrade, type WebSocketConnection } from './websocket.js';
 
 export interface BridgeServer {
@@ -42,6 +44,8 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /** What a handler's rejection becomes on the wire: its own UiError fields when it has them, never a stack. */
 export function toUiError(err: unknown): UiError {
+  // the real handlers reject with a CommandFailure carrying the UiError, as Electron's IPC needs
+  if (err instanceof CommandFailure) return err.uiError;
   if (typeof err === 'object' && err !== null) {
     const { code, message, detail } = err as Record<string, unknown>;
     if (typeof code === 'string' && typeof message === 'string') {

@@ -10,13 +10,11 @@
  */
 import { keytarStore } from '../../core/secrets/keychain.js';
 import { Tunnel } from '../../core/tunnel/tunnel.js';
-import type { CommandHandlers } from '../../electron/ipc/schema.js';
 import { ConnectionService } from '../../electron/services/connection-service.js';
 import { createHandlers } from '../../electron/services/handlers.js';
 import { LogBuffer } from '../../electron/services/log-buffer.js';
 import { ProfileStore } from '../../electron/services/profile-store.js';
 import { SettingsStore } from '../../electron/services/settings-store.js';
-import { CommandFailure } from '../../electron/services/ui-error.js';
 import { startBridgeServer } from './bridge-server.js';
 
 const [root, configDir, managedDir, stateDir] = process.argv.slice(2);
@@ -42,28 +40,10 @@ const connection = new ConnectionService({
 });
 const server = await startBridgeServer({
   root,
-  handlers: unwrapFailures(createHandlers({ profiles, settings, secrets, connection, logs })),
+  handlers: createHandlers({ profiles, settings, secrets, connection, logs }),
 });
 connection.on('status', (status) => server.emit('status', status));
 connection.on('counters', (counters) => server.emit('counters', counters));
-
-/**
- * The handlers reject with a CommandFailure, whose UiError travels as JSON in the message for Electron's IPC; the
- * bridge sends a rejection's own code/message/detail fields, so hand it the UiError itself.
- */
-function unwrapFailures(handlers: CommandHandlers): CommandHandlers {
-  const unwrapped = {} as Record<string, (...args: unknown[]) => Promise<unknown>>;
-  for (const [name, handler] of Object.entries(handlers) as [string, (...args: unknown[]) => Promise<unknown>][]) {
-    unwrapped[name] = async (...args) => {
-      try {
-        return await handler(...args);
-      } catch (error) {
-        throw error instanceof CommandFailure ? error.uiError : error;
-      }
-    };
-  }
-  return unwrapped as CommandHandlers;
-}
 
 let stopping = false;
 /** Disconnecting first restores the namespace's routes and DNS and tells the gateway, as Quit does in the app. */

@@ -140,7 +140,7 @@ test('connect shows Connected with the virtual IP and a live sparkline; disconne
   await page.getByLabel('Remember my password on this computer').check();
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
-  await page.getByRole('status').getByText('Connected').waitFor();
+  await page.getByRole('status').getByText('Connected', { exact: true }).waitFor();
   assert.equal(await page.getByTestId('virtual-ip').textContent(), VIRTUAL_IP);
   // Poll from Node: waitForFunction with a string needs eval, which the page's CSP (rightly) refuses.
   await until(async () => ((await page.locator('.rate-in').getAttribute('points')) ?? '').split(' ').length >= 8);
@@ -162,7 +162,7 @@ test('Connect works from the keyboard alone, with a visible focus ring', async (
   assert.equal(outline, 'solid');
   await shot('status-keyboard-focus');
   await page.keyboard.press('Enter');
-  await page.getByRole('status').getByText('Connected').waitFor();
+  await page.getByRole('status').getByText('Connected', { exact: true }).waitFor();
   await page.keyboard.press('Enter');
   await page.getByRole('status').getByText('Not connected').waitFor();
 });
@@ -175,7 +175,7 @@ test('a hardware-token user is asked for the code at Connect', async () => {
   await codeField.fill('123456');
   await shot('status-ask-code');
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
-  await page.getByRole('status').getByText('Connected').waitFor();
+  await page.getByRole('status').getByText('Connected', { exact: true }).waitFor();
   const connect = backend.calls.filter((c) => c.command === 'connection:connect').at(-1);
   assert.deepEqual(connect?.args, [{ profileId: 'p1', otp: '123456' }]);
   assert.equal(await codeField.count(), 0);
