@@ -8,12 +8,12 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { build } from 'vite';
 import { type BridgeServer, startBridgeServer } from './bridge-server.js';
+import { CHROMIUM, launchChromium } from './chromium.js';
 import { type FakeBackend, fakeBackend, GOOD_PASSWORD, TOTP_CODE, VIRTUAL_IP } from './fake-handlers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = resolve('docs/screenshots');
 const work = mkdtempSync(join(tmpdir(), 'outpost-ui-'));
 let server: BridgeServer;
@@ -39,20 +39,7 @@ before(async () => {
   server = await startBridgeServer({ root: outDir, handlers: backend.handlers });
   emit = server.emit;
   mkdirSync(SHOTS, { recursive: true });
-  context = await chromium.launchPersistentContext(join(work, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 900, height: 700 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  context = await launchChromium(join(work, 'profile'));
   page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (err) => assert.fail(`page error: ${err.message}`));
 });
