@@ -241,6 +241,8 @@ test('two-step enrollment from the otpauth:// link, then a two-round login witho
   await shot('gateway-totp-enrolled');
   await page.getByRole('button', { name: 'Done' }).click();
   await page.getByRole('button', { name: 'Connect', exact: true }).waitFor();
+  // the profile list is refreshed after enrollment: once it is, no code field may remain
+  await page.getByLabel('Code from your token').waitFor({ state: 'detached', timeout: 5000 });
   assert.equal(await page.getByLabel('Code from your token').count(), 0, 'a code must not be asked for');
   await connectAndCheck(gw, 'totp');
   await shot('gateway-totp');
