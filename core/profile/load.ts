@@ -7,9 +7,12 @@ import { parseNativeProfile } from './native.js';
 import { parseSswanProfile } from './sswan.js';
 import type { Profile } from './types.js';
 
-/** A .sswan profile has a `type` and a `remote` object; the native profile has neither. */
-function looksLikeSswan(json: unknown): boolean {
-  return isJsonObject(json) && typeof json.type === 'string' && isJsonObject(json.remote);
+/** By its name or, failing that, its shape: a .sswan profile has a `type` and a `remote` object; ours has neither. */
+export function isSswanProfile(fileName: string, json: unknown): boolean {
+  return (
+    extname(fileName).toLowerCase() === '.sswan' ||
+    (isJsonObject(json) && typeof json.type === 'string' && isJsonObject(json.remote))
+  );
 }
 
 export function loadProfile(path: string): Profile {
@@ -29,9 +32,7 @@ export function loadProfile(path: string): Profile {
     });
   }
   try {
-    return extname(path).toLowerCase() === '.sswan' || looksLikeSswan(json)
-      ? parseSswanProfile(json)
-      : parseNativeProfile(json, dirname(path));
+    return isSswanProfile(path, json) ? parseSswanProfile(json) : parseNativeProfile(json, dirname(path));
   } catch (cause) {
     if (!isOutpostError(cause)) throw cause;
     throw new OutpostError(cause.code, `In the profile "${path}": ${cause.message}`, { detail: cause.detail, cause });

@@ -6,13 +6,13 @@
 import { EventEmitter } from 'node:events';
 import type { ConnectResult } from '../../core/ike/session.js';
 import type { Profile } from '../../core/profile/types.js';
+import type { SecretStore } from '../../core/secrets/keychain.js';
 import { currentCode } from '../../core/secrets/totp.js';
 import type { Credentials } from '../../core/tunnel/session-config.js';
 import type { TrafficStats, TunnelEvents } from '../../core/tunnel/tunnel.js';
 import type { ConnectionStatus, Counters, Events } from '../ipc/schema.js';
 import type { LogBuffer } from './log-buffer.js';
 import type { ProfileStore } from './profile-store.js';
-import type { SecretStore } from '../../core/secrets/keychain.js';
 import { fail, toFailure, toUiError } from './ui-error.js';
 
 /** The part of core's Tunnel this service uses (a test double implements the same). */

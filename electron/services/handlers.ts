@@ -3,12 +3,12 @@
  * failure leaves as a CommandFailure carrying a UiError.
  */
 import type { AuthMethodName } from '../../core/profile/types.js';
+import type { SecretStore } from '../../core/secrets/keychain.js';
 import { currentCode, parseTotpUri } from '../../core/secrets/totp.js';
 import type { CommandHandlers, ProfileSummary } from '../ipc/schema.js';
 import type { ConnectionService } from './connection-service.js';
 import type { LogBuffer } from './log-buffer.js';
 import type { ProfileStore, StoredProfile } from './profile-store.js';
-import type { SecretStore } from '../../core/secrets/keychain.js';
 import type { SettingsStore } from './settings-store.js';
 import { fail, toFailure } from './ui-error.js';
 

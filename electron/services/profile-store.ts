@@ -4,16 +4,17 @@
  * login, the TOTP parameters) live beside them; secrets live only in the keychain.
  */
 import { randomUUID } from 'node:crypto';
-import { readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, extname, join, win32 } from 'node:path';
 import { isOutpostError, OutpostError } from '../../core/errors.js';
 import { isJsonObject } from '../../core/profile/json-fields.js';
+import { isSswanProfile } from '../../core/profile/load.js';
 import { parseNativeProfile } from '../../core/profile/native.js';
 import { parseSswanProfile } from '../../core/profile/sswan.js';
 import type { Profile } from '../../core/profile/types.js';
+import type { SecretStore } from '../../core/secrets/keychain.js';
 import type { TotpInfo } from '../ipc/schema.js';
 import { readJsonFile, writeJsonFile } from './json-file.js';
-import type { SecretStore } from '../../core/secrets/keychain.js';
 import { fail } from './ui-error.js';
 
 export interface StoredProfile {
@@ -54,14 +55,6 @@ export function managedProfilesDir(
   return '/etc/outpost/profiles';
 }
 
-/** A .sswan profile has a `type` and a `remote` object; the native profile has neither (as core/profile/load.ts). */
-function isSswan(fileName: string, json: unknown): boolean {
-  return (
-    extname(fileName).toLowerCase() === '.sswan' ||
-    (isJsonObject(json) && typeof json.type === 'string' && isJsonObject(json.remote))
-  );
-}
-
 /**
  * The profile in a file's text and the extension its format is stored under; errors name the file as the user knows
  * it, never our storage path.
@@ -82,7 +75,7 @@ export function parseProfileText(
     });
   }
   try {
-    return isSswan(fileName, json)
+    return isSswanProfile(fileName, json)
       ? { profile: parseSswanProfile(json), extension: '.sswan' }
       : { profile: parseNativeProfile(json, baseDir), extension: '.json' };
   } catch (cause) {

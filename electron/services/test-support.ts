@@ -3,10 +3,10 @@ import { EventEmitter } from 'node:events';
 import type { OutpostError } from '../../core/errors.js';
 import type { ConnectResult } from '../../core/ike/session.js';
 import type { Profile } from '../../core/profile/types.js';
+import type { SecretKind, SecretStore } from '../../core/secrets/keychain.js';
 import type { Credentials } from '../../core/tunnel/session-config.js';
 import type { TrafficStats, TunnelEvents, TunnelState } from '../../core/tunnel/tunnel.js';
 import type { TunnelLike } from './connection-service.js';
-import type { SecretKind, SecretStore } from '../../core/secrets/keychain.js';
 
 export class MemorySecretStore implements SecretStore {
   readonly values = new Map<string, string>();

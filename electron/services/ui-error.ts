@@ -2,8 +2,9 @@
  * Failures as the UI shows them. Handlers reject with a CommandFailure: Electron's ipcRenderer.invoke keeps only an
  * Error's message, so the UiError travels as JSON inside it (renderer/errors.ts unwraps it).
  */
-import type { UiError } from '../ipc/schema.js';
+
 import { isOutpostError } from '../../core/errors.js';
+import type { UiError } from '../ipc/schema.js';
 
 export class CommandFailure extends Error {
   readonly uiError: UiError;
