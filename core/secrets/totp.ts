@@ -11,8 +11,16 @@ import {
   parse as parseOtpauth,
 } from '@otplib/uri';
 import { createGuardrails, generateSync } from 'otplib';
-import type { TotpInfo } from '../../electron/ipc/schema.js';
 import { OutpostError } from '../errors.js';
+
+/** What an enrollment link says besides the secret; the IPC schema hands the same shape to the UI. */
+export interface TotpInfo {
+  issuer?: string;
+  account?: string;
+  algorithm: 'SHA1' | 'SHA256' | 'SHA512';
+  digits: number;
+  period: number;
+}
 
 export interface TotpEnrollment {
   info: TotpInfo;

@@ -3,6 +3,7 @@
  * main implements the commands, the preload exposes exactly these, the renderer calls them typed, and the
  * development/test bridge serves the same schema over a socket. Plain data only: no Node or DOM types.
  */
+import type { TotpInfo } from '../../core/secrets/totp.js';
 
 export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting' | 'disconnecting' | 'error';
 
@@ -56,13 +57,8 @@ export interface Settings {
   lastProfileId?: string;
 }
 
-export interface TotpInfo {
-  issuer?: string;
-  account?: string;
-  algorithm: 'SHA1' | 'SHA256' | 'SHA512';
-  digits: number;
-  period: number;
-}
+/** What a TOTP enrollment link says besides the secret; the engine owns the shape. */
+export type { TotpInfo };
 
 export interface TotpCode {
   code: string;
