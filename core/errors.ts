@@ -51,3 +51,8 @@ export class DecodeError extends OutpostError {
 export function isOutpostError(e: unknown): e is OutpostError {
   return e instanceof OutpostError;
 }
+
+/** The message of whatever was thrown: JavaScript lets code throw anything, not only Errors. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
