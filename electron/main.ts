@@ -11,6 +11,7 @@ import { app, BrowserWindow, ipcMain, Menu, type NativeImage, nativeImage, nativ
 import { sntpTime } from '../core/net/sntp.js';
 import { keytarStore } from '../core/secrets/keychain.js';
 import { clockWarning } from '../core/secrets/totp.js';
+import { linuxNetworkHost } from '../core/adapter/linux/host.js';
 import { Tunnel } from '../core/tunnel/tunnel.js';
 import { eventChannel } from './ipc/channels.js';
 import { COMMANDS, type CommandHandlers, type ConnectionStatus, type EventName, type Events } from './ipc/schema.js';
@@ -55,7 +56,7 @@ async function start(): Promise<void> {
     profiles,
     secrets,
     logs,
-    createTunnel: (profile, credentials) => new Tunnel(profile, credentials, { reconnect: true }),
+    createTunnel: (profile, credentials) => new Tunnel(profile, credentials, linuxNetworkHost(), { reconnect: true }),
   });
   const handlers = createHandlers({ profiles, settings, secrets, connection, logs, clockWarning: checkClock });
 

@@ -43,3 +43,15 @@ export interface NetworkConfigurator {
   /** Undoes everything `apply` did, in reverse order; tolerant of things already gone. */
   restore(): Promise<void>;
 }
+
+/**
+ * Everything a connection needs from the operating system, on one side of the privilege line: the adapter, the
+ * settings around it, and undoing what a run that crashed left behind. Linux directly today; a privileged helper
+ * service or another OS fits behind the same interface.
+ */
+export interface NetworkHost {
+  /** Undoes whatever an earlier run that did not end cleanly left applied. */
+  recover(): Promise<void>;
+  openAdapter(): Promise<VirtualAdapter>;
+  readonly configurator: NetworkConfigurator;
+}

@@ -4,7 +4,8 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { isOutpostError, type OutpostError } from '../errors.js';
-import type { ConnectResult } from '../ike/session.js';
+import { linuxNetworkHost } from '../adapter/linux/host.js';
+import type { ConnectResult } from '../tunnel/connection.js';
 import { Tunnel } from '../tunnel/tunnel.js';
 import { parseArgs } from './args.js';
 import { collectSecrets, terminalPrompter } from './secrets.js';
@@ -95,12 +96,11 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
 
-  const tunnel = new Tunnel(command.profile, secrets, {
+  const tunnel = new Tunnel(command.profile, secrets, linuxNetworkHost({ stateDir: command.stateDir }), {
     connectTimeoutMs: command.connectTimeoutMs,
     livenessMs: command.livenessMs,
     childRekeyMs: command.childRekeyMs,
     ikeRekeyMs: command.ikeRekeyMs,
-    stateDir: command.stateDir,
   });
   tunnel.on('progress', (message) =>
     json ? out(JSON.stringify({ event: 'progress', message })) : err(`outpost: ${message}`),

@@ -12,6 +12,4 @@ export interface ChildSa {
   keys: ChildKeys;
   localTs: TrafficSelector[];
   remoteTs: TrafficSelector[];
-  /** When it was created (ms, the session's clock): our own rekey schedule starts here. */
-  createdAt: number;
 }

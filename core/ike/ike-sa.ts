@@ -1,26 +1,17 @@
 /**
- * One IKE SA: SPIs, nonces, keys, and its own message-ID bookkeeping (RFC 7296 §2.2), which starts over on every
- * rekeyed SA. `weInitiated` is the original-initiator role that sets the I flag and the direction of every key; it is
- * false for an SA the gateway created by rekeying.
+ * One IKE SA: SPIs, nonces, keys and what the peer announced. Its message IDs live in its ExchangeManager.
+ * `weInitiated` is the original-initiator role that sets the I flag and the direction of every key; it is false for
+ * an SA the gateway created by rekeying.
  */
 import type { IkeKeys } from './keys.js';
-import type { IkeHeader, Payload } from './message/types.js';
-import { FragmentCollector, MessageProtection } from './protection.js';
+import type { IkeHeader } from './message/types.js';
+import { MessageProtection } from './protection.js';
 import type { IkeSuite } from './suite.js';
 
 export interface EstablishedKeys {
   suite: IkeSuite;
   keys: IkeKeys;
   protection: MessageProtection;
-}
-
-export interface PendingRequest {
-  messageId: number;
-  exchange: number;
-  datagrams: Uint8Array[];
-  sends: number;
-  deadline: number;
-  onResponse: (payloads: Payload[], now: number) => void;
 }
 
 export class IkeSa {
@@ -37,17 +28,8 @@ export class IkeSa {
   peerFragmentation = false;
   peerMultipleAuth = false;
   peerSignatureHashes: number[] = [];
-  /** When the SA became usable (ms, the session's clock): its rekey schedule starts here. */
-  createdAt = 0;
-
-  nextMessageId = 0;
-  pending: PendingRequest | undefined;
-  /** Requests we queue while one is outstanding (window size 1). */
-  readonly queue: Array<(now: number) => void> = [];
-  peerMessageId = 0;
-  lastAnswer: { messageId: number; datagrams: Uint8Array[] } | undefined;
-  readonly responseFragments = new FragmentCollector();
-  readonly requestFragments = new FragmentCollector();
+  /** When we rekey it (ms, the session's clock): its lifetime after it became usable, later after a refusal. */
+  rekeyAfter = Number.POSITIVE_INFINITY;
 
   constructor(weInitiated: boolean, spiI: Uint8Array, spiR: Uint8Array = new Uint8Array(8)) {
     this.weInitiated = weInitiated;

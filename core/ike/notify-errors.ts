@@ -8,8 +8,11 @@ export function notifyName(type: number): string {
   return NAMES.get(type) ?? `notify ${type}`;
 }
 
-/** The error for an error notify in a response; `stage` says which exchange it answered. */
-export function errorFromNotify(type: number, stage: 'init' | 'auth' | 'child' | 'other'): OutpostError {
+/** Which exchange an error notify answered: it decides the words. */
+export type NotifyContext = 'init' | 'auth' | 'child' | 'other';
+
+/** The error for an error notify in a response. */
+export function errorFromNotify(type: number, stage: NotifyContext): OutpostError {
   const detail = `gateway sent ${notifyName(type)} (${type}) in ${stage}`;
   switch (type) {
     case NotifyType.NO_PROPOSAL_CHOSEN:

@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { randomBytes } from '../crypto/random.js';
-import type { SessionConfig } from './config.js';
 import {
   DhGroupId,
   decodeMessage,
@@ -21,41 +20,13 @@ import {
   ProtocolId,
   TransformType,
 } from './message/index.js';
-import type { Payload, Transform } from './message/types.js';
+import type { Payload } from './message/types.js';
 import { IkeSession, type Outgoing, type SessionEvent } from './session.js';
 import { natDetectionHash } from './tasks/ike-init.js';
-import { ANY_IPV4 } from './traffic-selectors.js';
-
-const proposal: Transform[] = [
-  { type: TransformType.ENCR, id: EncrId.AES_GCM_16, keyLength: 256 },
-  { type: TransformType.PRF, id: PrfId.HMAC_SHA2_256 },
-  { type: TransformType.DH, id: DhGroupId.CURVE25519 },
-  { type: TransformType.DH, id: DhGroupId.ECP_256 },
-];
-
-function config(): SessionConfig {
-  return {
-    local: { address: '192.0.2.2', port: 40000 },
-    remote: { address: '192.0.2.1', port: 500 },
-    localId: { idType: 2, data: Buffer.from('client.example.test') },
-    remoteId: undefined,
-    gatewayAuth: { kind: 'psk', psk: Buffer.from('secret') },
-    rounds: [{ kind: 'psk', psk: Buffer.from('secret') }],
-    ikeProposals: [proposal],
-    espProposals: [[{ type: TransformType.ENCR, id: EncrId.AES_GCM_16, keyLength: 256 }]],
-    localTs: [ANY_IPV4],
-    remoteTs: [ANY_IPV4],
-    requestIpv6: false,
-    maxDatagram: 1228,
-    retransmit: { initialMs: 1000, factor: 2, retries: 3 },
-    liveness: { idleMs: 30_000 },
-    childRekeyMs: 3_600_000,
-    ikeRekeyMs: 14_400_000,
-  };
-}
+import { testSessionConfig } from './test-support.js';
 
 function started(): { session: IkeSession; first: Outgoing } {
-  const session = new IkeSession(config());
+  const session = new IkeSession(testSessionConfig());
   session.start(0);
   const { send } = session.take();
   assert.equal(send.length, 1);

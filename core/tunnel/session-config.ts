@@ -69,7 +69,9 @@ function gatewayAuth(profile: Profile, credentials: Credentials): GatewayAuthCon
 }
 
 export interface SessionTuning {
+  /** Check that the gateway is alive after this long without hearing from it. */
   livenessMs?: number;
+  /** Our own rekey times (the gateway may rekey sooner). */
   childRekeyMs?: number;
   ikeRekeyMs?: number;
 }

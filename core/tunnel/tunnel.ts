@@ -1,19 +1,16 @@
 /**
- * The controller the CLI and the UI see: connect / disconnect, state, progress and traffic counters. It owns the edge
- * around the sans-I/O IKE session: DNS lookup, the UDP socket, the one timer, the virtual adapter and the OS network
- * settings, and it reconnects with backoff when the gateway is lost.
+ * The controller the CLI and the UI see: connect / disconnect, state, progress and traffic counters. It is the thin
+ * edge around the sans-I/O Connection: DNS lookup, the UDP socket, the one timer, and the virtual adapter and network
+ * settings of the NetworkHost it is given; and it reconnects with backoff when the gateway is lost.
  */
-import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
-import { LinuxNetworkConfigurator, recoverAfterCrash } from '../adapter/linux/configure.js';
-import { openLinuxTun } from '../adapter/linux/tun.js';
-import { mssFor, tunnelMtu } from '../adapter/mtu.js';
-import type { NetworkConfigurator } from '../adapter/types.js';
-import { OutpostError } from '../errors.js';
-import { type ConnectResult, IkeSession, type SessionEvent } from '../ike/session.js';
+import type { NetworkHost, VirtualAdapter } from '../adapter/types.js';
+import { messageOf, OutpostError } from '../errors.js';
 import type { Profile } from '../profile/types.js';
-import { DataPath } from './data-path.js';
+import { type ConnectResult, Connection, type ConnectionEvent, NAT_T_PORT } from './connection.js';
+import { resolveGateway } from './gateway-address.js';
 import { networkPlan } from './network-plan.js';
+import { isFinal, nextReconnectDelay, RECONNECT_FIRST_MS } from './reconnect-policy.js';
 import { type Credentials, type SessionTuning, sessionConfig } from './session-config.js';
 import { UdpTransport } from './udp-transport.js';
 
@@ -38,54 +35,23 @@ export interface TunnelEvents {
   closed: [OutpostError | undefined];
 }
 
-export interface TunnelOptions {
+export interface TunnelOptions extends SessionTuning {
   /** Give up connecting after this long, whatever the retransmission schedule says. */
   connectTimeoutMs?: number;
-  /** Where the record of applied network settings lives, for undoing them after a crash. */
-  stateDir?: string;
   /** Path MTU towards the gateway that the tunnel MTU is derived from. */
   pathMtu?: number;
   /** Reconnect after the gateway is lost (not after a failed first connect). */
   reconnect?: boolean;
-  /** Check that the gateway is alive after this long without hearing from it. */
-  livenessMs?: number;
-  /** Our own rekey times (the gateway may rekey sooner). */
-  childRekeyMs?: number;
-  ikeRekeyMs?: number;
 }
 
 /** How long a clean disconnect waits for the gateway to confirm the delete. */
 const DELETE_WAIT_MS = 3000;
 const DEFAULT_PATH_MTU = 1500;
-const RECONNECT_FIRST_MS = 1000;
-const RECONNECT_MAX_MS = 30_000;
-/** Errors that another attempt cannot fix: asking again would only lock the account or hide the problem. */
-const FINAL_ERRORS = new Set([
-  'password-rejected',
-  'otp-rejected',
-  'authentication-failed',
-  'untrusted-certificate',
-  'identity-mismatch',
-  'gateway-auth-invalid',
-  'no-proposal-chosen',
-  'profile-invalid',
-  'unsupported',
-]);
-
-async function resolveGateway(address: string): Promise<string> {
-  try {
-    return (await lookup(address, { family: 4 })).address;
-  } catch (error) {
-    throw new OutpostError('network', `The gateway address "${address}" could not be found. Check the profile.`, {
-      cause: error,
-    });
-  }
-}
 
 interface Attempt {
-  session: IkeSession;
+  connection: Connection;
   transport: UdpTransport;
-  dataPath: DataPath | undefined;
+  adapter: VirtualAdapter | undefined;
   result: ConnectResult | undefined;
   startedAt: number;
 }
@@ -96,8 +62,6 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private reconnectDelay = RECONNECT_FIRST_MS;
   private state: TunnelState = 'disconnected';
-  private readonly configurator: NetworkConfigurator;
-  private readonly stateDir: string | undefined;
   private wanted = false;
   private gatewayAddress = '';
   /** Milliseconds from starting the attempt to the CHILD_SA, and to traffic flowing, for the last connection. */
@@ -106,13 +70,10 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   constructor(
     private readonly profile: Profile,
     private readonly credentials: Credentials,
+    private readonly host: NetworkHost,
     private readonly options: TunnelOptions = {},
   ) {
     super();
-    this.stateDir = options.stateDir;
-    this.configurator = new LinuxNetworkConfigurator(
-      options.stateDir === undefined ? {} : { stateDir: options.stateDir },
-    );
   }
 
   get current(): TunnelState {
@@ -125,16 +86,16 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
 
   get stats(): TrafficStats | undefined {
     const attempt = this.attempt;
-    if (!attempt?.dataPath) return undefined;
-    const c = attempt.dataPath.esp.counters;
+    if (!attempt?.result) return undefined;
+    const { esp, ike } = attempt.connection.counters;
     return {
-      bytesIn: c.bytesIn,
-      bytesOut: c.bytesOut,
-      packetsIn: c.packetsIn,
-      packetsOut: c.packetsOut,
-      drops: { ...c.drops },
-      childRekeys: attempt.session.counters.childRekeys,
-      ikeRekeys: attempt.session.counters.ikeRekeys,
+      bytesIn: esp.bytesIn,
+      bytesOut: esp.bytesOut,
+      packetsIn: esp.packetsIn,
+      packetsOut: esp.packetsOut,
+      drops: { ...esp.drops },
+      childRekeys: ike.childRekeys,
+      ikeRekeys: ike.ikeRekeys,
     };
   }
 
@@ -149,7 +110,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     if (this.wanted) throw new Error('tunnel already in use');
     this.wanted = true;
     this.setState('connecting');
-    await recoverAfterCrash(this.stateDir ?? '/var/lib/outpost');
+    await this.host.recover();
     try {
       this.gatewayAddress = await resolveGateway(this.profile.gateway.address);
       await this.startAttempt();
@@ -197,8 +158,8 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     this.wanted = false;
     clearTimeout(this.reconnectTimer);
     const attempt = this.attempt;
-    if (!attempt || attempt.session.isClosed) {
-      await this.configurator.restore();
+    if (!attempt || attempt.connection.isClosed) {
+      await this.host.configurator.restore();
       this.setState('disconnected');
       return;
     }
@@ -213,83 +174,76 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
         resolve();
       });
     });
-    this.feed(attempt, (s, now) => s.close(now));
+    this.feed(attempt, (c, now) => c.close(now));
     await closed;
-    await this.configurator.restore();
+    await this.host.configurator.restore();
     this.setState('disconnected');
   }
 
   private async startAttempt(): Promise<void> {
-    const transport = await UdpTransport.open(this.gatewayAddress, this.profile.gateway.port, {
-      ike: (datagram) => {
-        if (this.attempt?.transport === transport) this.feed(this.attempt, (s, now) => s.receive(datagram, now));
-      },
-      esp: (datagram) => this.attempt?.dataPath?.fromGateway(datagram),
+    const { port } = this.profile.gateway;
+    const transport = await UdpTransport.open(this.gatewayAddress, port, (datagram, from) => {
+      const attempt = this.attempt;
+      if (attempt?.transport !== transport) return;
+      const packet = attempt.connection.receive(datagram, from, Date.now());
+      if (packet) attempt.adapter?.write(packet);
+      if (attempt.connection.hasOutput) this.flush(attempt);
     });
     const config = sessionConfig(
       this.profile,
       this.credentials,
       { address: transport.localAddress, port: transport.localPort },
-      { address: this.gatewayAddress, port: this.profile.gateway.port },
-      this.tuning(),
+      { address: this.gatewayAddress, port },
+      this.options,
     );
+    const connection = new Connection(config, {
+      pathMtu: this.options.pathMtu ?? DEFAULT_PATH_MTU,
+      mtu: this.profile.mtu,
+    });
     const attempt: Attempt = {
-      session: new IkeSession(config),
+      connection,
       transport,
-      dataPath: undefined,
+      adapter: undefined,
       result: undefined,
       startedAt: performance.now(),
     };
     this.attempt = attempt;
-    this.feed(attempt, (s, now) => s.start(now));
+    this.feed(attempt, (c, now) => c.start(now));
   }
 
-  private tuning(): SessionTuning {
-    const { livenessMs, childRekeyMs, ikeRekeyMs } = this.options;
-    const tuning: SessionTuning = {};
-    if (livenessMs !== undefined) tuning.livenessMs = livenessMs;
-    if (childRekeyMs !== undefined) tuning.childRekeyMs = childRekeyMs;
-    if (ikeRekeyMs !== undefined) tuning.ikeRekeyMs = ikeRekeyMs;
-    return tuning;
+  /** Runs one step of the connection and carries out what it asks. */
+  private feed(attempt: Attempt, step: (connection: Connection, now: number) => void): void {
+    if (attempt !== this.attempt) return;
+    step(attempt.connection, Date.now());
+    this.flush(attempt);
   }
 
-  /** Runs one step of the session and carries out what it asks: send, report, re-arm the timer. */
-  private feed(attempt: Attempt | undefined, step: (session: IkeSession, now: number) => void): void {
-    if (!attempt || attempt !== this.attempt) return;
-    step(attempt.session, Date.now());
-    const { send, events } = attempt.session.take();
-    for (const datagram of send) attempt.transport.sendIke(datagram.data, datagram.natT);
+  /** Sends what the connection queued, re-arms the timer and acts on its events. */
+  private flush(attempt: Attempt): void {
+    const { send, events } = attempt.connection.take();
+    for (const datagram of send) attempt.transport.send(datagram.data, datagram.port);
     this.rearm(attempt);
-    for (const event of events) this.onSessionEvent(attempt, event);
+    for (const event of events) this.onEvent(attempt, event);
   }
 
-  private onSessionEvent(attempt: Attempt, event: SessionEvent): void {
+  private onEvent(attempt: Attempt, event: ConnectionEvent): void {
+    if (attempt !== this.attempt) return;
     switch (event.type) {
       case 'progress':
         this.emit('progress', event.message);
         break;
       case 'established':
         attempt.result = event.result;
-        this.setUpDataPath(attempt, event.result).catch((error: unknown) => {
+        this.bringUp(attempt, event.result).catch((error: unknown) => {
           const failure =
             error instanceof OutpostError
               ? error
               : new OutpostError('network', 'The virtual network adapter could not be set up.', {
-                  detail: error instanceof Error ? error.message : String(error),
+                  detail: messageOf(error),
                   cause: error,
                 });
-          this.feed(attempt, (s, now) => s.close(now));
-          this.ended(attempt, failure);
+          this.feed(attempt, (c, now) => c.fail(failure, now));
         });
-        break;
-      case 'child-installed':
-        attempt.dataPath?.install(event.child, event.outbound);
-        break;
-      case 'child-outbound':
-        attempt.dataPath?.sendWith(event.child);
-        break;
-      case 'child-removed':
-        attempt.dataPath?.remove(event.child);
         break;
       case 'rekeyed':
         this.emit('progress', event.what === 'ike' ? 'IKE SA rekeyed' : 'CHILD_SA rekeyed');
@@ -300,52 +254,46 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     }
   }
 
-  /**
-   * Creates the adapter and the ESP path at once (the session's 'child-installed' for the first CHILD_SA follows
-   * 'established' in the same batch and needs them), then applies the OS settings.
-   */
-  private async setUpDataPath(attempt: Attempt, result: ConnectResult): Promise<void> {
+  /** The CHILD_SA is up: the adapter, then the OS settings; then traffic flows. */
+  private async bringUp(attempt: Attempt, result: ConnectResult): Promise<void> {
     const childSaMs = performance.now() - attempt.startedAt;
-    const { encryption, integrity } = result.child.suite;
-    const mtu = this.profile.mtu ?? tunnelMtu(this.options.pathMtu ?? DEFAULT_PATH_MTU, encryption, integrity);
-    const adapter = openLinuxTun();
-    attempt.dataPath = new DataPath(adapter, attempt.transport, mssFor(mtu, false), {
-      inbound: () => attempt.session.noteInbound(Date.now()),
-      exhausted: (child) => this.feed(attempt, (s, now) => s.rekeyChild(child, now)),
+    const adapter = await this.host.openAdapter();
+    if (attempt !== this.attempt || attempt.connection.isClosed) {
+      adapter.close();
+      return;
+    }
+    attempt.adapter = adapter;
+    adapter.onPackets((packet) => {
+      const esp = attempt.connection.encapsulate(packet, Date.now());
+      if (esp) attempt.transport.send(esp, NAT_T_PORT);
+      if (attempt.connection.hasOutput) this.flush(attempt);
     });
-    const plan = networkPlan(
-      adapter.name,
-      mtu,
-      this.gatewayAddress,
-      result.child,
-      result.config,
-      this.profile.dnsServers,
-    );
-    await this.configurator.apply(plan);
-    if (attempt !== this.attempt || attempt.session.isClosed) return;
+    const plan = networkPlan(adapter.name, this.gatewayAddress, result, this.profile.dnsServers);
+    await this.host.configurator.apply(plan);
+    if (attempt !== this.attempt || attempt.connection.isClosed) return;
     this.timings = { childSaMs, readyMs: performance.now() - attempt.startedAt };
     this.reconnectDelay = RECONNECT_FIRST_MS;
     this.setState('connected');
     this.emit('up', result);
   }
 
-  /** The session of `attempt` ended: report, restore the network, and reconnect when that can help. */
+  /** The connection of `attempt` ended: report, restore the network, and reconnect when that can help. */
   private ended(attempt: Attempt, error: OutpostError | undefined): void {
     if (attempt !== this.attempt) return;
-    const wasUp = attempt.dataPath !== undefined;
+    const wasUp = attempt.result !== undefined;
     this.abandon();
-    const retry = this.wanted && wasUp && this.options.reconnect !== false && error && !FINAL_ERRORS.has(error.code);
+    const retry = this.wanted && wasUp && this.options.reconnect !== false && error && !isFinal(error);
     if (retry) {
       this.setState('reconnecting');
       this.emit('progress', `${error.message} Reconnecting in ${Math.round(this.reconnectDelay / 1000)} s.`);
-      void this.configurator.restore();
+      void this.host.configurator.restore();
       this.reconnectTimer = setTimeout(() => {
         if (!this.wanted) return;
         this.startAttempt().catch((e: unknown) => {
-          this.emit('progress', `Reconnect failed: ${e instanceof Error ? e.message : String(e)}`);
+          this.emit('progress', `Reconnect failed: ${messageOf(e)}`);
         });
       }, this.reconnectDelay);
-      this.reconnectDelay = Math.min(this.reconnectDelay * 2, RECONNECT_MAX_MS);
+      this.reconnectDelay = nextReconnectDelay(this.reconnectDelay);
       return;
     }
     if (!this.wanted) {
@@ -353,7 +301,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       return;
     }
     this.wanted = false;
-    void this.configurator.restore().then(() => {
+    void this.host.configurator.restore().then(() => {
       this.setState(error ? 'error' : 'disconnected');
       this.emit('closed', error);
     });
@@ -362,9 +310,9 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   private rearm(attempt: Attempt): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const deadline = attempt.session.nextDeadline();
-    if (deadline === undefined || attempt.session.isClosed) return;
-    this.timer = setTimeout(() => this.feed(attempt, (s, now) => s.tick(now)), Math.max(0, deadline - Date.now()));
+    const deadline = attempt.connection.nextDeadline();
+    if (deadline === undefined) return;
+    this.timer = setTimeout(() => this.feed(attempt, (c, now) => c.tick(now)), Math.max(0, deadline - Date.now()));
   }
 
   /** Drops the current attempt's I/O without talking to the gateway. */
@@ -373,7 +321,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     this.timer = undefined;
     const attempt = this.attempt;
     if (!attempt) return;
-    attempt.dataPath?.close();
+    attempt.adapter?.close();
     attempt.transport.close();
     this.attempt = undefined;
   }

@@ -4,7 +4,7 @@
  * Every secret it handles is handed to the log buffer for redaction and never logged or stored unasked.
  */
 import { EventEmitter } from 'node:events';
-import type { ConnectResult } from '../../core/ike/session.js';
+import type { ConnectResult } from '../../core/tunnel/connection.js';
 import type { Profile } from '../../core/profile/types.js';
 import type { SecretStore } from '../../core/secrets/keychain.js';
 import { currentCode } from '../../core/secrets/totp.js';

@@ -1,7 +1,7 @@
 /** Test doubles for the services' tests: an in-memory keychain and a scripted tunnel. */
 import { EventEmitter } from 'node:events';
 import type { OutpostError } from '../../core/errors.js';
-import type { ConnectResult } from '../../core/ike/session.js';
+import type { ConnectResult } from '../../core/tunnel/connection.js';
 import type { Profile } from '../../core/profile/types.js';
 import type { SecretKind, SecretStore } from '../../core/secrets/keychain.js';
 import type { Credentials } from '../../core/tunnel/session-config.js';
@@ -84,7 +84,8 @@ export function connectResult(ip4: string, dns: string[]): ConnectResult {
     config: { ip4, ip6: undefined, dns, subnets: [], domains: [] },
     localTs: [`${ip4}/32`],
     remoteTs: ['0.0.0.0/0'],
-    child: {} as ConnectResult['child'],
+    mtu: 1400,
+    remoteNetworks: ['0.0.0.0/0'],
   };
 }
 

@@ -9,6 +9,7 @@
  * Prints `{"pageUrl": …}` as one JSON line once serving; disconnects and exits when stdin ends or on SIGTERM.
  */
 import { keytarStore } from '../../core/secrets/keychain.js';
+import { linuxNetworkHost } from '../../core/adapter/linux/host.js';
 import { Tunnel } from '../../core/tunnel/tunnel.js';
 import { ConnectionService } from '../../electron/services/connection-service.js';
 import { createHandlers } from '../../electron/services/handlers.js';
@@ -36,7 +37,8 @@ const connection = new ConnectionService({
   profiles,
   secrets,
   logs,
-  createTunnel: (profile, credentials) => new Tunnel(profile, credentials, { stateDir, connectTimeoutMs: 15_000 }),
+  createTunnel: (profile, credentials) =>
+    new Tunnel(profile, credentials, linuxNetworkHost({ stateDir }), { connectTimeoutMs: 15_000 }),
 });
 const server = await startBridgeServer({
   root,

@@ -6,14 +6,16 @@ import { randomBytes } from '../../crypto/random.js';
 import { DecodeError, OutpostError } from '../../errors.js';
 import type { ChildSa } from '../child-sa.js';
 import type { SessionConfig } from '../config.js';
+import type { Response } from '../exchange-manager.js';
 import type { IkeSa } from '../ike-sa.js';
 import { deriveChildKeys } from '../keys.js';
 import { findNotify, findPayload, NotifyType, PayloadType, ProtocolId } from '../message/index.js';
 import type { Payload, Proposal } from '../message/types.js';
 import { childSuite, chooseFromResponse, numberProposals, withoutDh } from '../suite.js';
 import { isNarrowingOf } from '../traffic-selectors.js';
+import type { Task } from './task.js';
 
-export class ChildCreateTask {
+export class ChildCreateTask implements Task<ChildSa> {
   private readonly spi = randomBytes(4);
   private readonly proposals: Proposal[];
 
@@ -32,7 +34,8 @@ export class ChildCreateTask {
     ];
   }
 
-  process(payloads: Payload[], now: number): ChildSa {
+  /** Single-shot: always done, with the CHILD_SA from the final IKE_AUTH response. */
+  process({ payloads }: Response): { done: ChildSa } {
     const sa = findPayload(payloads, PayloadType.SA);
     const tsi = findPayload(payloads, PayloadType.TSi);
     const tsr = findPayload(payloads, PayloadType.TSr);
@@ -54,14 +57,14 @@ export class ChildCreateTask {
     }
     const suite = childSuite(chosen);
     const { suite: ike, keys } = this.sa.established;
-    return {
+    const child: ChildSa = {
       inboundSpi: this.spi,
       outboundSpi: chosen.proposal.spi,
       suite,
       keys: deriveChildKeys(ike.prf, keys.skD, suite, this.sa.nonceI, this.sa.nonceR, true),
       localTs: tsi.selectors,
       remoteTs: tsr.selectors,
-      createdAt: now,
     };
+    return { done: child };
   }
 }

@@ -7,20 +7,11 @@ import { randomBytes } from '../../crypto/random.js';
 import { DecodeError } from '../../errors.js';
 import type { ChildSa } from '../child-sa.js';
 import type { SessionConfig } from '../config.js';
+import type { Response } from '../exchange-manager.js';
 import type { IkeSa } from '../ike-sa.js';
 import { deriveChildKeys } from '../keys.js';
-import {
-  DhGroupId,
-  findErrorNotify,
-  findNotify,
-  findPayload,
-  NotifyType,
-  notify,
-  PayloadType,
-  ProtocolId,
-} from '../message/index.js';
+import { DhGroupId, findNotify, findPayload, NotifyType, notify, PayloadType, ProtocolId } from '../message/index.js';
 import type { Payload } from '../message/types.js';
-import { errorFromNotify } from '../notify-errors.js';
 import {
   childSuite,
   chooseFromResponse,
@@ -30,6 +21,8 @@ import {
   transformsByType,
 } from '../suite.js';
 import { KeyExchangeOffer } from './key-exchange-offer.js';
+import { readRekeyAnswer } from './rekey-answer.js';
+import { AGAIN, type Step, type Task } from './task.js';
 
 const NONCE_LENGTH = 32;
 
@@ -48,7 +41,6 @@ export function answerChildRekey(
   sa: IkeSa,
   config: SessionConfig,
   children: readonly ChildSa[],
-  now: number,
 ): { response: Payload[]; created: CreatedChild | undefined } {
   const refuse = (type: number, data?: Uint8Array) => ({ response: [notify(type, data)], created: undefined });
   const saPayload = findPayload(request, PayloadType.SA);
@@ -85,7 +77,6 @@ export function answerChildRekey(
     keys: deriveChildKeys(ike.prf, keys.skD, suite, nonce.data, ourNonce, false, pfs?.shared),
     localTs: old.localTs,
     remoteTs: old.remoteTs,
-    createdAt: now,
   };
   const response: Payload[] = [
     { type: PayloadType.SA, proposals: [{ ...chosen, spi }] },
@@ -97,8 +88,8 @@ export function answerChildRekey(
   return { response, created: { child, replaces: old } };
 }
 
-/** Our own rekey of `old`. */
-export class ChildRekeyTask {
+/** Our own rekey of `old`: done with the new CHILD_SA; again after INVALID_KE_PAYLOAD named another group we offered. */
+export class ChildRekeyTask implements Task<ChildSa> {
   private readonly spi = randomBytes(4);
   private readonly nonce = randomBytes(NONCE_LENGTH);
   /** PFS when our ESP proposals name a group. */
@@ -131,14 +122,10 @@ export class ChildRekeyTask {
     return payloads;
   }
 
-  /** The new CHILD_SA, or 'retry' after INVALID_KE_PAYLOAD named another group we offered. */
-  process(payloads: Payload[], now: number): ChildSa | 'retry' {
-    if (this.pfs?.retryWith(payloads)) return 'retry';
-    const error = findErrorNotify(payloads);
-    if (error) throw errorFromNotify(error.notifyType, 'child');
-    const saPayload = findPayload(payloads, PayloadType.SA);
-    const nonce = findPayload(payloads, PayloadType.NONCE);
-    if (!saPayload || !nonce) throw new DecodeError('CREATE_CHILD_SA response lacks SA or Nonce');
+  process({ payloads }: Response): Step<ChildSa> {
+    const answer = readRekeyAnswer(payloads, this.pfs, 'child');
+    if ('again' in answer) return AGAIN;
+    const { sa: saPayload, nonce } = answer;
     const chosen = chooseFromResponse(this.proposals, saPayload.proposals);
     const suite = childSuite(chosen);
     let shared: Uint8Array | undefined;
@@ -147,14 +134,14 @@ export class ChildRekeyTask {
       shared = this.pfs.shared(payloads, suite.dh.id);
     }
     const { suite: ike, keys } = this.sa.established;
-    return {
+    const child: ChildSa = {
       inboundSpi: this.spi,
       outboundSpi: chosen.proposal.spi,
       suite,
       keys: deriveChildKeys(ike.prf, keys.skD, suite, this.nonce, nonce.data, true, shared),
       localTs: this.old.localTs,
       remoteTs: this.old.remoteTs,
-      createdAt: now,
     };
+    return { done: child };
   }
 }

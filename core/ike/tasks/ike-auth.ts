@@ -15,6 +15,7 @@ import { DecodeError, OutpostError } from '../../errors.js';
 import { formatIdentity, parseIdentity } from '../../profile/identity.js';
 import { type GatewayCredential, sharedKeyAuth, signedOctets, verifyGatewayAuth } from '../auth.js';
 import type { AuthRound, Identity, SessionConfig } from '../config.js';
+import type { Response } from '../exchange-manager.js';
 import type { IkeSa } from '../ike-sa.js';
 import {
   AuthMethod,
@@ -28,6 +29,7 @@ import {
 } from '../message/index.js';
 import type { AuthPayload, IdPayload, Payload } from '../message/types.js';
 import { errorFromNotify } from '../notify-errors.js';
+import { AGAIN, type Step, type Task } from './task.js';
 
 function rejected(round: AuthRound, detail: string): OutpostError {
   if (round.kind === 'psk') {
@@ -48,7 +50,8 @@ export interface GatewayIdentity {
   certificateSubject: string | undefined;
 }
 
-export class IkeAuthTask {
+/** Done with the gateway's proven identity once every round of ours is through. */
+export class IkeAuthTask implements Task<GatewayIdentity> {
   private roundIndex = 0;
   private next: Payload[] = [];
   private started = false;
@@ -143,8 +146,7 @@ export class IkeAuthTask {
     return payloads;
   }
 
-  /** Returns true when every round is complete. */
-  process(payloads: Payload[]): boolean {
+  process({ payloads }: Response): Step<GatewayIdentity> {
     const round = this.round;
     const errorNotify = findErrorNotify(payloads);
     if (errorNotify?.notifyType === NotifyType.AUTHENTICATION_FAILED) {
@@ -171,12 +173,12 @@ export class IkeAuthTask {
       }
       if (step.kind === 'respond') {
         this.next = [{ type: PayloadType.EAP, message: step.message }];
-        return false;
+        return AGAIN;
       }
       // EAP succeeded: the round's AUTH is keyed with the MSK, or SK_pi when the method makes none (RFC 7296 §2.16)
       this.roundKey = step.msk;
       this.next = this.withFollow([this.ourAuth(step.msk ?? this.sa.established.keys.skPi)]);
-      return false;
+      return AGAIN;
     }
 
     // our AUTH for this round was sent: this response carries the gateway's AUTH for it
@@ -188,7 +190,7 @@ export class IkeAuthTask {
     } else if (this.gatewayCredential === undefined) {
       throw new DecodeError('IKE_AUTH response lacks the gateway identity');
     }
-    if (this.lastRound) return true;
+    if (this.lastRound) return { done: this.gateway! };
     this.roundIndex++;
     this.authSent = false;
     this.roundKey = undefined;
@@ -197,7 +199,7 @@ export class IkeAuthTask {
       throw new OutpostError('unsupported', 'The gateway does not support the second login step this profile needs.');
     }
     this.next = this.startRound();
-    return false;
+    return AGAIN;
   }
 
   /** The gateway's IDr, certificate and AUTH arrive in its first IKE_AUTH response of round 1. */

@@ -1,18 +1,21 @@
 /** Configuration payload exchange in IKE_AUTH (RFC 7296 §2.19): virtual IP, DNS, split subnets. */
 import { type AssignedConfig, configRequest, parseConfigReply } from '../config-payload.js';
 import { PayloadType } from '../message/constants.js';
+import type { Response } from '../exchange-manager.js';
 import type { Payload } from '../message/types.js';
+import type { Task } from './task.js';
 
-export class IkeConfigTask {
+export class IkeConfigTask implements Task<AssignedConfig> {
   constructor(private readonly requestIpv6: boolean) {}
 
   build(): Payload[] {
     return [configRequest(this.requestIpv6)];
   }
 
-  process(payloads: Payload[]): AssignedConfig {
+  /** Single-shot: always done; a gateway sending no CP assigns nothing. */
+  process({ payloads }: Response): { done: AssignedConfig } {
     const cp = payloads.find((p) => p.type === PayloadType.CP);
-    if (!cp) return { ip4: undefined, ip6: undefined, dns: [], subnets: [], domains: [] };
-    return parseConfigReply(cp);
+    if (!cp) return { done: { ip4: undefined, ip6: undefined, dns: [], subnets: [], domains: [] } };
+    return { done: parseConfigReply(cp) };
   }
 }

@@ -9,6 +9,7 @@ import { getDhGroup } from '../../crypto/registry.js';
 import { DecodeError, OutpostError } from '../../errors.js';
 import { parseIp } from '../../net/address.js';
 import type { SessionConfig } from '../config.js';
+import type { Response } from '../exchange-manager.js';
 import type { IkeSa } from '../ike-sa.js';
 import { deriveIkeKeys } from '../keys.js';
 import {
@@ -22,10 +23,11 @@ import {
   PayloadType,
   ProtocolId,
 } from '../message/index.js';
-import type { IkeMessage, NotifyPayload, Payload } from '../message/types.js';
+import type { NotifyPayload, Payload } from '../message/types.js';
 import { errorFromNotify } from '../notify-errors.js';
 import { MessageProtection } from '../protection.js';
-import { chooseFromResponse, groupToRetry, ikeSuite, numberProposals, offeredGroups } from '../suite.js';
+import { chooseFromResponse, groupToRetry, type IkeSuite, ikeSuite, numberProposals, offeredGroups } from '../suite.js';
+import { AGAIN, type Step, type Task } from './task.js';
 
 const NONCE_LENGTH = 32;
 /** A gateway that keeps asking for cookies or other groups is not going to let us in. */
@@ -39,9 +41,8 @@ export function natDetectionHash(spiI: Uint8Array, spiR: Uint8Array, address: st
   return createHash('sha1').update(spiI).update(spiR).update(ip).update(portBytes).digest();
 }
 
-export type InitOutcome = { kind: 'retry' } | { kind: 'done' };
-
-export class IkeInitTask {
+/** Done with the negotiated IKE suite, the SA's keys in place. */
+export class IkeInitTask implements Task<IkeSuite> {
   private group: number;
   private keyPair: DhKeyPair | undefined;
   private cookie: Uint8Array | undefined;
@@ -90,18 +91,17 @@ export class IkeInitTask {
     return payloads;
   }
 
-  private restart(): InitOutcome {
+  private restart(): Step<never> {
     if (++this.restarts > MAX_RESTARTS) {
       throw new OutpostError('gateway-error', 'The gateway keeps asking to start over. Try again later.', {
         detail: `${this.restarts} IKE_SA_INIT restarts`,
       });
     }
-    return { kind: 'retry' };
+    return AGAIN;
   }
 
-  /** Processes the response; `raw` is kept for the AUTH signed octets. */
-  process(message: IkeMessage, raw: Uint8Array): InitOutcome {
-    const payloads = message.payloads;
+  /** Processes the response; its raw bytes are kept for the AUTH signed octets. */
+  process({ header, payloads, raw }: Response): Step<IkeSuite> {
     const notifies = findPayloads(payloads, PayloadType.NOTIFY);
 
     const cookie = findNotify(payloads, NotifyType.COOKIE);
@@ -139,7 +139,7 @@ export class IkeInitTask {
     }
     const shared = this.keyPair!.computeShared(ke.data);
 
-    this.sa.spiR = message.header.spiR;
+    this.sa.spiR = header.spiR;
     if (this.sa.spiR.every((b) => b === 0)) throw new DecodeError('responder SPI is zero');
     this.sa.nonceR = nonce.data;
     this.sa.initResponse = raw;
@@ -154,7 +154,7 @@ export class IkeInitTask {
     }
     const keys = deriveIkeKeys(suite, shared, this.sa.nonceI, this.sa.nonceR, this.sa.spiI, this.sa.spiR);
     this.sa.crypto = { suite, keys, protection: new MessageProtection(suite, keys, true) };
-    return { kind: 'done' };
+    return { done: suite };
   }
 
   private detectNat(notifies: NotifyPayload[]): void {

@@ -1,13 +1,19 @@
+/**
+ * Rekeying the IKE SA with CREATE_CHILD_SA (RFC 7296 §1.3.2, §2.18), in both roles: answering the gateway's rekey,
+ * and rekeying ourselves when its lifetime runs out. The new SA inherits the old one's NAT and fragmentation state.
+ */
 import { randomBytes } from '../../crypto/random.js';
 import { DecodeError } from '../../errors.js';
 import type { SessionConfig } from '../config.js';
+import type { Response } from '../exchange-manager.js';
 import { IkeSa } from '../ike-sa.js';
 import { deriveRekeyedIkeKeys } from '../keys.js';
-import { findErrorNotify, findPayload, NotifyType, notify, PayloadType, ProtocolId } from '../message/index.js';
+import { findPayload, NotifyType, notify, PayloadType, ProtocolId } from '../message/index.js';
 import type { Payload } from '../message/types.js';
-import { errorFromNotify } from '../notify-errors.js';
 import { chooseFromResponse, ikeSuite, numberProposals, selectProposal, transformsByType } from '../suite.js';
 import { KeyExchangeOffer } from './key-exchange-offer.js';
+import { readRekeyAnswer } from './rekey-answer.js';
+import { AGAIN, type Step, type Task } from './task.js';
 
 const NONCE_LENGTH = 32;
 
@@ -47,8 +53,11 @@ export function answerIkeRekey(
   };
 }
 
-/** Our own rekey of the IKE SA: we are the initiator of the new SA. */
-export class IkeRekeyTask {
+/**
+ * Our own rekey of the IKE SA, we being the initiator of the new SA: done with it; again after INVALID_KE_PAYLOAD
+ * named another group we offered.
+ */
+export class IkeRekeyTask implements Task<IkeSa> {
   private readonly spi = randomBytes(8);
   private readonly nonce = randomBytes(NONCE_LENGTH);
   private readonly ke: KeyExchangeOffer;
@@ -72,14 +81,10 @@ export class IkeRekeyTask {
     ];
   }
 
-  /** The new IKE SA, or 'retry' after INVALID_KE_PAYLOAD named another group we offered. */
-  process(payloads: Payload[]): IkeSa | 'retry' {
-    if (this.ke.retryWith(payloads)) return 'retry';
-    const error = findErrorNotify(payloads);
-    if (error) throw errorFromNotify(error.notifyType, 'other');
-    const saPayload = findPayload(payloads, PayloadType.SA);
-    const nonce = findPayload(payloads, PayloadType.NONCE);
-    if (!saPayload || !nonce) throw new DecodeError('IKE rekey response lacks SA or Nonce');
+  process({ payloads }: Response): Step<IkeSa> {
+    const answer = readRekeyAnswer(payloads, this.ke, 'other');
+    if ('again' in answer) return AGAIN;
+    const { sa: saPayload, nonce } = answer;
     const chosen = chooseFromResponse(this.proposals, saPayload.proposals);
     if (chosen.proposal.spi.length !== 8) throw new DecodeError('IKE rekey response SPI is not 8 bytes');
     const suite = ikeSuite(chosen);
@@ -87,6 +92,6 @@ export class IkeRekeyTask {
     const { suite: oldSuite, keys: oldKeys } = this.old.established;
     const spiR = chosen.proposal.spi;
     const keys = deriveRekeyedIkeKeys(oldSuite.prf, oldKeys.skD, suite, shared, this.nonce, nonce.data, this.spi, spiR);
-    return IkeSa.rekeyed(true, this.spi, spiR, { suite, keys }, this.old);
+    return { done: IkeSa.rekeyed(true, this.spi, spiR, { suite, keys }, this.old) };
   }
 }

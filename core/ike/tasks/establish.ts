@@ -1,0 +1,49 @@
+/**
+ * The IKE_AUTH exchange as a whole (RFC 7296 §1.2), the way strongSwan queues ike_auth, ike_config and child_create
+ * into it: our authentication rounds; the configuration request and the first CHILD_SA ride on the first request and
+ * are answered in the last response.
+ */
+import type { ChildSa } from '../child-sa.js';
+import type { SessionConfig } from '../config.js';
+import type { AssignedConfig } from '../config-payload.js';
+import type { Response } from '../exchange-manager.js';
+import type { IkeSa } from '../ike-sa.js';
+import type { Payload } from '../message/types.js';
+import { ChildCreateTask } from './child-create.js';
+import { type GatewayIdentity, IkeAuthTask } from './ike-auth.js';
+import { IkeConfigTask } from './ike-config.js';
+import type { Step, Task } from './task.js';
+
+export interface Established {
+  gateway: GatewayIdentity;
+  config: AssignedConfig;
+  child: ChildSa;
+}
+
+export class EstablishTask implements Task<Established> {
+  private readonly auth: IkeAuthTask;
+  private readonly ikeConfig: IkeConfigTask;
+  private readonly child: ChildCreateTask;
+  private first = true;
+
+  constructor(config: SessionConfig, sa: IkeSa, progress: (message: string) => void) {
+    this.auth = new IkeAuthTask(config, sa, progress);
+    this.ikeConfig = new IkeConfigTask(config.requestIpv6);
+    this.child = new ChildCreateTask(config, sa);
+  }
+
+  build(): Payload[] {
+    const payloads = this.auth.build();
+    if (!this.first) return payloads;
+    this.first = false;
+    return [...payloads, ...this.ikeConfig.build(), ...this.child.build()];
+  }
+
+  process(response: Response): Step<Established> {
+    const auth = this.auth.process(response);
+    if ('again' in auth) return auth;
+    const config = this.ikeConfig.process(response).done;
+    const child = this.child.process(response).done;
+    return { done: { gateway: auth.done, config, child } };
+  }
+}

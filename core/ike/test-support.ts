@@ -1,0 +1,34 @@
+/** A session configuration for tests that drive the IKE side with bytes alone: PSK both ways, documentation addresses. */
+import type { SessionConfig } from './config.js';
+import { DhGroupId, EncrId, PrfId, TransformType } from './message/index.js';
+import type { Transform } from './message/types.js';
+import { ANY_IPV4 } from './traffic-selectors.js';
+
+const IKE_PROPOSAL: Transform[] = [
+  { type: TransformType.ENCR, id: EncrId.AES_GCM_16, keyLength: 256 },
+  { type: TransformType.PRF, id: PrfId.HMAC_SHA2_256 },
+  { type: TransformType.DH, id: DhGroupId.CURVE25519 },
+  { type: TransformType.DH, id: DhGroupId.ECP_256 },
+];
+
+export function testSessionConfig(overrides: Partial<SessionConfig> = {}): SessionConfig {
+  return {
+    local: { address: '192.0.2.2', port: 40000 },
+    remote: { address: '192.0.2.1', port: 500 },
+    localId: { idType: 2, data: Buffer.from('client.example.test') },
+    remoteId: undefined,
+    gatewayAuth: { kind: 'psk', psk: Buffer.from('secret') },
+    rounds: [{ kind: 'psk', psk: Buffer.from('secret') }],
+    ikeProposals: [IKE_PROPOSAL],
+    espProposals: [[{ type: TransformType.ENCR, id: EncrId.AES_GCM_16, keyLength: 256 }]],
+    localTs: [ANY_IPV4],
+    remoteTs: [ANY_IPV4],
+    requestIpv6: false,
+    maxDatagram: 1228,
+    retransmit: { initialMs: 1000, factor: 2, retries: 3 },
+    liveness: { idleMs: 30_000 },
+    childRekeyMs: 3_600_000,
+    ikeRekeyMs: 14_400_000,
+    ...overrides,
+  };
+}

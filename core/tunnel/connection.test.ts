@@ -1,0 +1,94 @@
+/**
+ * The connection as one sans-I/O machine: which port each datagram goes to, how datagrams from the gateway are told
+ * apart (IKE, ESP, keepalive), what it does before a CHILD_SA exists, and how it ends. Full exchanges against a real
+ * gateway are in test/interop.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { OutpostError } from '../errors.js';
+import { NAT_KEEPALIVE } from '../esp/udp-encap.js';
+import { decodeMessage, ExchangeType } from '../ike/message/index.js';
+import { testSessionConfig } from '../ike/test-support.js';
+import { Connection, type ConnectionEvent, NAT_T_PORT } from './connection.js';
+
+function started(port = 500): Connection {
+  const connection = new Connection(testSessionConfig({ remote: { address: '192.0.2.1', port } }), { pathMtu: 1500 });
+  connection.start(0);
+  return connection;
+}
+
+function closedWith(events: ConnectionEvent[]): string | undefined {
+  const closed = events.find((e) => e.type === 'closed');
+  return closed?.type === 'closed' ? (closed.error?.code ?? 'clean') : undefined;
+}
+
+const ipv4Packet = Uint8Array.from([0x45, 0, 0, 20, ...new Array<number>(16).fill(0)]);
+
+test('IKE_SA_INIT goes to the gateway port as it is; the connection reports progress', () => {
+  const connection = started();
+  const { send, events } = connection.take();
+  assert.equal(send.length, 1);
+  assert.equal(send[0]!.port, 500);
+  assert.equal(decodeMessage(send[0]!.data).header.exchange, ExchangeType.IKE_SA_INIT);
+  assert.ok(events.some((e) => e.type === 'progress'));
+  assert.equal(connection.hasOutput, false, 'take() empties the queues');
+  assert.equal(connection.nextDeadline(), 1000, 'the first retransmission, no keepalive before the tunnel is up');
+});
+
+test('a gateway on 4500 gets IKE behind the non-ESP marker', () => {
+  const { send } = started(NAT_T_PORT).take();
+  assert.equal(send[0]!.port, NAT_T_PORT);
+  assert.deepEqual([...send[0]!.data.subarray(0, 4)], [0, 0, 0, 0]);
+  assert.equal(decodeMessage(send[0]!.data.subarray(4)).header.exchange, ExchangeType.IKE_SA_INIT);
+});
+
+test('datagrams from the gateway are told apart by port and marker, and bad ones only counted', () => {
+  const connection = started();
+  connection.take();
+  const { esp, ike } = connection.counters;
+  const garbageIke = Uint8Array.from([0, 0, 0, 0, ...new Array<number>(28).fill(7)]);
+  assert.equal(connection.receive(garbageIke, NAT_T_PORT, 10), undefined);
+  assert.equal(ike.dropped, 1, 'IKE behind the marker reaches the session, which drops garbage');
+  assert.equal(connection.receive(garbageIke.subarray(4), 500, 11), undefined);
+  assert.equal(ike.dropped, 2, 'IKE on the gateway port reaches the session too');
+  const unknownSpi = Uint8Array.from([0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 1, ...new Array<number>(40).fill(1)]);
+  assert.equal(connection.receive(unknownSpi, NAT_T_PORT, 12), undefined);
+  assert.equal(esp.drops['no-sa'], 1, 'ESP for no SA of ours');
+  connection.receive(NAT_KEEPALIVE, NAT_T_PORT, 13);
+  connection.receive(garbageIke, 12345, 14);
+  assert.equal(ike.dropped, 2, 'keepalives and other ports are ignored');
+  assert.equal(esp.drops['no-sa'] + esp.drops.malformed, 1);
+  assert.equal(connection.hasOutput, false, 'nothing answered');
+  assert.equal(connection.nextDeadline(), 1000, 'still waiting for the real answer');
+});
+
+test('before a CHILD_SA exists an adapter packet is dropped and counted', () => {
+  const connection = started();
+  assert.equal(connection.encapsulate(ipv4Packet.slice(), 5), undefined);
+  assert.equal(connection.counters.esp.drops['no-sa'], 1);
+});
+
+test('a failure at the edge ends the connection at once with that error, and then it takes nothing in', () => {
+  const connection = started();
+  connection.take();
+  connection.fail(new OutpostError('network', 'The virtual network adapter could not be set up.'), 20);
+  const { send, events } = connection.take();
+  assert.equal(send.length, 0, 'no IKE SA yet: nothing to delete');
+  assert.equal(closedWith(events), 'network');
+  assert.ok(connection.isClosed);
+  assert.equal(connection.nextDeadline(), undefined);
+  connection.tick(5000);
+  connection.receive(Uint8Array.from([0, 0, 0, 0, 1, 2, 3]), NAT_T_PORT, 5001);
+  assert.equal(connection.hasOutput, false);
+});
+
+test('retransmissions run out into one closed event', () => {
+  const connection = started();
+  const events: ConnectionEvent[] = [];
+  for (let now = 0; now <= 20_000 && !connection.isClosed; now += 500) {
+    connection.tick(now);
+    events.push(...connection.take().events);
+  }
+  assert.equal(closedWith(events), 'gateway-timeout');
+  assert.equal(events.filter((e) => e.type === 'closed').length, 1);
+});

@@ -1,0 +1,251 @@
+/**
+ * One connection to the gateway as a single sans-I/O machine, in the manner of boringtun's `Tunn`: the IKE session
+ * and the ESP engine together. In: UDP datagrams from the gateway with the port they came from, IP packets from the
+ * virtual adapter, and the time. Out: datagrams for the gateway with the port they go to, IP packets for the adapter,
+ * events and the next deadline. Installing CHILD_SA keys, ESP as proof of life and rekeying before the sequence
+ * numbers run out happen inside; the edge (sockets, the adapter, timers) only carries bytes.
+ */
+import { mssFor, tunnelMtu } from '../adapter/mtu.js';
+import { isOutpostError, type OutpostError } from '../errors.js';
+import { EspEngine } from '../esp/engine.js';
+import { classifyNatTDatagram, NAT_KEEPALIVE } from '../esp/udp-encap.js';
+import type { SessionConfig } from '../ike/config.js';
+import { NON_ESP_MARKER_LENGTH } from '../ike/message/constants.js';
+import { formatTransforms } from '../ike/proposals.js';
+import { IkeSession, type SessionCounters, type SessionEvent } from '../ike/session.js';
+import { formatSelector } from '../ike/traffic-selectors.js';
+import { clampMss } from '../adapter/mss-clamp.js';
+import { type ConnectResult, remoteNetworks } from './connect-result.js';
+import { EspKeys } from './esp-keys.js';
+
+export type { ConnectResult } from './connect-result.js';
+
+/** RFC 3948: ESP, and IKE once NAT traversal starts, go to this port. */
+export const NAT_T_PORT = 4500;
+/** RFC 3948 §4: keepalives are sent when nothing else was sent for this long (strongSwan uses 20 s). */
+export const NAT_KEEPALIVE_MS = 20_000;
+
+export interface Datagram {
+  data: Uint8Array;
+  /** The gateway's port it goes to. */
+  port: number;
+}
+
+export type ConnectionEvent =
+  | { type: 'progress'; message: string }
+  /** The CHILD_SA is up: the edge sets up the adapter and the network from this. */
+  | { type: 'established'; result: ConnectResult }
+  | { type: 'rekeyed'; what: 'child' | 'ike' }
+  /** Once, at the end: undefined after a clean close. */
+  | { type: 'closed'; error: OutpostError | undefined };
+
+export interface ConnectionOptions {
+  /** Path MTU towards the gateway that the tunnel MTU is derived from. */
+  pathMtu: number;
+  /** A fixed tunnel MTU instead (the profile's). */
+  mtu?: number | undefined;
+}
+
+export class Connection {
+  private readonly session: IkeSession;
+  private readonly esp = new EspEngine();
+  private readonly keys = new EspKeys(this.esp);
+  private readonly gatewayPort: number;
+  private outbox: Datagram[] = [];
+  private events: ConnectionEvent[] = [];
+  private closed = false;
+  /** The largest TCP MSS that fits the tunnel, once it is up. */
+  private maxMss = 0;
+  private up = false;
+  private lastSent = 0;
+
+  constructor(
+    config: SessionConfig,
+    private readonly options: ConnectionOptions,
+  ) {
+    this.session = new IkeSession(config);
+    this.gatewayPort = config.remote.port;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get counters(): { esp: EspEngine['counters']; ike: SessionCounters } {
+    return { esp: this.esp.counters, ike: this.session.counters };
+  }
+
+  /** Whether `take` has something: checked after each packet so the fast path does not allocate. */
+  get hasOutput(): boolean {
+    return this.outbox.length > 0 || this.events.length > 0;
+  }
+
+  take(): { send: Datagram[]; events: ConnectionEvent[] } {
+    const out = { send: this.outbox, events: this.events };
+    this.outbox = [];
+    this.events = [];
+    return out;
+  }
+
+  nextDeadline(): number | undefined {
+    if (this.closed) return undefined;
+    const ike = this.session.nextDeadline();
+    if (!this.up) return ike;
+    const keepalive = this.lastSent + NAT_KEEPALIVE_MS;
+    return ike === undefined ? keepalive : Math.min(ike, keepalive);
+  }
+
+  start(now: number): void {
+    this.step(now, () => this.session.start(now));
+  }
+
+  /** Deletes the IKE SA at the gateway; 'closed' follows its answer (or its retransmissions running out). */
+  close(now: number): void {
+    this.step(now, () => this.session.close(now));
+  }
+
+  /** A failure at the edge (the adapter, the network settings): tell the gateway, and end now. */
+  fail(error: OutpostError, now: number): void {
+    if (this.closed) return;
+    this.end(error);
+    this.session.close(now);
+    this.flushSession(now);
+  }
+
+  tick(now: number): void {
+    this.step(now, () => this.session.tick(now));
+    if (this.up && !this.closed && now - this.lastSent >= NAT_KEEPALIVE_MS) this.send(NAT_KEEPALIVE, NAT_T_PORT, now);
+  }
+
+  /**
+   * A datagram from the gateway's `port`. IKE goes to the session (its answers wait in `take`); ESP comes back as the
+   * inner packet for the adapter, MSS-clamped, or undefined when it is dropped (counted by reason).
+   */
+  receive(datagram: Uint8Array, port: number, now: number): Uint8Array | undefined {
+    if (this.closed) return undefined;
+    if (port !== NAT_T_PORT) {
+      if (port === this.gatewayPort) this.receiveIke(datagram, now);
+      return undefined;
+    }
+    switch (classifyNatTDatagram(datagram)) {
+      case 'ike':
+        this.receiveIke(datagram.subarray(NON_ESP_MARKER_LENGTH), now);
+        return undefined;
+      case 'esp':
+        return this.decapsulate(datagram, now);
+      default:
+        // keepalives (RFC 3948 §2.3) and datagrams too short to be either
+        return undefined;
+    }
+  }
+
+  /** An IP packet from the adapter: the ESP datagram for the gateway's NAT-T port, or undefined (dropped, counted). */
+  encapsulate(packet: Uint8Array, now: number): Uint8Array | undefined {
+    if (this.closed) return undefined;
+    clampMss(packet, this.maxMss);
+    const esp = this.esp.encapsulate(packet);
+    if (!esp) return undefined;
+    this.lastSent = now;
+    const exhausting = this.keys.exhausting();
+    if (exhausting) this.step(now, () => this.session.rekeyChild(exhausting, now));
+    return esp;
+  }
+
+  private decapsulate(datagram: Uint8Array, now: number): Uint8Array | undefined {
+    const packet = this.esp.decapsulate(datagram);
+    if (!packet) return undefined;
+    this.session.noteInbound(now);
+    clampMss(packet, this.maxMss);
+    return packet;
+  }
+
+  private receiveIke(datagram: Uint8Array, now: number): void {
+    this.step(now, () => this.session.receive(datagram, now));
+  }
+
+  /** Runs one step of the session and carries out what it asks. */
+  private step(now: number, action: () => void): void {
+    if (this.closed) return;
+    action();
+    this.flushSession(now);
+  }
+
+  private flushSession(now: number): void {
+    const { send, events } = this.session.take();
+    for (const { data, natT } of send) {
+      if (natT || this.gatewayPort === NAT_T_PORT) {
+        const framed = new Uint8Array(NON_ESP_MARKER_LENGTH + data.length);
+        framed.set(data, NON_ESP_MARKER_LENGTH);
+        this.send(framed, NAT_T_PORT, now);
+      } else {
+        this.send(data, this.gatewayPort, now);
+      }
+    }
+    for (const event of events) this.onSessionEvent(event, now);
+  }
+
+  private send(data: Uint8Array, port: number, now: number): void {
+    this.outbox.push({ data, port });
+    this.lastSent = now;
+  }
+
+  private onSessionEvent(event: SessionEvent, now: number): void {
+    switch (event.type) {
+      case 'progress':
+      case 'rekeyed':
+        this.events.push(event);
+        break;
+      case 'established':
+        this.onEstablished(event, now);
+        break;
+      case 'child-installed':
+        this.keys.install(event.child, event.outbound);
+        break;
+      case 'child-outbound':
+        this.keys.sendWith(event.child);
+        break;
+      case 'child-removed':
+        this.keys.remove(event.child);
+        break;
+      case 'closed':
+        this.end(event.error);
+        break;
+    }
+  }
+
+  private onEstablished(event: Extract<SessionEvent, { type: 'established' }>, now: number): void {
+    const { established, ikeSuite, natDetected } = event;
+    const { child, gateway, config } = established;
+    let mtu: number;
+    try {
+      mtu = this.options.mtu ?? tunnelMtu(this.options.pathMtu, child.suite.encryption, child.suite.integrity);
+    } catch (error) {
+      if (!isOutpostError(error)) throw error;
+      this.fail(error, now);
+      return;
+    }
+    this.maxMss = mssFor(mtu, false);
+    this.up = true;
+    this.events.push({
+      type: 'established',
+      result: {
+        ikeAlgorithms: formatTransforms(ikeSuite.transforms),
+        espAlgorithms: formatTransforms(child.suite.transforms),
+        natDetected,
+        gateway,
+        config,
+        localTs: child.localTs.map(formatSelector),
+        remoteTs: child.remoteTs.map(formatSelector),
+        mtu,
+        remoteNetworks: remoteNetworks(child.remoteTs),
+      },
+    });
+  }
+
+  private end(error: OutpostError | undefined): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.up = false;
+    this.events.push({ type: 'closed', error });
+  }
+}
