@@ -2,8 +2,9 @@
  * One VPN connection from the initiator's side as a sans-I/O state machine: it takes datagrams and the current time
  * and queues datagrams to send and events; the caller owns sockets and the one timer (`nextDeadline`). This file only
  * orchestrates: reliable exchanges are the ExchangeManager's, the CHILD_SAs the ChildSaSet's, each exchange's
- * meaning a task's. It runs IKE_SA_INIT then IKE_AUTH, answers the gateway's requests, rekeys (ours and the
- * gateway's, make-before-break), checks liveness, and ends with a Delete.
+ * meaning a task's, the answers to the gateway's requests the responder's. It runs IKE_SA_INIT then IKE_AUTH, rekeys
+ * (make-before-break), checks liveness, and ends with a Delete. It is a little over 300 lines because every state
+ * change of the session is here, in one place, on purpose.
  */
 import { randomBytes } from '../crypto/random.js';
 import { DecodeError, isOutpostError, messageOf, OutpostError } from '../errors.js';
@@ -12,22 +13,16 @@ import { type ChildEvent, ChildSaSet } from './child-sa-set.js';
 import type { SessionConfig } from './config.js';
 import { ExchangeManager, type Outgoing, type PeerRequest, Wire } from './exchange-manager.js';
 import { IkeSa } from './ike-sa.js';
-import {
-  decodeMessage,
-  ExchangeType,
-  findCriticalUnrecognized,
-  findPayload,
-  PayloadType,
-  ProtocolId,
-} from './message/index.js';
+import { decodeMessage, ExchangeType, findCriticalUnrecognized } from './message/index.js';
 import type { IkeMessage } from './message/types.js';
 import { formatTransforms } from './proposals.js';
 import type { IkeSuite } from './suite.js';
-import { answerChildRekey, ChildRekeyTask } from './tasks/child-rekey.js';
+import { ChildRekeyTask } from './tasks/child-rekey.js';
 import { type Established, EstablishTask } from './tasks/establish.js';
 import { IkeInitTask } from './tasks/ike-init.js';
-import { answerIkeRekey, IkeRekeyTask } from './tasks/ike-rekey.js';
-import { answerInformational, deleteChildSa, deleteIkeSa } from './tasks/informational.js';
+import { IkeRekeyTask } from './tasks/ike-rekey.js';
+import { deleteChildSa, deleteIkeSa } from './tasks/informational.js';
+import { answerRequest } from './tasks/responder.js';
 import { runTask, type Task } from './tasks/task.js';
 
 export type { Outgoing } from './exchange-manager.js';
@@ -213,32 +208,30 @@ export class IkeSession {
   };
 
   private onRequest(exchanges: ExchangeManager, request: PeerRequest, now: number): void {
-    const { exchange, messageId, payloads } = request;
-    if (exchange === ExchangeType.INFORMATIONAL) {
-      const { response, outcome } = answerInformational(payloads, this.children.all);
-      exchanges.answer(exchange, messageId, response);
-      if (outcome.kind === 'ike-deleted') this.onIkeDeleted(exchanges);
-      else if (outcome.kind === 'children-deleted') this.onChildrenDeleted(outcome.children);
-      return;
+    const mayCreate = this.state === 'established' && exchanges === this.ike;
+    const state = { sa: exchanges.sa, config: this.config, children: this.children.all, mayCreate };
+    const { response, outcome } = answerRequest(request, state);
+    exchanges.answer(request.exchange, request.messageId, response);
+    switch (outcome.kind) {
+      case 'ike-deleted':
+        this.onIkeDeleted(exchanges);
+        break;
+      case 'children-deleted':
+        this.onChildrenDeleted(outcome.children);
+        break;
+      case 'ike-rekeyed':
+        // the old SA stays until the gateway deletes it; everything new happens on the new one
+        this.adoptIkeSa(outcome.sa, now);
+        break;
+      case 'child-rekeyed':
+        // make-before-break: receive on the new SA now, send on it once the gateway deletes the old one
+        this.children.add(outcome.created.child, now, false, outcome.created.replaces);
+        this.counters.childRekeys++;
+        this.events.push({ type: 'rekeyed', what: 'child' });
+        break;
+      default:
+        break;
     }
-    if (exchange !== ExchangeType.CREATE_CHILD_SA || this.state !== 'established' || exchanges !== this.ike) {
-      throw new DecodeError(`unexpected ${exchange} request from the gateway`);
-    }
-    const sa = findPayload(payloads, PayloadType.SA);
-    if (sa?.proposals.some((p) => p.protocol === ProtocolId.IKE)) {
-      const { response, rekeyed } = answerIkeRekey(payloads, this.ike.sa, this.config);
-      exchanges.answer(exchange, messageId, response);
-      // the old SA stays until the gateway deletes it; everything new happens on the new one
-      if (rekeyed) this.adoptIkeSa(rekeyed, now);
-      return;
-    }
-    const { response, created } = answerChildRekey(payloads, this.ike.sa, this.config, this.children.all);
-    exchanges.answer(exchange, messageId, response);
-    if (!created) return;
-    // make-before-break: receive on the new SA now, send on it once the gateway deletes the old one
-    this.children.add(created.child, now, false, created.replaces);
-    this.counters.childRekeys++;
-    this.events.push({ type: 'rekeyed', what: 'child' });
   }
 
   private onChildrenDeleted(deleted: ChildSa[]): void {
