@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DecodeError, OutpostError } from '../errors.js';
-import { IdType } from '../ike/message/constants.js';
+import { IdType } from '../iana.js';
 import {
   certificateMatchesIdentity,
   parseCertificateDer,

@@ -6,7 +6,7 @@
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { DecodeError, isOutpostError, OutpostError } from '../errors.js';
-import { IdType } from '../ike/message/constants.js';
+import { IdType } from '../iana.js';
 import {
   contextTag,
   type DerElement,

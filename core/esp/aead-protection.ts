@@ -19,7 +19,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import type { AeadCipher } from '../crypto/encryption.js';
-import { EncrId } from '../ike/message/constants.js';
+import { EncrId } from '../iana.js';
 import { ESP_HEADER_LENGTH, padLengthFor, readUint32, TRAILER_LENGTH, writeTrailer, writeUint32 } from './layout.js';
 import type { EspProtection } from './protection.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isOutpostError } from '../errors.js';
-import { IdType } from '../ike/message/constants.js';
+import { IdType } from '../iana.js';
 import { formatIdentity, parseIdentity } from './identity.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);

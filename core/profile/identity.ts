@@ -11,7 +11,7 @@
  */
 import { decodeOid, parseDer, readerOf, Tag } from '../crypto/asn1.js';
 import { OutpostError } from '../errors.js';
-import { IdType } from '../ike/message/constants.js';
+import { IdType } from '../iana.js';
 import { formatIp, parseIp } from '../net/address.js';
 
 export interface ParsedIdentity {

@@ -6,8 +6,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { OutpostError } from '../errors.js';
-import { classifyNatTDatagram, NAT_KEEPALIVE } from '../esp/udp-encap.js';
-import { NON_ESP_MARKER_LENGTH } from '../ike/message/constants.js';
+import { classifyNatTDatagram, NAT_KEEPALIVE, NON_ESP_MARKER_LENGTH } from '../esp/udp-encap.js';
 
 export const NAT_T_PORT = 4500;
 
