@@ -6,7 +6,7 @@ import { getEncryption, getIntegrity } from '../crypto/registry.js';
 import { OutboundSa } from '../esp/sa.js';
 import { espConfig, ipPacket, TRANSFORMS } from '../esp/test-support.js';
 import { OutpostError } from '../errors.js';
-import { EncrId, IntegId } from '../ike/message/constants.js';
+import { EncrId, IntegId } from '../iana.js';
 import { mssFor, tunnelMtu } from './mtu.js';
 
 const encryption = (id: number, bits: number | undefined): Encryption => {

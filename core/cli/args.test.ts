@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { isOutpostError } from '../errors.js';
-import { DhGroupId, EncrId, PrfId, TransformType as T } from '../ike/message/constants.js';
+import { DhGroupId, EncrId, PrfId, TransformType as T } from '../iana.js';
 import { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS, parseProposalList } from '../ike/proposals.js';
 import { type Command, HELP_TEXT, parseArgs } from './args.js';
 

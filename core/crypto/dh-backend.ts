@@ -1,4 +1,4 @@
-import type { DhGroupId } from '../ike/message/constants.js';
+import type { DhGroupId } from '../iana.js';
 import { cryptoError } from './crypto-error.js';
 
 export type SupportedDhGroup =

@@ -1,7 +1,7 @@
 import { pow } from '@noble/curves/abstract/modular.js';
 import { x25519 as nobleX25519 } from '@noble/curves/ed25519.js';
 import { p256, p384 } from '@noble/curves/nist.js';
-import { DhGroupId } from '../ike/message/constants.js';
+import { DhGroupId } from '../iana.js';
 import {
   bigIntToBytes,
   bytesToBigInt,

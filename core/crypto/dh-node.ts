@@ -10,7 +10,7 @@ import {
   getDiffieHellman,
   type KeyObject,
 } from 'node:crypto';
-import { DhGroupId } from '../ike/message/constants.js';
+import { DhGroupId } from '../iana.js';
 import {
   bigIntToBytes,
   type KeyAgreement,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isOutpostError } from '../errors.js';
-import { DhGroupId } from '../ike/message/constants.js';
+import { DhGroupId } from '../iana.js';
 import { createDhGroup, type DhBackend, type DhGroup } from './dh.js';
 import { randomBytes } from './random.js';
 

@@ -1,6 +1,6 @@
 import { p256, p384 } from '@noble/curves/nist.js';
 import { OutpostError } from '../errors.js';
-import { DhGroupId } from '../ike/message/constants.js';
+import { DhGroupId } from '../iana.js';
 import { type Backend, pickBackend } from './backend.js';
 import {
   bytesToBigInt,

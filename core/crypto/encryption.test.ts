@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isOutpostError } from '../errors.js';
-import { EncrId } from '../ike/message/constants.js';
+import { EncrId } from '../iana.js';
 import { type AeadCipher, type BlockCipher, type CipherBackend, createEncryption } from './encryption.js';
 import { randomBytes } from './random.js';
 

@@ -1,5 +1,5 @@
 import { DecodeError } from '../errors.js';
-import { EncrId } from '../ike/message/constants.js';
+import { EncrId } from '../iana.js';
 import { type Backend, pickBackend } from './backend.js';
 import type { AeadPrimitive, CbcPrimitive } from './cipher-backend.js';
 import { nobleAead, nobleCbc } from './cipher-noble.js';

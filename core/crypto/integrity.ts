@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { IntegId } from '../ike/message/constants.js';
+import { IntegId } from '../iana.js';
 import { cryptoError } from './crypto-error.js';
 
 /** An integrity transform of IKEv2/ESP (RFC 7296 §3.3.2, transform type 3): a MAC truncated to the ICV length. */

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { PrfId } from '../ike/message/constants.js';
+import { PrfId } from '../iana.js';
 import { cryptoError } from './crypto-error.js';
 
 /** A pseudorandom function of IKEv2 (RFC 7296 §3.3.2, transform type 2). */

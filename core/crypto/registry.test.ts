@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DhGroupId, EncrId, IntegId, PrfId } from '../ike/message/constants.js';
+import { DhGroupId, EncrId, IntegId, PrfId } from '../iana.js';
 import { getDhGroup, getEncryption, getIntegrity, getPrf } from './registry.js';
 
 test('getPrf knows the HMAC PRFs and nothing else', () => {

@@ -3,7 +3,7 @@ import { createHash, createPublicKey, generateKeyPairSync, sign } from 'node:cry
 import { describe, it } from 'node:test';
 import { p256 } from '@noble/curves/nist.js';
 import { DecodeError, OutpostError } from '../errors.js';
-import { AuthMethod } from '../ike/message/constants.js';
+import { AuthMethod } from '../iana.js';
 import { parseDigitalSignatureAuth, type SignatureScheme, schemeForAuthMethod, verifySignature } from './signature.js';
 
 const hex = (text: string) => Uint8Array.from(Buffer.from(text.replace(/\s+/g, ''), 'hex'));

@@ -4,7 +4,7 @@
  */
 import { constants, type KeyObject, verify } from 'node:crypto';
 import { DecodeError, OutpostError } from '../errors.js';
-import { AuthMethod } from '../ike/message/constants.js';
+import { AuthMethod } from '../iana.js';
 import { contextTag, type DerReader, decodeOid, decodeSmallUnsigned, parseDer, readerOf, Tag } from './asn1.js';
 
 export type HashName = 'sha1' | 'sha256' | 'sha384' | 'sha512';

@@ -19,8 +19,8 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import type { AeadCipher } from '../crypto/encryption.js';
-import { EncrId } from '../ike/message/constants.js';
-import { ESP_HEADER_LENGTH, padLengthFor, readUint32, TRAILER_LENGTH, writeTrailer, writeUint32 } from './layout.js';
+import { EncrId } from '../iana.js';
+import { ESP_HEADER_LENGTH, espPacket, padLengthFor, readUint32, TRAILER_LENGTH, writeUint32 } from './layout.js';
 import type { EspProtection } from './protection.js';
 
 const SALT_LENGTH = 4;
@@ -102,12 +102,7 @@ export class AeadProtection implements EspProtection {
   seal(high: number, low: number, iv: Uint8Array, payload: Uint8Array, nextHeader: number): Uint8Array {
     const padLength = padLengthFor(payload.length, ALIGNMENT);
     const plainLength = payload.length + padLength + TRAILER_LENGTH;
-    const out = Buffer.allocUnsafe(BODY + plainLength + ICV_LENGTH);
-    out.set(this.spi, 0);
-    writeUint32(out, 4, low);
-    out.set(iv, ESP_HEADER_LENGTH);
-    out.set(payload, BODY);
-    writeTrailer(out, BODY + payload.length, padLength, nextHeader);
+    const out = espPacket(this.spi, low, iv, payload, padLength, nextHeader, ICV_LENGTH);
     const aad = this.aadFor(high, low);
     const plain = out.subarray(BODY, BODY + plainLength);
     if (this.node) {

@@ -9,7 +9,7 @@
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
 import type { BlockCipher } from '../crypto/encryption.js';
 import type { Integrity } from '../crypto/integrity.js';
-import { ESP_HEADER_LENGTH, padLengthFor, TRAILER_LENGTH, writeTrailer, writeUint32 } from './layout.js';
+import { ESP_HEADER_LENGTH, espPacket, padLengthFor, TRAILER_LENGTH, writeUint32 } from './layout.js';
 import type { EspProtection } from './protection.js';
 import { RandomIvs } from './random-ivs.js';
 
@@ -52,12 +52,7 @@ export class CbcProtection implements EspProtection {
     const padLength = padLengthFor(payload.length, this.cipher.blockSize);
     const plainLength = payload.length + padLength + TRAILER_LENGTH;
     const icvAt = body + plainLength;
-    const out = Buffer.allocUnsafe(icvAt + icvLength);
-    out.set(this.spi, 0);
-    writeUint32(out, 4, low);
-    out.set(iv, ESP_HEADER_LENGTH);
-    out.set(payload, body);
-    writeTrailer(out, body + payload.length, padLength, nextHeader);
+    const out = espPacket(this.spi, low, iv, payload, padLength, nextHeader, icvLength);
     const plain = out.subarray(body, icvAt);
     // Without padding, OpenSSL returns every whole block from update(): final() would add nothing.
     if (this.node) out.set(createCipheriv(this.node.name, this.node.key, iv).setAutoPadding(false).update(plain), body);

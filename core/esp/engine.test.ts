@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { getEncryption } from '../crypto/registry.js';
-import { EncrId } from '../ike/message/constants.js';
+import { EncrId } from '../iana.js';
 import { EspEngine } from './engine.js';
 import { type EspSaConfig, InboundSa, OutboundSa } from './sa.js';
 import {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { randomBytes } from '../crypto/random.js';
 import { getEncryption, getIntegrity } from '../crypto/registry.js';
-import { EncrId, IntegId } from '../ike/message/constants.js';
+import { EncrId, IntegId } from '../iana.js';
 import { EspEngine } from './engine.js';
 import { type EspSaConfig, InboundSa, OutboundSa } from './sa.js';
 

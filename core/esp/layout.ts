@@ -56,6 +56,30 @@ export function readUint32(bytes: Uint8Array, offset: number): number {
 }
 
 /** Writes `value` (0 … 2^32 - 1) big-endian at `offset`. */
+/**
+ * A new ESP packet (RFC 4303 §2) with everything but the ciphertext and ICV in place: SPI ‖ low-order sequence bits ‖
+ * IV ‖ payload ‖ padding ‖ Pad Length ‖ Next Header, and `icvLength` bytes left for the ICV. The plaintext to
+ * encrypt in place starts right after the IV.
+ */
+export function espPacket(
+  spi: Uint8Array,
+  low: number,
+  iv: Uint8Array,
+  payload: Uint8Array,
+  padLength: number,
+  nextHeader: number,
+  icvLength: number,
+): Buffer {
+  const body = ESP_HEADER_LENGTH + iv.length;
+  const out = Buffer.allocUnsafe(body + payload.length + padLength + TRAILER_LENGTH + icvLength);
+  out.set(spi, 0);
+  writeUint32(out, 4, low);
+  out.set(iv, ESP_HEADER_LENGTH);
+  out.set(payload, body);
+  writeTrailer(out, body + payload.length, padLength, nextHeader);
+  return out;
+}
+
 export function writeUint32(out: Uint8Array, offset: number, value: number): void {
   out[offset] = value >>> 24;
   out[offset + 1] = value >>> 16;

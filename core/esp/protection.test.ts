@@ -4,8 +4,8 @@ import { describe, it } from 'node:test';
 import { type CipherBackend, createEncryption, type Encryption } from '../crypto/encryption.js';
 import { HMAC_SHA1_96, HMAC_SHA2_256_128, HMAC_SHA2_384_192, HMAC_SHA2_512_256 } from '../crypto/integrity.js';
 import type { Integrity } from '../crypto/integrity.js';
-import { EncrId } from '../ike/message/constants.js';
-import { createProtection } from './protection.js';
+import { EncrId } from '../iana.js';
+import { createProtection } from './sa.js';
 import { hex, hexOf, NULL_ICV_FOR_TESTS, RFC3602_CASE5, RFC3602_CASE7 } from './test-support.js';
 const BACKENDS: readonly CipherBackend[] = ['node', 'noble'];
 

@@ -1,13 +1,9 @@
 /**
  * Packet protection of one ESP SA direction once its sequence number is decided: sealing a payload into a complete
  * ESP packet and opening one back to its decrypted payload ‖ padding ‖ trailer. Sequence numbers, anti-replay and
- * the trailer's meaning belong to the SA (sa.ts); the cipher work is here.
+ * the trailer's meaning belong to the SA (sa.ts); the cipher work is in aead-protection.ts and cbc-protection.ts,
+ * which implement this interface.
  */
-import { cryptoError } from '../crypto/crypto-error.js';
-import { AeadProtection } from './aead-protection.js';
-import { CbcProtection } from './cbc-protection.js';
-import type { EspSaConfig } from './sa.js';
-
 export interface EspProtection {
   readonly ivLength: number;
   readonly icvLength: number;
@@ -27,24 +23,4 @@ export interface EspProtection {
   fits(length: number): boolean;
   /** Payload ‖ padding ‖ Pad Length ‖ Next Header, or null when the ICV does not verify; never throws. */
   open(packet: Uint8Array, high: number): Uint8Array | null;
-}
-
-/** Checks the configuration against the transforms (a mismatch is a keying bug) and builds the protection. */
-export function createProtection(config: EspSaConfig): EspProtection {
-  const { spi, encryption, integrity, keys, esn } = config;
-  if (spi.length !== 4) throw cryptoError(`ESP SPI of ${spi.length} bytes`);
-  if (keys.encryption.length !== encryption.keyLength) {
-    throw cryptoError(`${encryption.name} needs ${encryption.keyLength} bytes of key, got ${keys.encryption.length}`);
-  }
-  if (encryption.kind === 'aead') {
-    if (integrity || keys.integrity.length !== 0) throw cryptoError(`${encryption.name} takes no integrity transform`);
-    return new AeadProtection(spi, esn, encryption, keys.encryption);
-  }
-  if (!integrity) throw cryptoError(`${encryption.name} without an integrity transform`);
-  if (keys.integrity.length !== integrity.keyLength) {
-    throw cryptoError(
-      `integrity ${integrity.id} needs ${integrity.keyLength} bytes of key, got ${keys.integrity.length}`,
-    );
-  }
-  return new CbcProtection(spi, esn, encryption, keys.encryption, integrity, keys.integrity);
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { isOutpostError } from '../errors.js';
-import { EncrId, IntegId } from '../ike/message/constants.js';
+import { EncrId, IntegId } from '../iana.js';
 import { type DropReason, type EspSaConfig, InboundSa, OutboundSa } from './sa.js';
 import { espConfig, hexOf, ipPacket, seededRandom, TRANSFORMS, twin } from './test-support.js';
 

@@ -6,8 +6,10 @@ import { cryptoError } from '../crypto/crypto-error.js';
 import type { Encryption } from '../crypto/encryption.js';
 import type { Integrity } from '../crypto/integrity.js';
 import { OutpostError } from '../errors.js';
+import { AeadProtection } from './aead-protection.js';
+import { CbcProtection } from './cbc-protection.js';
 import { ESP_HEADER_LENGTH, readTrailer, readUint32 } from './layout.js';
-import { createProtection, type EspProtection } from './protection.js';
+import type { EspProtection } from './protection.js';
 import { ReplayWindow } from './replay-window.js';
 
 export { NEXT_HEADER_NONE } from './layout.js';
@@ -22,6 +24,26 @@ export interface EspSaConfig {
   keys: { encryption: Uint8Array; integrity: Uint8Array };
   /** Extended (64-bit) sequence numbers, RFC 4303 §2.2.1. */
   esn: boolean;
+}
+
+/** Checks the configuration against the transforms (a mismatch is a keying bug) and builds the protection. */
+export function createProtection(config: EspSaConfig): EspProtection {
+  const { spi, encryption, integrity, keys, esn } = config;
+  if (spi.length !== 4) throw cryptoError(`ESP SPI of ${spi.length} bytes`);
+  if (keys.encryption.length !== encryption.keyLength) {
+    throw cryptoError(`${encryption.name} needs ${encryption.keyLength} bytes of key, got ${keys.encryption.length}`);
+  }
+  if (encryption.kind === 'aead') {
+    if (integrity || keys.integrity.length !== 0) throw cryptoError(`${encryption.name} takes no integrity transform`);
+    return new AeadProtection(spi, esn, encryption, keys.encryption);
+  }
+  if (!integrity) throw cryptoError(`${encryption.name} without an integrity transform`);
+  if (keys.integrity.length !== integrity.keyLength) {
+    throw cryptoError(
+      `integrity ${integrity.id} needs ${integrity.keyLength} bytes of key, got ${keys.integrity.length}`,
+    );
+  }
+  return new CbcProtection(spi, esn, encryption, keys.encryption, integrity, keys.integrity);
 }
 
 export type DropReason = 'replay' | 'auth' | 'malformed' | 'no-sa';

@@ -2,7 +2,7 @@
 import { randomBytes } from '../crypto/random.js';
 import type { Integrity } from '../crypto/integrity.js';
 import { getEncryption, getIntegrity } from '../crypto/registry.js';
-import { EncrId, IntegId } from '../ike/message/constants.js';
+import { EncrId, IntegId } from '../iana.js';
 import type { EspSaConfig } from './sa.js';
 
 /** Hex (whitespace allowed, as the RFCs print it) to bytes. */

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { getEncryption } from '../crypto/registry.js';
-import { EncrId } from '../ike/message/constants.js';
-import { createProtection } from './protection.js';
-import { InboundSa, OutboundSa } from './sa.js';
+import { EncrId } from '../iana.js';
+import { createProtection, InboundSa, OutboundSa } from './sa.js';
 import { espConfig, hex, hexOf, NULL_ICV_FOR_TESTS, RFC3602_CASE5, TRANSFORMS, twin } from './test-support.js';
 import { openTransport, sealTransport } from './transport.js';
 

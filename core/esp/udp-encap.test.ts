@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EncrId } from '../ike/message/constants.js';
+import { EncrId } from '../iana.js';
 import { OutboundSa } from './sa.js';
 import { espConfig, ipPacket, seededRandom, TRANSFORMS } from './test-support.js';
 import { classifyNatTDatagram, NAT_KEEPALIVE } from './udp-encap.js';

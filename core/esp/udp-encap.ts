@@ -2,8 +2,11 @@
  * UDP encapsulation of ESP (RFC 3948): on port 4500 one socket carries IKE behind a 4-byte zero Non-ESP Marker,
  * ESP as is (its SPI is never zero), and one-byte 0xFF NAT keepalives.
  */
-import { IKE_HEADER_LENGTH, NON_ESP_MARKER_LENGTH } from '../ike/message/constants.js';
+import { IKE_HEADER_LENGTH } from '../iana.js';
 import { ESP_HEADER_LENGTH, readUint32 } from './layout.js';
+
+/** RFC 3948 §2.2: 4 zero bytes in front of IKE on UDP port 4500 tell IKE apart from ESP. */
+export const NON_ESP_MARKER_LENGTH = 4;
 
 /** RFC 3948 §2.3: the NAT-keepalive payload, a single 0xFF byte. */
 export const NAT_KEEPALIVE: Uint8Array = Uint8Array.of(0xff);

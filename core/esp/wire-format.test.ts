@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { EncrId, IntegId } from '../ike/message/constants.js';
+import { EncrId, IntegId } from '../iana.js';
 import { EspEngine } from './engine.js';
 import { OutboundSa } from './sa.js';
 import { espConfig, hex, hexOf, TRANSFORMS } from './test-support.js';

@@ -7,7 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Prf } from '../crypto/prf.js';
 import { parseDigitalSignatureAuth, schemeForAuthMethod, verifySignature } from '../crypto/signature.js';
 import { OutpostError } from '../errors.js';
-import { AuthMethod } from './message/constants.js';
+import { AuthMethod } from '../iana.js';
 import type { AuthPayload, IdPayload } from './message/types.js';
 
 const KEY_PAD = Buffer.from('Key Pad for IKEv2', 'ascii');

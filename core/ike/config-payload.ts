@@ -1,7 +1,7 @@
 /** Configuration payload (RFC 7296 §3.15): what we ask the gateway for and the typed reply. */
 import { DecodeError } from '../errors.js';
+import { CfgAttr, CfgType, PayloadType } from '../iana.js';
 import { formatCidr, formatIp, maskAddress, prefixOfMask } from '../net/address.js';
-import { CfgAttr, CfgType, PayloadType } from './message/constants.js';
 import type { CfgAttribute, CpPayload } from './message/types.js';
 
 export interface AssignedConfig {

@@ -1,6 +1,6 @@
 /** Error notifications from the gateway (RFC 7296 §3.10.1) as errors a remote worker can act on. */
 import { OutpostError } from '../errors.js';
-import { NotifyType } from './message/constants.js';
+import { NotifyType } from '../iana.js';
 
 const NAMES = new Map<number, string>(Object.entries(NotifyType).map(([name, value]) => [value, name]));
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isOutpostError } from '../errors.js';
-import { DhGroupId, EncrId, EsnId, IntegId, PrfId, TransformType as T } from './message/constants.js';
+import { DhGroupId, EncrId, EsnId, IntegId, PrfId, TransformType as T } from '../iana.js';
 import type { Transform } from './message/types.js';
 import {
   DEFAULT_ESP_PROPOSALS,

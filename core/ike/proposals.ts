@@ -15,7 +15,7 @@
  * keyword is offered once.
  */
 import { OutpostError } from '../errors.js';
-import { DhGroupId, EncrId, EsnId, IntegId, PrfId, TransformType } from './message/constants.js';
+import { DhGroupId, EncrId, EsnId, IntegId, PrfId, TransformType } from '../iana.js';
 import type { Transform } from './message/types.js';
 
 export type ProposalKind = 'ike' | 'esp';

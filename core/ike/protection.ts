@@ -7,8 +7,9 @@ import type { Encryption } from '../crypto/encryption.js';
 import type { Integrity } from '../crypto/integrity.js';
 import { randomBytes } from '../crypto/random.js';
 import { DecodeError, OutpostError } from '../errors.js';
+import { IKE_HEADER_LENGTH, PayloadType } from '../iana.js';
 import type { IkeKeys } from './keys.js';
-import { GENERIC_HEADER_LENGTH, IKE_HEADER_LENGTH, PayloadType } from './message/constants.js';
+import { GENERIC_HEADER_LENGTH } from './message/constants.js';
 import {
   decodePayloadChain,
   encodeGenericHeader,

@@ -9,7 +9,7 @@ import type { Integrity } from '../crypto/integrity.js';
 import type { Prf } from '../crypto/prf.js';
 import { getDhGroup, getEncryption, getIntegrity, getPrf } from '../crypto/registry.js';
 import { OutpostError } from '../errors.js';
-import { DhGroupId, EsnId, IntegId, type ProtocolId, TransformType } from './message/constants.js';
+import { DhGroupId, EsnId, IntegId, type ProtocolId, TransformType } from '../iana.js';
 import type { Proposal, Transform } from './message/types.js';
 
 export interface ChosenTransforms {

@@ -1,6 +1,6 @@
 /** Traffic selectors (RFC 7296 §3.13.1) from and to subnets. */
+import { TsType } from '../iana.js';
 import { type Cidr, formatCidr, formatIp, lastAddress, maskAddress, parseCidr } from '../net/address.js';
-import { TsType } from './message/constants.js';
 import type { TrafficSelector } from './message/types.js';
 
 export function selectorFromCidr(cidr: Cidr | string): TrafficSelector {

@@ -73,6 +73,13 @@ export function maskAddress(address: Uint8Array, prefix: number): Uint8Array {
   return out;
 }
 
+/** Whether `address` lies in `cidr` (an address of the other family never does). */
+export function cidrContains(cidr: Cidr, address: Uint8Array): boolean {
+  return (
+    address.length === cidr.address.length && Buffer.compare(maskAddress(address, cidr.prefix), cidr.address) === 0
+  );
+}
+
 /** The last address of a prefix (all host bits set). */
 export function lastAddress(cidr: Cidr): Uint8Array {
   const out = new Uint8Array(cidr.address.length);

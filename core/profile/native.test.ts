@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isOutpostError } from '../errors.js';
-import { DhGroupId, EncrId, EsnId, IntegId, PrfId, TransformType as T } from '../ike/message/constants.js';
+import { DhGroupId, EncrId, EsnId, IntegId, PrfId, TransformType as T } from '../iana.js';
 import { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS, parseProposalList } from '../ike/proposals.js';
 import { parseNativeProfile } from './native.js';
 

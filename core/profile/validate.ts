@@ -5,12 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { parseCertificateDer, parseCertificatesPem } from '../crypto/x509.js';
+import { parseCertificateDer, parseCertificatesPem } from '../crypto/x509/certificate.js';
 import { isOutpostError, OutpostError } from '../errors.js';
+import { parseIdentity } from '../ike/identity.js';
 import type { Transform } from '../ike/message/types.js';
 import { expandProposalList, type ProposalKind, parseProposalList } from '../ike/proposals.js';
 import { formatCidr, parseCidr } from '../net/address.js';
-import { parseIdentity } from './identity.js';
 import type { Profile } from './types.js';
 
 export const DEFAULT_IKE_PORT = 500;

@@ -8,9 +8,8 @@
 import { mssFor, tunnelMtu } from '../adapter/mtu.js';
 import { isOutpostError, type OutpostError } from '../errors.js';
 import { EspEngine } from '../esp/engine.js';
-import { classifyNatTDatagram, NAT_KEEPALIVE } from '../esp/udp-encap.js';
+import { classifyNatTDatagram, NAT_KEEPALIVE, NON_ESP_MARKER_LENGTH } from '../esp/udp-encap.js';
 import type { SessionConfig } from '../ike/config.js';
-import { NON_ESP_MARKER_LENGTH } from '../ike/message/constants.js';
 import { formatTransforms } from '../ike/proposals.js';
 import { IkeSession, type SessionCounters, type SessionEvent } from '../ike/session.js';
 import { formatSelector } from '../ike/traffic-selectors.js';

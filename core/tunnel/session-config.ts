@@ -1,6 +1,6 @@
 /** From a profile and the user's secrets to what an IKE session needs. */
 import type { X509Certificate } from 'node:crypto';
-import { parseCertificatesPem } from '../crypto/x509.js';
+import { parseCertificatesPem } from '../crypto/x509/certificate.js';
 import { OutpostError } from '../errors.js';
 import {
   type AuthRound,
@@ -14,8 +14,8 @@ import {
   REKEY_JITTER,
   type SessionConfig,
 } from '../ike/config.js';
+import { parseIdentity } from '../ike/identity.js';
 import { ANY_IPV4, selectorFromCidr } from '../ike/traffic-selectors.js';
-import { parseIdentity } from '../profile/identity.js';
 import type { Profile } from '../profile/types.js';
 
 export interface Credentials {

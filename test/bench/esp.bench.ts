@@ -12,7 +12,7 @@ import { HMAC_SHA2_256_128, type Integrity } from '../../core/crypto/integrity.j
 import { randomBytes } from '../../core/crypto/random.js';
 import { EspEngine } from '../../core/esp/engine.js';
 import { type EspSaConfig, InboundSa, OutboundSa } from '../../core/esp/sa.js';
-import { EncrId } from '../../core/ike/message/constants.js';
+import { EncrId } from '../../core/iana.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const SIZE = 1400;

@@ -16,7 +16,7 @@ import { after, before, describe, test } from 'node:test';
 import { tunnelMtu } from '../../core/adapter/mtu.js';
 import type { NetworkPlan } from '../../core/adapter/types.js';
 import { getEncryption } from '../../core/crypto/registry.js';
-import { EncrId } from '../../core/ike/message/constants.js';
+import { EncrId } from '../../core/iana.js';
 import { processAlive, run, stopChild } from '../support/netns.js';
 import type { AgentAnswer, AgentCommand } from './adapter-agent.js';
 

@@ -52,6 +52,31 @@ export function routeArgs(spec: RouteSpec): string[] {
   return args;
 }
 
+/** The objects of an `ip -j` listing; undefined when the output is not one. */
+export function parseIpJson(text: string): Record<string, unknown>[] | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (Array.isArray(value)) return value.filter((v): v is Record<string, unknown> => typeof v === 'object' && !!v);
+  } catch {
+    // not JSON: the caller reports it
+  }
+  return undefined;
+}
+
+const ROUTE_SPEC_TEXT = ['type', 'gateway', 'dev', 'protocol', 'scope', 'prefsrc'] as const;
+
+/** A route as `ip -j route show` prints it, as much as it takes to add it back. */
+export function routeSpecOfIpJson(json: Record<string, unknown>): RouteSpec {
+  const spec: RouteSpec = { dst: String(json.dst) };
+  for (const key of ROUTE_SPEC_TEXT) {
+    const value = json[key];
+    if (typeof value === 'string') spec[key] = value;
+  }
+  if (typeof json.metric === 'number') spec.metric = json.metric;
+  if (Array.isArray(json.flags) && json.flags.includes('onlink')) spec.onlink = true;
+  return spec;
+}
+
 /** Undoes `change`; throws only when a file cannot be written back (the one thing worth retrying later). */
 export async function undo(change: Change, run: CommandRunner): Promise<void> {
   const quietly = async (program: string, args: string[]): Promise<void> => {

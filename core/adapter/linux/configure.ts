@@ -3,13 +3,16 @@
  * everything afterwards. Each change is written to the crash journal before it is made, so a run that was killed
  * (kill -9, power loss) is undone at the next start: routes through the physical interface and DNS survive the
  * process, unlike the TUN device and its own routes.
+ *
+ * Over 300 lines: one class whose apply, undo and journal bookkeeping are read together; what stands alone is in
+ * changes.ts (each change and its undo, `ip -j` output), journal.ts (the file and who owns it) and dns.ts.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OutpostError } from '../../errors.js';
-import { parseCidr, parseIp } from '../../net/address.js';
+import { cidrContains, parseCidr, parseIp } from '../../net/address.js';
 import type { NetworkConfigurator, NetworkPlan } from '../types.js';
-import { type Change, ourRouteArgs, type RouteChange, type RouteSpec, undo } from './changes.js';
+import { type Change, ourRouteArgs, parseIpJson, type RouteChange, routeSpecOfIpJson, undo } from './changes.js';
 import { CommandFailed, type CommandRunner, runCommand } from './commands.js';
 import {
   type DnsBackend,
@@ -23,12 +26,14 @@ import {
 } from './dns.js';
 import {
   currentProcess,
-  isRunning,
+  holdJournal,
+  journalInUse,
   type ProcessIdentity,
   readJournal,
+  releaseJournal,
   removeJournal,
-  sameProcess,
   setAsideJournal,
+  undoJournal,
   writeJournal,
 } from './journal.js';
 
@@ -51,9 +56,6 @@ export interface LinuxNetworkOptions {
   /** Runs `ip` and `resolvectl`; tests substitute their own. */
   run?: CommandRunner;
 }
-
-/** Journals held by configurators of this process: recoverAfterCrash must not undo a connection that is up. */
-const heldJournals = new Set<string>();
 
 function networkError(message: string, detail: string, cause?: unknown): OutpostError {
   return new OutpostError('network', message, cause === undefined ? { detail } : { detail, cause });
@@ -82,48 +84,6 @@ function checkPlan(plan: NetworkPlan): void {
   if (!parseIp(plan.gateway)) bad(`gateway "${plan.gateway}"`);
   for (const server of plan.dns?.servers ?? []) if (!isServerAddress(server)) bad(`DNS server "${server}"`);
   for (const domain of plan.dns?.domains ?? []) if (!isDomainName(domain)) bad(`DNS domain "${domain}"`);
-}
-
-/** Whether `cidr` contains `address` (same family). */
-function covers(cidr: string, address: string): boolean {
-  const net = parseCidr(cidr);
-  const ip = parseIp(address);
-  if (!ip || ip.length !== net.address.length) return false;
-  for (let bit = 0; bit < net.prefix; bit++) {
-    const mask = 0x80 >> (bit % 8);
-    if ((ip[bit >> 3]! & mask) !== (net.address[bit >> 3]! & mask)) return false;
-  }
-  return true;
-}
-
-function routeSpecOf(json: Record<string, unknown>): RouteSpec {
-  const spec: RouteSpec = { dst: String(json.dst) };
-  const text = (key: string): string | undefined => (typeof json[key] === 'string' ? (json[key] as string) : undefined);
-  const type = text('type');
-  if (type !== undefined) spec.type = type;
-  const gateway = text('gateway');
-  if (gateway !== undefined) spec.gateway = gateway;
-  const dev = text('dev');
-  if (dev !== undefined) spec.dev = dev;
-  const protocol = text('protocol');
-  if (protocol !== undefined) spec.protocol = protocol;
-  const scope = text('scope');
-  if (scope !== undefined) spec.scope = scope;
-  const prefsrc = text('prefsrc');
-  if (prefsrc !== undefined) spec.prefsrc = prefsrc;
-  if (typeof json.metric === 'number') spec.metric = json.metric;
-  if (Array.isArray(json.flags) && json.flags.includes('onlink')) spec.onlink = true;
-  return spec;
-}
-
-function parseJsonArray(text: string, what: string): Record<string, unknown>[] {
-  try {
-    const value: unknown = JSON.parse(text);
-    if (Array.isArray(value)) return value.filter((v): v is Record<string, unknown> => typeof v === 'object' && !!v);
-  } catch {
-    // reported below
-  }
-  throw networkError(APPLY_FAILED, `unexpected output from ${what}: ${text.slice(0, 200)}`);
 }
 
 export class LinuxNetworkConfigurator implements NetworkConfigurator {
@@ -181,14 +141,13 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
     if (existing === 'unreadable') {
       setAsideJournal(this.journalPath);
     } else if (existing !== 'missing') {
-      const ours = sameProcess(existing.owner, this.owner);
-      if ((ours && heldJournals.has(this.journalPath)) || (!ours && isRunning(existing.owner))) {
+      if (journalInUse(this.journalPath, existing.owner)) {
         throw networkError(
           'Another Outpost connection is already active on this computer.',
           `${this.journalPath} belongs to process ${existing.owner.pid}`,
         );
       }
-      await recoverJournal(this.journalPath, existing.changes, this.run);
+      await undoJournal(this.journalPath, existing.changes, this.run);
     }
   }
 
@@ -198,7 +157,8 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
     await this.configureLink(dev, plan.mtu);
     const tunnelRoutes = plan.fullTunnel ? FULL_TUNNEL_V4 : plan.routes;
     // IKE and ESP to the gateway must keep their way out, or they would loop into the tunnel
-    if (tunnelRoutes.some((route) => covers(route, plan.gateway))) await this.pinGatewayRoute(plan.gateway);
+    const gateway = parseIp(plan.gateway)!; // checkPlan made sure
+    if (tunnelRoutes.some((route) => cidrContains(parseCidr(route), gateway))) await this.pinGatewayRoute(plan.gateway);
     for (const dst of tunnelRoutes) await this.addTunnelRoute(dst, dev);
     if (plan.dns) await this.applyDns(dev, plan.dns, plan.fullTunnel);
   }
@@ -212,7 +172,7 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
   private record(change: Change): void {
     this.changes.push(change);
     writeJournal(this.journalPath, this.owner, this.changes);
-    heldJournals.add(this.journalPath);
+    holdJournal(this.journalPath);
   }
 
   /** Drops `change` from the journal: what it would have made was already there, so it is not ours to undo. */
@@ -221,27 +181,44 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
     writeJournal(this.journalPath, this.owner, this.changes);
   }
 
+  /**
+   * Journals `change`, then runs `ip ...args` to add what it describes. False when that is already there: then the
+   * caller decides whether the journal keeps the change.
+   */
+  private async recordAndAdd(change: Change, args: string[]): Promise<boolean> {
+    this.record(change);
+    try {
+      await this.run('ip', args);
+      return true;
+    } catch (error) {
+      if (!(error instanceof CommandFailed && error.alreadyExists)) return this.fail(error);
+      return false;
+    }
+  }
+
   private async ip(args: string[]): Promise<string> {
     try {
       return await this.run('ip', args);
     } catch (error) {
-      throw networkError(APPLY_FAILED, error instanceof Error ? error.message : String(error), error);
+      return this.fail(error);
     }
+  }
+
+  /** The objects `ip -j ...args` lists; `what` names the command in the error when the output is not a listing. */
+  private async ipJson(args: string[], what: string): Promise<Record<string, unknown>[]> {
+    const text = await this.ip(['-j', ...args]);
+    const listing = parseIpJson(text);
+    if (!listing) throw networkError(APPLY_FAILED, `unexpected output from ${what}: ${text.slice(0, 200)}`);
+    return listing;
   }
 
   private async addAddress(dev: string, cidr: string): Promise<void> {
     const change: Change = { kind: 'address', dev, cidr };
-    this.record(change);
-    try {
-      await this.run('ip', ['addr', 'add', cidr, 'dev', dev]);
-    } catch (error) {
-      if (!(error instanceof CommandFailed && error.alreadyExists)) return this.fail(error);
-      this.retract(change);
-    }
+    if (!(await this.recordAndAdd(change, ['addr', 'add', cidr, 'dev', dev]))) this.retract(change);
   }
 
   private async configureLink(dev: string, mtu: number): Promise<void> {
-    const [link] = parseJsonArray(await this.ip(['-j', '-d', 'link', 'show', 'dev', dev]), 'ip link show');
+    const [link] = await this.ipJson(['-d', 'link', 'show', 'dev', dev], 'ip link show');
     if (!link || typeof link.mtu !== 'number') throw networkError(APPLY_FAILED, `no link ${dev}`);
     const addrGenMode = typeof link.inet6_addr_gen_mode === 'string' ? link.inet6_addr_gen_mode : undefined;
     const up = Array.isArray(link.flags) && link.flags.includes('UP');
@@ -254,7 +231,7 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
 
   /** A host route to the gateway through the route it has now (unless one is already there). */
   private async pinGatewayRoute(gateway: string): Promise<void> {
-    const [current] = parseJsonArray(await this.ip(['-j', 'route', 'get', gateway]), 'ip route get');
+    const [current] = await this.ipJson(['route', 'get', gateway], 'ip route get');
     if (!current || typeof current.dev !== 'string') {
       throw networkError('There is no route to the VPN gateway.', `ip route get ${gateway}: no route`);
     }
@@ -262,11 +239,7 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
     const dst = `${gateway}/${gateway.includes(':') ? 128 : 32}`;
     const change: RouteChange = { kind: 'route', dst, dev: current.dev };
     if (typeof current.gateway === 'string') change.via = current.gateway;
-    this.record(change);
-    try {
-      await this.run('ip', ['route', 'add', ...ourRouteArgs(change)]);
-    } catch (error) {
-      if (!(error instanceof CommandFailed && error.alreadyExists)) return this.fail(error);
+    if (!(await this.recordAndAdd(change, ['route', 'add', ...ourRouteArgs(change)]))) {
       this.retract(change); // a host route is already there, and `route get` went through it
     }
   }
@@ -278,20 +251,13 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
    */
   private async addTunnelRoute(dst: string, dev: string): Promise<void> {
     const change: RouteChange = { kind: 'route', dst, dev };
-    this.record(change);
-    try {
-      await this.run('ip', ['route', 'add', ...ourRouteArgs(change)]);
-      return;
-    } catch (error) {
-      if (!(error instanceof CommandFailed && error.alreadyExists)) return this.fail(error);
-    }
+    if (await this.recordAndAdd(change, ['route', 'add', ...ourRouteArgs(change)])) return;
     const defaultMetric = dst.includes(':') ? 1024 : 0;
-    const existing = parseJsonArray(
-      await this.ip(['-j', 'route', 'show', 'table', 'main', 'exact', dst]),
-      'ip route show',
-    ).find((route) => (typeof route.metric === 'number' ? route.metric : defaultMetric) === defaultMetric);
+    const existing = (await this.ipJson(['route', 'show', 'table', 'main', 'exact', dst], 'ip route show')).find(
+      (route) => (typeof route.metric === 'number' ? route.metric : defaultMetric) === defaultMetric,
+    );
     if (existing) {
-      change.displaced = routeSpecOf(existing);
+      change.displaced = routeSpecOfIpJson(existing);
       writeJournal(this.journalPath, this.owner, this.changes);
     }
     await this.ip(['route', 'replace', ...ourRouteArgs(change)]);
@@ -356,7 +322,7 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
       }
     }
     this.changes = [];
-    heldJournals.delete(this.journalPath);
+    releaseJournal(this.journalPath);
     if (failed.length === 0) {
       removeJournal(this.journalPath);
       return;
@@ -369,12 +335,6 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
       firstError,
     );
   }
-}
-
-/** Undoes `changes` newest first (each undo is idempotent, so a crash in here is recovered by running it again). */
-async function recoverJournal(path: string, changes: readonly Change[], run: CommandRunner): Promise<void> {
-  for (const change of [...changes].reverse()) await undo(change, run);
-  removeJournal(path);
 }
 
 /**
@@ -392,8 +352,7 @@ export async function recoverAfterCrash(
     setAsideJournal(path);
     return false;
   }
-  const ours = sameProcess(journal.owner, currentProcess());
-  if (ours ? heldJournals.has(path) : isRunning(journal.owner)) return false;
-  await recoverJournal(path, journal.changes, options.run ?? runCommand);
+  if (journalInUse(path, journal.owner)) return false;
+  await undoJournal(path, journal.changes, options.run ?? runCommand);
   return true;
 }

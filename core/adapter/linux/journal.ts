@@ -6,7 +6,8 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type Change, parseChanges } from './changes.js';
+import { type Change, parseChanges, undo } from './changes.js';
+import type { CommandRunner } from './commands.js';
 
 export interface ProcessIdentity {
   pid: number;
@@ -61,6 +62,34 @@ export function isRunning(owner: ProcessIdentity): boolean {
   if (!fields) return false;
   const state = fields[0];
   return state !== 'Z' && state !== 'X' && fields[19] === owner.startTime;
+}
+
+/** Journals held by configurators of this process: recovery must not undo a connection that is up. */
+const heldJournals = new Set<string>();
+
+export function holdJournal(path: string): void {
+  heldJournals.add(path);
+}
+
+export function releaseJournal(path: string): void {
+  heldJournals.delete(path);
+}
+
+/**
+ * Whether a live configurator owns the journal `owner` wrote: a configurator of this process that holds it, or
+ * another process still running. A journal nobody owns is left over from a crash, to be undone.
+ */
+export function journalInUse(path: string, owner: ProcessIdentity): boolean {
+  return sameProcess(owner, currentProcess()) ? heldJournals.has(path) : isRunning(owner);
+}
+
+/**
+ * Undoes `changes` newest first, then removes the journal. Each undo is idempotent, so a crash in here is recovered
+ * by running it again.
+ */
+export async function undoJournal(path: string, changes: readonly Change[], run: CommandRunner): Promise<void> {
+  for (const change of [...changes].reverse()) await undo(change, run);
+  removeJournal(path);
 }
 
 export function readJournal(path: string): JournalContents {

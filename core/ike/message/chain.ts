@@ -3,7 +3,8 @@
  * where lengths and next-payload fields live, so typed payloads never carry them.
  */
 import { DecodeError } from '../../errors.js';
-import { GENERIC_HEADER_LENGTH, PayloadType } from './constants.js';
+import { PayloadType } from '../../iana.js';
+import { GENERIC_HEADER_LENGTH } from './constants.js';
 import { decodePayload, encodePayload, isEncrypted, payloadName, payloadTypeOf } from './payloads.js';
 import type { Payload } from './types.js';
 import { ByteWriter } from './writer.js';

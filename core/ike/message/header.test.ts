@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ExchangeType, PayloadType } from './constants.js';
+import { ExchangeType, PayloadType } from '../../iana.js';
 import { decodeHeader, encodeHeader } from './header.js';
 import { expectDecodeError, hex } from './test-support.js';
 import type { IkeHeader } from './types.js';

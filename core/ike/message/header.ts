@@ -1,5 +1,6 @@
 /** The fixed 28-byte IKE header (RFC 7296 §3.1). */
-import { HeaderFlag, IKE_HEADER_LENGTH, IKE_VERSION } from './constants.js';
+import { IKE_HEADER_LENGTH } from '../../iana.js';
+import { HeaderFlag, IKE_VERSION } from './constants.js';
 import { ByteReader } from './reader.js';
 import type { DecodedHeader, IkeHeader } from './types.js';
 import { ByteWriter, checkUint } from './writer.js';

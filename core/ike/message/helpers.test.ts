@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { NotifyType, PayloadType, ProtocolId } from './constants.js';
+import { NotifyType, PayloadType, ProtocolId } from '../../iana.js';
 import {
   findCriticalUnrecognized,
   findErrorNotify,

@@ -1,5 +1,5 @@
 /** Small typed look-ups and constructors the IKE exchanges use on decoded payload lists. */
-import { PayloadType } from './constants.js';
+import { PayloadType } from '../../iana.js';
 import type { NotifyPayload, Payload, UnrecognizedPayload } from './types.js';
 
 type KnownPayload = Exclude<Payload, UnrecognizedPayload>;

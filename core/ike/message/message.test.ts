@@ -11,7 +11,7 @@ import {
   PrfId,
   ProtocolId,
   TransformType,
-} from './constants.js';
+} from '../../iana.js';
 import { decodeMessage, encodeMessage } from './message.js';
 import { payloadTypeOf } from './payloads.js';
 import {

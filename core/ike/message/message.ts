@@ -1,7 +1,7 @@
 /** Whole IKE messages: the header and the outer payload chain; SK and SKF bodies stay opaque here. */
 
+import { IKE_HEADER_LENGTH } from '../../iana.js';
 import { decodeChain, encodePayloadChain, firstPayloadType } from './chain.js';
-import { IKE_HEADER_LENGTH } from './constants.js';
 import { decodeHeader, encodeHeader } from './header.js';
 import type { IkeHeader, IkeMessage, Payload } from './types.js';
 

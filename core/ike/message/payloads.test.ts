@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DecodeError } from '../../errors.js';
-import { decodePayloadChain, encodeGenericHeader, encodePayloadChain, firstPayloadType } from './chain.js';
 import {
   AuthMethod,
   CertEncoding,
@@ -18,7 +17,8 @@ import {
   ProtocolId,
   TransformType,
   TsType,
-} from './constants.js';
+} from '../../iana.js';
+import { decodePayloadChain, encodeGenericHeader, encodePayloadChain, firstPayloadType } from './chain.js';
 import { expectDecodeError, hex } from './test-support.js';
 import type { Payload } from './types.js';
 

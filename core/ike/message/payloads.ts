@@ -2,7 +2,7 @@
  * Payload bodies (everything after the 4-byte generic header) for each payload of RFC 7296 §3 and the Encrypted
  * Fragment payload of RFC 7383 §2.5. Reserved fields are skipped, never checked: receivers must ignore them.
  */
-import { IdType, PayloadType, ProtocolId, TsType } from './constants.js';
+import { IdType, PayloadType, ProtocolId, TsType } from '../../iana.js';
 import { ByteReader } from './reader.js';
 import { decodeSa, encodeSa } from './sa.js';
 import type { CfgAttribute, Payload, TrafficSelector } from './types.js';

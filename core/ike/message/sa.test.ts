@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { EncrId, PayloadType, ProtocolId, TransformType } from '../../iana.js';
 import { decodePayloadChain, encodeGenericHeader, encodePayloadChain } from './chain.js';
-import { EncrId, PayloadType, ProtocolId, TransformType } from './constants.js';
 import { expectDecodeError, hex } from './test-support.js';
 import type { Proposal } from './types.js';
 

@@ -3,11 +3,11 @@
  *
  * Two kinds of problem are told apart. A structure that does not parse (lengths, last-substructure flags, counts, SPI
  * sizes) is a DecodeError for the whole message. A well-formed proposal that uses something we do not know (a
- * protocol ID, transform type or transform attribute outside constants.ts) must be rejected on its own (§3.3.6), so it
+ * protocol ID, transform type or transform attribute outside core/iana.ts) must be rejected on its own (§3.3.6), so it
  * is left out of `proposals`; the others keep their wire numbers, so a responder's choice can still be matched. An SA
  * whose proposals are all unknown therefore decodes to an empty list, which the engine treats as "nothing acceptable".
  */
-import { ProtocolId, TRANSFORM_ATTR_KEY_LENGTH, TransformType } from './constants.js';
+import { ProtocolId, TRANSFORM_ATTR_KEY_LENGTH, TransformType } from '../../iana.js';
 import type { ByteReader } from './reader.js';
 import type { Proposal, Transform } from './types.js';
 import { ByteWriter } from './writer.js';

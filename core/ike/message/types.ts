@@ -2,7 +2,7 @@
  * Typed IKEv2 messages (RFC 7296 §3, RFC 7383 for SKF). The codec turns bytes into these values and back; the
  * next-payload chaining, lengths and flags are derived by the codec and never stored here.
  */
-import type { PayloadType, ProtocolId, TransformType, TsType } from './constants.js';
+import type { PayloadType, ProtocolId, TransformType, TsType } from '../../iana.js';
 
 export interface IkeHeader {
   spiI: Uint8Array; // 8 bytes

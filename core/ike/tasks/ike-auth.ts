@@ -4,18 +4,14 @@
  * AUTH is checked before any password leaves this machine.
  */
 import type { X509Certificate } from 'node:crypto';
-import {
-  certificateMatchesIdentity,
-  parseCertificateDer,
-  subjectPublicKeyInfoSha1,
-  validateCertificateChain,
-} from '../../crypto/x509.js';
+import { parseCertificateDer, subjectPublicKeyInfoSha1 } from '../../crypto/x509/certificate.js';
+import { validateCertificateChain } from '../../crypto/x509/path.js';
 import { EapPeer } from '../../eap/peer.js';
 import { DecodeError, OutpostError } from '../../errors.js';
-import { formatIdentity, parseIdentity } from '../../profile/identity.js';
 import { type GatewayCredential, sharedKeyAuth, signedOctets, verifyGatewayAuth } from '../auth.js';
 import type { AuthRound, Identity, SessionConfig } from '../config.js';
 import type { Response } from '../exchange-manager.js';
+import { certificateMatchesIdentity, formatIdentity, parseIdentity } from '../identity.js';
 import type { IkeSa } from '../ike-sa.js';
 import {
   AuthMethod,

@@ -1,6 +1,6 @@
 /** Configuration payload exchange in IKE_AUTH (RFC 7296 §2.19): virtual IP, DNS, split subnets. */
+import { PayloadType } from '../../iana.js';
 import { type AssignedConfig, configRequest, parseConfigReply } from '../config-payload.js';
-import { PayloadType } from '../message/constants.js';
 import type { Response } from '../exchange-manager.js';
 import type { Payload } from '../message/types.js';
 import type { Task } from './task.js';

@@ -1,6 +1,9 @@
 /**
- * IKE identities (RFC 7296 §3.5) from the text a profile or command line gives, read the way strongSwan reads them
- * (identification_create_from_string), so an admin can copy `id = ...` from swanctl.conf:
+ * IKE identities (RFC 7296 §3.5): read from the text a profile or command line gives, printed for messages and logs,
+ * and matched against the gateway's certificate.
+ *
+ * Text is read the way strongSwan reads it (identification_create_from_string), so an admin can copy `id = ...` from
+ * swanctl.conf:
  *  - a type prefix decides: `fqdn:`/`dns:`, `email:`/`rfc822:`/`userfqdn:`, `ipv4:`, `ipv6:`, `asn1dn:`, `keyid:`
  *    (`asn1dn:` and `keyid:` take `#hex` for raw bytes);
  *  - text with '=' is a distinguished name ("C=CH, O=strongSwan, CN=gw", or "/C=CH/O=..."), DER-encoded with the
@@ -9,9 +12,12 @@
  *  - text with '@' is an email (RFC822) address, anything else an FQDN.
  * Unlike strongSwan, wildcards such as %any and text that fits no type are refused instead of matching anything.
  */
+import type { X509Certificate } from 'node:crypto';
 import { decodeOid, parseDer, readerOf, Tag } from '../crypto/asn1.js';
-import { OutpostError } from '../errors.js';
-import { IdType } from '../ike/message/constants.js';
+import { certificateFields } from '../crypto/x509/certificate.js';
+import { namesEqual, parseName } from '../crypto/x509/name.js';
+import { DecodeError, OutpostError } from '../errors.js';
+import { IdType } from '../iana.js';
 import { formatIp, parseIp } from '../net/address.js';
 
 export interface ParsedIdentity {
@@ -240,4 +246,59 @@ export function formatIdentity(idType: number, data: Uint8Array): string {
     default:
       return `(identity of type ${idType}, ${data.length} bytes)`;
   }
+}
+
+/**
+ * Does the certificate carry this IKE identity? FQDN -> subjectAltName dNSName (ASCII case-insensitive, exact: no
+ * wildcards, no fallback to the subject CN); IPV4/IPV6_ADDR -> SAN iPAddress; RFC822_ADDR -> SAN rfc822Name (domain
+ * case-insensitive); DER_ASN1_DN -> the subject DN, or a SAN directoryName, compared as RFC 5280 §7.1 names. Other ID
+ * types never match. `idData` is the raw ID payload data; DecodeError when it does not fit its type.
+ */
+export function certificateMatchesIdentity(cert: X509Certificate, idType: number, idData: Uint8Array): boolean {
+  const fields = certificateFields(cert);
+  switch (idType) {
+    case IdType.FQDN: {
+      const fqdn = asciiIdentity(idData, 'FQDN');
+      if (fqdn.includes('*')) return false;
+      const wanted = canonicalHost(fqdn);
+      return fields.subjectAltNames.some((san) => san.kind === 'dns' && canonicalHost(san.name) === wanted);
+    }
+    case IdType.IPV4_ADDR:
+    case IdType.IPV6_ADDR: {
+      const length = idType === IdType.IPV4_ADDR ? 4 : 16;
+      if (idData.length !== length) throw new DecodeError(`identity: IP address of ${idData.length} bytes`);
+      return fields.subjectAltNames.some((san) => san.kind === 'ip' && Buffer.compare(san.address, idData) === 0);
+    }
+    case IdType.RFC822_ADDR: {
+      const wanted = canonicalEmail(asciiIdentity(idData, 'RFC822 address'));
+      return fields.subjectAltNames.some((san) => san.kind === 'email' && canonicalEmail(san.address) === wanted);
+    }
+    case IdType.DER_ASN1_DN: {
+      const name = parseName(parseDer(idData, 'identity DN'), 'identity DN');
+      return (
+        namesEqual(fields.subject, name) ||
+        fields.subjectAltNames.some((san) => san.kind === 'dn' && namesEqual(san.name, name))
+      );
+    }
+    default:
+      return false;
+  }
+}
+
+function asciiIdentity(idData: Uint8Array, what: string): string {
+  if (idData.length === 0 || idData.some((byte) => byte < 0x21 || byte > 0x7e)) {
+    throw new DecodeError(`identity: ${what} is not printable ASCII`);
+  }
+  return new TextDecoder('latin1').decode(idData);
+}
+
+/** Host names compare case-insensitively (RFC 4343); an absolute name's final dot changes nothing. */
+function canonicalHost(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '');
+}
+
+/** RFC 5280 §4.2.1.6: the local part of an email address is case-sensitive, its domain is not. */
+function canonicalEmail(address: string): string {
+  const at = address.lastIndexOf('@');
+  return at < 0 ? address : address.slice(0, at + 1) + address.slice(at + 1).toLowerCase();
 }
