@@ -22,44 +22,32 @@ function split(material: Uint8Array, lengths: number[]): Uint8Array[] {
   return parts;
 }
 
-export function deriveIkeKeys(
-  suite: IkeSuite,
-  sharedSecret: Uint8Array,
-  ni: Uint8Array,
-  nr: Uint8Array,
-  spiI: Uint8Array,
-  spiR: Uint8Array,
-): IkeKeys {
-  const skeyseed = suite.prf.compute(Buffer.concat([ni, nr]), sharedSecret);
-  return ikeKeysFromSeed(suite, skeyseed, ni, nr, spiI, spiR);
+/** What both derivations of IKE SA keys take from the exchange that made the SA. */
+export interface IkeKeyInputs {
+  suite: IkeSuite;
+  /** g^ir, the Diffie-Hellman shared secret. */
+  sharedSecret: Uint8Array;
+  ni: Uint8Array;
+  nr: Uint8Array;
+  spiI: Uint8Array;
+  spiR: Uint8Array;
+}
+
+export function deriveIkeKeys(inputs: IkeKeyInputs): IkeKeys {
+  const skeyseed = inputs.suite.prf.compute(Buffer.concat([inputs.ni, inputs.nr]), inputs.sharedSecret);
+  return ikeKeysFromSeed(inputs, skeyseed);
 }
 
 /**
  * A rekeyed IKE SA (RFC 7296 §2.18): SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr), computed with the old SA's
  * PRF as strongSwan does; the new SA's PRF expands it.
  */
-export function deriveRekeyedIkeKeys(
-  oldPrf: Prf,
-  oldSkD: Uint8Array,
-  suite: IkeSuite,
-  sharedSecret: Uint8Array,
-  ni: Uint8Array,
-  nr: Uint8Array,
-  spiI: Uint8Array,
-  spiR: Uint8Array,
-): IkeKeys {
-  const skeyseed = oldPrf.compute(oldSkD, Buffer.concat([sharedSecret, ni, nr]));
-  return ikeKeysFromSeed(suite, skeyseed, ni, nr, spiI, spiR);
+export function deriveRekeyedIkeKeys(old: { prf: Prf; skD: Uint8Array }, inputs: IkeKeyInputs): IkeKeys {
+  const skeyseed = old.prf.compute(old.skD, Buffer.concat([inputs.sharedSecret, inputs.ni, inputs.nr]));
+  return ikeKeysFromSeed(inputs, skeyseed);
 }
 
-function ikeKeysFromSeed(
-  suite: IkeSuite,
-  skeyseed: Uint8Array,
-  ni: Uint8Array,
-  nr: Uint8Array,
-  spiI: Uint8Array,
-  spiR: Uint8Array,
-): IkeKeys {
+function ikeKeysFromSeed({ suite, ni, nr, spiI, spiR }: IkeKeyInputs, skeyseed: Uint8Array): IkeKeys {
   const { prf, encryption, integrity } = suite;
   const integLength = integrity?.keyLength ?? 0;
   const lengths = [prf.keyLength, integLength, integLength, encryption.keyLength, encryption.keyLength];

@@ -25,7 +25,14 @@ const SUITES: Array<[string, IkeSuite]> = [
 ];
 
 function pair(s: IkeSuite) {
-  const keys = deriveIkeKeys(s, randomBytes(32), randomBytes(32), randomBytes(32), randomBytes(8), randomBytes(8));
+  const keys = deriveIkeKeys({
+    suite: s,
+    sharedSecret: randomBytes(32),
+    ni: randomBytes(32),
+    nr: randomBytes(32),
+    spiI: randomBytes(8),
+    spiR: randomBytes(8),
+  });
   return { initiator: new MessageProtection(s, keys, true), responder: new MessageProtection(s, keys, false) };
 }
 

@@ -44,13 +44,7 @@ export function decodeSa(r: ByteReader): Proposal[] {
     if (last !== LAST && last !== MORE_PROPOSALS) {
       throw r.fail(`proposal ${index} last-substructure ${last}, expected ${LAST} or ${MORE_PROPOSALS}`);
     }
-    r.skip(1, `proposal ${index} reserved`);
-    const length = r.u16(`proposal ${index} length`);
-    if (length < SUBSTRUCTURE_HEADER_LENGTH) {
-      throw r.fail(`proposal ${index} length ${length} is shorter than its header`);
-    }
-    const body = r.sub(length - 4, `proposal ${index} (length ${length})`, `${r.context}, proposal ${index}`);
-    const proposal = decodeProposal(body);
+    const proposal = decodeProposal(substructureBody(r, `proposal ${index}`));
     if (proposal !== undefined) {
       proposals.push(proposal);
     }
@@ -62,6 +56,14 @@ export function decodeSa(r: ByteReader): Proposal[] {
       throw r.fail(`proposal ${index} says more proposals follow but the payload ends`);
     }
   }
+}
+
+/** The rest of a proposal or transform substructure after its last-substructure byte: reserved, length, body. */
+function substructureBody(r: ByteReader, name: string): ByteReader {
+  r.skip(1, `${name} reserved`);
+  const length = r.u16(`${name} length`);
+  if (length < SUBSTRUCTURE_HEADER_LENGTH) throw r.fail(`${name} length ${length} is shorter than its header`);
+  return r.sub(length - 4, `${name} (length ${length})`, `${r.context}, ${name}`);
 }
 
 function decodeProposal(r: ByteReader): Proposal | undefined {
@@ -81,13 +83,7 @@ function decodeProposal(r: ByteReader): Proposal | undefined {
     if (last !== expected) {
       throw r.fail(`transform ${index} of ${count} has last-substructure ${last}, expected ${expected}`);
     }
-    r.skip(1, `transform ${index} reserved`);
-    const length = r.u16(`transform ${index} length`);
-    if (length < SUBSTRUCTURE_HEADER_LENGTH) {
-      throw r.fail(`transform ${index} length ${length} is shorter than its header`);
-    }
-    const body = r.sub(length - 4, `transform ${index} (length ${length})`, `${r.context}, transform ${index}`);
-    const transform = decodeTransform(body);
+    const transform = decodeTransform(substructureBody(r, `transform ${index}`));
     if (transform === undefined) {
       understood = false;
     } else {

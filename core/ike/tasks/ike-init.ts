@@ -152,7 +152,8 @@ export class IkeInitTask implements Task<IkeSuite> {
         this.sa.peerSignatureHashes.push((hashes.data[i]! << 8) | hashes.data[i + 1]!);
       }
     }
-    const keys = deriveIkeKeys(suite, shared, this.sa.nonceI, this.sa.nonceR, this.sa.spiI, this.sa.spiR);
+    const { nonceI: ni, nonceR: nr, spiI, spiR } = this.sa;
+    const keys = deriveIkeKeys({ suite, sharedSecret: shared, ni, nr, spiI, spiR });
     this.sa.crypto = { suite, keys, protection: new MessageProtection(suite, keys, true) };
     return { done: suite };
   }

@@ -41,7 +41,10 @@ export function answerIkeRekey(
   const ourSpi = randomBytes(8);
   const ourNonce = randomBytes(NONCE_LENGTH);
   const { suite: oldSuite, keys: oldKeys } = old.established;
-  const keys = deriveRekeyedIkeKeys(oldSuite.prf, oldKeys.skD, suite, shared, nonce.data, ourNonce, chosen.spi, ourSpi);
+  const keys = deriveRekeyedIkeKeys(
+    { prf: oldSuite.prf, skD: oldKeys.skD },
+    { suite, sharedSecret: shared, ni: nonce.data, nr: ourNonce, spiI: chosen.spi, spiR: ourSpi },
+  );
   const rekeyed = IkeSa.rekeyed(false, chosen.spi, ourSpi, { suite, keys }, old);
   return {
     response: [
@@ -91,7 +94,10 @@ export class IkeRekeyTask implements Task<IkeSa> {
     const shared = this.ke.shared(payloads, suite.dh.id);
     const { suite: oldSuite, keys: oldKeys } = this.old.established;
     const spiR = chosen.proposal.spi;
-    const keys = deriveRekeyedIkeKeys(oldSuite.prf, oldKeys.skD, suite, shared, this.nonce, nonce.data, this.spi, spiR);
+    const keys = deriveRekeyedIkeKeys(
+      { prf: oldSuite.prf, skD: oldKeys.skD },
+      { suite, sharedSecret: shared, ni: this.nonce, nr: nonce.data, spiI: this.spi, spiR },
+    );
     return { done: IkeSa.rekeyed(true, this.spi, spiR, { suite, keys }, this.old) };
   }
 }
