@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { ConnectionStatus, Counters, ProfileSummary } from '../../electron/ipc/schema.js';
-import type { Call } from '../App.js';
+import type { Call } from '../api.js';
 import { formatBytes } from '../format.js';
 
 /** What IT asks for: the redacted log as a file, and the connection details as text to paste into a ticket. */

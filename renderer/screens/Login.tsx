@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import type { ProfileSummary } from '../../electron/ipc/schema.js';
-import type { Call } from '../App.js';
+import type { Call } from '../api.js';
 
 /**
  * Username and password. With "remember" the password goes to the keychain through main; without it main keeps only
