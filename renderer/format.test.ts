@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { asUiError } from '../../renderer/errors.js';
-import { formatBytes, formatDuration, formatRate, sparklinePoints } from '../../renderer/format.js';
+import { formatBytes, formatDuration, formatRate, sparklinePoints } from './format.js';
 
 test('byte counts read as people expect', () => {
   assert.equal(formatBytes(0), '0 B');
@@ -22,14 +21,4 @@ test('sparkline points span the width with the maximum at the top', () => {
   assert.equal(sparklinePoints([0, 5, 10], 100, 20, 10), '0.0,20.0 50.0,10.0 100.0,0.0');
   assert.equal(sparklinePoints([], 100, 20, 10), '');
   assert.equal(sparklinePoints([30], 100, 20, 10), '0.0,0.0', 'values above the scale are clamped');
-});
-
-test('rejections become UiErrors, including ones Electron flattened into a message', () => {
-  const ui = { code: 'otp-rejected', message: 'The code from your authenticator was rejected.' };
-  assert.deepEqual(asUiError(ui), ui);
-  const flattened = new Error(`Error invoking remote method 'connection:connect': ${JSON.stringify(ui)}`);
-  assert.deepEqual(asUiError(flattened), ui);
-  const plain = asUiError(new Error('boom'));
-  assert.equal(plain.code, 'unexpected');
-  assert.equal(plain.detail, 'boom');
 });
