@@ -1,8 +1,9 @@
 import { type FormEvent, useEffect, useState } from 'react';
+import { formatBytes } from '../../core/format-bytes.js';
 import type { ConnectionState, ConnectionStatus, Counters, ProfileSummary } from '../../electron/ipc/schema.js';
 import { Sparkline } from '../components/Sparkline.js';
 import { TextField } from '../components/TextField.js';
-import { formatBytes, formatDuration } from '../format.js';
+import { formatDuration } from '../format.js';
 
 const STATE_WORDS: Record<ConnectionState, string> = {
   disconnected: 'Not connected',

@@ -193,7 +193,7 @@ test('import a profile, sign in, Connect: Connected with the virtual IP on both 
     await http.stop();
   }
   const received = page.locator('dt:text-is("Received") + dd');
-  await until(async () => /^(2[5-9]\d|[3-9]\d\d)\.\d KB$/.test((await received.textContent()) ?? ''));
+  await until(async () => /^(2[5-9]\d|[3-9]\d\d)\.\d kB$/.test((await received.textContent()) ?? ''));
   await shot('gateway-connected');
   await disconnectAndCheck(gw, 'ecdsa');
 });
