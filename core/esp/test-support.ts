@@ -1,13 +1,11 @@
 // Shared by the ESP tests (not part of the build): published packets, an ICV-less stand-in and config makers.
-import { randomBytes } from '../crypto/random.js';
+
+import { fromHex } from '../../test/support/hex.js';
 import type { Integrity } from '../crypto/integrity.js';
+import { randomBytes } from '../crypto/random.js';
 import { getEncryption, getIntegrity } from '../crypto/registry.js';
 import { EncrId, IntegId } from '../ike/message/constants.js';
 import type { EspSaConfig } from './sa.js';
-
-/** Hex (whitespace allowed, as the RFCs print it) to bytes. */
-export const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
-export const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 /**
  * RFC 3602's ESP examples carry no ICV (encryption-only ESP, which we never negotiate): this zero-length
@@ -96,7 +94,7 @@ export function espConfig(
   const integrity = transform.integ === undefined ? undefined : getIntegrity(transform.integ);
   if (!encryption || (transform.integ !== undefined && !integrity)) throw new Error('transform not available');
   return {
-    spi: options.spi ?? hex('c0ffee01'),
+    spi: options.spi ?? fromHex('c0ffee01'),
     encryption,
     integrity,
     keys: { encryption: randomBytes(encryption.keyLength), integrity: randomBytes(integrity?.keyLength ?? 0) },
