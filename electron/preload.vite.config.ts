@@ -7,7 +7,11 @@ export default defineConfig({
     outDir: fileURLToPath(new URL('../dist/electron', import.meta.url)),
     emptyOutDir: false,
     minify: false,
-    lib: { entry: fileURLToPath(new URL('./preload.ts', import.meta.url)), formats: ['cjs'], fileName: () => 'preload.cjs' },
+    lib: {
+      entry: fileURLToPath(new URL('./preload.ts', import.meta.url)),
+      formats: ['cjs'],
+      fileName: () => 'preload.cjs',
+    },
     rollupOptions: { external: ['electron'] },
   },
 });
