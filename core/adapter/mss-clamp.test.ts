@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { fromHex, toHex } from '../../test/support/hex.js';
-import { seededRandom } from '../esp/test-support.js';
+import { seededRandom } from '../../test/support/seeded-random.js';
 import { clampMss } from './mss-clamp.js';
 
 const SYN = 0x02;

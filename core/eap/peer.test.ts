@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { fromHex, toUpperHex } from '../../test/support/hex.js';
+import { seededRandom } from '../../test/support/seeded-random.js';
 import { md4 } from '../crypto/legacy/md4.js';
 import { OutpostError } from '../errors.js';
 import { generateNtResponse } from './mschapv2-crypto.js';
@@ -369,19 +370,6 @@ describe('EapPeer common behaviour', () => {
 });
 
 describe('EapPeer under random input (seeded)', () => {
-  // A fixed-seed xorshift so that a failure reproduces.
-  function prng(seed: number) {
-    let state = seed >>> 0 || 1;
-    return (): number => {
-      state ^= state << 13;
-      state >>>= 0;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      state >>>= 0;
-      return state;
-    };
-  }
-
   function mutate(next: () => number, bytes: Uint8Array): Uint8Array {
     const out = Uint8Array.from(bytes);
     switch (next() % 4) {
@@ -425,7 +413,7 @@ describe('EapPeer under random input (seeded)', () => {
   ];
 
   it('never throws and always returns a well-formed step', () => {
-    const next = prng(0x5eed1234);
+    const next = seededRandom(0x5eed1234);
     const methods = ['mschapv2', 'gtc', 'md5'] as const;
     for (let conversation = 0; conversation < 600; conversation++) {
       const p = new EapPeer({

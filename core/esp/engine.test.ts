@@ -1,19 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fromHex, toHex } from '../../test/support/hex.js';
+import { seededRandom } from '../../test/support/seeded-random.js';
 import { getEncryption } from '../crypto/registry.js';
 import { EncrId } from '../ike/message/constants.js';
 import { EspEngine } from './engine.js';
 import { type EspSaConfig, InboundSa, OutboundSa } from './sa.js';
-import {
-  espConfig,
-  ipPacket,
-  NULL_ICV_FOR_TESTS,
-  RFC3602_CASE7,
-  seededRandom,
-  TRANSFORMS,
-  twin,
-} from './test-support.js';
+import { espConfig, ipPacket, NULL_ICV_FOR_TESTS, RFC3602_CASE7, TRANSFORMS, twin } from './test-support.js';
 
 const GCM = TRANSFORMS.find((t) => t.encr === EncrId.AES_GCM_16 && t.keyBits === 128)!;
 

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { toHex } from '../../test/support/hex.js';
+import { seededRandom } from '../../test/support/seeded-random.js';
 import { isOutpostError } from '../errors.js';
 import { EncrId, IntegId } from '../ike/message/constants.js';
 import { type DropReason, type EspSaConfig, InboundSa, OutboundSa } from './sa.js';
-import { espConfig, ipPacket, seededRandom, TRANSFORMS, twin } from './test-support.js';
+import { espConfig, ipPacket, TRANSFORMS, twin } from './test-support.js';
 
 const TWO_32 = 2 ** 32;
 const GCM = TRANSFORMS.find((t) => t.encr === EncrId.AES_GCM_16 && t.keyBits === 256)!;

@@ -110,19 +110,6 @@ export function twin(config: EspSaConfig): EspSaConfig {
   };
 }
 
-/** A deterministic 32-bit generator (xorshift32) for bounded, reproducible fuzzing. */
-export function seededRandom(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
-
 /**
  * A well-formed IPv4 (version 4) or IPv6 (version 6) packet of `length` bytes (at least the header), with its
  * length field right and seeded contents.
