@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, type NativeImage, nativeImage, nativeTheme, session, Tray } from 'electron';
 import { sntpTime } from '../core/net/sntp.js';
-import { keytarStore } from '../core/secrets/keychain.js';
 import { clockWarning } from '../core/secrets/totp.js';
 import { linuxNetworkHost } from '../core/adapter/linux/host.js';
 import { Tunnel } from '../core/tunnel/tunnel.js';
@@ -22,11 +21,8 @@ import {
   windowOpenDecision,
   withCsp,
 } from './security.js';
-import { ConnectionService } from './services/connection-service.js';
-import { createHandlers } from './services/handlers.js';
-import { LogBuffer } from './services/log-buffer.js';
-import { managedProfilesDir, ProfileStore } from './services/profile-store.js';
-import { SettingsStore } from './services/settings-store.js';
+import { createAppServices } from './services/app-services.js';
+import { managedProfilesDir } from './services/profile-store.js';
 import { trayIconFiles, trayState, trayVariant } from './tray-icons.js';
 
 const root = app.getAppPath();
@@ -42,23 +38,12 @@ if (!app.requestSingleInstanceLock()) {
 
 async function start(): Promise<void> {
   await app.whenReady();
-  const configDir = app.getPath('userData');
-  const logs = new LogBuffer();
-  const secrets = keytarStore();
-  const profiles = new ProfileStore({
-    configDir,
+  const { logs, settings, connection, handlers } = createAppServices({
+    configDir: app.getPath('userData'),
     managedDir: managedProfilesDir(),
-    secrets,
-    onSkipped: (file, reason) => logs.log(`Profile ${file} left out: ${reason}`),
-  });
-  const settings = new SettingsStore(configDir);
-  const connection = new ConnectionService({
-    profiles,
-    secrets,
-    logs,
     createTunnel: (profile, credentials) => new Tunnel(profile, credentials, linuxNetworkHost(), { reconnect: true }),
+    clockWarning: checkClock,
   });
-  const handlers = createHandlers({ profiles, settings, secrets, connection, logs, clockWarning: checkClock });
 
   lockDownSessions();
   registerHandlers(handlers);

@@ -1,7 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type {
   CommandName,
-  Commands,
   ConnectionStatus,
   Counters,
   OutpostApi,
@@ -9,6 +8,7 @@ import type {
   Settings,
   UiError,
 } from '../electron/ipc/schema.js';
+import type { Call } from './api.js';
 import { ErrorNotice } from './components/ErrorNotice.js';
 import { asUiError } from './errors.js';
 import { Diagnostics } from './screens/Diagnostics.js';
@@ -17,12 +17,6 @@ import { Login } from './screens/Login.js';
 import { SettingsScreen } from './screens/SettingsScreen.js';
 import { Status } from './screens/Status.js';
 import { TotpEnroll } from './screens/TotpEnroll.js';
-
-/** An invoke that shows its failure to the user and then resolves undefined; success is wrapped so void counts. */
-export type Call = <C extends CommandName>(
-  command: C,
-  ...args: Commands[C]['args']
-) => Promise<{ value: Commands[C]['result'] } | undefined>;
 
 type Screen = 'status' | 'login' | 'totp' | 'settings' | 'diagnostics' | 'import';
 

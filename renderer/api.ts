@@ -21,6 +21,12 @@ export function getApi(): OutpostApi {
   throw new Error('Outpost must be opened from the app (no preload API and no development bridge).');
 }
 
+/** An invoke that shows its failure to the user and then resolves undefined; success is wrapped so void counts. */
+export type Call = <C extends CommandName>(
+  command: C,
+  ...args: Commands[C]['args']
+) => Promise<{ value: Commands[C]['result'] } | undefined>;
+
 type Pending = { resolve: (value: unknown) => void; reject: (error: UiError) => void };
 
 /** OutpostApi over a loopback WebSocket; refuses any other host so a query parameter cannot send data away. */

@@ -1,3 +1,4 @@
+import { messageOf } from '../core/errors.js';
 import type { UiError } from '../electron/ipc/schema.js';
 
 /**
@@ -16,9 +17,8 @@ export function asUiError(err: unknown): UiError {
         // not an encoded UiError: fall through to the generic sentence
       }
     }
-    return { code: 'unexpected', message: 'Something went wrong. Please try again.', detail: err.message };
   }
-  return { code: 'unexpected', message: 'Something went wrong. Please try again.', detail: String(err) };
+  return { code: 'unexpected', message: 'Something went wrong. Please try again.', detail: messageOf(err) };
 }
 
 function isUiError(value: unknown): value is UiError {

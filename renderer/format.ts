@@ -1,19 +1,3 @@
-/** Byte counts as people read them: 1 decimal above a kilobyte, binary multiples named as most OSes show them. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
-
-export function formatRate(bytesPerSecond: number): string {
-  return `${formatBytes(Math.round(bytesPerSecond))}/s`;
-}
-
 /** Elapsed time as h:mm:ss (or m:ss under an hour). */
 export function formatDuration(ms: number): string {
   const total = Math.max(0, Math.floor(ms / 1000));

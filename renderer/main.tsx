@@ -1,7 +1,8 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { getApi } from './api.js';
+import { messageOf } from '../core/errors.js';
 import { App } from './App.js';
+import { getApi } from './api.js';
 import './styles.css';
 
 const root = createRoot(document.getElementById('root')!);
@@ -12,5 +13,5 @@ try {
     </StrictMode>,
   );
 } catch (err) {
-  root.render(<p role="alert">{err instanceof Error ? err.message : String(err)}</p>);
+  root.render(<p role="alert">{messageOf(err)}</p>);
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under core/, electron/ and test/ with node's own test runner (TypeScript through tsx).
+// Runs every *.test.ts under core/, electron/, renderer/ and test/ with node's own test runner (TypeScript through tsx).
 // `--unit` leaves out test/interop (those need root, network namespaces and strongSwan).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -19,7 +19,7 @@ function find(dir) {
   return out;
 }
 
-let files = ['core', 'electron', 'test'].flatMap((d) => {
+let files = ['core', 'electron', 'renderer', 'test'].flatMap((d) => {
   try {
     return find(d);
   } catch {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { hex, hexOf, seededRandom } from '../esp/test-support.js';
+import { fromHex, toHex } from '../../test/support/hex.js';
+import { seededRandom } from '../../test/support/seeded-random.js';
 import { clampMss } from './mss-clamp.js';
 
 const SYN = 0x02;
@@ -54,9 +55,9 @@ interface SegmentSpec {
 }
 
 function tcpSegment({ options = '', flags = SYN, payload = '', dataOffset }: SegmentSpec): Uint8Array {
-  const opts = hex(options);
+  const opts = fromHex(options);
   assert.equal(opts.length % 4, 0, 'test options must fill whole words');
-  const body = hex(payload);
+  const body = fromHex(payload);
   const segment = new Uint8Array(20 + opts.length + body.length);
   const view = new DataView(segment.buffer);
   view.setUint16(0, 40000);
@@ -73,7 +74,7 @@ function tcpSegment({ options = '', flags = SYN, payload = '', dataOffset }: Seg
 /** IPv4 192.0.2.1 -> 198.51.100.10 carrying `segment`, with both checksums computed from scratch. */
 function ipv4(segment: Uint8Array, protocol = TCP): Uint8Array {
   const packet = new Uint8Array(20 + segment.length);
-  packet.set(hex('45000000 12344000 40000000 c0000201 c633640a'));
+  packet.set(fromHex('45000000 12344000 40000000 c0000201 c633640a'));
   new DataView(packet.buffer).setUint16(2, packet.length);
   packet[9] = protocol;
   packet.set(segment, 20);
@@ -86,9 +87,9 @@ function ipv4(segment: Uint8Array, protocol = TCP): Uint8Array {
 
 /** IPv6 2001:db8::1 -> 2001:db8::2 carrying `extensions` (hex, already chained) then `segment`. */
 function ipv6(segment: Uint8Array, firstNextHeader = TCP, extensions = ''): Uint8Array {
-  const ext = hex(extensions);
+  const ext = fromHex(extensions);
   const packet = new Uint8Array(40 + ext.length + segment.length);
-  packet.set(hex('60000000 00000040 20010db8000000000000000000000001 20010db8000000000000000000000002'));
+  packet.set(fromHex('60000000 00000040 20010db8000000000000000000000001 20010db8000000000000000000000002'));
   new DataView(packet.buffer).setUint16(4, ext.length + segment.length);
   packet[6] = firstNextHeader;
   packet.set(ext, 40);
@@ -129,7 +130,7 @@ describe('clampMss on IPv4', () => {
     // Computed separately with Python's struct module: IP header checksum 0x3c49, TCP checksum 0xe1fc; after
     // lowering the MSS to 1360 (0x0550) the TCP checksum is 0xe260.
     assert.equal(
-      hexOf(packet),
+      toHex(packet),
       '4500003c1234400040063c49c0000201c633640a9c4000500000000100000000a002faf0e1fc0000' +
         '020405b40402080a0001e2400000000001030307',
     );
@@ -240,7 +241,7 @@ describe('clampMss on IPv4', () => {
     const plain = ipv4(tcpSegment({ options: LINUX_OPTIONS }));
     const packet = new Uint8Array(plain.length + 4);
     packet.set(plain.subarray(0, 20));
-    packet.set(hex('01010100'), 20);
+    packet.set(fromHex('01010100'), 20);
     packet.set(plain.subarray(20), 24);
     packet[0] = 0x46;
     new DataView(packet.buffer).setUint16(2, packet.length);

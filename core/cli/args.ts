@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { OutpostError } from '../errors.js';
 import { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS } from '../ike/proposals.js';
+import { checkAuthSetting } from '../profile/auth-rules.js';
 import { loadProfile } from '../profile/load.js';
 import { AUTH_METHODS, isAuthMethodName, type Profile } from '../profile/types.js';
 import {
@@ -208,15 +209,12 @@ function fromProfileFile(flags: Map<Flag, string[]>, path: string): Profile {
   if (mixed) throw usage(`Option --${mixed} cannot be combined with --profile: the profile describes the connection.`);
   const profile = loadProfile(path);
   const user = single(flags, 'user');
-  if (user !== undefined) {
-    if (profile.auth === 'psk')
-      throw invalidOption('user', 'is only used with EAP authentication; this profile uses psk.');
-    return { ...profile, username: user };
-  }
-  if (profile.auth !== 'psk' && profile.username === undefined) {
-    throw new OutpostError('profile-invalid', 'The profile has no username: give it with --user NAME.');
-  }
-  return profile;
+  // a .sswan profile may leave the username to the command line; the parsers refuse one in a PSK profile
+  checkAuthSetting(profile.auth, 'username', (user ?? profile.username) !== undefined, {
+    missing: () => new OutpostError('profile-invalid', 'The profile has no username: give it with --user NAME.'),
+    unused: () => invalidOption('user', `is only used with EAP authentication; this profile uses ${profile.auth}.`),
+  });
+  return user === undefined ? profile : { ...profile, username: user };
 }
 
 function fromFlags(flags: Map<Flag, string[]>, readFile: (path: string) => string): Profile {
@@ -236,22 +234,22 @@ function fromFlags(flags: Map<Flag, string[]>, readFile: (path: string) => strin
   if (authText === undefined) throw usage('Option --auth METHOD is required with --gateway.');
   if (!isAuthMethodName(authText)) throw invalidOption('auth', `must be one of ${AUTH_METHODS.join(', ')}.`);
   const auth = authText;
-  const eap = auth !== 'psk';
 
   const caPath = one('ca');
-  if (!eap && caPath !== undefined) {
-    throw invalidOption('ca', 'is not used with psk: the gateway proves itself with the same pre-shared key.');
-  }
-  if (eap && caPath === undefined)
-    throw invalidOption('ca', `is required for ${auth}: it checks the gateway's certificate.`);
+  checkAuthSetting(auth, 'gatewayCa', caPath !== undefined, {
+    missing: () => invalidOption('ca', `is required for ${auth}: it checks the gateway's certificate.`),
+    unused: () => invalidOption('ca', 'is not used with psk: the gateway proves itself with the same pre-shared key.'),
+  });
   const caCertificatesPem =
     caPath === undefined
       ? undefined
       : caPemFromFile(resolve(caPath), 'Option --ca', (p) => Buffer.from(readFile(p), 'latin1'));
 
   const username = one('user');
-  if (eap && username === undefined) throw invalidOption('user', `is required for ${auth}.`);
-  if (!eap && username !== undefined) throw invalidOption('user', 'is only used with EAP authentication.');
+  checkAuthSetting(auth, 'username', username !== undefined, {
+    missing: () => invalidOption('user', `is required for ${auth}.`),
+    unused: () => invalidOption('user', 'is only used with EAP authentication.'),
+  });
   const identityText = one('identity');
   const identity = identityText === undefined ? undefined : checkIdentity(identityText, 'Option --identity');
 

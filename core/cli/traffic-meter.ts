@@ -1,16 +1,6 @@
 /** Turns the tunnel's cumulative counters into a line of totals and rates, once a second. */
+import { formatBytes, formatRate } from '../format-bytes.js';
 import type { TrafficStats } from '../tunnel/tunnel.js';
-
-function bytes(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
 
 export class TrafficMeter {
   private last: { at: number; stats: TrafficStats } | undefined;
@@ -43,7 +33,7 @@ export class TrafficMeter {
     }
     const dropped = Object.values(stats.drops).reduce((a, b) => a + b, 0);
     this.emit(
-      `connected  ↓ ${bytes(stats.bytesIn)} (${bytes(rateIn)}/s)  ↑ ${bytes(stats.bytesOut)} (${bytes(rateOut)}/s)` +
+      `connected  ↓ ${formatBytes(stats.bytesIn)} (${formatRate(rateIn)})  ↑ ${formatBytes(stats.bytesOut)} (${formatRate(rateOut)})` +
         (dropped > 0 ? `  dropped ${dropped}` : ''),
     );
   }

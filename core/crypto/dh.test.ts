@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { fromHex, toHex } from '../../test/support/hex.js';
 import { isOutpostError } from '../errors.js';
 import { DhGroupId } from '../iana.js';
 import { createDhGroup, type DhBackend, type DhGroup } from './dh.js';
 import { randomBytes } from './random.js';
 
-const hex = (s: string) => Buffer.from(s, 'hex');
-const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const BACKENDS: readonly DhBackend[] = ['node', 'noble'];
 
 function groupOn(id: number, backend: DhBackend): DhGroup {
@@ -66,13 +65,13 @@ test('x25519, ecp256 and ecp384 match RFC 7748 §6.1 and RFC 5903 §8 on both ba
   for (const backend of BACKENDS) {
     for (const v of knownAnswers) {
       const group = groupOn(v.id, backend);
-      const initiator = group.fromPrivateKey(hex(v.i));
-      const responder = group.fromPrivateKey(hex(v.r));
-      assert.equal(hexOf(initiator.publicValue), v.gi, `${v.name} gi on ${backend}`);
-      assert.equal(hexOf(responder.publicValue), v.gr, `${v.name} gr on ${backend}`);
+      const initiator = group.fromPrivateKey(fromHex(v.i));
+      const responder = group.fromPrivateKey(fromHex(v.r));
+      assert.equal(toHex(initiator.publicValue), v.gi, `${v.name} gi on ${backend}`);
+      assert.equal(toHex(responder.publicValue), v.gr, `${v.name} gr on ${backend}`);
       assert.equal(initiator.publicValue.length, group.publicLength);
-      assert.equal(hexOf(initiator.computeShared(hex(v.gr))), v.shared, `${v.name} shared on ${backend}`);
-      assert.equal(hexOf(responder.computeShared(hex(v.gi))), v.shared, `${v.name} shared on ${backend}`);
+      assert.equal(toHex(initiator.computeShared(fromHex(v.gr))), v.shared, `${v.name} shared on ${backend}`);
+      assert.equal(toHex(responder.computeShared(fromHex(v.gi))), v.shared, `${v.name} shared on ${backend}`);
     }
   }
 });
@@ -132,20 +131,23 @@ test('node and noble derive the same public value and secret from the same priva
 test('MODP_2048 public values are g^x left-padded to the 256-byte prime length', () => {
   for (const backend of BACKENDS) {
     // x = 256, so g^x = 2^256: a 33-byte number that IKE carries in 256 bytes.
-    const pair = groupOn(DhGroupId.MODP_2048, backend).fromPrivateKey(hex('0100'));
+    const pair = groupOn(DhGroupId.MODP_2048, backend).fromPrivateKey(fromHex('0100'));
     const expected = Buffer.alloc(256);
     expected[256 - 33] = 1;
     assert.deepEqual(Buffer.from(pair.publicValue), expected, backend);
   }
 });
 
-const MODP_P = hex(
-  'ffffffffffffffffc90fdaa22168c234c4c6628b80dc1cd129024e088a67cc74020bbea63b139b22514a08798e3404dd' +
-    'ef9519b3cd3a431b302b0a6df25f14374fe1356d6d51c245e485b576625e7ec6f44c42e9a637ed6b0bff5cb6f406b7ed' +
-    'ee386bfb5a899fa5ae9f24117c4b1fe649286651ece45b3dc2007cb8a163bf0598da48361c55d39a69163fa8fd24cf5f' +
-    '83655d23dca3ad961c62f356208552bb9ed529077096966d670c354e4abc9804f1746c08ca18217c32905e462e36ce3b' +
-    'e39e772c180e86039b2783a2ec07a28fb5c55df06f4c52c9de2bcbf6955817183995497cea956ae515d2261898fa0510' +
-    '15728e5a8aacaa68ffffffffffffffff',
+// a Buffer, as node:crypto's getPrime() returns it
+const MODP_P = Buffer.from(
+  fromHex(
+    'ffffffffffffffffc90fdaa22168c234c4c6628b80dc1cd129024e088a67cc74020bbea63b139b22514a08798e3404dd' +
+      'ef9519b3cd3a431b302b0a6df25f14374fe1356d6d51c245e485b576625e7ec6f44c42e9a637ed6b0bff5cb6f406b7ed' +
+      'ee386bfb5a899fa5ae9f24117c4b1fe649286651ece45b3dc2007cb8a163bf0598da48361c55d39a69163fa8fd24cf5f' +
+      '83655d23dca3ad961c62f356208552bb9ed529077096966d670c354e4abc9804f1746c08ca18217c32905e462e36ce3b' +
+      'e39e772c180e86039b2783a2ec07a28fb5c55df06f4c52c9de2bcbf6955817183995497cea956ae515d2261898fa0510' +
+      '15728e5a8aacaa68ffffffffffffffff',
+  ),
 );
 const minus = (n: Buffer, k: number) => {
   const out = Buffer.from(n);
@@ -165,7 +167,7 @@ test('MODP_2048 refuses 0, 1, p-1, p and 2^2048-1, and accepts the ends of 2..p-
       assert.throws(
         () => pair.computeShared(bad),
         isInvalidKe(/not in 2\.\.p-2/),
-        `${backend} ${hexOf(bad.subarray(-2))}`,
+        `${backend} ${toHex(bad.subarray(-2))}`,
       );
     }
     assert.equal(pair.computeShared(small(2)).length, 256);
@@ -221,15 +223,15 @@ test('x25519 low-order points (all-zero shared secret) are refused', () => {
   // blocklist libsodium applies before X25519.
   const lowOrder = [
     Buffer.alloc(32),
-    hex('0100000000000000000000000000000000000000000000000000000000000000'),
-    hex('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800'),
-    hex(`ec${'ff'.repeat(30)}7f`),
-    hex(`ee${'ff'.repeat(30)}7f`),
+    fromHex('0100000000000000000000000000000000000000000000000000000000000000'),
+    fromHex('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800'),
+    fromHex(`ec${'ff'.repeat(30)}7f`),
+    fromHex(`ee${'ff'.repeat(30)}7f`),
   ];
   for (const backend of BACKENDS) {
     const pair = groupOn(DhGroupId.CURVE25519, backend).generate();
     for (const point of lowOrder) {
-      assert.throws(() => pair.computeShared(point), isInvalidKe(/CURVE25519/), `${backend} ${hexOf(point)}`);
+      assert.throws(() => pair.computeShared(point), isInvalidKe(/CURVE25519/), `${backend} ${toHex(point)}`);
     }
   }
 });

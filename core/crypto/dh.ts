@@ -1,5 +1,5 @@
 import { p256, p384 } from '@noble/curves/nist.js';
-import { OutpostError } from '../errors.js';
+import { messageOf, OutpostError } from '../errors.js';
 import { DhGroupId } from '../iana.js';
 import { type Backend, pickBackend } from './backend.js';
 import {
@@ -111,10 +111,7 @@ function keyPair(spec: GroupSpec, backend: DhBackend, raw: RawKeyPair): DhKeyPai
       try {
         shared = raw.compute(peer);
       } catch (e) {
-        throw invalidKe(
-          `${spec.name} value refused by the ${backend} backend: ${e instanceof Error ? e.message : String(e)}`,
-          e,
-        );
+        throw invalidKe(`${spec.name} value refused by the ${backend} backend: ${messageOf(e)}`, e);
       }
       const sharedReason = spec.rejectShared(shared);
       if (sharedReason !== undefined) throw invalidKe(sharedReason);

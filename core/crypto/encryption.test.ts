@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { fromHex, toHex } from '../../test/support/hex.js';
 import { isOutpostError } from '../errors.js';
 import { EncrId } from '../iana.js';
 import { type AeadCipher, type BlockCipher, type CipherBackend, createEncryption } from './encryption.js';
 import { randomBytes } from './random.js';
 
-const hex = (s: string) => Buffer.from(s, 'hex');
-const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const BACKENDS: readonly CipherBackend[] = ['node', 'noble'];
 
 function aeadOn(id: number, keyBits: number | undefined, backend: CipherBackend): AeadCipher {
@@ -117,10 +116,10 @@ test('AES-GCM-16 matches the McGrew–Viega GCM test cases with RFC 4106 salt ||
     for (const c of gcmCases) {
       const gcm = aeadOn(EncrId.AES_GCM_16, c.keyBits, backend);
       assert.equal(gcm.keyLength, c.keyBits / 8 + 4);
-      const sealed = gcm.seal(hex(c.key), hex(c.iv), hex(c.aad), hex(c.plain));
-      assert.equal(hexOf(sealed), c.sealed, `${c.name} seal on ${backend}`);
-      const opened = gcm.open(hex(c.key), hex(c.iv), hex(c.aad), hex(c.sealed));
-      assert.equal(opened && hexOf(opened), c.plain, `${c.name} open on ${backend}`);
+      const sealed = gcm.seal(fromHex(c.key), fromHex(c.iv), fromHex(c.aad), fromHex(c.plain));
+      assert.equal(toHex(sealed), c.sealed, `${c.name} seal on ${backend}`);
+      const opened = gcm.open(fromHex(c.key), fromHex(c.iv), fromHex(c.aad), fromHex(c.sealed));
+      assert.equal(opened && toHex(opened), c.plain, `${c.name} open on ${backend}`);
     }
   }
 });
@@ -178,10 +177,10 @@ test('ChaCha20-Poly1305 matches RFC 8439 §2.8.2 and the RFC 7634 ESP and IKEv2 
     assert.equal(chacha.keyLength, 36);
     assert.equal(chacha.keyBits, 256);
     for (const c of chachaCases) {
-      const sealed = chacha.seal(hex(c.key), hex(c.iv), hex(c.aad), hex(c.plain));
-      assert.equal(hexOf(sealed), c.sealed, `${c.name} seal on ${backend}`);
-      const opened = chacha.open(hex(c.key), hex(c.iv), hex(c.aad), hex(c.sealed));
-      assert.equal(opened && hexOf(opened), c.plain, `${c.name} open on ${backend}`);
+      const sealed = chacha.seal(fromHex(c.key), fromHex(c.iv), fromHex(c.aad), fromHex(c.plain));
+      assert.equal(toHex(sealed), c.sealed, `${c.name} seal on ${backend}`);
+      const opened = chacha.open(fromHex(c.key), fromHex(c.iv), fromHex(c.aad), fromHex(c.sealed));
+      assert.equal(opened && toHex(opened), c.plain, `${c.name} open on ${backend}`);
     }
   }
 });
@@ -246,8 +245,16 @@ test('AES-CBC matches RFC 3602 §4 and NIST SP 800-38A F.2 vectors, on both back
     for (const c of cbcCases) {
       const aes = cbcOn(c.keyBits, backend);
       assert.equal(aes.keyLength, c.keyBits / 8);
-      assert.equal(hexOf(aes.encrypt(hex(c.key), hex(c.iv), hex(c.plain))), c.cipher, `${c.name} on ${backend}`);
-      assert.equal(hexOf(aes.decrypt(hex(c.key), hex(c.iv), hex(c.cipher))), c.plain, `${c.name} on ${backend}`);
+      assert.equal(
+        toHex(aes.encrypt(fromHex(c.key), fromHex(c.iv), fromHex(c.plain))),
+        c.cipher,
+        `${c.name} on ${backend}`,
+      );
+      assert.equal(
+        toHex(aes.decrypt(fromHex(c.key), fromHex(c.iv), fromHex(c.cipher))),
+        c.plain,
+        `${c.name} on ${backend}`,
+      );
     }
   }
 });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { toHex } from '../../test/support/hex.js';
 import { isOutpostError } from '../errors.js';
 import { HMAC_SHA1_96, HMAC_SHA2_256_128, HMAC_SHA2_384_192, HMAC_SHA2_512_256, type Integrity } from './integrity.js';
 
 const ascii = (s: string) => Buffer.from(s, 'latin1');
-const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 // RFC 4868 §2.7.2.1–§2.7.2.3: test cases AUTH256-1..3, AUTH384-1..3, AUTH512-1..3 (keys sized to the hash output).
 const rfc4868 = [
@@ -72,7 +72,7 @@ test('truncated HMAC ICVs match RFC 4868 §2.7.2 and RFC 2404 §3', () => {
     for (const c of cases) {
       const icv = integ.compute(c.key, c.data);
       assert.equal(icv.length, integ.icvLength);
-      assert.equal(hexOf(icv), c.icv, `integ ${integ.id}`);
+      assert.equal(toHex(icv), c.icv, `integ ${integ.id}`);
       assert.equal(integ.verify(c.key, Buffer.from(c.icv, 'hex'), c.data), true);
     }
   }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
+import { fromHex } from '../../test/support/hex.js';
 import { isOutpostError } from '../errors.js';
 import { PRF_HMAC_SHA1, PRF_HMAC_SHA2_256, PRF_HMAC_SHA2_384, PRF_HMAC_SHA2_512, type Prf, prfPlus } from './prf.js';
 
-const hex = (s: string) => Buffer.from(s, 'hex');
 const ascii = (s: string) => Buffer.from(s, 'latin1');
 const aa131 = Buffer.alloc(131, 0xaa);
 
@@ -43,7 +43,7 @@ const rfc4231 = [
   },
   {
     name: 'case 4',
-    key: hex('0102030405060708090a0b0c0d0e0f10111213141516171819'),
+    key: fromHex('0102030405060708090a0b0c0d0e0f10111213141516171819'),
     data: Buffer.alloc(50, 0xcd),
     sha256: '82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b',
     sha384: '3e8a69b7783c25851933ab6290af6ca77a9981480850009cc5577c6e1f573b4e6801dd23c4a7d679ccf8a386c674cffb',
@@ -143,7 +143,7 @@ function referencePrfPlus(hash: string, key: Uint8Array, seed: Uint8Array, lengt
 }
 
 test('prf+ matches an independent computation for every length up to several blocks', () => {
-  const key = hex('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f');
+  const key = fromHex('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f');
   const seed = ascii('Ni | Nr | SPIi | SPIr seed of some length');
   for (const [prf, hash] of [
     [PRF_HMAC_SHA1, 'sha1'],
@@ -191,5 +191,5 @@ test('prf+ feeds each round T(n-1) | S | n, with n as one octet', () => {
     compute: (_k, d) => Uint8Array.of(d.length, d[0] ?? 0, d.at(-2) ?? 0, d.at(-1) ?? 0),
   };
   // T1 = probe(aabbcc | 01) = 04 aa cc 01; T2 = probe(T1 | aabbcc | 02) = 08 04 cc 02.
-  assert.equal(Buffer.from(prfPlus(probe, Buffer.alloc(0), hex('aabbcc'), 8)).toString('hex'), '04aacc010804cc02');
+  assert.equal(Buffer.from(prfPlus(probe, Buffer.alloc(0), fromHex('aabbcc'), 8)).toString('hex'), '04aacc010804cc02');
 });

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { createHash, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { p256 } from '@noble/curves/nist.js';
+import { fromHex } from '../../test/support/hex.js';
 import { DecodeError, OutpostError } from '../errors.js';
 import { AuthMethod } from '../iana.js';
 import { parseDigitalSignatureAuth, type SignatureScheme, schemeForAuthMethod, verifySignature } from './signature.js';
 
-const hex = (text: string) => Uint8Array.from(Buffer.from(text.replace(/\s+/g, ''), 'hex'));
 const data = new TextEncoder().encode('IKEv2 signed octets: RealMessage2 | NonceIData | MACedIDForR');
 
 function tamper(bytes: Uint8Array, index: number): Uint8Array {
@@ -22,23 +22,23 @@ function authBlob(algorithmIdentifier: Uint8Array, signature: Uint8Array): Uint8
 
 // RFC 7427 Appendix A, "Commonly Used ASN.1 Objects": the DER AlgorithmIdentifiers it lists byte for byte.
 const RFC7427 = {
-  sha1WithRSAEncryption: hex('300d 0609 2a86 4886 f70d 0101 0505 00'), // A.1.1
-  sha256WithRSAEncryption: hex('300d 0609 2a86 4886 f70d 0101 0b05 00'), // A.1.2
-  sha384WithRSAEncryption: hex('300d 0609 2a86 4886 f70d 0101 0c05 00'), // A.1.3
-  sha512WithRSAEncryption: hex('300d 0609 2a86 4886 f70d 0101 0d05 00'), // A.1.4
-  dsaWithSha1: hex('3009 0607 2a86 48ce 3804 03'), // A.2.1
-  ecdsaWithSha1: hex('3009 0607 2a86 48ce 3d04 01'), // A.3.1
-  ecdsaWithSha256: hex('300a 0608 2a86 48ce 3d04 0302'), // A.3.2
-  ecdsaWithSha384: hex('300a 0608 2a86 48ce 3d04 0303'), // A.3.3
-  ecdsaWithSha512: hex('300a 0608 2a86 48ce 3d04 0304'), // A.3.4
-  rsassaPssEmptyParameters: hex('300d 0609 2a86 4886 f70d 0101 0a30 00'), // A.4.1 (defaults: SHA-1)
+  sha1WithRSAEncryption: fromHex('300d 0609 2a86 4886 f70d 0101 0505 00'), // A.1.1
+  sha256WithRSAEncryption: fromHex('300d 0609 2a86 4886 f70d 0101 0b05 00'), // A.1.2
+  sha384WithRSAEncryption: fromHex('300d 0609 2a86 4886 f70d 0101 0c05 00'), // A.1.3
+  sha512WithRSAEncryption: fromHex('300d 0609 2a86 4886 f70d 0101 0d05 00'), // A.1.4
+  dsaWithSha1: fromHex('3009 0607 2a86 48ce 3804 03'), // A.2.1
+  ecdsaWithSha1: fromHex('3009 0607 2a86 48ce 3d04 01'), // A.3.1
+  ecdsaWithSha256: fromHex('300a 0608 2a86 48ce 3d04 0302'), // A.3.2
+  ecdsaWithSha384: fromHex('300a 0608 2a86 48ce 3d04 0303'), // A.3.3
+  ecdsaWithSha512: fromHex('300a 0608 2a86 48ce 3d04 0304'), // A.3.4
+  rsassaPssEmptyParameters: fromHex('300d 0609 2a86 4886 f70d 0101 0a30 00'), // A.4.1 (defaults: SHA-1)
   // A.4.3: RSASSA-PSS with SHA-256, MGF1 with SHA-256, salt length 32.
-  rsassaPssSha256: hex(`3041 0609 2a86 4886 f70d 0101 0a30 34a0 0f30 0d06 0960 8648 0165 0304 0201 0500
+  rsassaPssSha256: fromHex(`3041 0609 2a86 4886 f70d 0101 0a30 34a0 0f30 0d06 0960 8648 0165 0304 0201 0500
                         a11c 301a 0609 2a86 4886 f70d 0101 0830 0d06 0960 8648 0165 0304 0201 0500 a203
                         0201 20`),
 };
 // RFC 8420 §2 (Ed25519 in IKEv2) / RFC 8410 §3: id-Ed25519 with absent parameters.
-const ED25519_ALGORITHM = hex('3005 0603 2b65 70');
+const ED25519_ALGORITHM = fromHex('3005 0603 2b65 70');
 
 /** A DER element from a tag and contents (all short enough for the one-byte length form). */
 function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
@@ -47,17 +47,17 @@ function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
   return Uint8Array.from([tag, contents.length, ...contents]);
 }
 
-const SHA2_OID_PREFIX = hex('6086 4801 6503 0402'); // 2.16.840.1.101.3.4.2
+const SHA2_OID_PREFIX = fromHex('6086 4801 6503 0402'); // 2.16.840.1.101.3.4.2
 
 /**
  * RSASSA-PSS AlgorithmIdentifier (RFC 4055 §3.1) with hash 2.16.840.1.101.3.4.2.<hashArc>, MGF1 with
  * 2.16.840.1.101.3.4.2.<mgfHashArc>, then `tail` (saltLength/trailerField fields) as raw bytes.
  */
-function pssAlgorithm(hashArc: number, mgfHashArc: number, tail: string, hashParameters = hex('0500')): Uint8Array {
+function pssAlgorithm(hashArc: number, mgfHashArc: number, tail: string, hashParameters = fromHex('0500')): Uint8Array {
   const hashAlgorithm = (arc: number) => tlv(0x30, tlv(0x06, SHA2_OID_PREFIX, Uint8Array.of(arc)), hashParameters);
-  const mgf1 = tlv(0x30, tlv(0x06, hex('2a86 4886 f70d 0101 08')), hashAlgorithm(mgfHashArc));
-  const params = tlv(0x30, tlv(0xa0, hashAlgorithm(hashArc)), tlv(0xa1, mgf1), hex(tail));
-  return tlv(0x30, tlv(0x06, hex('2a86 4886 f70d 0101 0a')), params);
+  const mgf1 = tlv(0x30, tlv(0x06, fromHex('2a86 4886 f70d 0101 08')), hashAlgorithm(mgfHashArc));
+  const params = tlv(0x30, tlv(0xa0, hashAlgorithm(hashArc)), tlv(0xa1, mgf1), fromHex(tail));
+  return tlv(0x30, tlv(0x06, fromHex('2a86 4886 f70d 0101 0a')), params);
 }
 
 describe('schemeForAuthMethod', () => {
@@ -182,10 +182,10 @@ describe('verifySignature', () => {
 
   it('verifies the RFC 6979 A.2.5 P-256/SHA-256 vector, agreeing with @noble/curves', () => {
     // RFC 6979 A.2.5: public key U = xG and the deterministic signature of "sample" with SHA-256.
-    const ux = hex('60FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F29FB6');
-    const uy = hex('7903FE1008B8BC99A41AE9E95628BC64F2F1B20C2D7E9F5177A3C294D4462299');
-    const r = hex('EFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716');
-    const s = hex('F7CB1C942D657C41D436C7A1B6E29F65F3E900DBB9AFF4064DC4AB2F843ACDA8');
+    const ux = fromHex('60FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F29FB6');
+    const uy = fromHex('7903FE1008B8BC99A41AE9E95628BC64F2F1B20C2D7E9F5177A3C294D4462299');
+    const r = fromHex('EFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716');
+    const s = fromHex('F7CB1C942D657C41D436C7A1B6E29F65F3E900DBB9AFF4064DC4AB2F843ACDA8');
     const message = new TextEncoder().encode('sample');
     const signature = Uint8Array.from([...r, ...s]);
     const key = createPublicKey({
@@ -242,7 +242,7 @@ describe('verifySignature', () => {
     const d = big(jwk.d);
     // RFC 8017 §9.2 note 1: DigestInfo prefix for SHA-256.
     const digestInfo = [
-      ...hex('3031300d060960864801650304020105000420'),
+      ...fromHex('3031300d060960864801650304020105000420'),
       ...createHash('sha256').update(data).digest(),
     ];
     const em = [0x00, 0x01, ...new Array<number>(256 - 3 - digestInfo.length).fill(0xff), 0x00, ...digestInfo];
@@ -252,14 +252,14 @@ describe('verifySignature', () => {
       if (e & 1n) signatureValue = (signatureValue * m) % n;
       m = (m * m) % n;
     }
-    const signature = hex(signatureValue.toString(16).padStart(512, '0'));
+    const signature = fromHex(signatureValue.toString(16).padStart(512, '0'));
     assert.equal(verifySignature(rsa.publicKey, { kind: 'rsa-pkcs1', hash: 'sha256' }, data, signature, 'der'), true);
     assert.deepEqual(signature, Uint8Array.from(sign('sha256', data, rsa.privateKey)));
   });
 });
 
 describe('parseDigitalSignatureAuth', () => {
-  const signature = hex('0102030405060708');
+  const signature = fromHex('0102030405060708');
 
   it('recognises the RFC 7427 Appendix A algorithm identifiers', () => {
     const cases: [Uint8Array, SignatureScheme][] = [
@@ -323,21 +323,21 @@ describe('parseDigitalSignatureAuth', () => {
   it('gives DecodeError for malformed AUTH data', () => {
     const malformed = [
       new Uint8Array(0),
-      hex('00 0102'), // zero-length AlgorithmIdentifier
-      hex('0f 300d 0609 2a86 4886 f70d 0101 0b05'), // length beyond the data
+      fromHex('00 0102'), // zero-length AlgorithmIdentifier
+      fromHex('0f 300d 0609 2a86 4886 f70d 0101 0b05'), // length beyond the data
       authBlob(RFC7427.sha256WithRSAEncryption, new Uint8Array(0)), // no signature
-      hex('10 300d 0609 2a86 4886 f70d 0101 0b05 00 00 01'), // trailing byte inside the declared length
-      hex('0f 310d 0609 2a86 4886 f70d 0101 0b05 00 01'), // SET, not SEQUENCE
-      hex('0f 3080 0609 2a86 4886 f70d 0101 0b05 00 01'), // indefinite length
-      hex('10 30810d 0609 2a86 4886 f70d 0101 0b05 00 01'), // non-minimal length
-      hex('0f 300d 0409 2a86 4886 f70d 0101 0b05 00 01'), // OCTET STRING where the OID belongs
-      hex('0f 300d 0609 2a86 4886 f70d 0101 8b05 00 01'), // OID ends mid-arc
-      hex('0f 300d 0609 2a86 4886 f70d 0101 0b04 00 01'), // OCTET STRING parameters for PKCS#1
-      authBlob(hex('300c 0608 2a86 48ce 3d04 0302 0500'), signature), // ECDSA with NULL parameters
-      authBlob(hex('300b 0609 2a86 4886 f70d 0101 0a'), signature), // RSASSA-PSS without parameters
+      fromHex('10 300d 0609 2a86 4886 f70d 0101 0b05 00 00 01'), // trailing byte inside the declared length
+      fromHex('0f 310d 0609 2a86 4886 f70d 0101 0b05 00 01'), // SET, not SEQUENCE
+      fromHex('0f 3080 0609 2a86 4886 f70d 0101 0b05 00 01'), // indefinite length
+      fromHex('10 30810d 0609 2a86 4886 f70d 0101 0b05 00 01'), // non-minimal length
+      fromHex('0f 300d 0409 2a86 4886 f70d 0101 0b05 00 01'), // OCTET STRING where the OID belongs
+      fromHex('0f 300d 0609 2a86 4886 f70d 0101 8b05 00 01'), // OID ends mid-arc
+      fromHex('0f 300d 0609 2a86 4886 f70d 0101 0b04 00 01'), // OCTET STRING parameters for PKCS#1
+      authBlob(fromHex('300c 0608 2a86 48ce 3d04 0302 0500'), signature), // ECDSA with NULL parameters
+      authBlob(fromHex('300b 0609 2a86 4886 f70d 0101 0a'), signature), // RSASSA-PSS without parameters
       authBlob(pssAlgorithm(1, 1, 'a203 0201 80'), signature), // negative saltLength
       authBlob(pssAlgorithm(1, 1, 'a204 0202 2000'), signature), // saltLength 8192
-      authBlob(pssAlgorithm(1, 1, 'a203 0201 20', hex('0400')), signature), // hash parameters neither NULL nor absent
+      authBlob(pssAlgorithm(1, 1, 'a203 0201 20', fromHex('0400')), signature), // hash parameters neither NULL nor absent
     ];
     for (const blob of malformed) {
       assert.throws(() => parseDigitalSignatureAuth(blob), DecodeError, Buffer.from(blob).toString('hex'));

@@ -1,23 +1,18 @@
 /** EAP-MD5-Challenge (RFC 3748 §5.4, CHAP of RFC 1994 §4.1): MD5(Identifier ‖ secret ‖ Challenge). No MSK. */
 import { createHash } from 'node:crypto';
-import { DecodeError, type OutpostError } from '../errors.js';
-import {
-  type EapMethod,
-  type MethodCredentials,
-  type MethodOutcome,
-  type MethodReply,
-  signInRejected,
-  unexpectedMessage,
-} from './method.js';
+import { DecodeError } from '../errors.js';
+import { KeylessMethod, type MethodCredentials, type MethodReply } from './method.js';
 import { EapType } from './packet.js';
 
 const MD5_LENGTH = 16;
 
-export class Md5ChallengeMethod implements EapMethod {
+export class Md5ChallengeMethod extends KeylessMethod {
   readonly type = EapType.MD5_CHALLENGE;
-  started = false;
+  protected readonly name = 'EAP-MD5-Challenge';
 
-  constructor(private readonly credentials: MethodCredentials) {}
+  constructor(private readonly credentials: MethodCredentials) {
+    super();
+  }
 
   request(identifier: number, data: Uint8Array): MethodReply {
     // Value-Size ‖ Value ‖ Name; the challenge Value is at least one octet (RFC 1994 §4.1).
@@ -36,14 +31,5 @@ export class Md5ChallengeMethod implements EapMethod {
     response.set(name, 1 + MD5_LENGTH);
     this.started = true;
     return { kind: 'respond', data: response };
-  }
-
-  success(): MethodOutcome {
-    if (!this.started) return { kind: 'failure', error: unexpectedMessage('EAP-Success before any EAP-MD5 response') };
-    return { kind: 'success', msk: undefined };
-  }
-
-  failure(): OutpostError {
-    return signInRejected('EAP-Failure after EAP-MD5-Challenge');
   }
 }

@@ -35,3 +35,27 @@ export function signInRejected(detail: string): OutpostError {
 export function unexpectedMessage(detail: string): OutpostError {
   return new OutpostError('gateway-error', 'The gateway sent an unexpected sign-in message.', { detail });
 }
+
+/**
+ * A method that answers requests and derives no key (GTC, MD5-Challenge): EAP-Success after an answer is the whole
+ * success; before one, it is the gateway breaking the order.
+ */
+export abstract class KeylessMethod implements EapMethod {
+  abstract readonly type: number;
+  /** The method as the details name it, e.g. 'EAP-GTC'. */
+  protected abstract readonly name: string;
+  started = false;
+
+  abstract request(identifier: number, data: Uint8Array): MethodReply;
+
+  success(): MethodOutcome {
+    if (!this.started) {
+      return { kind: 'failure', error: unexpectedMessage(`EAP-Success before any ${this.name} response`) };
+    }
+    return { kind: 'success', msk: undefined };
+  }
+
+  failure(): OutpostError {
+    return signInRejected(`EAP-Failure after ${this.name}`);
+  }
+}

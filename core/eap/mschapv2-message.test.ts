@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { fromHex, toUpperHex } from '../../test/support/hex.js';
 import { DecodeError } from '../errors.js';
 import {
   decodeMschapV2Request,
@@ -10,30 +11,28 @@ import {
   parseMschapV2Success,
 } from './mschapv2-message.js';
 
-const h = (s: string): Uint8Array => Buffer.from(s.replace(/\s/g, ''), 'hex');
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex').toUpperCase();
 const ascii = (s: string): string => Buffer.from(s, 'latin1').toString('hex');
 
 describe('decodeMschapV2Request', () => {
   it('decodes a Challenge as strongSwan sends it', () => {
     const challenge = '5B5D7C7D7B3F2F3E3C2C602132262628';
     // OpCode 1, MS-CHAPv2-ID 0x42, MS-Length 31, Value-Size 16, challenge, Name "strongSwan".
-    const request = decodeMschapV2Request(h(`01 42 001f 10 ${challenge} ${ascii('strongSwan')}`));
+    const request = decodeMschapV2Request(fromHex(`01 42 001f 10 ${challenge} ${ascii('strongSwan')}`));
     assert.equal(request.opCode, MschapV2OpCode.CHALLENGE);
     assert.equal(request.mschapId, 0x42);
     assert.ok(request.opCode === MschapV2OpCode.CHALLENGE);
-    assert.equal(hex(request.challenge), challenge);
+    assert.equal(toUpperHex(request.challenge), challenge);
     assert.equal(request.serverName, 'strongSwan');
   });
 
   it('reads Success and Failure messages up to a terminating NUL', () => {
-    const success = decodeMschapV2Request(h(`03 42 0030 ${ascii('S=407A M=Welcome2strongSwan')} 00`));
+    const success = decodeMschapV2Request(fromHex(`03 42 0030 ${ascii('S=407A M=Welcome2strongSwan')} 00`));
     assert.deepEqual(success, {
       opCode: MschapV2OpCode.SUCCESS,
       mschapId: 0x42,
       message: 'S=407A M=Welcome2strongSwan',
     });
-    const failure = decodeMschapV2Request(h(`04 07 0000 ${ascii('E=691 R=1')}`));
+    const failure = decodeMschapV2Request(fromHex(`04 07 0000 ${ascii('E=691 R=1')}`));
     assert.deepEqual(failure, { opCode: MschapV2OpCode.FAILURE, mschapId: 7, message: 'E=691 R=1' });
   });
 
@@ -46,18 +45,18 @@ describe('decodeMschapV2Request', () => {
       ['02 01 0004', 'Response OpCode from the gateway'],
       ['07 01 0004', 'Change-Password OpCode'],
     ];
-    for (const [bytes, why] of bad) assert.throws(() => decodeMschapV2Request(h(bytes)), DecodeError, why);
+    for (const [bytes, why] of bad) assert.throws(() => decodeMschapV2Request(fromHex(bytes)), DecodeError, why);
   });
 });
 
 describe('encodeMschapV2Response', () => {
   it('lays out OpCode, ID, MS-Length, Value-Size 49, challenge, reserved, NT-Response, flags, name', () => {
-    const peerChallenge = h('21402324255E262A28295F2B3A337C7E');
-    const ntResponse = h('82309ECD8D708B5EA08FAA3981CD83544233114A3D85D6DF');
+    const peerChallenge = fromHex('21402324255E262A28295F2B3A337C7E');
+    const ntResponse = fromHex('82309ECD8D708B5EA08FAA3981CD83544233114A3D85D6DF');
     const bytes = encodeMschapV2Response({ mschapId: 0x42, peerChallenge, ntResponse, name: 'CORP\\User' });
     assert.equal(
-      hex(bytes),
-      `02 42 003f 31 ${hex(peerChallenge)} 0000000000000000 ${hex(ntResponse)} 00 ${ascii('CORP\\User')}`
+      toUpperHex(bytes),
+      `02 42 003f 31 ${toUpperHex(peerChallenge)} 0000000000000000 ${toUpperHex(ntResponse)} 00 ${ascii('CORP\\User')}`
         .replace(/ /g, '')
         .toUpperCase(),
     );
@@ -76,8 +75,8 @@ describe('encodeMschapV2Response', () => {
   });
 
   it('encodes Success and Failure responses as the OpCode alone', () => {
-    assert.equal(hex(encodeMschapV2Acknowledgement(MschapV2OpCode.SUCCESS)), '03');
-    assert.equal(hex(encodeMschapV2Acknowledgement(MschapV2OpCode.FAILURE)), '04');
+    assert.equal(toUpperHex(encodeMschapV2Acknowledgement(MschapV2OpCode.SUCCESS)), '03');
+    assert.equal(toUpperHex(encodeMschapV2Acknowledgement(MschapV2OpCode.FAILURE)), '04');
   });
 });
 
@@ -85,10 +84,10 @@ describe('parseMschapV2Success', () => {
   const auth = '407A5589115FD0D6209F510FE9C04566932CDA56';
 
   it('accepts S= with or without a message, in either hex case', () => {
-    assert.equal(hex(parseMschapV2Success(`S=${auth} M=Welcome2strongSwan`)!.authenticatorResponse), auth);
+    assert.equal(toUpperHex(parseMschapV2Success(`S=${auth} M=Welcome2strongSwan`)!.authenticatorResponse), auth);
     assert.equal(parseMschapV2Success(`S=${auth} M=Access granted`)!.message, 'Access granted');
     assert.equal(parseMschapV2Success(`S=${auth}`)!.message, undefined);
-    assert.equal(hex(parseMschapV2Success(`S=${auth.toLowerCase()}`)!.authenticatorResponse), auth);
+    assert.equal(toUpperHex(parseMschapV2Success(`S=${auth.toLowerCase()}`)!.authenticatorResponse), auth);
   });
 
   it('gives undefined when there is no well-formed authenticator response', () => {

@@ -1,35 +1,33 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { fromHex, toHex } from '../../test/support/hex.js';
 import { DecodeError } from '../errors.js';
 import { decodeEap, EapCode, EapType, encodeEap } from './packet.js';
-
-const h = (s: string): Uint8Array => Buffer.from(s.replace(/\s/g, ''), 'hex');
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
 describe('decodeEap', () => {
   it('decodes a request with its type and type-data (RFC 3748 §4.1)', () => {
     // Identity request, identifier 7, prompt "hi".
-    const packet = decodeEap(h('01 07 0007 01 6869'));
+    const packet = decodeEap(fromHex('01 07 0007 01 6869'));
     assert.equal(packet.code, EapCode.REQUEST);
     assert.equal(packet.identifier, 7);
     assert.equal(packet.type, EapType.IDENTITY);
-    assert.equal(hex(packet.data), '6869');
+    assert.equal(toHex(packet.data), '6869');
   });
 
   it('decodes a request with empty type-data', () => {
-    const packet = decodeEap(h('01 01 0005 02'));
+    const packet = decodeEap(fromHex('01 01 0005 02'));
     assert.equal(packet.type, EapType.NOTIFICATION);
     assert.equal(packet.data.length, 0);
   });
 
   it('decodes Success and Failure without a type (RFC 3748 §4.2)', () => {
-    assert.deepEqual(decodeEap(h('03 2a 0004')), {
+    assert.deepEqual(decodeEap(fromHex('03 2a 0004')), {
       code: EapCode.SUCCESS,
       identifier: 42,
       type: undefined,
       data: new Uint8Array(0),
     });
-    assert.equal(decodeEap(h('04 00 0004')).code, EapCode.FAILURE);
+    assert.equal(decodeEap(fromHex('04 00 0004')).code, EapCode.FAILURE);
   });
 
   it('rejects what does not follow the format', () => {
@@ -45,21 +43,21 @@ describe('decodeEap', () => {
       ['05 01 0004', 'undefined code'],
       ['00 01 0004', 'code zero'],
     ];
-    for (const [bytes, why] of bad) assert.throws(() => decodeEap(h(bytes)), DecodeError, why);
+    for (const [bytes, why] of bad) assert.throws(() => decodeEap(fromHex(bytes)), DecodeError, why);
   });
 
   it('does not share memory with the input', () => {
-    const bytes = h('01 07 0007 01 6869');
+    const bytes = fromHex('01 07 0007 01 6869');
     const packet = decodeEap(bytes);
     bytes[5] = 0;
-    assert.equal(hex(packet.data), '6869');
+    assert.equal(toHex(packet.data), '6869');
   });
 });
 
 describe('encodeEap', () => {
   it('encodes a response and round-trips it', () => {
     const bytes = encodeEap({ code: EapCode.RESPONSE, identifier: 9, type: EapType.NAK, data: Uint8Array.of(26) });
-    assert.equal(hex(bytes), '0209000603' + '1a');
+    assert.equal(toHex(bytes), '0209000603' + '1a');
     assert.deepEqual(decodeEap(bytes), {
       code: EapCode.RESPONSE,
       identifier: 9,
@@ -70,7 +68,7 @@ describe('encodeEap', () => {
 
   it('encodes Success and Failure as a bare header', () => {
     assert.equal(
-      hex(encodeEap({ code: EapCode.SUCCESS, identifier: 1, type: undefined, data: new Uint8Array() })),
+      toHex(encodeEap({ code: EapCode.SUCCESS, identifier: 1, type: undefined, data: new Uint8Array() })),
       '03010004',
     );
   });
@@ -80,7 +78,7 @@ describe('encodeEap', () => {
     assert.throws(() => encodeEap({ code: EapCode.RESPONSE, identifier: 1, type: undefined, data: empty }), RangeError);
     assert.throws(() => encodeEap({ code: EapCode.SUCCESS, identifier: 1, type: 1, data: empty }), RangeError);
     assert.throws(
-      () => encodeEap({ code: EapCode.FAILURE, identifier: 1, type: undefined, data: h('00') }),
+      () => encodeEap({ code: EapCode.FAILURE, identifier: 1, type: undefined, data: fromHex('00') }),
       RangeError,
     );
     assert.throws(() => encodeEap({ code: 9, identifier: 1, type: undefined, data: empty }), RangeError);

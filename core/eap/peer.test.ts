@@ -1,21 +1,21 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { fromHex, toUpperHex } from '../../test/support/hex.js';
+import { seededRandom } from '../../test/support/seeded-random.js';
 import { md4 } from '../crypto/legacy/md4.js';
 import { OutpostError } from '../errors.js';
 import { generateNtResponse } from './mschapv2-crypto.js';
 import { decodeEap, EapCode, EapType, encodeEap } from './packet.js';
 import { EapPeer, type EapPeerOptions, type EapStep } from './peer.js';
 
-const h = (s: string): Uint8Array => new Uint8Array(Buffer.from(s.replace(/\s/g, ''), 'hex'));
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex').toUpperCase();
 const utf8 = (s: string): Uint8Array => Buffer.from(s, 'utf8');
 
 function request(identifier: number, type: number, data: Uint8Array = new Uint8Array(0)): Uint8Array {
   return encodeEap({ code: EapCode.REQUEST, identifier, type, data });
 }
-const eapSuccess = (identifier: number): Uint8Array => h(`03 ${identifier.toString(16).padStart(2, '0')} 0004`);
-const eapFailure = (identifier: number): Uint8Array => h(`04 ${identifier.toString(16).padStart(2, '0')} 0004`);
+const eapSuccess = (identifier: number): Uint8Array => fromHex(`03 ${identifier.toString(16).padStart(2, '0')} 0004`);
+const eapFailure = (identifier: number): Uint8Array => fromHex(`04 ${identifier.toString(16).padStart(2, '0')} 0004`);
 
 /** MS-CHAPv2 request Type-Data: OpCode, MS-CHAPv2-ID, MS-Length, body. */
 function mschap(opCode: number, mschapId: number, body: Uint8Array): Uint8Array {
@@ -57,8 +57,8 @@ function peer(options: Partial<EapPeerOptions> & Pick<EapPeerOptions, 'method'>,
 }
 
 // RFC 2759 §9.2 "Hash Example": the whole MS-CHAPv2 exchange below is built from these published values.
-const AUTHENTICATOR_CHALLENGE = h('5B5D7C7D7B3F2F3E3C2C602132262628');
-const PEER_CHALLENGE = h('21402324255E262A28295F2B3A337C7E');
+const AUTHENTICATOR_CHALLENGE = fromHex('5B5D7C7D7B3F2F3E3C2C602132262628');
+const PEER_CHALLENGE = fromHex('21402324255E262A28295F2B3A337C7E');
 const NT_RESPONSE = '82309ECD8D708B5EA08FAA3981CD83544233114A3D85D6DF';
 const AUTHENTICATOR_RESPONSE = '407A5589115FD0D6209F510FE9C04566932CDA56';
 // deriveMsk of the same values (server receive key ‖ server send key (RFC 3079 §3.5.3 SendStartKey128) ‖ zeros).
@@ -79,15 +79,15 @@ describe('EapPeer with EAP-MSCHAPv2', () => {
   it('runs identity -> challenge -> success -> EAP-Success and yields the MSK (RFC 2759 §9.2 values)', () => {
     const { peer: p, calls } = mschapPeer();
 
-    assert.equal(hex(respond(p.handle(request(1, EapType.IDENTITY)))), `0201000901${hex(utf8('User'))}`);
+    assert.equal(toUpperHex(respond(p.handle(request(1, EapType.IDENTITY)))), `0201000901${toUpperHex(utf8('User'))}`);
     assert.equal(calls.secret, 0, 'the password is not read before a challenge needs it');
 
     const response = respond(p.handle(challengeRequest(2, 0x42)));
     // EAP Response id 2, length 63; OpCode 2, MS-CHAPv2-ID 0x42, MS-Length 58, Value-Size 49, Peer-Challenge,
     // 8 reserved, NT-Response, Flags 0, Name "User".
     assert.equal(
-      hex(response),
-      `0202003F1A 0242003A 31 ${hex(PEER_CHALLENGE)} 0000000000000000 ${NT_RESPONSE} 00 ${hex(utf8('User'))}`.replace(
+      toUpperHex(response),
+      `0202003F1A 0242003A 31 ${toUpperHex(PEER_CHALLENGE)} 0000000000000000 ${NT_RESPONSE} 00 ${toUpperHex(utf8('User'))}`.replace(
         / /g,
         '',
       ),
@@ -95,12 +95,12 @@ describe('EapPeer with EAP-MSCHAPv2', () => {
     assert.equal(calls.secret, 1);
 
     const ack = respond(p.handle(successRequest(3, `S=${AUTHENTICATOR_RESPONSE} M=Welcome2strongSwan`)));
-    assert.equal(hex(ack), '020300061A03');
+    assert.equal(toUpperHex(ack), '020300061A03');
 
     const done = p.handle(eapSuccess(3));
     assert.equal(done.kind, 'success');
     assert.ok(done.kind === 'success' && done.msk !== undefined);
-    assert.equal(hex(done.msk), MSK);
+    assert.equal(toUpperHex(done.msk), MSK);
     assert.equal(calls.secret, 1);
   });
 
@@ -141,7 +141,7 @@ describe('EapPeer with EAP-MSCHAPv2', () => {
     const { peer: p } = mschapPeer();
     respond(p.handle(challengeRequest(2, 1)));
     const ack = respond(p.handle(failureRequest(3, 'E=691 R=1 C=00112233445566778899AABBCCDDEEFF V=3 M=bad')));
-    assert.equal(hex(ack), '020300061A04');
+    assert.equal(toUpperHex(ack), '020300061A04');
     const error = failure(p.handle(eapFailure(3)));
     assert.equal(error.code, 'password-rejected');
     assert.equal(error.message, 'Your username or password was not accepted.');
@@ -211,9 +211,9 @@ describe('EapPeer with EAP-MSCHAPv2', () => {
       PEER_CHALLENGE,
       'j\u00fcrgen',
       // MD4 over the UTF-16LE code units, spelled out: p ä s s w ö r d €.
-      md4(h('7000 E400 7300 7300 7700 F600 7200 6400 AC20')),
+      md4(fromHex('7000 E400 7300 7300 7700 F600 7200 6400 AC20')),
     );
-    assert.equal(hex(response.data.subarray(29, 53)), hex(expected));
+    assert.equal(toUpperHex(response.data.subarray(29, 53)), toUpperHex(expected));
     assert.equal(Buffer.from(response.data.subarray(54)).toString('utf8'), identity);
   });
 });
@@ -221,11 +221,11 @@ describe('EapPeer with EAP-MSCHAPv2', () => {
 describe('EapPeer with EAP-GTC', () => {
   it('runs identity -> GTC -> EAP-Success with no MSK, reading the code only when asked', () => {
     const { peer: p, calls } = peer({ method: 'gtc', identity: 'alice' }, '123456');
-    assert.equal(hex(respond(p.handle(request(7, EapType.IDENTITY)))), `0207000A01${hex(utf8('alice'))}`);
+    assert.equal(toUpperHex(respond(p.handle(request(7, EapType.IDENTITY)))), `0207000A01${toUpperHex(utf8('alice'))}`);
     assert.equal(calls.secret, 0);
     // strongSwan's GTC request text is "password".
     const response = respond(p.handle(request(8, EapType.GTC, utf8('password'))));
-    assert.equal(hex(response), `0208000B06${hex(utf8('123456'))}`);
+    assert.equal(toUpperHex(response), `0208000B06${toUpperHex(utf8('123456'))}`);
     assert.equal(calls.secret, 1);
     assert.deepEqual(p.handle(eapSuccess(8)), { kind: 'success', msk: undefined });
   });
@@ -233,7 +233,7 @@ describe('EapPeer with EAP-GTC', () => {
   it('sends the secret as UTF-8', () => {
     const { peer: p } = peer({ method: 'gtc', secret: () => 'p\u00e4ss' });
     const response = decodeEap(respond(p.handle(request(1, EapType.GTC, utf8('password')))));
-    assert.equal(hex(response.data), hex(utf8('p\u00e4ss')));
+    assert.equal(toUpperHex(response.data), toUpperHex(utf8('p\u00e4ss')));
   });
 
   it('reports authentication-failed on EAP-Failure, for the engine to map to otp-rejected', () => {
@@ -252,7 +252,7 @@ describe('EapPeer with EAP-GTC', () => {
 describe('EapPeer with EAP-MD5-Challenge', () => {
   it('answers MD5(identifier ‖ secret ‖ challenge) with Value-Size 16 and the identity as Name', () => {
     const { peer: p } = peer({ method: 'md5', identity: 'bob', secret: () => 'hunter2' });
-    const challenge = h('0102030405060708090A0B0C0D0E0F10');
+    const challenge = fromHex('0102030405060708090A0B0C0D0E0F10');
     const response = decodeEap(
       respond(p.handle(request(0x33, EapType.MD5_CHALLENGE, concat(Uint8Array.of(16), challenge)))),
     );
@@ -262,15 +262,15 @@ describe('EapPeer with EAP-MD5-Challenge', () => {
       .digest();
     assert.equal(response.identifier, 0x33);
     assert.equal(response.type, EapType.MD5_CHALLENGE);
-    assert.equal(hex(response.data), `10${hex(expected)}${hex(utf8('bob'))}`);
+    assert.equal(toUpperHex(response.data), `10${toUpperHex(expected)}${toUpperHex(utf8('bob'))}`);
     assert.deepEqual(p.handle(eapSuccess(0x33)), { kind: 'success', msk: undefined });
   });
 
   it('rejects a challenge whose Value-Size overruns the data, without throwing', () => {
     const { peer: p } = peer({ method: 'md5' });
-    assert.equal(failure(p.handle(request(1, EapType.MD5_CHALLENGE, h('10 0102')))).code, 'malformed');
+    assert.equal(failure(p.handle(request(1, EapType.MD5_CHALLENGE, fromHex('10 0102')))).code, 'malformed');
     const { peer: q } = peer({ method: 'md5' });
-    assert.equal(failure(q.handle(request(1, EapType.MD5_CHALLENGE, h('00')))).code, 'malformed');
+    assert.equal(failure(q.handle(request(1, EapType.MD5_CHALLENGE, fromHex('00')))).code, 'malformed');
   });
 });
 
@@ -280,7 +280,7 @@ describe('EapPeer common behaviour', () => {
     const step = p.handle(request(5, EapType.NOTIFICATION, utf8('Password expires in 3 days')));
     assert.deepEqual(step, {
       kind: 'respond',
-      message: h('0205000502'),
+      message: fromHex('0205000502'),
       notification: 'Password expires in 3 days',
     });
     respond(p.handle(request(6, EapType.GTC, utf8('password'))));
@@ -288,7 +288,10 @@ describe('EapPeer common behaviour', () => {
 
   it('Naks another method with the configured one, then runs the configured one (RFC 3748 §5.3.1)', () => {
     const { peer: p } = peer({ method: 'mschapv2', randomBytes: () => PEER_CHALLENGE });
-    assert.equal(hex(respond(p.handle(request(1, EapType.MD5_CHALLENGE, h('10'.padEnd(34, '0')))))), '02010006031A');
+    assert.equal(
+      toUpperHex(respond(p.handle(request(1, EapType.MD5_CHALLENGE, fromHex('10'.padEnd(34, '0')))))),
+      '02010006031A',
+    );
     respond(p.handle(challengeRequest(2, 1)));
     respond(p.handle(successRequest(3, `S=${AUTHENTICATOR_RESPONSE}`)));
     assert.equal(p.handle(eapSuccess(3)).kind, 'success');
@@ -296,23 +299,23 @@ describe('EapPeer common behaviour', () => {
 
   it('Naks with each configured method type', () => {
     const nak = (method: EapPeerOptions['method']) =>
-      decodeEap(respond(peer({ method }).peer.handle(request(1, 13, h('00'))))).data;
-    assert.equal(hex(nak('mschapv2')), '1A');
-    assert.equal(hex(nak('gtc')), '06');
-    assert.equal(hex(nak('md5')), '04');
+      decodeEap(respond(peer({ method }).peer.handle(request(1, 13, fromHex('00'))))).data;
+    assert.equal(toUpperHex(nak('mschapv2')), '1A');
+    assert.equal(toUpperHex(nak('gtc')), '06');
+    assert.equal(toUpperHex(nak('md5')), '04');
   });
 
   it('answers an Expanded Type request with an Expanded Nak (RFC 3748 §5.3.2)', () => {
     const { peer: p } = peer({ method: 'gtc' });
     // Vendor-Id 9 (Cisco), Vendor-Type 1.
-    const response = respond(p.handle(request(4, EapType.EXPANDED, h('000009 00000001'))));
+    const response = respond(p.handle(request(4, EapType.EXPANDED, fromHex('000009 00000001'))));
     // Type 254; Vendor-Id 0, Vendor-Type 3 (Nak); proposal Type 254, Vendor-Id 0, Vendor-Type 6 (GTC).
-    assert.equal(hex(response), hex(h('02 04 0014 FE 000000 00000003 FE 000000 00000006')));
+    assert.equal(toUpperHex(response), toUpperHex(fromHex('02 04 0014 FE 000000 00000003 FE 000000 00000006')));
   });
 
   it('explains a refused method when the gateway then gives up', () => {
     const { peer: p } = peer({ method: 'gtc' });
-    respond(p.handle(request(1, EapType.MSCHAPV2, h('01'))));
+    respond(p.handle(request(1, EapType.MSCHAPV2, fromHex('01'))));
     const error = failure(p.handle(eapFailure(2)));
     assert.equal(error.code, 'authentication-failed');
     assert.match(error.message, /different sign-in method/);
@@ -321,18 +324,24 @@ describe('EapPeer common behaviour', () => {
   it('refuses a switch of method once the configured one has started', () => {
     const { peer: p } = peer({ method: 'gtc' });
     respond(p.handle(request(1, EapType.GTC, utf8('password'))));
-    assert.equal(failure(p.handle(request(2, EapType.MD5_CHALLENGE, h('10'.padEnd(34, '0'))))).code, 'gateway-error');
+    assert.equal(
+      failure(p.handle(request(2, EapType.MD5_CHALLENGE, fromHex('10'.padEnd(34, '0'))))).code,
+      'gateway-error',
+    );
   });
 
   it('rejects a Response or a Nak sent to the peer', () => {
     const response = encodeEap({ code: EapCode.RESPONSE, identifier: 1, type: 1, data: new Uint8Array(0) });
     assert.equal(failure(peer({ method: 'gtc' }).peer.handle(response)).code, 'gateway-error');
-    assert.equal(failure(peer({ method: 'gtc' }).peer.handle(request(1, EapType.NAK, h('06')))).code, 'malformed');
+    assert.equal(
+      failure(peer({ method: 'gtc' }).peer.handle(request(1, EapType.NAK, fromHex('06')))).code,
+      'malformed',
+    );
   });
 
   it('reports malformed packets as DecodeError and ends the conversation', () => {
     const { peer: p } = peer({ method: 'gtc' });
-    const error = failure(p.handle(h('01 01 0009 01')));
+    const error = failure(p.handle(fromHex('01 01 0009 01')));
     assert.equal(error.code, 'malformed');
     assert.equal(error.name, 'DecodeError');
     assert.equal(failure(p.handle(request(2, EapType.IDENTITY))).code, 'gateway-error');
@@ -361,19 +370,6 @@ describe('EapPeer common behaviour', () => {
 });
 
 describe('EapPeer under random input (seeded)', () => {
-  // A fixed-seed xorshift so that a failure reproduces.
-  function prng(seed: number) {
-    let state = seed >>> 0 || 1;
-    return (): number => {
-      state ^= state << 13;
-      state >>>= 0;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      state >>>= 0;
-      return state;
-    };
-  }
-
   function mutate(next: () => number, bytes: Uint8Array): Uint8Array {
     const out = Uint8Array.from(bytes);
     switch (next() % 4) {
@@ -411,13 +407,13 @@ describe('EapPeer under random input (seeded)', () => {
     failureRequest(4, 'E=691 R=1 C=00112233445566778899AABBCCDDEEFF V=3 M=no'),
     request(5, EapType.GTC, utf8('password')),
     request(6, EapType.MD5_CHALLENGE, concat(Uint8Array.of(16), new Uint8Array(16))),
-    request(7, EapType.EXPANDED, h('00000900000001')),
+    request(7, EapType.EXPANDED, fromHex('00000900000001')),
     eapSuccess(8),
     eapFailure(8),
   ];
 
   it('never throws and always returns a well-formed step', () => {
-    const next = prng(0x5eed1234);
+    const next = seededRandom(0x5eed1234);
     const methods = ['mschapv2', 'gtc', 'md5'] as const;
     for (let conversation = 0; conversation < 600; conversation++) {
       const p = new EapPeer({
@@ -434,7 +430,7 @@ describe('EapPeer under random input (seeded)', () => {
           () => {
             step = p.handle(message);
           },
-          `conversation ${conversation} turn ${turn}: ${hex(message)}`,
+          `conversation ${conversation} turn ${turn}: ${toUpperHex(message)}`,
         );
         assert.ok(step !== undefined);
         if (step.kind === 'respond') {

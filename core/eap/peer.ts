@@ -14,7 +14,7 @@
  * After a 'success' or 'failure' step the conversation is over; anything more yields 'gateway-error'.
  */
 import { randomBytes } from '../crypto/random.js';
-import { DecodeError, isOutpostError, OutpostError } from '../errors.js';
+import { DecodeError, isOutpostError, messageOf, OutpostError } from '../errors.js';
 import { GtcMethod } from './gtc.js';
 import { Md5ChallengeMethod } from './md5-challenge.js';
 import { type EapMethod, type MethodCredentials, unexpectedMessage } from './method.js';
@@ -85,7 +85,7 @@ export class EapPeer {
       return {
         kind: 'failure',
         error: new OutpostError('authentication-failed', 'Sign-in could not be completed.', {
-          detail: error instanceof Error ? error.message : String(error),
+          detail: messageOf(error),
           cause: error,
         }),
       };

@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { fromHex, toHex } from '../../test/support/hex.js';
+import { seededRandom } from '../../test/support/seeded-random.js';
 import { getEncryption } from '../crypto/registry.js';
 import { EncrId } from '../iana.js';
 import { EspEngine } from './engine.js';
 import { type EspSaConfig, InboundSa, OutboundSa } from './sa.js';
-import {
-  espConfig,
-  hex,
-  hexOf,
-  ipPacket,
-  NULL_ICV_FOR_TESTS,
-  RFC3602_CASE7,
-  seededRandom,
-  TRANSFORMS,
-  twin,
-} from './test-support.js';
+import { espConfig, ipPacket, NULL_ICV_FOR_TESTS, RFC3602_CASE7, TRANSFORMS, twin } from './test-support.js';
 
 const GCM = TRANSFORMS.find((t) => t.encr === EncrId.AES_GCM_16 && t.keyBits === 128)!;
 
@@ -29,25 +21,25 @@ describe('EspEngine, tunnel mode', () => {
     const engine = new EspEngine();
     engine.installInbound(
       new InboundSa({
-        spi: hex('01020304'),
+        spi: fromHex('01020304'),
         encryption: getEncryption(EncrId.CHACHA20_POLY1305, undefined)!,
         integrity: undefined,
         keys: {
-          encryption: hex('808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9fa0a1a2a3'),
+          encryption: fromHex('808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9fa0a1a2a3'),
           integrity: new Uint8Array(0),
         },
         esn: false,
       }),
     );
     const inner = engine.decapsulate(
-      hex(`0102030400000005 1011121314151617
+      fromHex(`0102030400000005 1011121314151617
         24039428b97f417e3c13753a4f05087b67c352e6a7fab1b982d466ef407ae5c6
         14ee8099d52844eb61aa95dfab4c02f72aa71e7c4c4f64c9befe2facc638e8f3
         cbec163fac469b502773f6fb94e664da9165b82829f641e0 76aaa8266b7fb0f7b11b369907e1ad43`),
     );
     assert.ok(inner);
     assert.equal(inner.length, 84);
-    assert.equal(hexOf(inner.subarray(0, 20)), '45000054a6f200004001e778c6336405c0000205');
+    assert.equal(toHex(inner.subarray(0, 20)), '45000054a6f200004001e778c6336405c0000205');
     assert.deepEqual(engine.counters, {
       packetsIn: 1,
       bytesIn: 84,
@@ -61,14 +53,14 @@ describe('EspEngine, tunnel mode', () => {
     const engine = new EspEngine();
     engine.installInbound(
       new InboundSa({
-        spi: hex(RFC3602_CASE7.spi),
+        spi: fromHex(RFC3602_CASE7.spi),
         encryption: getEncryption(EncrId.AES_CBC, 128)!,
         integrity: NULL_ICV_FOR_TESTS,
-        keys: { encryption: hex(RFC3602_CASE7.key), integrity: new Uint8Array(0) },
+        keys: { encryption: fromHex(RFC3602_CASE7.key), integrity: new Uint8Array(0) },
         esn: false,
       }),
     );
-    assert.equal(hexOf(engine.decapsulate(hex(RFC3602_CASE7.esp))!), hexOf(hex(RFC3602_CASE7.payload)));
+    assert.equal(toHex(engine.decapsulate(fromHex(RFC3602_CASE7.esp))!), toHex(fromHex(RFC3602_CASE7.payload)));
   });
 
   for (const transform of TRANSFORMS) {
@@ -80,8 +72,8 @@ describe('EspEngine, tunnel mode', () => {
       receiver.installInbound(new InboundSa(twin(config)));
       const v4 = ipPacket(4, 1400);
       const v6 = ipPacket(6, 1280);
-      assert.equal(hexOf(receiver.decapsulate(sender.encapsulate(v4)!)!), hexOf(v4));
-      assert.equal(hexOf(receiver.decapsulate(sender.encapsulate(v6)!)!), hexOf(v6));
+      assert.equal(toHex(receiver.decapsulate(sender.encapsulate(v4)!)!), toHex(v4));
+      assert.equal(toHex(receiver.decapsulate(sender.encapsulate(v6)!)!), toHex(v6));
       assert.equal(sender.counters.packetsOut, 2);
       assert.equal(sender.counters.bytesOut, 1400 + 1280);
       assert.equal(receiver.counters.packetsIn, 2);
@@ -90,8 +82,8 @@ describe('EspEngine, tunnel mode', () => {
   }
 
   it('keeps old and new inbound SAs side by side during a rekey and switches the outbound one', () => {
-    const oldConfig = espConfig(GCM, { spi: hex('0000a001') });
-    const newConfig = espConfig(GCM, { spi: hex('0000a002') });
+    const oldConfig = espConfig(GCM, { spi: fromHex('0000a001') });
+    const newConfig = espConfig(GCM, { spi: fromHex('0000a002') });
     const engine = new EspEngine();
     engine.installInbound(new InboundSa(oldConfig));
     const oldPeer = new OutboundSa(twin(oldConfig));
@@ -106,12 +98,12 @@ describe('EspEngine, tunnel mode', () => {
     assert.equal(engine.decapsulate(oldPeer.encapsulate(packet, 4)), undefined);
     assert.equal(engine.counters.drops['no-sa'], 2);
 
-    const ours = espConfig(GCM, { spi: hex('0000b001') });
-    const ours2 = espConfig(GCM, { spi: hex('0000b002') });
+    const ours = espConfig(GCM, { spi: fromHex('0000b001') });
+    const ours2 = espConfig(GCM, { spi: fromHex('0000b002') });
     engine.setOutbound(new OutboundSa(ours));
-    assert.equal(hexOf(engine.encapsulate(packet)!.subarray(0, 4)), '0000b001');
+    assert.equal(toHex(engine.encapsulate(packet)!.subarray(0, 4)), '0000b001');
     engine.setOutbound(new OutboundSa(ours2));
-    assert.equal(hexOf(engine.encapsulate(packet)!.subarray(0, 4)), '0000b002');
+    assert.equal(toHex(engine.encapsulate(packet)!.subarray(0, 4)), '0000b002');
     engine.setOutbound(undefined);
     assert.equal(engine.encapsulate(packet), undefined);
     assert.equal(engine.counters.drops['no-sa'], 3);
@@ -154,7 +146,7 @@ describe('EspEngine, tunnel mode', () => {
       const inner = ipPacket(version, 60);
       const padded = new Uint8Array(200);
       padded.set(inner);
-      assert.equal(hexOf(engine.decapsulate(peer.encapsulate(padded, version === 4 ? 4 : 41))!), hexOf(inner));
+      assert.equal(toHex(engine.decapsulate(peer.encapsulate(padded, version === 4 ? 4 : 41))!), toHex(inner));
     }
     assert.equal(engine.counters.bytesIn, 120);
   });

@@ -1,18 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { fromHex } from '../../test/support/hex.js';
 import { randomBytes } from '../crypto/random.js';
 import { getEncryption, getIntegrity } from '../crypto/registry.js';
 import { EncrId, IntegId } from '../iana.js';
 import { EspEngine } from './engine.js';
 import { type EspSaConfig, InboundSa, OutboundSa } from './sa.js';
 
-const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
-
 function config(encrId: number, keyBits: number | undefined, integId?: number, esn = false): EspSaConfig {
   const encryption = getEncryption(encrId, keyBits)!;
   const integrity = integId === undefined ? undefined : getIntegrity(integId)!;
   return {
-    spi: hex('c0ffee01'),
+    spi: fromHex('c0ffee01'),
     encryption,
     integrity,
     keys: { encryption: randomBytes(encryption.keyLength), integrity: randomBytes(integrity?.keyLength ?? 0) },
@@ -37,15 +36,15 @@ function ipv4Packet(length: number): Uint8Array {
 
 test('RFC 7634 Appendix A: the ChaCha20-Poly1305 ESP example decapsulates to its ICMP packet', () => {
   // SPI 0x01020304, sequence number 5, IV 0x1011121314151617; key and salt as in the RFC
-  const key = hex('808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f' + 'a0a1a2a3');
+  const key = fromHex('808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f' + 'a0a1a2a3');
   const sealed =
     '24039428b97f417e3c13753a4f05087b67c352e6a7fab1b982d466ef407ae5c6' +
     '14ee8099d52844eb61aa95dfab4c02f72aa71e7c4c4f64c9befe2facc638e8f3' +
     'cbec163fac469b502773f6fb94e664da9165b82829f641e0' +
     '76aaa8266b7fb0f7b11b369907e1ad43';
-  const packet = hex(`0102030400000005${'1011121314151617'}${sealed}`);
+  const packet = fromHex(`0102030400000005${'1011121314151617'}${sealed}`);
   const sa = new InboundSa({
-    spi: hex('01020304'),
+    spi: fromHex('01020304'),
     encryption: getEncryption(EncrId.CHACHA20_POLY1305, undefined)!,
     integrity: undefined,
     keys: { encryption: key, integrity: new Uint8Array(0) },
@@ -136,7 +135,7 @@ test('ESN: high-order bits are inferred across 2^32 (RFC 4303 Appendix A2)', asy
 
 test('the engine routes by SPI, keeps old and new inbound SAs during a rekey, and counts every drop', () => {
   const oldCfg = config(EncrId.AES_GCM_16, 256);
-  const newCfg = { ...config(EncrId.AES_GCM_16, 256), spi: hex('c0ffee02') };
+  const newCfg = { ...config(EncrId.AES_GCM_16, 256), spi: fromHex('c0ffee02') };
   const engine = new EspEngine();
   const packet = ipv4Packet(60);
   assert.equal(engine.encapsulate(packet), undefined);

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { createDecipheriv, createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { fromHex, toHex } from '../../test/support/hex.js';
 import { type CipherBackend, createEncryption, type Encryption } from '../crypto/encryption.js';
-import { HMAC_SHA1_96, HMAC_SHA2_256_128, HMAC_SHA2_384_192, HMAC_SHA2_512_256 } from '../crypto/integrity.js';
 import type { Integrity } from '../crypto/integrity.js';
+import { HMAC_SHA1_96, HMAC_SHA2_256_128, HMAC_SHA2_384_192, HMAC_SHA2_512_256 } from '../crypto/integrity.js';
 import { EncrId } from '../iana.js';
 import { createProtection } from './sa.js';
-import { hex, hexOf, NULL_ICV_FOR_TESTS, RFC3602_CASE5, RFC3602_CASE7 } from './test-support.js';
+import { NULL_ICV_FOR_TESTS, RFC3602_CASE5, RFC3602_CASE7 } from './test-support.js';
+
 const BACKENDS: readonly CipherBackend[] = ['node', 'noble'];
 
 function encryption(id: number, keyBits: number | undefined, backend: CipherBackend): Encryption {
@@ -177,24 +179,24 @@ describe('AEAD ESP packets', () => {
   for (const backend of BACKENDS) {
     it(`reproduces every AES-GCM ESP packet of draft-mcgrew-gcm-test-01 §4 byte for byte, and opens it (${backend})`, () => {
       for (const [i, c] of GCM_ESP_CASES.entries()) {
-        const packet = hex(c.packet);
-        const plain = hex(c.plain);
+        const packet = fromHex(c.packet);
+        const plain = fromHex(c.plain);
         const { esn, high, low } = sequence(c.seq);
         const aes = encryption(EncrId.AES_GCM_16, (c.key.length / 2) * 8, backend);
         const protection = createProtection({
           spi: packet.subarray(0, 4),
           encryption: aes,
           integrity: undefined,
-          keys: { encryption: hex(c.key + c.salt), integrity: new Uint8Array(0) },
+          keys: { encryption: fromHex(c.key + c.salt), integrity: new Uint8Array(0) },
           esn,
         });
         // the draft's plaintexts end in padding 1, 2, …, Pad Length and Next Header, as ours do
         const padLength = plain[plain.length - 2]!;
         const payload = plain.subarray(0, plain.length - 2 - padLength);
         const sealed = protection.seal(high, low, packet.subarray(8, 16), payload, plain[plain.length - 1]!);
-        assert.equal(hexOf(sealed), hexOf(packet), `case ${i + 1} sealed`);
+        assert.equal(toHex(sealed), toHex(packet), `case ${i + 1} sealed`);
         assert.ok(protection.fits(packet.length));
-        assert.equal(hexOf(protection.open(packet, high) ?? new Uint8Array(0)), hexOf(plain), `case ${i + 1} opened`);
+        assert.equal(toHex(protection.open(packet, high) ?? new Uint8Array(0)), toHex(plain), `case ${i + 1} opened`);
         const forged = Uint8Array.from(packet);
         forged[forged.length - 1]! ^= 1;
         assert.equal(protection.open(forged, high), null, `case ${i + 1} forged ICV`);
@@ -205,29 +207,29 @@ describe('AEAD ESP packets', () => {
 
     it(`reproduces the RFC 7634 Appendix A ChaCha20-Poly1305 packet byte for byte, and opens it (${backend})`, () => {
       const protection = createProtection({
-        spi: hex('01020304'),
+        spi: fromHex('01020304'),
         encryption: encryption(EncrId.CHACHA20_POLY1305, undefined, backend),
         integrity: undefined,
-        keys: { encryption: hex(RFC7634_KEY), integrity: new Uint8Array(0) },
+        keys: { encryption: fromHex(RFC7634_KEY), integrity: new Uint8Array(0) },
         esn: false,
       });
-      const sealed = protection.seal(0, 5, hex('1011121314151617'), hex(RFC7634_INNER), 4);
-      assert.equal(hexOf(sealed), hexOf(hex(RFC7634_PACKET)));
-      assert.equal(hexOf(protection.open(hex(RFC7634_PACKET), 0)!), `${hexOf(hex(RFC7634_INNER))}01020204`);
+      const sealed = protection.seal(0, 5, fromHex('1011121314151617'), fromHex(RFC7634_INNER), 4);
+      assert.equal(toHex(sealed), toHex(fromHex(RFC7634_PACKET)));
+      assert.equal(toHex(protection.open(fromHex(RFC7634_PACKET), 0)!), `${toHex(fromHex(RFC7634_INNER))}01020204`);
     });
   }
 
   it('uses the 64-bit sequence number as IV and puts only its low half on the wire', () => {
     const protection = createProtection({
-      spi: hex('01020304'),
+      spi: fromHex('01020304'),
       encryption: encryption(EncrId.AES_GCM_16, 128, 'node'),
       integrity: undefined,
       keys: { encryption: new Uint8Array(20), integrity: new Uint8Array(0) },
       esn: true,
     });
-    assert.equal(hexOf(protection.iv(1, 0xfffffffe)), '00000001fffffffe');
+    assert.equal(toHex(protection.iv(1, 0xfffffffe)), '00000001fffffffe');
     const packet = protection.seal(1, 0xfffffffe, protection.iv(1, 0xfffffffe), new Uint8Array(0), 59);
-    assert.equal(hexOf(packet.subarray(0, 16)), '01020304fffffffe00000001fffffffe');
+    assert.equal(toHex(packet.subarray(0, 16)), '01020304fffffffe00000001fffffffe');
     assert.equal(packet.length, 8 + 8 + 4 + 16, 'empty payload: 2 bytes of padding align the trailer to 4');
   });
 });
@@ -238,15 +240,15 @@ describe('CBC ESP packets', () => {
     it(`reproduces the RFC 3602 §4 case #5 and #7 ESP packets byte for byte, and opens them (${backend})`, () => {
       for (const c of [RFC3602_CASE5, RFC3602_CASE7]) {
         const protection = createProtection({
-          spi: hex(c.spi),
+          spi: fromHex(c.spi),
           encryption: encryption(EncrId.AES_CBC, 128, backend),
           integrity: NULL_ICV_FOR_TESTS,
-          keys: { encryption: hex(c.key), integrity: new Uint8Array(0) },
+          keys: { encryption: fromHex(c.key), integrity: new Uint8Array(0) },
           esn: false,
         });
-        const sealed = protection.seal(0, c.seq, hex(c.iv), hex(c.payload), c.nextHeader);
-        assert.equal(hexOf(sealed), hexOf(hex(c.esp)), `case ${c.name}`);
-        assert.equal(hexOf(protection.open(sealed, 0)!), hexOf(hex(c.padded)), `case ${c.name} opened`);
+        const sealed = protection.seal(0, c.seq, fromHex(c.iv), fromHex(c.payload), c.nextHeader);
+        assert.equal(toHex(sealed), toHex(fromHex(c.esp)), `case ${c.name}`);
+        assert.equal(toHex(protection.open(sealed, 0)!), toHex(fromHex(c.padded)), `case ${c.name} opened`);
       }
     });
   }
@@ -261,34 +263,34 @@ describe('CBC ESP packets', () => {
     for (const esn of [false, true]) {
       it(`AES-CBC + ${name}${esn ? ' with ESN' : ''}: SPI ‖ seq ‖ IV ‖ ciphertext ‖ ${integrity.icvLength}-byte ICV (RFC 4303 §2, RFC 4868 §2.3)`, () => {
         const keys = {
-          encryption: hex('0123456789abcdef0123456789abcdef'),
+          encryption: fromHex('0123456789abcdef0123456789abcdef'),
           integrity: new Uint8Array(integrity.keyLength),
         };
         keys.integrity.fill(0x0b);
         const protection = createProtection({
-          spi: hex('c0ffee01'),
+          spi: fromHex('c0ffee01'),
           encryption: encryption(EncrId.AES_CBC, 128, 'node'),
           integrity,
           keys,
           esn,
         });
         assert.equal(protection.icvLength, integrity.icvLength);
-        const iv = hex('000102030405060708090a0b0c0d0e0f');
-        const payload = hex('45000014000000004000000000000000000000000000');
+        const iv = fromHex('000102030405060708090a0b0c0d0e0f');
+        const payload = fromHex('45000014000000004000000000000000000000000000');
         const packet = protection.seal(7, 9, iv, payload, 4);
         // 22 bytes + 2 of trailer pad to 32: two AES blocks
         assert.equal(packet.length, 8 + 16 + 32 + integrity.icvLength);
-        assert.equal(hexOf(packet.subarray(0, 24)), `c0ffee0100000009${hexOf(iv)}`);
+        assert.equal(toHex(packet.subarray(0, 24)), `c0ffee0100000009${toHex(iv)}`);
         const icvAt = packet.length - integrity.icvLength;
         // RFC 4303 §2.2.1 / §3.3.2.1: with ESN the high-order 32 bits follow the packet into the ICV, unsent
         const mac = createHmac(hash, keys.integrity).update(packet.subarray(0, icvAt));
-        if (esn) mac.update(hex('00000007'));
-        assert.equal(hexOf(packet.subarray(icvAt)), hexOf(mac.digest().subarray(0, integrity.icvLength)));
+        if (esn) mac.update(fromHex('00000007'));
+        assert.equal(toHex(packet.subarray(icvAt)), toHex(mac.digest().subarray(0, integrity.icvLength)));
         const plain = createDecipheriv('aes-128-cbc', keys.encryption, iv)
           .setAutoPadding(false)
           .update(packet.subarray(24, icvAt));
-        assert.equal(hexOf(plain), `${hexOf(payload)}0102030405060708${'08'}04`);
-        assert.equal(hexOf(protection.open(packet, 7)!), hexOf(plain));
+        assert.equal(toHex(plain), `${toHex(payload)}0102030405060708${'08'}04`);
+        assert.equal(toHex(protection.open(packet, 7)!), toHex(plain));
         assert.equal(protection.open(packet, 8) === null, esn, 'only ESN puts the high bits into the ICV');
       });
     }
@@ -296,20 +298,20 @@ describe('CBC ESP packets', () => {
 
   it('draws a fresh random IV for every CBC packet', () => {
     const protection = createProtection({
-      spi: hex('c0ffee01'),
+      spi: fromHex('c0ffee01'),
       encryption: encryption(EncrId.AES_CBC, 256, 'node'),
       integrity: HMAC_SHA2_256_128,
       keys: { encryption: new Uint8Array(32), integrity: new Uint8Array(32) },
       esn: false,
     });
     const seen = new Set<string>();
-    for (let i = 0; i < 600; i++) seen.add(hexOf(protection.iv(0, i)));
+    for (let i = 0; i < 600; i++) seen.add(toHex(protection.iv(0, i)));
     assert.equal(seen.size, 600, 'no IV repeated across pool refills');
   });
 
   it('accepts only whole blocks with room for one, plus the ICV', () => {
     const protection = createProtection({
-      spi: hex('c0ffee01'),
+      spi: fromHex('c0ffee01'),
       encryption: encryption(EncrId.AES_CBC, 128, 'node'),
       integrity: HMAC_SHA1_96,
       keys: { encryption: new Uint8Array(16), integrity: new Uint8Array(20) },
@@ -340,14 +342,14 @@ describe('node:crypto fast path and the generic Encryption path agree', () => {
         integrity: Uint8Array.from({ length: integrity?.keyLength ?? 0 }, (_, i) => 255 - i),
       };
       for (const esn of [false, true]) {
-        const a = createProtection({ spi: hex('0000abcd'), encryption: node, integrity, keys, esn });
-        const b = createProtection({ spi: hex('0000abcd'), encryption: noble, integrity, keys, esn });
+        const a = createProtection({ spi: fromHex('0000abcd'), encryption: node, integrity, keys, esn });
+        const b = createProtection({ spi: fromHex('0000abcd'), encryption: noble, integrity, keys, esn });
         for (const length of [0, 1, 2, 3, 15, 16, 17, 40, 1400]) {
           const payload = Uint8Array.from({ length }, (_, i) => i);
           const iv = Uint8Array.from({ length: node.ivLength }, (_, i) => 100 + i + length);
           const fromNode = a.seal(3, 1000 + length, iv, payload, 41);
-          assert.equal(hexOf(b.seal(3, 1000 + length, iv, payload, 41)), hexOf(fromNode), `${length} bytes`);
-          assert.equal(hexOf(b.open(fromNode, 3)!), hexOf(a.open(fromNode, 3)!));
+          assert.equal(toHex(b.seal(3, 1000 + length, iv, payload, 41)), toHex(fromNode), `${length} bytes`);
+          assert.equal(toHex(b.open(fromNode, 3)!), toHex(a.open(fromNode, 3)!));
         }
       }
     });
@@ -361,7 +363,7 @@ describe('configuration checks', () => {
     [
       'a 3-byte SPI',
       {
-        spi: hex('010203'),
+        spi: fromHex('010203'),
         encryption: gcm,
         integrity: undefined,
         keys: { encryption: new Uint8Array(20), integrity: new Uint8Array(0) },
@@ -371,7 +373,7 @@ describe('configuration checks', () => {
     [
       'a GCM key without its salt',
       {
-        spi: hex('01020304'),
+        spi: fromHex('01020304'),
         encryption: gcm,
         integrity: undefined,
         keys: { encryption: new Uint8Array(16), integrity: new Uint8Array(0) },
@@ -381,7 +383,7 @@ describe('configuration checks', () => {
     [
       'AEAD with an integrity transform',
       {
-        spi: hex('01020304'),
+        spi: fromHex('01020304'),
         encryption: gcm,
         integrity: HMAC_SHA2_256_128,
         keys: { encryption: new Uint8Array(20), integrity: new Uint8Array(32) },
@@ -391,7 +393,7 @@ describe('configuration checks', () => {
     [
       'CBC without integrity',
       {
-        spi: hex('01020304'),
+        spi: fromHex('01020304'),
         encryption: cbc,
         integrity: undefined,
         keys: { encryption: new Uint8Array(16), integrity: new Uint8Array(0) },
@@ -401,7 +403,7 @@ describe('configuration checks', () => {
     [
       'a short integrity key',
       {
-        spi: hex('01020304'),
+        spi: fromHex('01020304'),
         encryption: cbc,
         integrity: HMAC_SHA2_256_128,
         keys: { encryption: new Uint8Array(16), integrity: new Uint8Array(16) },

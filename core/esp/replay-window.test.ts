@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { seededRandom } from '../../test/support/seeded-random.js';
 import { ReplayWindow } from './replay-window.js';
-import { seededRandom } from './test-support.js';
 
 const TWO_32 = 2 ** 32;
 

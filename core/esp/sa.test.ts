@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { toHex } from '../../test/support/hex.js';
+import { seededRandom } from '../../test/support/seeded-random.js';
 import { isOutpostError } from '../errors.js';
 import { EncrId, IntegId } from '../iana.js';
 import { type DropReason, type EspSaConfig, InboundSa, OutboundSa } from './sa.js';
-import { espConfig, hexOf, ipPacket, seededRandom, TRANSFORMS, twin } from './test-support.js';
+import { espConfig, ipPacket, TRANSFORMS, twin } from './test-support.js';
 
 const TWO_32 = 2 ** 32;
 const GCM = TRANSFORMS.find((t) => t.encr === EncrId.AES_GCM_16 && t.keyBits === 256)!;
@@ -56,14 +58,14 @@ describe('round trips (RFC 4303 §2)', () => {
             bytes += length;
             assert.equal(out.sequence, BigInt(sent));
             assert.equal(lowOnWire(packet), sent, 'low-order sequence bits on the wire');
-            assert.equal(hexOf(packet.subarray(0, 4)), hexOf(config.spi));
+            assert.equal(toHex(packet.subarray(0, 4)), toHex(config.spi));
             const encrypted = packet.length - 8 - config.encryption.ivLength - icv;
             assert.equal(encrypted % alignment, 0, 'ciphertext aligned (RFC 4303 §2.4)');
             assert.ok(encrypted - length - 2 < alignment, 'no more padding than alignment needs');
             const opened = inn.decapsulate(packet);
             assert.ok(opened.ok, `${length} bytes of IPv${version}`);
             assert.equal(opened.nextHeader, nextHeader);
-            assert.equal(hexOf(opened.payload), hexOf(payload));
+            assert.equal(toHex(opened.payload), toHex(payload));
           }
         }
         assert.deepEqual(out.counters, { packets: sent, bytes });
@@ -123,7 +125,7 @@ describe('sequence numbers (RFC 4303 §3.3.3)', () => {
       assert.equal(out.nearExhaustion, false, 'ESN: nowhere near the end');
       if (config.encryption.kind === 'aead') {
         // the IV is the full 64-bit number: 00000001 00000000 for 2^32
-        assert.equal(hexOf(packets[3]!.subarray(8, 16)), '0000000100000000');
+        assert.equal(toHex(packets[3]!.subarray(8, 16)), '0000000100000000');
       }
       // in order up to the rollover, then out of order across it
       for (const i of [0, 1, 3, 2, 5, 4]) assert.ok(inn.decapsulate(packets[i]!).ok, `packet ${i}`);
@@ -278,6 +280,6 @@ describe('ICV coverage with ESN at the SA (RFC 4303 §2.2.1)', () => {
       .update(Uint8Array.of(0, 0, 0, 3))
       .digest()
       .subarray(0, 16);
-    assert.equal(hexOf(packet.subarray(icvAt)), hexOf(icv));
+    assert.equal(toHex(packet.subarray(icvAt)), toHex(icv));
   });
 });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { seededRandom } from '../../test/support/seeded-random.js';
 import { EncrId } from '../iana.js';
 import { OutboundSa } from './sa.js';
-import { espConfig, ipPacket, seededRandom, TRANSFORMS } from './test-support.js';
+import { espConfig, ipPacket, TRANSFORMS } from './test-support.js';
 import { classifyNatTDatagram, NAT_KEEPALIVE } from './udp-encap.js';
 
 describe('RFC 3948 datagrams on the NAT-T port', () => {

@@ -7,10 +7,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { fromHex, toHex } from '../../test/support/hex.js';
 import { EncrId, IntegId } from '../iana.js';
 import { EspEngine } from './engine.js';
 import { OutboundSa } from './sa.js';
-import { espConfig, hex, hexOf, TRANSFORMS } from './test-support.js';
+import { espConfig, TRANSFORMS } from './test-support.js';
 
 const WIRESHARK_NAMES: Record<number, string> = {
   [IntegId.HMAC_SHA1_96]: 'HMAC-SHA-1-96 [RFC2404]',
@@ -81,22 +82,22 @@ describe('tshark reads our ESP-in-UDP packets (RFC 4303, RFC 3948)', () => {
     const uat: string[] = [];
     const expected: string[] = [];
     for (const [n, transform] of supported.entries()) {
-      const spi = hex(`0000100${n}`);
+      const spi = fromHex(`0000100${n}`);
       const config = espConfig(transform, { spi });
       const engine = new EspEngine();
       engine.setOutbound(new OutboundSa(config));
       const encryption = transform.integ === undefined ? 'AES-GCM with 16 octet ICV [RFC4106]' : 'AES-CBC [RFC3602]';
       const integrity = transform.integ === undefined ? 'NULL' : WIRESHARK_NAMES[transform.integ]!;
-      const integrityKey = config.keys.integrity.length ? `0x${hexOf(config.keys.integrity)}` : '';
+      const integrityKey = config.keys.integrity.length ? `0x${toHex(config.keys.integrity)}` : '';
       uat.push(
         '-o',
-        `uat:esp_sa:"IPv4","192.0.2.10","198.51.100.1","0x${hexOf(spi)}","${encryption}",` +
-          `"0x${hexOf(config.keys.encryption)}","${integrity}","${integrityKey}"`,
+        `uat:esp_sa:"IPv4","192.0.2.10","198.51.100.1","0x${toHex(spi)}","${encryption}",` +
+          `"0x${toHex(config.keys.encryption)}","${integrity}","${integrityKey}"`,
       );
       for (const [i, dataLength] of [0, 1, 2, 3, 1400 - 28].entries()) {
         const inner = ipv4(1, [198, 18, 0, 2], [198, 18, 0, 1], icmpEcho(i, dataLength));
         packets.push(ipv4(17, SRC, DST, udp4500(engine.encapsulate(inner)!)));
-        expected.push(`0x${hexOf(spi)}\t${i + 1}\t1\t4\t${i}`);
+        expected.push(`0x${toHex(spi)}\t${i + 1}\t1\t4\t${i}`);
       }
     }
     // and one forgery, which tshark must call bad

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it, test } from 'node:test';
+import { fromHex } from '../../test/support/hex.js';
 import { parseCertificateDer, subjectPublicKeyInfoSha1 } from '../crypto/x509/certificate.js';
 import { cert, fixtureFile, run, makeCertificates, removeCertificates } from '../crypto/x509/test-support.js';
 import { DecodeError, isOutpostError } from '../errors.js';
@@ -9,7 +10,6 @@ import { IdType } from '../iana.js';
 import { certificateMatchesIdentity, formatIdentity, parseIdentity } from './identity.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
-const hex = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h, 'hex'));
 
 function refuses(text: string, mentions: RegExp): void {
   assert.throws(
@@ -22,7 +22,7 @@ test('addresses, host names and email addresses', () => {
   assert.deepEqual(parseIdentity('192.0.2.1'), { idType: IdType.IPV4_ADDR, data: Uint8Array.from([192, 0, 2, 1]) });
   assert.deepEqual(parseIdentity('2001:db8::1'), {
     idType: IdType.IPV6_ADDR,
-    data: hex('20010db8000000000000000000000001'),
+    data: fromHex('20010db8000000000000000000000001'),
   });
   assert.deepEqual(parseIdentity('vpn.example.com'), { idType: IdType.FQDN, data: bytes('vpn.example.com') });
   assert.deepEqual(parseIdentity('alice'), { idType: IdType.FQDN, data: bytes('alice') });
@@ -60,7 +60,7 @@ test("strongSwan's @ forms and type prefixes", () => {
 test('a distinguished name is DER-encoded byte for byte as strongSwan does', () => {
   // Subject DER of a certificate made by strongSwan 5.9.8 `pki --self --dn "<the text below>"` on this machine:
   // PrintableString where possible, UTF8String for "Réseau", IA5String for E.
-  const strongSwanDer = hex(
+  const strongSwanDer = fromHex(
     '3081af310b300906035504061302434831133011060355040a130a7374726f6e675377616e3110300e060355040b0c0752c3a973' +
       '656175311c301a060355040313136d6f6f6e2e7374726f6e677377616e2e6f72673123302106092a864886f70d01090116146164' +
       '6d696e407374726f6e677377616e2e6f726731133011060a0992268993f22c64011913036f7267310d300b060355040513043132' +
@@ -114,14 +114,14 @@ test('formatIdentity shows every type and never throws on bytes from a peer', ()
     assert.equal(formatIdentity(id.idType, id.data), text);
   }
   assert.equal(formatIdentity(IdType.FQDN, bytes('evil\n\x1b[31mhost')), 'evil??[31mhost');
-  assert.equal(formatIdentity(IdType.DER_ASN1_DN, hex('3005')), '(invalid distinguished name)');
+  assert.equal(formatIdentity(IdType.DER_ASN1_DN, fromHex('3005')), '(invalid distinguished name)');
   assert.equal(formatIdentity(IdType.IPV4_ADDR, Uint8Array.from([1, 2, 3])), '(invalid IP address identity)');
   assert.equal(formatIdentity(IdType.DER_ASN1_GN, Uint8Array.from([1, 2])), '(identity of type 10, 2 bytes)');
-  assert.equal(formatIdentity(IdType.DER_ASN1_DN, hex('3007310530030601' + '2a')), '(invalid distinguished name)');
+  assert.equal(formatIdentity(IdType.DER_ASN1_DN, fromHex('3007310530030601' + '2a')), '(invalid distinguished name)');
   // an unknown attribute type is shown by its OID; BMPString and T61String values are decoded
-  const good = hex('301d310c300a06032a03040c03616263310d300b060355040a1e0400c400e9');
+  const good = fromHex('301d310c300a06032a03040c03616263310d300b060355040a1e0400c400e9');
   assert.equal(formatIdentity(IdType.DER_ASN1_DN, good), '1.2.3.4=abc, O=Äé');
-  const t61 = hex('300e310c300a060355040314036ce974');
+  const t61 = fromHex('300e310c300a060355040314036ce974');
   assert.equal(formatIdentity(IdType.DER_ASN1_DN, t61), 'CN=lét');
 });
 

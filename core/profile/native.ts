@@ -4,6 +4,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS } from '../ike/proposals.js';
+import { checkAuthSetting } from './auth-rules.js';
 import { JsonFields } from './json-fields.js';
 import { AUTH_METHODS, isAuthMethodName, type Profile } from './types.js';
 import {
@@ -62,30 +63,32 @@ export function parseNativeProfile(json: unknown, baseDir: string): Profile {
   const authText = root.requiredString('auth');
   if (!isAuthMethodName(authText)) throw root.error('auth', `must be one of ${AUTH_METHODS.join(', ')}.`);
   const auth = authText;
-  const eap = auth !== 'psk';
 
   const caText = gateway.string('ca');
   const caFile = gateway.string('caFile');
   if (caText !== undefined && caFile !== undefined) {
     throw gateway.error('caFile', 'cannot be given together with "gateway.ca": use one of them.');
   }
-  if (!eap && (caText !== undefined || caFile !== undefined)) {
-    throw gateway.error(
-      caText !== undefined ? 'ca' : 'caFile',
-      'is not used with PSK authentication: the gateway proves itself with the same pre-shared key.',
-    );
-  }
+  checkAuthSetting(auth, 'gatewayCa', caText !== undefined || caFile !== undefined, {
+    missing: () =>
+      gateway.error('ca', 'is required for EAP authentication (or "gateway.caFile"): it checks the gateway.'),
+    unused: () =>
+      gateway.error(
+        caText !== undefined ? 'ca' : 'caFile',
+        'is not used with PSK authentication: the gateway proves itself with the same pre-shared key.',
+      ),
+  });
   let caCertificatesPem: string | undefined;
   if (caText !== undefined) caCertificatesPem = caPemFromText(caText, gateway.label('ca'));
   else if (caFile !== undefined) {
     caCertificatesPem = caPemFromFile(isAbsolute(caFile) ? caFile : resolve(baseDir, caFile), gateway.label('caFile'));
-  } else if (eap) {
-    throw gateway.error('ca', 'is required for EAP authentication (or "gateway.caFile"): it checks the gateway.');
   }
 
   const username = root.string('username');
-  if (eap && username === undefined) throw root.error('username', `is required for ${auth} authentication.`);
-  if (!eap && username !== undefined) throw root.error('username', 'is only used with EAP authentication.');
+  checkAuthSetting(auth, 'username', username !== undefined, {
+    missing: () => root.error('username', `is required for ${auth} authentication.`),
+    unused: () => root.error('username', 'is only used with EAP authentication.'),
+  });
   const identityText = root.string('identity');
   const identity = identityText === undefined ? undefined : checkIdentity(identityText, root.label('identity'));
 

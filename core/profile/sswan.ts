@@ -7,6 +7,7 @@
  */
 import { OutpostError } from '../errors.js';
 import { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS } from '../ike/proposals.js';
+import { authNeeds } from './auth-rules.js';
 import { JsonFields } from './json-fields.js';
 import { subnetsCovering } from './subnets.js';
 import type { AuthMethodName, Profile } from './types.js';
@@ -61,14 +62,14 @@ export function parseSswanProfile(json: unknown): Profile {
   const idText = remote.string('id');
   const id = idText === undefined ? undefined : checkIdentity(idText, remote.label('id'));
   const cert = remote.string('cert');
-  if (cert === undefined) {
+  if (cert === undefined && authNeeds(auth).gatewayCa) {
     // the app falls back to the system's CA store; Outpost trusts only a CA the profile names
     throw remote.error(
       'cert',
       'is required by Outpost: it holds the CA (or gateway) certificate to check the gateway.',
     );
   }
-  const caCertificatesPem = caPemFromBase64(cert, remote.label('cert'));
+  const caCertificatesPem = cert === undefined ? undefined : caPemFromBase64(cert, remote.label('cert'));
   // certreq (sending certificate requests), revocation.crl/ocsp, nat-keepalive, apps and excluded-apps change nothing
   // Outpost must enforce; revocation.strict does
   if (remote.object('revocation')?.boolean('strict') === true) {

@@ -3,7 +3,7 @@
  * Manager on Windows) through keytar: the only place Outpost keeps a password, TOTP secret or pre-shared key. Nothing
  * here logs, and no error carries a secret: the keychain's own message goes to `detail` with the value redacted.
  */
-import { OutpostError } from '../errors.js';
+import { messageOf, OutpostError } from '../errors.js';
 
 export type SecretKind = 'password' | 'totp' | 'psk';
 
@@ -37,7 +37,7 @@ function account(profileId: string, kind: SecretKind): string {
 }
 
 function unavailable(operation: string, accountName: string, cause: unknown, value?: string): OutpostError {
-  let reason = cause instanceof Error ? cause.message : String(cause);
+  let reason = messageOf(cause);
   if (value !== undefined && value !== '') reason = reason.split(value).join('[redacted]');
   return new OutpostError(
     'keychain-unavailable',

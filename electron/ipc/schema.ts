@@ -3,11 +3,15 @@
  * main implements the commands, the preload exposes exactly these, the renderer calls them typed, and the
  * development/test bridge serves the same schema over a socket. Plain data only: no Node or DOM types.
  */
+import type { AuthMethodName } from '../../core/profile/types.js';
 import type { TotpInfo } from '../../core/secrets/totp.js';
+import type { TunnelState } from '../../core/tunnel/tunnel.js';
 
-export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting' | 'disconnecting' | 'error';
+/** The tunnel's own states, so the UI can only show states the engine has. */
+export type ConnectionState = TunnelState;
 
-export type AuthMethod = 'psk' | 'eap-mschapv2' | 'eap-gtc' | 'eap-md5' | 'eap-mschapv2+totp';
+/** The auth methods a profile can name, as the engine parses them. */
+export type AuthMethod = AuthMethodName;
 
 /** An error as the UI shows it: a sentence for the worker, detail (never secrets) for IT. */
 export interface UiError {
@@ -113,25 +117,30 @@ export interface OutpostApi {
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
 }
 
-/** The commands the preload lets through; anything else is refused. */
-export const COMMANDS: readonly CommandName[] = [
-  'profiles:list',
-  'profiles:import',
-  'profiles:remove',
-  'credentials:set',
-  'credentials:forget',
-  'totp:enroll',
-  'totp:current',
-  'totp:remove',
-  'connection:connect',
-  'connection:disconnect',
-  'connection:status',
-  'settings:get',
-  'settings:set',
-  'logs:export',
-];
+// Written as objects so the compiler refuses a command or event that is missing here or not in the schema.
+const COMMAND_SET = {
+  'profiles:list': true,
+  'profiles:import': true,
+  'profiles:remove': true,
+  'credentials:set': true,
+  'credentials:forget': true,
+  'totp:enroll': true,
+  'totp:current': true,
+  'totp:remove': true,
+  'connection:connect': true,
+  'connection:disconnect': true,
+  'connection:status': true,
+  'settings:get': true,
+  'settings:set': true,
+  'logs:export': true,
+} satisfies Record<CommandName, true>;
 
-export const EVENTS: readonly EventName[] = ['status', 'counters'];
+const EVENT_SET = { status: true, counters: true } satisfies Record<EventName, true>;
+
+/** The commands the preload lets through; anything else is refused. */
+export const COMMANDS = Object.keys(COMMAND_SET) as readonly CommandName[];
+
+export const EVENTS = Object.keys(EVENT_SET) as readonly EventName[];
 
 /** The main-process side: one handler per command. */
 export type CommandHandlers = {

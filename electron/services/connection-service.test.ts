@@ -7,10 +7,10 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { OutpostError } from '../../core/errors.js';
 import type { ConnectionStatus, Counters } from '../ipc/schema.js';
-import { ConnectionService } from './connection-service.js';
+import type { ConnectionService } from './connection-service.js';
 import { LogBuffer } from './log-buffer.js';
 import { ProfileStore } from './profile-store.js';
-import { connectResult, FakeTunnel, MemorySecretStore, pskProfileJson } from './test-support.js';
+import { MemorySecretStore, pskProfileJson, type ScriptedConnection, scriptedConnection } from './test-support.js';
 import { CommandFailure } from './ui-error.js';
 
 // RFC 6238 Appendix B: the SHA-1 seed "12345678901234567890" (base32 below); at T = 59 s the 8-digit code is 94287082.
@@ -22,18 +22,16 @@ function eapProfileJson(auth: string): string {
   return JSON.stringify({ name: 'Office', gateway: { address: '192.0.2.1', ca: CA_PEM }, auth, username: 'alice' });
 }
 
-type Outcome = ConstructorParameters<typeof FakeTunnel>[2];
-
 async function setup(
   body: (ctx: {
     service: ConnectionService;
     profiles: ProfileStore;
     secrets: MemorySecretStore;
     logs: LogBuffer;
-    tunnels: FakeTunnel[];
+    tunnels: ScriptedConnection['tunnels'];
     statuses: ConnectionStatus[];
     counters: Counters[];
-    outcome: { next: Outcome };
+    outcome: ScriptedConnection['outcome'];
     now: { ms: number };
   }) => Promise<void>,
 ) {
@@ -42,20 +40,11 @@ async function setup(
   const profiles = new ProfileStore({ configDir: root, managedDir: join(root, 'none'), secrets });
   const now = { ms: 1_000_000 };
   const logs = new LogBuffer(100, () => now.ms);
-  const tunnels: FakeTunnel[] = [];
-  const outcome: { next: Outcome } = { next: { result: connectResult('10.9.0.7', ['10.9.0.53']) } };
-  const service = new ConnectionService({
-    profiles,
-    secrets,
-    logs,
-    clock: () => now.ms,
-    sampleMs: 60_000,
-    createTunnel: (profile, credentials) => {
-      const tunnel = new FakeTunnel(profile, credentials, outcome.next);
-      tunnels.push(tunnel);
-      return tunnel;
-    },
-  });
+  const {
+    connection: service,
+    tunnels,
+    outcome,
+  } = scriptedConnection({ profiles, secrets, logs, clock: () => now.ms });
   const statuses: ConnectionStatus[] = [];
   const counters: Counters[] = [];
   service.on('status', (s) => statuses.push(s));

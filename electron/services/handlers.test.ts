@@ -7,12 +7,11 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { OutpostError } from '../../core/errors.js';
 import { COMMANDS, type CommandHandlers, type Settings, type UiError } from '../ipc/schema.js';
-import { ConnectionService } from './connection-service.js';
 import { createHandlers } from './handlers.js';
 import { LogBuffer } from './log-buffer.js';
 import { ProfileStore } from './profile-store.js';
 import { SettingsStore } from './settings-store.js';
-import { connectResult, FakeTunnel, MemorySecretStore, pskProfileJson } from './test-support.js';
+import { MemorySecretStore, pskProfileJson, type ScriptedConnection, scriptedConnection } from './test-support.js';
 
 const testdata = (name: string) => fileURLToPath(new URL(`../../core/profile/testdata/${name}`, import.meta.url));
 const SSWAN = readFileSync(testdata('office.sswan'), 'utf8');
@@ -29,8 +28,8 @@ const RFC6238_URI = 'otpauth://totp/ACME:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY
 interface Ctx {
   handlers: CommandHandlers;
   secrets: MemorySecretStore;
-  tunnels: FakeTunnel[];
-  outcome: { next: ConstructorParameters<typeof FakeTunnel>[2] };
+  tunnels: ScriptedConnection['tunnels'];
+  outcome: ScriptedConnection['outcome'];
   managed: string;
   config: string;
   now: { ms: number };
@@ -47,20 +46,7 @@ async function setup(
   const now = { ms: 59_000 };
   const logs = new LogBuffer(500, () => now.ms);
   const profiles = new ProfileStore({ configDir: config, managedDir: managed, secrets });
-  const tunnels: FakeTunnel[] = [];
-  const outcome: Ctx['outcome'] = { next: { result: connectResult('10.9.0.7', ['10.9.0.53']) } };
-  const connection = new ConnectionService({
-    profiles,
-    secrets,
-    logs,
-    clock: () => now.ms,
-    sampleMs: 60_000,
-    createTunnel: (profile, credentials) => {
-      const tunnel = new FakeTunnel(profile, credentials, outcome.next);
-      tunnels.push(tunnel);
-      return tunnel;
-    },
-  });
+  const { connection, tunnels, outcome } = scriptedConnection({ profiles, secrets, logs, clock: () => now.ms });
   const settings = new SettingsStore(config);
   const handlers = createHandlers({
     profiles,

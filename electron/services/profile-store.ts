@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, extname, join, win32 } from 'node:path';
-import { isOutpostError, OutpostError } from '../../core/errors.js';
+import { isOutpostError, messageOf, OutpostError } from '../../core/errors.js';
 import { isJsonObject } from '../../core/profile/json-fields.js';
 import { isSswanProfile } from '../../core/profile/load.js';
 import { parseNativeProfile } from '../../core/profile/native.js';
@@ -183,7 +183,7 @@ export class ProfileStore {
         const path = join(dir, fileName);
         found.push({ id, managed, profile: parseProfileText(path, await readFile(path, 'utf8'), dir).profile });
       } catch (error) {
-        this.options.onSkipped?.(join(dir, fileName), error instanceof Error ? error.message : String(error));
+        this.options.onSkipped?.(join(dir, fileName), messageOf(error));
       }
     }
     return found;

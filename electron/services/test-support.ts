@@ -1,4 +1,4 @@
-/** Test doubles for the services' tests: an in-memory keychain and a scripted tunnel. */
+/** Test doubles for the services' tests: an in-memory keychain, a scripted tunnel and a service driving it. */
 import { EventEmitter } from 'node:events';
 import type { OutpostError } from '../../core/errors.js';
 import type { ConnectResult } from '../../core/tunnel/connection.js';
@@ -6,7 +6,7 @@ import type { Profile } from '../../core/profile/types.js';
 import type { SecretKind, SecretStore } from '../../core/secrets/keychain.js';
 import type { Credentials } from '../../core/tunnel/session-config.js';
 import type { TrafficStats, TunnelEvents, TunnelState } from '../../core/tunnel/tunnel.js';
-import type { TunnelLike } from './connection-service.js';
+import { ConnectionService, type ConnectionServiceDeps, type TunnelLike } from './connection-service.js';
 
 export class MemorySecretStore implements SecretStore {
   readonly values = new Map<string, string>();
@@ -92,4 +92,35 @@ export function connectResult(ip4: string, dns: string[]): ConnectResult {
 /** A PSK profile in the native format (no CA file needed). */
 export function pskProfileJson(name: string): string {
   return JSON.stringify({ version: 1, name, gateway: { address: '192.0.2.1', id: 'gw.lab' }, auth: 'psk' });
+}
+
+export type TunnelOutcome = ConstructorParameters<typeof FakeTunnel>[2];
+
+export interface ScriptedConnection {
+  connection: ConnectionService;
+  /** Every tunnel the service made, in order. */
+  tunnels: FakeTunnel[];
+  /** How the next connect ends; a test sets it before connecting. */
+  outcome: { next: TunnelOutcome };
+}
+
+/**
+ * A ConnectionService whose tunnels are FakeTunnels: each connect ends as `outcome.next` says (connected at 10.9.0.7
+ * until a test changes it), and `tunnels` keeps every tunnel made. Counters are sampled once a minute.
+ */
+export function scriptedConnection(
+  deps: Pick<ConnectionServiceDeps, 'profiles' | 'secrets' | 'logs' | 'clock'>,
+): ScriptedConnection {
+  const tunnels: FakeTunnel[] = [];
+  const outcome: { next: TunnelOutcome } = { next: { result: connectResult('10.9.0.7', ['10.9.0.53']) } };
+  const connection = new ConnectionService({
+    ...deps,
+    sampleMs: 60_000,
+    createTunnel: (profile, credentials) => {
+      const tunnel = new FakeTunnel(profile, credentials, outcome.next);
+      tunnels.push(tunnel);
+      return tunnel;
+    },
+  });
+  return { connection, tunnels, outcome };
 }

@@ -3,7 +3,7 @@
  * Error's message, so the UiError travels as JSON inside it (renderer/errors.ts unwraps it).
  */
 
-import { isOutpostError } from '../../core/errors.js';
+import { isOutpostError, messageOf } from '../../core/errors.js';
 import type { UiError } from '../ipc/schema.js';
 
 export class CommandFailure extends Error {
@@ -28,8 +28,7 @@ export function toUiError(error: unknown): UiError {
       ? { code: error.code, message: error.message }
       : { code: error.code, message: error.message, detail: error.detail };
   }
-  const detail = error instanceof Error ? error.message : String(error);
-  return { code: 'unexpected', message: 'Something went wrong. Please try again.', detail };
+  return { code: 'unexpected', message: 'Something went wrong. Please try again.', detail: messageOf(error) };
 }
 
 export function toFailure(error: unknown): CommandFailure {

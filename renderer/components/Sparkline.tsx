@@ -1,5 +1,6 @@
+import { formatRate } from '../../core/format-bytes.js';
 import type { Counters } from '../../electron/ipc/schema.js';
-import { formatRate, sparklinePoints } from '../format.js';
+import { sparklinePoints } from '../format.js';
 
 const WIDTH = 120;
 const HEIGHT = 32;

@@ -1,7 +1,7 @@
 import { useState } from 'react';
+import { formatBytes } from '../../core/format-bytes.js';
 import type { ConnectionStatus, Counters, ProfileSummary } from '../../electron/ipc/schema.js';
-import type { Call } from '../App.js';
-import { formatBytes } from '../format.js';
+import type { Call } from '../api.js';
 
 /** What IT asks for: the redacted log as a file, and the connection details as text to paste into a ticket. */
 export function Diagnostics({

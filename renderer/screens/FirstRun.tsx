@@ -1,6 +1,6 @@
 import { type ChangeEvent, useState } from 'react';
 import type { ProfileSummary } from '../../electron/ipc/schema.js';
-import type { Call } from '../App.js';
+import type { Call } from '../api.js';
 
 /** Import the profile file IT sent (native JSON or strongSwan .sswan). */
 export function FirstRun({

@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import type { ProfileSummary } from '../../electron/ipc/schema.js';
-import type { Call } from '../App.js';
+import type { Call } from '../api.js';
+import { TextField } from '../components/TextField.js';
 
 /**
  * Username and password. With "remember" the password goes to the keychain through main; without it main keeps only
@@ -30,28 +31,24 @@ export function Login({
     <section aria-labelledby="login-title">
       <h1 id="login-title">Sign in to {profile.name}</h1>
       <form onSubmit={submit} className="form">
-        <label>
-          Username
-          <input
-            name="username"
-            autoComplete="username"
-            required
-            value={username}
-            onChange={(e) => setUsername(e.target.value)}
-          />
-        </label>
-        <label>
-          Password
-          <input
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            required={!profile.hasPassword}
-            placeholder={profile.hasPassword ? 'Saved — leave empty to keep it' : ''}
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </label>
+        <TextField
+          label="Username"
+          name="username"
+          autoComplete="username"
+          required
+          value={username}
+          onChange={setUsername}
+        />
+        <TextField
+          label="Password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required={!profile.hasPassword}
+          placeholder={profile.hasPassword ? 'Saved — leave empty to keep it' : ''}
+          value={password}
+          onChange={setPassword}
+        />
         <label className="check">
           <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} />
           Remember my password on this computer

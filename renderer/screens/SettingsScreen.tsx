@@ -1,5 +1,5 @@
 import type { ProfileSummary, Settings } from '../../electron/ipc/schema.js';
-import type { Call } from '../App.js';
+import type { Call } from '../api.js';
 
 export function SettingsScreen({
   call,

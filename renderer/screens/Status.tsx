@@ -1,7 +1,9 @@
 import { type FormEvent, useEffect, useState } from 'react';
+import { formatBytes } from '../../core/format-bytes.js';
 import type { ConnectionState, ConnectionStatus, Counters, ProfileSummary } from '../../electron/ipc/schema.js';
 import { Sparkline } from '../components/Sparkline.js';
-import { formatBytes, formatDuration } from '../format.js';
+import { TextField } from '../components/TextField.js';
+import { formatDuration } from '../format.js';
 
 const STATE_WORDS: Record<ConnectionState, string> = {
   disconnected: 'Not connected',
@@ -53,18 +55,16 @@ export function Status({
       </p>
       <form onSubmit={submit} className="connect-form">
         {askCode && !up && (
-          <label>
-            Code from your token
-            <input
-              name="otp"
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              pattern="[0-9]{6,8}"
-              required
-              value={otp}
-              onChange={(e) => setOtp(e.target.value)}
-            />
-          </label>
+          <TextField
+            label="Code from your token"
+            name="otp"
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            pattern="[0-9]{6,8}"
+            required
+            value={otp}
+            onChange={setOtp}
+          />
         )}
         <button
           type="submit"

@@ -1,6 +1,6 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import type { ProfileSummary, TotpCode, TotpInfo } from '../../electron/ipc/schema.js';
-import type { Call } from '../App.js';
+import type { Call } from '../api.js';
 
 /**
  * Two-factor setup: paste the otpauth:// link from IT so Outpost answers the code round itself, then compare the code

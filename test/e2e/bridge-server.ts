@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
+import { messageOf } from '../../core/errors.js';
 import {
   COMMANDS,
   type CommandHandlers,
@@ -55,7 +56,7 @@ export function toUiError(err: unknown): UiError {
   return {
     code: 'internal',
     message: 'Something went wrong inside Outpost. Please try again.',
-    detail: err instanceof Error ? err.message : String(err),
+    detail: messageOf(err),
   };
 }
 

@@ -1,21 +1,17 @@
 /**
  * The real main-process services behind the dev/test bridge, for test/e2e/gateway.test.ts: ProfileStore and
  * SettingsStore in a config directory, the real keychain (keytar; run it inside a D-Bus session with an unlocked
- * gnome-keyring), ConnectionService driving core's Tunnel, and a LogBuffer, wired exactly as electron/main.ts wires
- * them. Run it inside the client network namespace, since the tunnel creates a TUN device, routes and DNS there.
+ * gnome-keyring), ConnectionService driving core's Tunnel, and a LogBuffer, wired by createAppServices as in
+ * electron/main.ts. Run it inside the client network namespace, since the tunnel creates a TUN device, routes and
+ * DNS there.
  *
  *   node --import tsx test/e2e/gateway-bridge.ts <rendererDir> <configDir> <managedDir> <stateDir>
  *
  * Prints `{"pageUrl": …}` as one JSON line once serving; disconnects and exits when stdin ends or on SIGTERM.
  */
-import { keytarStore } from '../../core/secrets/keychain.js';
 import { linuxNetworkHost } from '../../core/adapter/linux/host.js';
 import { Tunnel } from '../../core/tunnel/tunnel.js';
-import { ConnectionService } from '../../electron/services/connection-service.js';
-import { createHandlers } from '../../electron/services/handlers.js';
-import { LogBuffer } from '../../electron/services/log-buffer.js';
-import { ProfileStore } from '../../electron/services/profile-store.js';
-import { SettingsStore } from '../../electron/services/settings-store.js';
+import { createAppServices } from '../../electron/services/app-services.js';
 import { startBridgeServer } from './bridge-server.js';
 
 const [root, configDir, managedDir, stateDir] = process.argv.slice(2);
@@ -24,26 +20,13 @@ if (root === undefined || configDir === undefined || managedDir === undefined ||
   process.exit(2);
 }
 
-const logs = new LogBuffer();
-const secrets = keytarStore();
-const profiles = new ProfileStore({
+const { connection, handlers } = createAppServices({
   configDir,
   managedDir,
-  secrets,
-  onSkipped: (file, reason) => logs.log(`Profile ${file} left out: ${reason}`),
-});
-const settings = new SettingsStore(configDir);
-const connection = new ConnectionService({
-  profiles,
-  secrets,
-  logs,
   createTunnel: (profile, credentials) =>
     new Tunnel(profile, credentials, linuxNetworkHost({ stateDir }), { connectTimeoutMs: 15_000 }),
 });
-const server = await startBridgeServer({
-  root,
-  handlers: createHandlers({ profiles, settings, secrets, connection, logs }),
-});
+const server = await startBridgeServer({ root, handlers });
 connection.on('status', (status) => server.emit('status', status));
 connection.on('counters', (counters) => server.emit('counters', counters));
 

@@ -15,16 +15,17 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { build } from 'vite';
+import { desktopHomeEnv, makeDesktopHome } from '../support/desktop-home.js';
 import { type Gateway, startGateway } from '../support/gateway.js';
 import { download, startHttpServer } from '../support/lan-services.js';
 import { TestNetwork } from '../support/netns.js';
 import { oathtoolTotp } from '../support/oathtool.js';
 import { createRunDir, removeRunDir } from '../support/run-dir.js';
 import { CHROMIUM, launchChromium } from './chromium.js';
+import { SCREENSHOTS, screenshot, until } from './page-helpers.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const BRIDGE = fileURLToPath(new URL('./gateway-bridge.ts', import.meta.url));
-const SHOTS = resolve(REPO, 'docs/screenshots');
 const KEYRING_PASSWORD = 'outpost-e2e-keyring';
 const ROOT = process.getuid?.() === 0;
 
@@ -36,35 +37,17 @@ let bridgeStderr = '';
 let context: BrowserContext | undefined;
 let page: Page;
 
-async function until(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > end) assert.fail('condition not met in time');
-    await new Promise((ok) => setTimeout(ok, 100));
-  }
-}
-
-const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-
 /** The bridge in a private D-Bus session with an unlocked gnome-keyring and a HOME of its own, in the client ns. */
 function startBridge(network: TestNetwork, rendererDir: string): Promise<string> {
   const home = join(work, 'home');
-  for (const dir of ['data', 'config', 'cache']) mkdirSync(join(home, dir), { recursive: true });
-  mkdirSync(join(home, 'runtime'), { mode: 0o700 });
+  makeDesktopHome(home);
   for (const dir of ['config', 'managed', 'state']) mkdirSync(join(work, dir));
   const args = [rendererDir, join(work, 'config'), join(work, 'managed'), join(work, 'state')].map((a) => `'${a}'`);
   const script =
     `printf %s '${KEYRING_PASSWORD}' | gnome-keyring-daemon --unlock --components=secrets >/dev/null; ` +
     `cd '${REPO}' && exec '${process.execPath}' --import tsx '${BRIDGE}' ${args.join(' ')}`;
   const child = network.spawn(network.clientNs, ['dbus-run-session', '--', 'sh', '-c', script], {
-    env: {
-      PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
-      HOME: home,
-      XDG_DATA_HOME: join(home, 'data'),
-      XDG_CONFIG_HOME: join(home, 'config'),
-      XDG_CACHE_HOME: join(home, 'cache'),
-      XDG_RUNTIME_DIR: join(home, 'runtime'),
-    },
+    env: desktopHomeEnv(home),
   });
   bridge = child;
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -147,7 +130,7 @@ before(async () => {
   net = network;
   gw = await startGateway(network);
   const pageUrl = await startBridge(network, rendererDir);
-  mkdirSync(SHOTS, { recursive: true });
+  mkdirSync(SCREENSHOTS, { recursive: true });
   context = await launchChromium(join(work, 'chromium'), chromiumInNamespace(network.clientNs));
   page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(10_000);
@@ -193,8 +176,8 @@ test('import a profile, sign in, Connect: Connected with the virtual IP on both 
     await http.stop();
   }
   const received = page.locator('dt:text-is("Received") + dd');
-  await until(async () => /^(2[5-9]\d|[3-9]\d\d)\.\d KB$/.test((await received.textContent()) ?? ''));
-  await shot('gateway-connected');
+  await until(async () => /^(2[5-9]\d|[3-9]\d\d)\.\d kB$/.test((await received.textContent()) ?? ''));
+  await screenshot(page, 'gateway-connected');
   await disconnectAndCheck(gw, 'ecdsa');
 });
 
@@ -212,7 +195,7 @@ test('a wrong password is refused by the gateway and explained in plain words', 
   await alert.getByText('Details for IT').click();
   await alert.getByText('password-rejected').waitFor();
   await alert.getByText(/E=691/).waitFor();
-  await shot('gateway-wrong-password');
+  await screenshot(page, 'gateway-wrong-password');
   assert.equal(await established(gw, 'ecdsa'), undefined);
   assert.equal(await page.getByRole('button', { name: 'Connect', exact: true }).count(), 1);
 });
@@ -238,13 +221,13 @@ test('two-step enrollment from the otpauth:// link, then a two-round login witho
   const code = ((await shown.textContent()) ?? '').replace('Current code: ', '');
   const now = await oathtoolTotp(gw.totpSecret);
   assert.ok([earlier, now].includes(code), `shown ${code}, oathtool says ${earlier} (30 s ago) / ${now}`);
-  await shot('gateway-totp-enrolled');
+  await screenshot(page, 'gateway-totp-enrolled');
   await page.getByRole('button', { name: 'Done' }).click();
   await page.getByRole('button', { name: 'Connect', exact: true }).waitFor();
   // the profile list is refreshed after enrollment: once it is, no code field may remain
   await page.getByLabel('Code from your token').waitFor({ state: 'detached', timeout: 5000 });
   assert.equal(await page.getByLabel('Code from your token').count(), 0, 'a code must not be asked for');
   await connectAndCheck(gw, 'totp');
-  await shot('gateway-totp');
+  await screenshot(page, 'gateway-totp');
   await disconnectAndCheck(gw, 'totp');
 });

@@ -13,23 +13,13 @@ import { build } from 'vite';
 import { type BridgeServer, startBridgeServer } from './bridge-server.js';
 import { CHROMIUM, launchChromium } from './chromium.js';
 import { type FakeBackend, fakeBackend, GOOD_PASSWORD, TOTP_CODE, VIRTUAL_IP } from './fake-handlers.js';
+import { SCREENSHOTS, screenshot, until } from './page-helpers.js';
 
-const SHOTS = resolve('docs/screenshots');
 const work = mkdtempSync(join(tmpdir(), 'outpost-ui-'));
 let server: BridgeServer;
 let backend: FakeBackend;
 let context: BrowserContext;
 let page: Page;
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > end) assert.fail('condition not met in time');
-    await new Promise((ok) => setTimeout(ok, 50));
-  }
-}
-
-const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
 before(async () => {
   const outDir = join(work, 'renderer');
@@ -38,7 +28,7 @@ before(async () => {
   backend = fakeBackend((event, payload) => emit(event, payload));
   server = await startBridgeServer({ root: outDir, handlers: backend.handlers });
   emit = server.emit;
-  mkdirSync(SHOTS, { recursive: true });
+  mkdirSync(SCREENSHOTS, { recursive: true });
   context = await launchChromium(join(work, 'profile'));
   page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (err) => assert.fail(`page error: ${err.message}`));
@@ -69,7 +59,7 @@ test('the CSP in the built page lets the app run and forbids inline script', asy
 });
 
 test('first run imports the profile file and asks to sign in', async () => {
-  await shot('first-run');
+  await screenshot(page, 'first-run');
   const profile = { name: 'Example Corp VPN', gateway: 'vpn.example.test', auth: 'eap-mschapv2+totp' };
   await page.getByLabel('Choose profile file').setInputFiles({
     name: 'example.json',
@@ -85,7 +75,7 @@ test('sign-in without remembering sends no password to be stored', async () => {
   await page.getByLabel('Username').fill('alice');
   await page.getByLabel('Password', { exact: true }).fill('wrong password');
   assert.equal(await page.getByLabel('Remember my password on this computer').isChecked(), false);
-  await shot('login');
+  await screenshot(page, 'login');
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
   const set = backend.calls.find((c) => c.command === 'credentials:set');
@@ -103,7 +93,7 @@ test('two-step enrollment shows the current code and a countdown', async () => {
   const countdown = await page.locator('.countdown').textContent();
   assert.match(countdown ?? '', /^([1-9]|[12][0-9]|30) s left$/);
   assert.equal(await page.getByRole('progressbar', { name: 'Time left for this code' }).count(), 1);
-  await shot('two-step');
+  await screenshot(page, 'two-step');
   await page.getByRole('button', { name: 'Done' }).click();
   await page.getByRole('button', { name: 'Connect', exact: true }).waitFor();
 });
@@ -116,7 +106,7 @@ test('a wrong password is explained in plain words with details for IT', async (
   await alert.getByText('Details for IT').click();
   assert.equal(await alert.getByText('password-rejected').isVisible(), true);
   await alert.getByText('EAP-MSCHAPv2 failure E=691').waitFor();
-  await shot('error');
+  await screenshot(page, 'error');
   const connect = backend.calls.filter((c) => c.command === 'connection:connect').at(-1);
   assert.deepEqual(connect?.args, [{ profileId: 'p1', password: 'wrong password' }]);
 });
@@ -132,7 +122,7 @@ test('connect shows Connected with the virtual IP and a live sparkline; disconne
   // Poll from Node: waitForFunction with a string needs eval, which the page's CSP (rightly) refuses.
   await until(async () => ((await page.locator('.rate-in').getAttribute('points')) ?? '').split(' ').length >= 8);
   await page.getByText(/^Download .*\/s, upload .*\/s$/).waitFor();
-  await shot('status-connected');
+  await screenshot(page, 'status-connected');
   await page.getByRole('button', { name: 'Disconnect', exact: true }).click();
   await page.getByRole('status').getByText('Not connected').waitFor();
 });
@@ -147,7 +137,7 @@ test('Connect works from the keyboard alone, with a visible focus ring', async (
   assert.equal(focused, 'Connect');
   const outline = String(await page.evaluate('getComputedStyle(document.activeElement).outlineStyle'));
   assert.equal(outline, 'solid');
-  await shot('status-keyboard-focus');
+  await screenshot(page, 'status-keyboard-focus');
   await page.keyboard.press('Enter');
   await page.getByRole('status').getByText('Connected', { exact: true }).waitFor();
   await page.keyboard.press('Enter');
@@ -160,7 +150,7 @@ test('a hardware-token user is asked for the code at Connect', async () => {
   assert.ok(backend.calls.some((c) => c.command === 'totp:remove'));
   const codeField = page.getByLabel('Code from your token');
   await codeField.fill('123456');
-  await shot('status-ask-code');
+  await screenshot(page, 'status-ask-code');
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
   await page.getByRole('status').getByText('Connected', { exact: true }).waitFor();
   const connect = backend.calls.filter((c) => c.command === 'connection:connect').at(-1);
@@ -177,7 +167,7 @@ test('settings save each switch through main', async () => {
   assert.equal(await page.getByLabel('Start Outpost when I log in to this computer').isChecked(), true);
   assert.equal(backend.settings.launchAtLogin, true);
   assert.equal(backend.settings.autoConnect, false);
-  await shot('settings');
+  await screenshot(page, 'settings');
 });
 
 test('diagnostics exports the redacted log as a download', async () => {
@@ -194,7 +184,7 @@ test('diagnostics exports the redacted log as a download', async () => {
   await download.saveAs(saved);
   const { readFileSync } = await import('node:fs');
   assert.match(readFileSync(saved, 'utf8'), /password=<redacted>/);
-  await shot('diagnostics');
+  await screenshot(page, 'diagnostics');
 });
 
 test('at 200% zoom in a 640 px window the Connect button fits without horizontal scrolling', async () => {
@@ -209,5 +199,5 @@ test('at 200% zoom in a 640 px window the Connect button fits without horizontal
   const m = fits as { scroll: number; client: number; left: number; right: number; width: number };
   assert.ok(m.scroll <= m.client, `page scrolls horizontally: ${m.scroll} > ${m.client}`);
   assert.ok(m.left >= 0 && m.right <= m.width, `Connect button clipped: ${m.left}..${m.right} of ${m.width}`);
-  await shot('status-zoom-200');
+  await screenshot(page, 'status-zoom-200');
 });

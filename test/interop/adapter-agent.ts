@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { LinuxNetworkConfigurator, recoverAfterCrash } from '../../core/adapter/linux/configure.js';
 import { openLinuxTun } from '../../core/adapter/linux/tun.js';
 import type { NetworkPlan, VirtualAdapter } from '../../core/adapter/types.js';
-import { OutpostError } from '../../core/errors.js';
+import { messageOf, OutpostError } from '../../core/errors.js';
 
 export type AgentCommand =
   | { op: 'open'; name?: string }
@@ -107,7 +107,7 @@ function serve(): void {
         answer =
           error instanceof OutpostError
             ? { ok: false, error: error.message, code: error.code, ...(error.detail ? { detail: error.detail } : {}) }
-            : { ok: false, error: error instanceof Error ? error.message : String(error) };
+            : { ok: false, error: messageOf(error) };
       }
       process.stdout.write(`${JSON.stringify(answer)}\n`);
     });

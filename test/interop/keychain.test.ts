@@ -12,6 +12,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { desktopHomeEnv, makeDesktopHome } from '../support/desktop-home.js';
 import { createRunDir, removeRunDir } from '../support/run-dir.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -41,8 +42,7 @@ let home: string;
 before(async () => {
   runDir = await createRunDir('keychain');
   home = join(runDir, 'home');
-  for (const dir of ['data', 'config', 'cache']) mkdirSync(join(home, dir), { recursive: true });
-  mkdirSync(join(home, 'runtime'), { mode: 0o700 });
+  makeDesktopHome(home);
 });
 
 after(async () => {
@@ -57,16 +57,7 @@ interface Run {
 
 /** Only what the session needs: no display and no bus of the caller's, so nothing outside the temp HOME is used. */
 function sessionEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
-    HOME: home,
-    XDG_DATA_HOME: join(home, 'data'),
-    XDG_CONFIG_HOME: join(home, 'config'),
-    XDG_CACHE_HOME: join(home, 'cache'),
-    XDG_RUNTIME_DIR: join(home, 'runtime'),
-    OUTPOST_PROBE_SECRETS: JSON.stringify(SECRETS),
-    ...extra,
-  };
+  return { ...desktopHomeEnv(home), OUTPOST_PROBE_SECRETS: JSON.stringify(SECRETS), ...extra };
 }
 
 function run(argv: string[], env: NodeJS.ProcessEnv): Promise<Run> {

@@ -1,36 +1,46 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { fromHex, toUpperHex } from '../../../test/support/hex.js';
 import { desEncryptBlock, expandDesKey } from './des.js';
-
-const h = (s: string): Uint8Array => Buffer.from(s.replace(/\s/g, ''), 'hex');
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex').toUpperCase();
 
 describe('desEncryptBlock', () => {
   it('matches the FIPS 81 Appendix B ECB example', () => {
     // FIPS PUB 81, Appendix B, Table B1: key 0123456789ABCDEF, plaintext "Now is the time for all ".
-    const key = h('0123456789ABCDEF');
-    assert.equal(hex(desEncryptBlock(key, h('4E6F772069732074'))), '3FA40E8A984D4815');
-    assert.equal(hex(desEncryptBlock(key, h('68652074696D6520'))), '6A271787AB8883F9');
-    assert.equal(hex(desEncryptBlock(key, h('666F7220616C6C20'))), '893D51EC4B563B53');
+    const key = fromHex('0123456789ABCDEF');
+    assert.equal(toUpperHex(desEncryptBlock(key, fromHex('4E6F772069732074'))), '3FA40E8A984D4815');
+    assert.equal(toUpperHex(desEncryptBlock(key, fromHex('68652074696D6520'))), '6A271787AB8883F9');
+    assert.equal(toUpperHex(desEncryptBlock(key, fromHex('666F7220616C6C20'))), '893D51EC4B563B53');
   });
 
   it('matches NIST SP 800-17 known-answer tests', () => {
     // NIST SP 800-17, Appendix B: Table 1 (variable plaintext, key 0101010101010101) and Table 2 (variable key).
-    assert.equal(hex(desEncryptBlock(h('0101010101010101'), h('8000000000000000'))), '95F8A5E5DD31D900');
-    assert.equal(hex(desEncryptBlock(h('0101010101010101'), h('4000000000000000'))), 'DD7F121CA5015619');
-    assert.equal(hex(desEncryptBlock(h('8001010101010101'), h('0000000000000000'))), '95A8D72813DAA94D');
+    assert.equal(
+      toUpperHex(desEncryptBlock(fromHex('0101010101010101'), fromHex('8000000000000000'))),
+      '95F8A5E5DD31D900',
+    );
+    assert.equal(
+      toUpperHex(desEncryptBlock(fromHex('0101010101010101'), fromHex('4000000000000000'))),
+      'DD7F121CA5015619',
+    );
+    assert.equal(
+      toUpperHex(desEncryptBlock(fromHex('8001010101010101'), fromHex('0000000000000000'))),
+      '95A8D72813DAA94D',
+    );
   });
 
   it('matches the widely published worked example (key 133457799BBCDFF1)', () => {
-    assert.equal(hex(desEncryptBlock(h('133457799BBCDFF1'), h('0123456789ABCDEF'))), '85E813540F0AB405');
+    assert.equal(
+      toUpperHex(desEncryptBlock(fromHex('133457799BBCDFF1'), fromHex('0123456789ABCDEF'))),
+      '85E813540F0AB405',
+    );
   });
 
   it('ignores the parity bits of the key', () => {
-    const block = h('0123456789ABCDEF');
-    const key = h('133457799BBCDFF1');
+    const block = fromHex('0123456789ABCDEF');
+    const key = fromHex('133457799BBCDFF1');
     const flipped = key.map((byte) => byte ^ 1);
-    assert.equal(hex(desEncryptBlock(flipped, block)), hex(desEncryptBlock(key, block)));
+    assert.equal(toUpperHex(desEncryptBlock(flipped, block)), toUpperHex(desEncryptBlock(key, block)));
   });
 
   it('refuses keys and blocks of the wrong size', () => {
@@ -52,24 +62,24 @@ describe('desEncryptBlock', () => {
     for (let round = 0; round < 8; round++) {
       const key = Uint8Array.from({ length: 8 }, next);
       const block = Uint8Array.from({ length: 8 }, next);
-      const result = spawnSync('openssl', [...args, '-K', hex(key)], { input: block });
-      assert.equal(hex(desEncryptBlock(key, block)), hex(result.stdout), `key ${hex(key)}`);
+      const result = spawnSync('openssl', [...args, '-K', toUpperHex(key)], { input: block });
+      assert.equal(toUpperHex(desEncryptBlock(key, block)), toUpperHex(result.stdout), `key ${toUpperHex(key)}`);
     }
   });
 });
 
 describe('expandDesKey', () => {
   it('spreads 56 bits over the high 7 bits of 8 bytes with odd parity', () => {
-    assert.equal(hex(expandDesKey(h('00000000000000'))), '0101010101010101');
-    assert.equal(hex(expandDesKey(h('FFFFFFFFFFFFFF'))), 'FEFEFEFEFEFEFEFE');
+    assert.equal(toUpperHex(expandDesKey(fromHex('00000000000000'))), '0101010101010101');
+    assert.equal(toUpperHex(expandDesKey(fromHex('FFFFFFFFFFFFFF'))), 'FEFEFEFEFEFEFEFE');
     // 0x80 00 .. : only the first key bit set -> first byte 1000000p, p = 0 (already odd).
-    assert.equal(hex(expandDesKey(h('80000000000000'))), '8001010101010101');
+    assert.equal(toUpperHex(expandDesKey(fromHex('80000000000000'))), '8001010101010101');
     // The last key bit lands in bit 7 of the last byte.
-    assert.equal(hex(expandDesKey(h('00000000000001'))), '0101010101010102');
+    assert.equal(toUpperHex(expandDesKey(fromHex('00000000000001'))), '0101010101010102');
   });
 
   it('keeps every key bit and gives every byte odd parity', () => {
-    const key7 = h('44EBBA8D5312B8');
+    const key7 = fromHex('44EBBA8D5312B8');
     const key8 = expandDesKey(key7);
     let bits = '';
     for (const byte of key8) {

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { toHex } from '../../../test/support/hex.js';
 import { md4 } from './md4.js';
-
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
 describe('md4', () => {
   it('matches the RFC 1320 §A.5 test suite', () => {
@@ -20,7 +19,7 @@ describe('md4', () => {
         'e33b4ddc9c38f2199c3e7b164fcc0536',
       ],
     ];
-    for (const [input, digest] of suite) assert.equal(hex(md4(Buffer.from(input, 'ascii'))), digest, input);
+    for (const [input, digest] of suite) assert.equal(toHex(md4(Buffer.from(input, 'ascii'))), digest, input);
   });
 
   it('does not modify its input', () => {
@@ -46,7 +45,7 @@ describe('md4', () => {
         input,
       });
       const expected = /([0-9a-f]{32})\s*$/.exec(result.stdout.toString())?.[1];
-      assert.equal(hex(md4(input)), expected, `length ${input.length}`);
+      assert.equal(toHex(md4(input)), expected, `length ${input.length}`);
     }
   });
 });

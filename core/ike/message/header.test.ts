@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { fromHex } from '../../../test/support/hex.js';
 import { ExchangeType, PayloadType } from '../../iana.js';
 import { decodeHeader, encodeHeader } from './header.js';
-import { expectDecodeError, hex } from './test-support.js';
+import { expectDecodeError } from './test-support.js';
 import type { IkeHeader } from './types.js';
 
 const header: IkeHeader = {
-  spiI: hex('0102030405060708'),
-  spiR: hex('1112131415161718'),
+  spiI: fromHex('0102030405060708'),
+  spiR: fromHex('1112131415161718'),
   exchange: ExchangeType.IKE_AUTH,
   initiator: true,
   response: false,
@@ -15,7 +16,7 @@ const header: IkeHeader = {
 };
 
 // RFC 7296 §3.1 layout: SPIs, next payload, version (major 2, minor 0), exchange, flags, message ID, length.
-const encoded = hex('0102030405060708 1112131415161718 2e 20 23 08 01020304 0000001c');
+const encoded = fromHex('0102030405060708 1112131415161718 2e 20 23 08 01020304 0000001c');
 
 test('encodes the 28-byte header with version 0x20 and the I flag', () => {
   assert.deepEqual(encodeHeader(header, PayloadType.SK, 28), encoded);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { fromHex } from '../../../test/support/hex.js';
 import { NotifyType, PayloadType, ProtocolId } from '../../iana.js';
 import {
   findCriticalUnrecognized,
@@ -10,18 +11,17 @@ import {
   findPayloads,
   notify,
 } from './helpers.js';
-import { hex } from './test-support.js';
 import type { IdPayload, Payload } from './types.js';
 
-const idr: IdPayload = { type: PayloadType.IDr, idType: 2, data: hex('6777') };
+const idr: IdPayload = { type: PayloadType.IDr, idType: 2, data: fromHex('6777') };
 const payloads: Payload[] = [
-  { type: PayloadType.IDi, idType: 2, data: hex('6161') },
-  notify(NotifyType.NAT_DETECTION_SOURCE_IP, hex('01')),
+  { type: PayloadType.IDi, idType: 2, data: fromHex('6161') },
+  notify(NotifyType.NAT_DETECTION_SOURCE_IP, fromHex('01')),
   idr,
-  notify(NotifyType.NAT_DETECTION_SOURCE_IP, hex('02')),
-  { type: 'unrecognized', payloadType: 99, critical: false, body: hex('') },
+  notify(NotifyType.NAT_DETECTION_SOURCE_IP, fromHex('02')),
+  { type: 'unrecognized', payloadType: 99, critical: false, body: fromHex('') },
   notify(NotifyType.TS_UNACCEPTABLE),
-  { type: 'unrecognized', payloadType: 100, critical: true, body: hex('') },
+  { type: 'unrecognized', payloadType: 100, critical: true, body: fromHex('') },
   notify(20000),
 ];
 
@@ -33,12 +33,12 @@ test('notify() fills in an SPI-less notify by default, or the SPI given', () => 
     notifyType: NotifyType.INITIAL_CONTACT,
     data: new Uint8Array(0),
   });
-  assert.deepEqual(notify(NotifyType.REKEY_SA, hex(''), ProtocolId.ESP, hex('01020304')), {
+  assert.deepEqual(notify(NotifyType.REKEY_SA, fromHex(''), ProtocolId.ESP, fromHex('01020304')), {
     type: PayloadType.NOTIFY,
     protocol: ProtocolId.ESP,
-    spi: hex('01020304'),
+    spi: fromHex('01020304'),
     notifyType: NotifyType.REKEY_SA,
-    data: hex(''),
+    data: fromHex(''),
   });
 });
 
@@ -51,10 +51,10 @@ test('findPayload distinguishes IDi from IDr and returns the typed payload', () 
 });
 
 test('findNotify and findNotifies match on the notify type', () => {
-  assert.deepEqual(findNotify(payloads, NotifyType.NAT_DETECTION_SOURCE_IP)?.data, hex('01'));
+  assert.deepEqual(findNotify(payloads, NotifyType.NAT_DETECTION_SOURCE_IP)?.data, fromHex('01'));
   assert.deepEqual(
     findNotifies(payloads, NotifyType.NAT_DETECTION_SOURCE_IP).map((n) => n.data),
-    [hex('01'), hex('02')],
+    [fromHex('01'), fromHex('02')],
   );
   assert.equal(findNotify(payloads, NotifyType.COOKIE), undefined);
 });

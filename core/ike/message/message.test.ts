@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { fromHex } from '../../../test/support/hex.js';
 import { DecodeError } from '../../errors.js';
 import {
   DhGroupId,
@@ -17,7 +18,6 @@ import { payloadTypeOf } from './payloads.js';
 import {
   expectDecodeError,
   HAND_BUILT_IKE_SA_INIT,
-  hex,
   STRONGSWAN_IKE_AUTH_REQUEST_FRAGMENT_1,
   STRONGSWAN_IKE_AUTH_REQUEST_FRAGMENT_2,
   STRONGSWAN_IKE_AUTH_RESPONSE,
@@ -29,8 +29,8 @@ import type { IkeMessage, NotifyPayload, Payload, SaPayload } from './types.js';
 
 const HAND_BUILT_DECODED: IkeMessage = {
   header: {
-    spiI: hex('0102030405060708'),
-    spiR: hex('0000000000000000'),
+    spiI: fromHex('0102030405060708'),
+    spiR: fromHex('0000000000000000'),
     exchange: ExchangeType.IKE_SA_INIT,
     initiator: true,
     response: false,
@@ -45,7 +45,7 @@ const HAND_BUILT_DECODED: IkeMessage = {
         {
           number: 1,
           protocol: ProtocolId.IKE,
-          spi: hex(''),
+          spi: fromHex(''),
           transforms: [
             { type: TransformType.ENCR, id: EncrId.AES_GCM_16, keyLength: 256 },
             { type: TransformType.PRF, id: PrfId.HMAC_SHA2_256 },
@@ -55,27 +55,27 @@ const HAND_BUILT_DECODED: IkeMessage = {
       ],
     },
     { type: PayloadType.KE, group: DhGroupId.CURVE25519, data: X25519_ALICE_PUBLIC },
-    { type: PayloadType.NONCE, data: hex('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f') },
+    { type: PayloadType.NONCE, data: fromHex('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f') },
     {
       type: PayloadType.NOTIFY,
       protocol: 0,
-      spi: hex(''),
+      spi: fromHex(''),
       notifyType: NotifyType.NAT_DETECTION_SOURCE_IP,
-      data: hex('a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3'),
+      data: fromHex('a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3'),
     },
     {
       type: PayloadType.NOTIFY,
       protocol: 0,
-      spi: hex(''),
+      spi: fromHex(''),
       notifyType: NotifyType.IKEV2_FRAGMENTATION_SUPPORTED,
-      data: hex(''),
+      data: fromHex(''),
     },
     {
       type: PayloadType.NOTIFY,
       protocol: 0,
-      spi: hex(''),
+      spi: fromHex(''),
       notifyType: NotifyType.SIGNATURE_HASH_ALGORITHMS,
-      data: hex(
+      data: fromHex(
         [HashAlgorithmId.SHA2_256, HashAlgorithmId.SHA2_384, HashAlgorithmId.SHA2_512]
           .map((h) => h.toString(16).padStart(4, '0'))
           .join(''),
@@ -117,8 +117,8 @@ function sa(payloads: Payload[]): SaPayload {
 // Expected values below are tshark 4.0's dissection of the same captured packets (isakmp.* fields).
 test('strongSwan IKE_SA_INIT request matches tshark’s reading', () => {
   const { header, payloads } = decodeMessage(STRONGSWAN_IKE_SA_INIT_REQUEST);
-  assert.deepEqual(header.spiI, hex('344fa453a55ff690'));
-  assert.deepEqual(header.spiR, hex('0000000000000000'));
+  assert.deepEqual(header.spiI, fromHex('344fa453a55ff690'));
+  assert.deepEqual(header.spiR, fromHex('0000000000000000'));
   assert.equal(header.exchange, ExchangeType.IKE_SA_INIT);
   assert.equal(header.initiator, true);
   assert.equal(header.response, false);
@@ -160,14 +160,14 @@ test('strongSwan IKE_SA_INIT request matches tshark’s reading', () => {
   assert.equal(ke.data.length, 32);
   const nonce = payloads[2];
   assert.ok(nonce?.type === PayloadType.NONCE);
-  assert.deepEqual(nonce.data, hex('15558d95f206934c531cd6f8e093db01646163925cd919d0ce4baccfcda187ff'));
+  assert.deepEqual(nonce.data, fromHex('15558d95f206934c531cd6f8e093db01646163925cd919d0ce4baccfcda187ff'));
   assert.deepEqual(notifyTypes(payloads), [16388, 16389, 16430, 16431, 16406]);
 });
 
 test('strongSwan IKE_SA_INIT response matches tshark’s reading', () => {
   const { header, payloads } = decodeMessage(STRONGSWAN_IKE_SA_INIT_RESPONSE);
-  assert.deepEqual(header.spiI, hex('344fa453a55ff690'));
-  assert.deepEqual(header.spiR, hex('c89d22c4a14b61ee'));
+  assert.deepEqual(header.spiI, fromHex('344fa453a55ff690'));
+  assert.deepEqual(header.spiR, fromHex('c89d22c4a14b61ee'));
   assert.equal(header.initiator, false);
   assert.equal(header.response, true);
   assert.equal(header.length, 248);
@@ -176,7 +176,7 @@ test('strongSwan IKE_SA_INIT response matches tshark’s reading', () => {
     {
       number: 1,
       protocol: ProtocolId.IKE,
-      spi: hex(''),
+      spi: fromHex(''),
       transforms: [
         { type: TransformType.ENCR, id: EncrId.AES_CBC, keyLength: 128 },
         { type: TransformType.INTEG, id: 12 },
@@ -187,7 +187,7 @@ test('strongSwan IKE_SA_INIT response matches tshark’s reading', () => {
   ]);
   const nonce = payloads[2];
   assert.ok(nonce?.type === PayloadType.NONCE);
-  assert.deepEqual(nonce.data, hex('8ce5b87d1f16600cf4826ee412d38a0f09a0b4283f4d1442a05ce16560ad7fac'));
+  assert.deepEqual(nonce.data, fromHex('8ce5b87d1f16600cf4826ee412d38a0f09a0b4283f4d1442a05ce16560ad7fac'));
   assert.deepEqual(notifyTypes(payloads), [16388, 16389, 16430, 16431, 16418, 16404]);
   const signatureHashes = payloads.find((p) => p.type === PayloadType.NOTIFY && p.notifyType === 16431);
   assert.ok(signatureHashes?.type === PayloadType.NOTIFY);
@@ -224,15 +224,15 @@ test('strongSwan IKE_AUTH response: an SK payload whose inner chain starts with 
 
 test('SK and SKF must be the last payload of the message', () => {
   const header = HAND_BUILT_DECODED.header;
-  const sk: Payload = { type: PayloadType.SK, innerType: PayloadType.IDi, body: hex('0102') };
-  const vendor: Payload = { type: PayloadType.VENDOR, data: hex('') };
+  const sk: Payload = { type: PayloadType.SK, innerType: PayloadType.IDi, body: fromHex('0102') };
+  const vendor: Payload = { type: PayloadType.VENDOR, data: fromHex('') };
   const bytes = encodeMessage(header, [vendor, sk]);
   assert.deepEqual(decodeMessage(bytes).payloads, [vendor, sk]);
   // An SK followed by a minimal 4-byte payload, with the header length covering both.
   const skOnly = encodeMessage(header, [sk]);
   const withTail = new Uint8Array(skOnly.length + 4);
   withTail.set(skOnly);
-  withTail.set(hex('00000004'), skOnly.length);
+  withTail.set(fromHex('00000004'), skOnly.length);
   withTail[27] = withTail.length;
   expectDecodeError(() => decodeMessage(withTail), /payload 1 \(SK\): must be the last payload but 4 bytes follow/);
 });
@@ -241,7 +241,7 @@ test('SKF: fragment numbers and the inner type of later fragments are checked (R
   const header = HAND_BUILT_DECODED.header;
   const build = (next: number, number: number, total: number) => {
     const bytes = encodeMessage(header, [
-      { type: PayloadType.SKF, innerType: 0, fragmentNumber: 1, totalFragments: 1, body: hex('aabb') },
+      { type: PayloadType.SKF, innerType: 0, fragmentNumber: 1, totalFragments: 1, body: fromHex('aabb') },
     ]);
     bytes[28] = next;
     bytes.set([number >> 8, number & 0xff, total >> 8, total & 0xff], 32);
@@ -261,12 +261,12 @@ test('SKF: fragment numbers and the inner type of later fragments are checked (R
     innerType: PayloadType.IDi,
     fragmentNumber: 1,
     totalFragments: 2,
-    body: hex('aabb'),
+    body: fromHex('aabb'),
   });
   assert.throws(
     () =>
       encodeMessage(header, [
-        { type: PayloadType.SKF, innerType: PayloadType.IDi, fragmentNumber: 2, totalFragments: 2, body: hex('') },
+        { type: PayloadType.SKF, innerType: PayloadType.IDi, fragmentNumber: 2, totalFragments: 2, body: fromHex('') },
       ]),
     /fragment 2 of 2 with inner type 35/,
   );
@@ -274,7 +274,7 @@ test('SKF: fragment numbers and the inner type of later fragments are checked (R
 
 test('an empty INFORMATIONAL (liveness check) keeps SK with inner type NONE', () => {
   const header = { ...HAND_BUILT_DECODED.header, exchange: ExchangeType.INFORMATIONAL, messageId: 7 };
-  const payloads: Payload[] = [{ type: PayloadType.SK, innerType: PayloadType.NONE, body: hex('00'.repeat(32)) }];
+  const payloads: Payload[] = [{ type: PayloadType.SK, innerType: PayloadType.NONE, body: fromHex('00'.repeat(32)) }];
   const bytes = encodeMessage(header, payloads);
   assert.equal(bytes[28], PayloadType.NONE);
   assert.deepEqual(decodeMessage(bytes).payloads, payloads);

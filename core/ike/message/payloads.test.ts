@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { fromHex } from '../../../test/support/hex.js';
 import { DecodeError } from '../../errors.js';
 import {
   AuthMethod,
@@ -19,7 +20,7 @@ import {
   TsType,
 } from '../../iana.js';
 import { decodePayloadChain, encodeGenericHeader, encodePayloadChain, firstPayloadType } from './chain.js';
-import { expectDecodeError, hex } from './test-support.js';
+import { expectDecodeError } from './test-support.js';
 import type { Payload } from './types.js';
 
 const ascii = (s: string) => new TextEncoder().encode(s);
@@ -34,7 +35,7 @@ const SAMPLES: [string, Payload, string][] = [
         {
           number: 1,
           protocol: ProtocolId.ESP,
-          spi: hex('c0ffee01'),
+          spi: fromHex('c0ffee01'),
           transforms: [
             { type: TransformType.ENCR, id: EncrId.AES_CBC, keyLength: 128 },
             { type: TransformType.INTEG, id: IntegId.HMAC_SHA2_256_128 },
@@ -56,7 +57,7 @@ const SAMPLES: [string, Payload, string][] = [
         {
           number: 1,
           protocol: ProtocolId.IKE,
-          spi: hex('0102030405060708'),
+          spi: fromHex('0102030405060708'),
           transforms: [
             { type: TransformType.ENCR, id: EncrId.AES_GCM_16, keyLength: 256 },
             { type: TransformType.PRF, id: PrfId.HMAC_SHA2_384 },
@@ -66,7 +67,7 @@ const SAMPLES: [string, Payload, string][] = [
         {
           number: 2,
           protocol: ProtocolId.IKE,
-          spi: hex('0102030405060708'),
+          spi: fromHex('0102030405060708'),
           transforms: [{ type: TransformType.ENCR, id: EncrId.CHACHA20_POLY1305 }],
         },
       ],
@@ -78,42 +79,42 @@ const SAMPLES: [string, Payload, string][] = [
      00 00 0018 02 01 08 01 0102030405060708
        00 00 0008 01 00 001c`,
   ],
-  ['KE (§3.4)', { type: PayloadType.KE, group: DhGroupId.ECP_256, data: hex('04aabb') }, '0013 0000 04aabb'],
+  ['KE (§3.4)', { type: PayloadType.KE, group: DhGroupId.ECP_256, data: fromHex('04aabb') }, '0013 0000 04aabb'],
   [
     'IDi FQDN (§3.5)',
     { type: PayloadType.IDi, idType: IdType.FQDN, data: ascii('client.example.org') },
     `02 000000 ${Buffer.from('client.example.org').toString('hex')}`,
   ],
-  ['IDr IPv4', { type: PayloadType.IDr, idType: IdType.IPV4_ADDR, data: hex('c0000202') }, '01 000000 c0000202'],
-  ['CERT (§3.6)', { type: PayloadType.CERT, encoding: CertEncoding.X509_SIGNATURE, data: hex('3082') }, '04 3082'],
+  ['IDr IPv4', { type: PayloadType.IDr, idType: IdType.IPV4_ADDR, data: fromHex('c0000202') }, '01 000000 c0000202'],
+  ['CERT (§3.6)', { type: PayloadType.CERT, encoding: CertEncoding.X509_SIGNATURE, data: fromHex('3082') }, '04 3082'],
   [
     'CERTREQ (§3.7)',
-    { type: PayloadType.CERTREQ, encoding: CertEncoding.X509_SIGNATURE, data: hex('11'.repeat(20)) },
+    { type: PayloadType.CERTREQ, encoding: CertEncoding.X509_SIGNATURE, data: fromHex('11'.repeat(20)) },
     `04 ${'11'.repeat(20)}`,
   ],
   [
     'AUTH (§3.8)',
-    { type: PayloadType.AUTH, method: AuthMethod.DIGITAL_SIGNATURE, data: hex('0102') },
+    { type: PayloadType.AUTH, method: AuthMethod.DIGITAL_SIGNATURE, data: fromHex('0102') },
     '0e 000000 0102',
   ],
-  ['Nonce (§3.9)', { type: PayloadType.NONCE, data: hex('ab'.repeat(16)) }, 'ab'.repeat(16)],
+  ['Nonce (§3.9)', { type: PayloadType.NONCE, data: fromHex('ab'.repeat(16)) }, 'ab'.repeat(16)],
   [
     'Notify without SPI (§3.10)',
-    notifyOf(0, hex(''), NotifyType.NAT_DETECTION_SOURCE_IP, hex('cd'.repeat(20))),
+    notifyOf(0, fromHex(''), NotifyType.NAT_DETECTION_SOURCE_IP, fromHex('cd'.repeat(20))),
     `00 00 4004 ${'cd'.repeat(20)}`,
   ],
   [
     'Notify with an ESP SPI',
-    notifyOf(ProtocolId.ESP, hex('12345678'), NotifyType.REKEY_SA, hex('')),
+    notifyOf(ProtocolId.ESP, fromHex('12345678'), NotifyType.REKEY_SA, fromHex('')),
     '03 04 4009 12345678',
   ],
   ['Delete IKE SA (§3.11)', { type: PayloadType.DELETE, protocol: ProtocolId.IKE, spis: [] }, '01 00 0000'],
   [
     'Delete two ESP SAs',
-    { type: PayloadType.DELETE, protocol: ProtocolId.ESP, spis: [hex('11111111'), hex('22222222')] },
+    { type: PayloadType.DELETE, protocol: ProtocolId.ESP, spis: [fromHex('11111111'), fromHex('22222222')] },
     '03 04 0002 11111111 22222222',
   ],
-  ['Vendor ID (§3.12)', { type: PayloadType.VENDOR, data: hex('882fe56d6fd20dbc') }, '882fe56d6fd20dbc'],
+  ['Vendor ID (§3.12)', { type: PayloadType.VENDOR, data: fromHex('882fe56d6fd20dbc') }, '882fe56d6fd20dbc'],
   [
     'TSi with IPv4 and IPv6 selectors (§3.13)',
     {
@@ -124,16 +125,16 @@ const SAMPLES: [string, Payload, string][] = [
           ipProtocol: 0,
           startPort: 0,
           endPort: 65535,
-          startAddress: hex('c0000201'),
-          endAddress: hex('c0000201'),
+          startAddress: fromHex('c0000201'),
+          endAddress: fromHex('c0000201'),
         },
         {
           tsType: TsType.IPV6_ADDR_RANGE,
           ipProtocol: 6,
           startPort: 443,
           endPort: 443,
-          startAddress: hex('20010db8000000000000000000000000'),
-          endAddress: hex('20010db800000000000000000000ffff'),
+          startAddress: fromHex('20010db8000000000000000000000000'),
+          endAddress: fromHex('20010db800000000000000000000ffff'),
         },
       ],
     },
@@ -151,8 +152,8 @@ const SAMPLES: [string, Payload, string][] = [
           ipProtocol: 0,
           startPort: 0,
           endPort: 65535,
-          startAddress: hex('c6336400'),
-          endAddress: hex('c63364ff'),
+          startAddress: fromHex('c6336400'),
+          endAddress: fromHex('c63364ff'),
         },
       ],
     },
@@ -164,8 +165,8 @@ const SAMPLES: [string, Payload, string][] = [
       type: PayloadType.CP,
       cfgType: CfgType.REQUEST,
       attributes: [
-        { attrType: CfgAttr.INTERNAL_IP4_ADDRESS, value: hex('') },
-        { attrType: CfgAttr.INTERNAL_IP4_DNS, value: hex('') },
+        { attrType: CfgAttr.INTERNAL_IP4_ADDRESS, value: fromHex('') },
+        { attrType: CfgAttr.INTERNAL_IP4_DNS, value: fromHex('') },
         { attrType: CfgAttr.APPLICATION_VERSION, value: ascii('outpost') },
       ],
     },
@@ -175,11 +176,15 @@ const SAMPLES: [string, Payload, string][] = [
   [
     // RFC 3748 §4, §5.1: Response (2), identifier 1, length 10, type Identity (1), "alice".
     'EAP Response/Identity (§3.16)',
-    { type: PayloadType.EAP, message: hex('02 01 000a 01 616c696365') },
+    { type: PayloadType.EAP, message: fromHex('02 01 000a 01 616c696365') },
     '02 01 000a 01 616c696365',
   ],
-  ['unrecognized, not critical', { type: 'unrecognized', payloadType: 49, critical: false, body: hex('abcd') }, 'abcd'],
-  ['unrecognized, critical', { type: 'unrecognized', payloadType: 200, critical: true, body: hex('') }, ''],
+  [
+    'unrecognized, not critical',
+    { type: 'unrecognized', payloadType: 49, critical: false, body: fromHex('abcd') },
+    'abcd',
+  ],
+  ['unrecognized, critical', { type: 'unrecognized', payloadType: 200, critical: true, body: fromHex('') }, ''],
 ];
 
 function notifyOf(protocol: number, spi: Uint8Array, notifyType: number, data: Uint8Array): Payload {
@@ -188,7 +193,7 @@ function notifyOf(protocol: number, spi: Uint8Array, notifyType: number, data: U
 
 /** A one-payload chain: generic header (next 0) followed by the body. */
 function single(type: number, body: string): [number, Uint8Array] {
-  const bytes = hex(body);
+  const bytes = fromHex(body);
   const out = new Uint8Array(4 + bytes.length);
   out.set(encodeGenericHeader(0, out.length));
   out.set(bytes, 4);
@@ -229,10 +234,10 @@ test('an empty chain is type NONE and zero bytes', () => {
 });
 
 test('decoded values do not alias the input', () => {
-  const encoded = encodePayloadChain([{ type: PayloadType.VENDOR, data: hex('01020304') }]);
+  const encoded = encodePayloadChain([{ type: PayloadType.VENDOR, data: fromHex('01020304') }]);
   const decoded = decodePayloadChain(PayloadType.VENDOR, encoded);
   encoded.fill(0);
-  assert.deepEqual(decoded, [{ type: PayloadType.VENDOR, data: hex('01020304') }]);
+  assert.deepEqual(decoded, [{ type: PayloadType.VENDOR, data: fromHex('01020304') }]);
 });
 
 test('truncating the chain at any byte gives a DecodeError', () => {
@@ -244,30 +249,30 @@ test('truncating the chain at any byte gives a DecodeError', () => {
 });
 
 test('chain structure errors', () => {
-  const vendor = encodePayloadChain([{ type: PayloadType.VENDOR, data: hex('aa') }]);
+  const vendor = encodePayloadChain([{ type: PayloadType.VENDOR, data: fromHex('aa') }]);
   const withGarbage = new Uint8Array(vendor.length + 2);
   withGarbage.set(vendor);
   expectDecodeError(() => decodePayloadChain(PayloadType.VENDOR, withGarbage), /2 bytes after the last payload/);
-  expectDecodeError(() => decodePayloadChain(PayloadType.NONE, hex('00')), /1 bytes after the last payload/);
+  expectDecodeError(() => decodePayloadChain(PayloadType.NONE, fromHex('00')), /1 bytes after the last payload/);
   expectDecodeError(
-    () => decodePayloadChain(PayloadType.VENDOR, hex('2b000004 00')),
+    () => decodePayloadChain(PayloadType.VENDOR, fromHex('2b000004 00')),
     /payload 2 \(VENDOR\): announced but only 1 bytes remain/,
   );
   expectDecodeError(
-    () => decodePayloadChain(PayloadType.VENDOR, hex('00000003')),
+    () => decodePayloadChain(PayloadType.VENDOR, fromHex('00000003')),
     /length 3 is shorter than the generic/,
   );
-  expectDecodeError(() => decodePayloadChain(PayloadType.VENDOR, hex('00000000')), /length 0 is shorter/);
+  expectDecodeError(() => decodePayloadChain(PayloadType.VENDOR, fromHex('00000000')), /length 0 is shorter/);
   expectDecodeError(
-    () => decodePayloadChain(PayloadType.VENDOR, hex('00000009 aabb')),
+    () => decodePayloadChain(PayloadType.VENDOR, fromHex('00000009 aabb')),
     /length 9 but only 6 bytes remain/,
   );
   expectDecodeError(
-    () => decodePayloadChain(PayloadType.SK, hex('00000008 aabbccdd')),
+    () => decodePayloadChain(PayloadType.SK, fromHex('00000008 aabbccdd')),
     /SK\): an encrypted payload inside an encrypted payload/,
   );
   expectDecodeError(
-    () => decodePayloadChain(PayloadType.SKF, hex('0000000a 0001 0001 aabb')),
+    () => decodePayloadChain(PayloadType.SKF, fromHex('0000000a 0001 0001 aabb')),
     /SKF\): an encrypted payload inside/,
   );
 });
@@ -275,9 +280,9 @@ test('chain structure errors', () => {
 test('the critical bit of an unrecognized payload survives; for known payloads it is ignored', () => {
   const [, bytes] = single(PayloadType.VENDOR, 'aa');
   bytes[1] = 0xff; // critical plus all reserved bits
-  assert.deepEqual(decodePayloadChain(PayloadType.VENDOR, bytes), [{ type: PayloadType.VENDOR, data: hex('aa') }]);
+  assert.deepEqual(decodePayloadChain(PayloadType.VENDOR, bytes), [{ type: PayloadType.VENDOR, data: fromHex('aa') }]);
   assert.deepEqual(decodePayloadChain(99, bytes), [
-    { type: 'unrecognized', payloadType: 99, critical: true, body: hex('aa') },
+    { type: 'unrecognized', payloadType: 99, critical: true, body: fromHex('aa') },
   ]);
 });
 
@@ -368,28 +373,28 @@ for (const [name, type, body, what] of MALFORMED) {
 test('CP: the reserved top bit of the attribute type is ignored (§3.15.1)', () => {
   const [t, bytes] = single(PayloadType.CP, '02 000000 8001 0004 c0000264');
   assert.deepEqual(decodePayloadChain(t, bytes), [
-    { type: PayloadType.CP, cfgType: CfgType.REPLY, attributes: [{ attrType: 1, value: hex('c0000264') }] },
+    { type: PayloadType.CP, cfgType: CfgType.REPLY, attributes: [{ attrType: 1, value: fromHex('c0000264') }] },
   ]);
 });
 
 test('notify: the protocol field is kept but not checked when there is no SPI (§3.10)', () => {
   const [t, bytes] = single(PayloadType.NOTIFY, '09 00 4000');
-  assert.deepEqual(decodePayloadChain(t, bytes), [notifyOf(9, hex(''), NotifyType.INITIAL_CONTACT, hex(''))]);
+  assert.deepEqual(decodePayloadChain(t, bytes), [notifyOf(9, fromHex(''), NotifyType.INITIAL_CONTACT, fromHex(''))]);
 });
 
 test('encoding refuses payloads the wire format cannot carry', () => {
   const cases: [Payload, RegExp][] = [
     [{ type: PayloadType.NONCE, data: new Uint8Array(8) }, /nonce of 8 bytes/],
-    [notifyOf(ProtocolId.IKE, new Uint8Array(8), 1, hex('')), /notify SPI of 8 bytes with protocol 1/],
-    [{ type: PayloadType.DELETE, protocol: ProtocolId.IKE, spis: [hex('01020304')] }, /delete for protocol 1/],
-    [{ type: PayloadType.DELETE, protocol: ProtocolId.ESP, spis: [hex('0102')] }, /delete for protocol 3/],
-    [{ type: PayloadType.IDi, idType: IdType.IPV4_ADDR, data: hex('01') }, /needs a 4-byte address/],
-    [{ type: PayloadType.CP, cfgType: 1, attributes: [{ attrType: 0x8001, value: hex('') }] }, /15 bits/],
-    [{ type: PayloadType.EAP, message: hex('02 01 0009 01') }, /EAP packet of 5 bytes/],
+    [notifyOf(ProtocolId.IKE, new Uint8Array(8), 1, fromHex('')), /notify SPI of 8 bytes with protocol 1/],
+    [{ type: PayloadType.DELETE, protocol: ProtocolId.IKE, spis: [fromHex('01020304')] }, /delete for protocol 1/],
+    [{ type: PayloadType.DELETE, protocol: ProtocolId.ESP, spis: [fromHex('0102')] }, /delete for protocol 3/],
+    [{ type: PayloadType.IDi, idType: IdType.IPV4_ADDR, data: fromHex('01') }, /needs a 4-byte address/],
+    [{ type: PayloadType.CP, cfgType: 1, attributes: [{ attrType: 0x8001, value: fromHex('') }] }, /15 bits/],
+    [{ type: PayloadType.EAP, message: fromHex('02 01 0009 01') }, /EAP packet of 5 bytes/],
     [{ type: PayloadType.VENDOR, data: new Uint8Array(65532) }, /payload length 65536/],
-    [{ type: 'unrecognized', payloadType: PayloadType.SA, critical: false, body: hex('') }, /is known/],
+    [{ type: 'unrecognized', payloadType: PayloadType.SA, critical: false, body: fromHex('') }, /is known/],
     [{ type: PayloadType.SA, proposals: [] }, /at least one proposal/],
-    [{ type: PayloadType.KE, group: 70000, data: hex('') }, /DH group 70000/],
+    [{ type: PayloadType.KE, group: 70000, data: fromHex('') }, /DH group 70000/],
     [
       {
         type: PayloadType.TSi,
@@ -399,8 +404,8 @@ test('encoding refuses payloads the wire format cannot carry', () => {
             ipProtocol: 0,
             startPort: 0,
             endPort: 65535,
-            startAddress: hex('c0000201'),
-            endAddress: hex('20010db8000000000000000000000000'),
+            startAddress: fromHex('c0000201'),
+            endAddress: fromHex('20010db8000000000000000000000000'),
           },
         ],
       },
@@ -413,14 +418,14 @@ test('encoding refuses payloads the wire format cannot carry', () => {
 });
 
 test('encoding an SK or SKF anywhere but last is a programming error', () => {
-  const sk: Payload = { type: PayloadType.SK, innerType: PayloadType.IDi, body: hex('00') };
-  const vendor: Payload = { type: PayloadType.VENDOR, data: hex('') };
+  const sk: Payload = { type: PayloadType.SK, innerType: PayloadType.IDi, body: fromHex('00') };
+  const vendor: Payload = { type: PayloadType.VENDOR, data: fromHex('') };
   assert.throws(() => encodePayloadChain([sk, vendor]), /SK must be the last payload/);
-  assert.deepEqual(encodePayloadChain([vendor, sk]).subarray(4), hex('23 00 0005 00'));
+  assert.deepEqual(encodePayloadChain([vendor, sk]).subarray(4), fromHex('23 00 0005 00'));
 });
 
 test('encodeGenericHeader: 4 bytes, critical clear, length checked', () => {
-  assert.deepEqual(encodeGenericHeader(PayloadType.IDi, 0x1234), hex('23 00 1234'));
+  assert.deepEqual(encodeGenericHeader(PayloadType.IDi, 0x1234), fromHex('23 00 1234'));
   assert.throws(() => encodeGenericHeader(0, 3), /payload length 3/);
   assert.throws(() => encodeGenericHeader(0, 0x10000), /payload length 65536/);
   assert.throws(() => encodeGenericHeader(256, 4), /next payload 256/);

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { fromHex } from '../../../test/support/hex.js';
 import { EncrId, PayloadType, ProtocolId, TransformType } from '../../iana.js';
 import { decodePayloadChain, encodeGenericHeader, encodePayloadChain } from './chain.js';
-import { expectDecodeError, hex } from './test-support.js';
+import { expectDecodeError } from './test-support.js';
 import type { Proposal } from './types.js';
 
 function decodeSaBody(body: string): Proposal[] {
-  const bytes = hex(body);
+  const bytes = fromHex(body);
   const chain = new Uint8Array(4 + bytes.length);
   chain.set(encodeGenericHeader(0, chain.length));
   chain.set(bytes, 4);
@@ -24,7 +25,7 @@ test('a single minimal proposal', () => {
     {
       number: 1,
       protocol: ProtocolId.IKE,
-      spi: hex(''),
+      spi: fromHex(''),
       transforms: [{ type: TransformType.ENCR, id: EncrId.AES_CBC }],
     },
   ]);
@@ -32,7 +33,7 @@ test('a single minimal proposal', () => {
 
 test('a proposal with no transforms is structurally valid (choosing from it is the engine’s business)', () => {
   assert.deepEqual(decodeSaBody('00 00 0008 01 01 00 00'), [
-    { number: 1, protocol: ProtocolId.IKE, spi: hex(''), transforms: [] },
+    { number: 1, protocol: ProtocolId.IKE, spi: fromHex(''), transforms: [] },
   ]);
 });
 
@@ -158,7 +159,7 @@ test('proposals we do not understand are left out, the rest keep their wire numb
     {
       number: 2,
       protocol: ProtocolId.IKE,
-      spi: hex(''),
+      spi: fromHex(''),
       transforms: [{ type: TransformType.ENCR, id: EncrId.AES_GCM_16, keyLength: 256 }],
     },
   ]);
@@ -177,8 +178,8 @@ test('structural errors inside an unknown proposal are still errors', () => {
 
 test('encoding refuses SPI sizes the protocol does not use', () => {
   const bad: Proposal[] = [
-    { number: 1, protocol: ProtocolId.ESP, spi: hex(''), transforms: [] },
-    { number: 1, protocol: ProtocolId.IKE, spi: hex('01020304'), transforms: [] },
+    { number: 1, protocol: ProtocolId.ESP, spi: fromHex(''), transforms: [] },
+    { number: 1, protocol: ProtocolId.IKE, spi: fromHex('01020304'), transforms: [] },
   ];
   for (const proposal of bad) {
     assert.throws(
@@ -187,7 +188,7 @@ test('encoding refuses SPI sizes the protocol does not use', () => {
     );
   }
   assert.throws(
-    () => encodeSaPayload({ number: 256, protocol: 1, spi: hex(''), transforms: [] }),
+    () => encodeSaPayload({ number: 256, protocol: 1, spi: fromHex(''), transforms: [] }),
     /proposal number 256/,
   );
 });

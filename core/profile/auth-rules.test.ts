@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { OutpostError } from '../errors.js';
+import { authNeeds, checkAuthSetting } from './auth-rules.js';
+import { AUTH_METHODS } from './types.js';
+
+test('EAP methods need a username and a gateway CA; PSK needs neither', () => {
+  for (const auth of AUTH_METHODS) {
+    const eap = auth !== 'psk';
+    assert.deepEqual(authNeeds(auth), { username: eap, gatewayCa: eap }, auth);
+  }
+});
+
+test("a missing or unused setting is refused with the source's own error", () => {
+  const refuse = {
+    missing: () => new OutpostError('profile-invalid', 'missing'),
+    unused: () => new OutpostError('profile-invalid', 'unused'),
+  };
+  assert.throws(() => checkAuthSetting('eap-gtc', 'username', false, refuse), /^OutpostError: missing$/);
+  assert.throws(() => checkAuthSetting('psk', 'gatewayCa', true, refuse), /^OutpostError: unused$/);
+  checkAuthSetting('eap-gtc', 'username', true, refuse);
+  checkAuthSetting('psk', 'gatewayCa', false, refuse);
+});
