@@ -24,10 +24,15 @@ export interface NetworkPlan {
   address: string;
   /** Prefix length of `address`, 32 usually. */
   prefix: number;
+  /** Virtual IPv6 address, when the gateway assigned one (INTERNAL_IP6_ADDRESS). */
+  address6?: { address: string; prefix: number } | undefined;
   mtu: number;
-  /** Split tunnel: these CIDRs go through the adapter (empty with fullTunnel). */
+  /** Split tunnel: these IPv4 and IPv6 CIDRs go through the adapter (empty with fullTunnel). */
   routes: string[];
-  /** Everything goes through the adapter. */
+  /**
+   * Everything goes through the adapter: IPv4, and IPv6 when `address6` is set; without it IPv6 is blocked while
+   * connected, so it cannot leak around the tunnel.
+   */
   fullTunnel: boolean;
   /**
    * The gateway's real address: where the tunnel's routes would cover it (always in full tunnel), it keeps a host
@@ -42,6 +47,22 @@ export interface NetworkConfigurator {
   apply(plan: NetworkPlan): Promise<void>;
   /** Undoes everything `apply` did, in reverse order; tolerant of things already gone. */
   restore(): Promise<void>;
+}
+
+/**
+ * While on, only the tunnel adapter, loopback, IKE/NAT-T to the gateway and DHCP may send; everything else is dropped,
+ * during reconnects too. It outlives the connection that turned it on (fail-closed) until it is turned off.
+ */
+export interface KillSwitch {
+  enable(policy: KillSwitchPolicy): Promise<void>;
+  disable(): Promise<void>;
+}
+
+export interface KillSwitchPolicy {
+  /** The gateway's address, IPv4 or IPv6. */
+  gateway: string;
+  /** Its UDP ports that IKE and NAT-T use (500 and 4500, or the profile's). */
+  ports: number[];
 }
 
 /**
