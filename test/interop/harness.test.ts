@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { type Gateway, type GatewayConnection, startGateway } from '../support/gateway.js';
 import { download, iperf, startHttpServer, startIperfServer } from '../support/lan-services.js';
-import { type NatMapping, processAlive, run, TestNetwork } from '../support/netns.js';
+import { type NatMapping, type NetworkOptions, processAlive, run, TestNetwork } from '../support/netns.js';
 import { oathtoolTotp } from '../support/oathtool.js';
 import { captureTcpSyn, captureUdp, listenUdp, sendUdp, udpPortsOf } from '../support/packets.js';
 import { type StrongswanClient, startStrongswanClient } from '../support/strongswan-client.js';
@@ -18,22 +18,37 @@ const MIB = 1024 * 1024;
 /** SHA-256 of startHttpServer's 1 MiB file with the default seed: the content is the same in every run. */
 const ONE_MIB_SHA256 = '9a9f1f7fc9c19a198af420d4beabb906e06dadfd3a57e61d41a95b5f3296622b';
 
+/** strongSwan on both ends of a fresh test network; nothing is left behind when a part fails to start. */
+async function startHarness(
+  options: NetworkOptions = {},
+): Promise<{ net: TestNetwork; gateway: Gateway; client: StrongswanClient }> {
+  const net = await TestNetwork.create(options);
+  let gateway: Gateway | undefined;
+  try {
+    gateway = await startGateway(net);
+    return { net, gateway, client: await startStrongswanClient(net, gateway) };
+  } catch (error) {
+    await stopHarness(undefined, gateway, net);
+    throw error;
+  }
+}
+
+/** What a failed start left undefined is skipped. */
+async function stopHarness(client?: StrongswanClient, gateway?: Gateway, net?: TestNetwork): Promise<void> {
+  await client?.stop();
+  await gateway?.stop();
+  await net?.destroy();
+}
+
 describe('strongSwan interop harness', { timeout: 60_000 }, () => {
   let net: TestNetwork;
   let gateway: Gateway;
   let client: StrongswanClient;
 
   before(async () => {
-    net = await TestNetwork.create();
-    gateway = await startGateway(net);
-    client = await startStrongswanClient(net, gateway);
+    ({ net, gateway, client } = await startHarness());
   });
-
-  after(async () => {
-    await client?.stop();
-    await gateway?.stop();
-    await net?.destroy();
-  });
+  after(() => stopHarness(client, gateway, net));
 
   it('gives the client a default route towards the gateway, but the lan host answers only through a tunnel', async () => {
     assert.equal(net.clientAddress, '192.0.2.2');
@@ -182,16 +197,9 @@ describe('strongSwan interop harness behind a NAT router', { timeout: 30_000 }, 
   let client: StrongswanClient;
 
   before(async () => {
-    net = await TestNetwork.create({ nat: true });
-    gateway = await startGateway(net);
-    client = await startStrongswanClient(net, gateway);
+    ({ net, gateway, client } = await startHarness({ nat: true }));
   });
-
-  after(async () => {
-    await client?.stop();
-    await gateway?.stop();
-    await net?.destroy();
-  });
+  after(() => stopHarness(client, gateway, net));
 
   it('puts the client on 198.18.0.0/24 with a default route via the router', async () => {
     assert.equal(net.clientAddress, '198.18.0.2');

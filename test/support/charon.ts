@@ -4,7 +4,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ExecResult, run, stopChild, type TestNetwork } from './netns.js';
+import { type ExecResult, readyOrUndone, run, stopChild, type TestNetwork } from './netns.js';
 
 /** Plugins both roles need; the order puts kernel-libipsec ahead of kernel-netlink. */
 const BASE_PLUGINS = [
@@ -80,12 +80,10 @@ export class Charon {
     const argv = ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'charon'];
     for (const { source, target } of mounts) argv.push(source, target);
     const charon = new Charon(dir, net.spawn(ns, argv, { env }), env);
-    try {
-      await charon.#waitReady();
-    } catch (error) {
-      await charon.stop();
-      throw error;
-    }
+    await readyOrUndone(
+      () => charon.#waitReady(),
+      () => charon.stop(),
+    );
     return charon;
   }
 

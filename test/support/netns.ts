@@ -42,6 +42,16 @@ const DEFAULT_EXEC_TIMEOUT_MS = 30_000;
 /** Debian's python3 (.ci/run installs it), not a version manager's shim first on PATH, which costs 0.6 s a start. */
 export const PYTHON3 = '/usr/bin/python3';
 
+/** Waits for `ready`; when it fails, undoes what was started before rethrowing, so nothing half-made is left. */
+export async function readyOrUndone(ready: () => Promise<void>, undo: () => Promise<void>): Promise<void> {
+  try {
+    await ready();
+  } catch (error) {
+    await undo();
+    throw error;
+  }
+}
+
 /** Runs a host command (not inside a namespace) and collects its output. */
 export function run(argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
   return collect(start(argv, options), options);
@@ -86,12 +96,10 @@ export class TestNetwork {
     const net = new TestNetwork(`op-${process.pid}-${randomBytes(3).toString('hex')}`, options.nat === true);
     liveNetworks.add(net);
     installExitHooks();
-    try {
-      await net.#build();
-    } catch (error) {
-      await net.destroy();
-      throw error;
-    }
+    await readyOrUndone(
+      () => net.#build(),
+      () => net.destroy(),
+    );
     return net;
   }
 
