@@ -224,22 +224,31 @@ describe('Linux kill switch in a network namespace', { timeout: 60_000 }, () => 
     }
   });
 
-  test('kill -9 leaves it on (fail-closed); recovery at the next start removes it', async () => {
-    const stateDir = freshStateDir();
+  /** Enables the kill switch in a process that is then killed with SIGKILL, and checks it stayed on. */
+  async function killedWhileOn(stateDir: string): Promise<void> {
     const victim = new Agent(stateDir);
     await victim.send({ op: 'enable', policy: V4 });
     await victim.killHard();
     assert.deepEqual(await tables(), [`inet ${TABLE}`], 'still there after its process died');
     assert.equal(await pings('192.0.2.77'), false, 'still blocking');
     assert.ok(existsSync(join(stateDir, 'kill-switch.json')));
+  }
 
+  test('kill -9 leaves it on (fail-closed); recovery at the next start, or disable, removes it', async () => {
+    const stateDir = freshStateDir();
     const next = new Agent(stateDir);
     try {
+      await killedWhileOn(stateDir);
       await next.send({ op: 'recover' });
       assert.deepEqual(await tables(), []);
       assert.ok(await pings('192.0.2.77'));
       assert.equal(existsSync(join(stateDir, 'kill-switch.json')), false);
       await next.send({ op: 'recover' });
+
+      await killedWhileOn(stateDir);
+      await next.send({ op: 'disable' });
+      assert.deepEqual(await tables(), []);
+      assert.equal(existsSync(join(stateDir, 'kill-switch.json')), false);
     } finally {
       await next.stop();
     }

@@ -138,6 +138,14 @@ describe('LinuxKillSwitch', () => {
     assert.deepEqual(fake.calls, [ENABLE, DISABLE]);
   });
 
+  test('disable also removes a table a killed process left', async () => {
+    crashedJournal([KILL_SWITCH_TABLE]);
+    const fake = new FakeNft();
+    await killSwitch(fake).disable();
+    assert.deepEqual(fake.calls, [DISABLE]);
+    assert.equal(existsSync(journalPath()), false);
+  });
+
   test('enable and disable called together run one after the other', async () => {
     const fake = new FakeNft();
     const ks = killSwitch(fake);

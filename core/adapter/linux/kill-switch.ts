@@ -123,7 +123,7 @@ export class LinuxKillSwitch implements KillSwitch {
   enable(policy: KillSwitchPolicy): Promise<void> {
     return this.serially(async () => {
       const ruleset = killSwitchRuleset(policy);
-      const inherited = this.enabled ? true : this.takeJournal();
+      const inherited = !this.enabled && this.takeJournal();
       try {
         await this.run('nft', ['-f', '-'], ruleset);
       } catch (error) {
@@ -138,12 +138,15 @@ export class LinuxKillSwitch implements KillSwitch {
     });
   }
 
-  /** Removes the table; nothing to do when it is off. On failure it stays on and stays journaled. */
+  /**
+   * Removes the table, also one a process that is gone left (turning it off must not wait for the next connect's
+   * recovery); nothing to do when it is off. On failure it stays on and stays journaled.
+   */
   disable(): Promise<void> {
     return this.serially(async () => {
-      if (!this.enabled) return;
       try {
-        await undoJournal(this.journalPath, [KILL_SWITCH_TABLE], this.run);
+        if (this.enabled) await undoJournal(this.journalPath, [KILL_SWITCH_TABLE], this.run);
+        else await recoverJournal(this.journalPath, this.run);
       } catch (error) {
         refuse('The kill switch could not be turned off.', messageOf(error), error);
       }
