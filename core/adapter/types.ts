@@ -71,8 +71,12 @@ export interface KillSwitchPolicy {
  * service or another OS fits behind the same interface.
  */
 export interface NetworkHost {
-  /** Undoes whatever an earlier run that did not end cleanly left applied. */
+  /**
+   * Undoes whatever an earlier run that did not end cleanly left applied, its kill switch included. A kill switch
+   * that should stay on across that is enabled before: it then belongs to this run and is left alone.
+   */
   recover(): Promise<void>;
   openAdapter(): Promise<VirtualAdapter>;
   readonly configurator: NetworkConfigurator;
+  readonly killSwitch: KillSwitch;
 }

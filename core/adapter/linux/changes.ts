@@ -1,5 +1,5 @@
 /**
- * One change the configurator makes to the system, in a form that can be written to the crash journal and undone
+ * One change the configurator or the kill switch makes to the system, in a form that can be written to the crash journal and undone
  * later, possibly by another process after a crash or a reboot. Undoing is idempotent and tolerant: what is already
  * gone (the TUN device takes its addresses and routes with it) is not an error.
  */
@@ -27,9 +27,23 @@ export type Change =
   | { kind: 'route'; dst: string; dev: string; via?: string; displaced?: RouteSpec }
   /** resolv.conf contents base64 (byte-exact): `original` null when there was none. */
   | { kind: 'resolv-conf'; path: string; original: string | null; written: string }
-  | { kind: 'resolved'; link: string };
+  | { kind: 'resolved'; link: string }
+  /** An nftables table of ours (the kill switch): undone by deleting the whole table. */
+  | { kind: 'nft-table'; family: 'inet'; name: string };
 
 export type RouteChange = Extract<Change, { kind: 'route' }>;
+export type NftTableChange = Extract<Change, { kind: 'nft-table' }>;
+
+/** What nft accepts as a table name, and nothing that could end a line of an `nft -f` script. */
+const NFT_NAME = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
+
+/**
+ * An nft script that removes the table whether or not it is there: adding an existing table is no error, and both
+ * commands are one transaction, so "already gone" never has to be told apart from a real failure by its message.
+ */
+export function nftRemoveTable(table: NftTableChange): string {
+  return `add table ${table.family} ${table.name}\ndelete table ${table.family} ${table.name}\n`;
+}
 
 /** Our routes carry this protocol, so undoing one never deletes a route someone else added. */
 const ROUTE_PROTOCOL = 'static';
@@ -77,7 +91,10 @@ export function routeSpecOfIpJson(json: Record<string, unknown>): RouteSpec {
   return spec;
 }
 
-/** Undoes `change`; throws only when a file cannot be written back (the one thing worth retrying later). */
+/**
+ * Undoes `change`; throws only when a file cannot be written back or a table of ours cannot be deleted (nft missing
+ * or refused): the things worth retrying later, and a kill switch must never be forgotten while it still blocks.
+ */
 export async function undo(change: Change, run: CommandRunner): Promise<void> {
   const quietly = async (program: string, args: string[]): Promise<void> => {
     try {
@@ -109,6 +126,9 @@ export async function undo(change: Change, run: CommandRunner): Promise<void> {
       return;
     case 'resolved':
       await quietly('resolvectl', ['revert', change.link]);
+      return;
+    case 'nft-table':
+      await run('nft', ['-f', '-'], nftRemoveTable(change));
       return;
   }
 }
@@ -179,6 +199,11 @@ function parseChange(v: unknown): Change | undefined {
         : undefined;
     case 'resolved':
       return isString(c.link) ? { kind: 'resolved', link: c.link } : undefined;
+    case 'nft-table':
+      // the name goes into an nft script on undo: a journal edited by hand must not smuggle in more than a name
+      return c.family === 'inet' && isString(c.name) && NFT_NAME.test(c.name)
+        ? { kind: 'nft-table', family: 'inet', name: c.name }
+        : undefined;
     default:
       return undefined;
   }

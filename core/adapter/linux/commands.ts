@@ -1,11 +1,14 @@
 /**
- * The system programs the Linux configurator runs (iproute2's `ip`, systemd's `resolvectl`): argument arrays, never
- * a shell. Behind a function type so the configurator's journal and ordering can be tested without root.
+ * The system programs the Linux configurator and kill switch run (iproute2's `ip`, systemd's `resolvectl`, `nft`):
+ * argument arrays, never a shell. Behind a function type so the journal and ordering can be tested without root.
  */
 import { execFile } from 'node:child_process';
 
-/** Runs `program` with `args` and resolves with its stdout, or rejects with a CommandFailed. */
-export type CommandRunner = (program: string, args: readonly string[]) => Promise<string>;
+/**
+ * Runs `program` with `args` (and `input` on its stdin: an `nft -f -` script is one transaction) and resolves with its
+ * stdout, or rejects with a CommandFailed.
+ */
+export type CommandRunner = (program: string, args: readonly string[], input?: string) => Promise<string>;
 
 export class CommandFailed extends Error {
   constructor(
@@ -27,10 +30,14 @@ export class CommandFailed extends Error {
 /** A program that hangs (resolvectl waiting on a stuck D-Bus) must not hang connect or disconnect. */
 const TIMEOUT_MS = 15_000;
 
-export const runCommand: CommandRunner = (program, args) =>
+export const runCommand: CommandRunner = (program, args, input) =>
   new Promise((resolve, reject) => {
-    execFile(program, [...args], { timeout: TIMEOUT_MS, encoding: 'utf8' }, (error, stdout, stderr) => {
+    const child = execFile(program, [...args], { timeout: TIMEOUT_MS, encoding: 'utf8' }, (error, stdout, stderr) => {
       if (error) reject(new CommandFailed(program, args, stderr || error.message));
       else resolve(stdout);
     });
+    if (input === undefined) return;
+    // a program that exits without reading its input (or that could not start) closes the pipe: execFile reports why
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(input);
   });

@@ -30,6 +30,7 @@ import {
   journalInUse,
   type ProcessIdentity,
   readJournal,
+  recoverJournal,
   releaseJournal,
   removeJournal,
   setAsideJournal,
@@ -345,14 +346,5 @@ export async function recoverAfterCrash(
   stateDir: string = DEFAULT_STATE_DIR,
   options: Pick<LinuxNetworkOptions, 'run'> = {},
 ): Promise<boolean> {
-  const path = join(stateDir, JOURNAL_FILE);
-  const journal = readJournal(path);
-  if (journal === 'missing') return false;
-  if (journal === 'unreadable') {
-    setAsideJournal(path);
-    return false;
-  }
-  if (journalInUse(path, journal.owner)) return false;
-  await undoJournal(path, journal.changes, options.run ?? runCommand);
-  return true;
+  return recoverJournal(join(stateDir, JOURNAL_FILE), options.run ?? runCommand);
 }

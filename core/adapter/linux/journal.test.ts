@@ -30,6 +30,7 @@ const CHANGES: Change[] = [
   },
   { kind: 'resolv-conf', path: '/etc/resolv.conf', original: null, written: 'bmFtZXNlcnZlciAxOTguNTEuMTAwLjUzCg==' },
   { kind: 'resolved', link: 'outpost0' },
+  { kind: 'nft-table', family: 'inet', name: 'outpost_guard' },
 ];
 
 describe('journal file', () => {
@@ -55,6 +56,8 @@ describe('journal file', () => {
       JSON.stringify({ version: 1, owner, changes: [{ kind: 'firewall' }] }),
       JSON.stringify({ version: 1, owner, changes: [{ kind: 'route', dst: '0.0.0.0/1' }] }),
       JSON.stringify({ version: 1, owner, changes: [{ kind: 'link', dev: 'x', mtu: '1500', up: false }] }),
+      JSON.stringify({ version: 1, owner, changes: [{ kind: 'nft-table', family: 'ip', name: 'outpost_guard' }] }),
+      JSON.stringify({ version: 1, owner, changes: [{ kind: 'nft-table', family: 'inet', name: 'x\nflush ruleset' }] }),
       JSON.stringify({ version: 1, owner, changes: [{ kind: 'route', dst: 'a', dev: 'b', displaced: { dev: 'c' } }] }),
     ]) {
       writeFileSync(path, text);

@@ -92,6 +92,22 @@ export async function undoJournal(path: string, changes: readonly Change[], run:
   removeJournal(path);
 }
 
+/**
+ * Undoes the journal at `path` when the process that wrote it is gone (kill -9, power loss, a reboot). True when
+ * there was something to undo; false when there is no journal, it is unreadable (set aside) or its owner is live.
+ */
+export async function recoverJournal(path: string, run: CommandRunner): Promise<boolean> {
+  const journal = readJournal(path);
+  if (journal === 'missing') return false;
+  if (journal === 'unreadable') {
+    setAsideJournal(path);
+    return false;
+  }
+  if (journalInUse(path, journal.owner)) return false;
+  await undoJournal(path, journal.changes, run);
+  return true;
+}
+
 export function readJournal(path: string): JournalContents {
   let text: string;
   try {
