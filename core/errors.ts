@@ -26,7 +26,11 @@ export type ErrorCode =
   | 'cancelled'
   | 'network'
   // the OS keychain (Secret Service, Keychain, Credential Manager) is locked or missing
-  | 'keychain-unavailable';
+  | 'keychain-unavailable'
+  // Outpost's privileged network service is not running, or cannot be reached
+  | 'helper-unavailable'
+  // the network service refused a request: not allowed, another user's session, or a request it does not accept
+  | 'helper-refused';
 
 export class OutpostError extends Error {
   readonly code: ErrorCode;

@@ -5,7 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { DEFAULT_STATE_DIR } from '../adapter/linux/configure.js';
 import { OutpostError } from '../errors.js';
+import { DEFAULT_GROUP, DEFAULT_SOCKET } from '../helper/server.js';
 import { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS } from '../ike/proposals.js';
 import { checkAuthSetting } from '../profile/auth-rules.js';
 import { loadProfile } from '../profile/load.js';
@@ -33,15 +35,28 @@ export type Command =
       /** Our own rekey times for the CHILD_SA and the IKE SA. */
       childRekeyMs: number | undefined;
       ikeRekeyMs: number | undefined;
-      /** Where applied network settings are recorded (default /var/lib/outpost). */
+      /** Where applied network settings are recorded (default /var/lib/outpost); the direct path's only. */
       stateDir: string | undefined;
+      network: NetworkChoice;
+      /** Block everything but the tunnel while connected and while reconnecting (the profile may ask too). */
+      killSwitch: boolean;
     }
+  | { kind: 'helper'; socket: string; group: string; stateDir: string }
+  | { kind: 'disconnect'; socket: string }
   | { kind: 'help'; text: string }
   | { kind: 'version' };
+
+/**
+ * Who makes the network changes: the privileged helper service (an ordinary user's way), or this process itself (root
+ * or CAP_NET_ADMIN); 'auto' picks the helper unless running as root.
+ */
+export type NetworkChoice = { kind: 'auto' } | { kind: 'helper'; socket: string } | { kind: 'direct' };
 
 export const HELP_TEXT = `Usage:
   outpost connect --profile FILE [--user NAME] [options]
   outpost connect --gateway ADDRESS --auth METHOD [connection flags] [options]
+  outpost disconnect [--helper SOCKET]
+  outpost helper [--socket PATH] [--group NAME] [--state-dir DIR]
   outpost --help | --version
 
 Connects to an IKEv2 VPN gateway and keeps the tunnel up until Ctrl+C.
@@ -75,8 +90,16 @@ Options:
   --child-rekey SECONDS rekey the CHILD_SA after this long (default 3600, less up
                         to 10%); the gateway may rekey sooner
   --ike-rekey SECONDS   rekey the IKE SA after this long (default 14400)
-  --state-dir DIR       where applied routes/DNS are recorded so they can be
-                        undone after a crash (default /var/lib/outpost)
+  --kill-switch         block all traffic outside the tunnel while connected and
+                        while reconnecting; it stays on (fail-closed) until
+                        "outpost disconnect" when the helper service is used
+  --helper SOCKET       the network service's socket (default ${DEFAULT_SOCKET});
+                        an ordinary user connects through it
+  --no-helper           make the network changes in this process (root or
+                        CAP_NET_ADMIN); the default when running as root
+  --state-dir DIR       (root, without the helper) where applied routes/DNS are
+                        recorded so they can be undone after a crash
+                        (default /var/lib/outpost)
   -h, --help            show this help
   --version             show the version
 
@@ -86,6 +109,14 @@ Secrets come from the environment, or are asked for on the terminal:
   OUTPOST_TOTP_SECRET   base32 TOTP secret: a fresh code is made when the gateway asks
   OUTPOST_OTP           a one-time code (eap-mschapv2+totp)
 Asked codes are asked before connecting: enter one that is still valid for a few seconds.
+
+outpost disconnect ends your session at the network service: it restores routes
+and DNS and lifts the kill switch.
+
+outpost helper runs the network service (as root, in the foreground):
+  --socket PATH         its Unix socket (default ${DEFAULT_SOCKET}), mode 0660
+  --group NAME          the group allowed to use it besides root (default ${DEFAULT_GROUP})
+  --state-dir DIR       its journal of network changes (default /var/lib/outpost)
 
 Examples:
   outpost connect --profile office.sswan
@@ -111,6 +142,11 @@ type Flag =
   | 'child-rekey'
   | 'ike-rekey'
   | 'state-dir'
+  | 'kill-switch'
+  | 'helper'
+  | 'no-helper'
+  | 'socket'
+  | 'group'
   | 'help'
   | 'version';
 
@@ -131,8 +167,14 @@ const WITH_VALUE: ReadonlySet<string> = new Set<Flag>([
   'child-rekey',
   'ike-rekey',
   'state-dir',
+  'helper',
+  'socket',
+  'group',
 ]);
-const SWITCHES: ReadonlySet<string> = new Set<Flag>(['json', 'verbose', 'help', 'version']);
+const SWITCHES: ReadonlySet<string> = new Set<Flag>(['json', 'verbose', 'help', 'version', 'kill-switch', 'no-helper']);
+/** What each command other than connect takes. */
+const HELPER_FLAGS: readonly Flag[] = ['socket', 'group', 'state-dir', 'help'];
+const DISCONNECT_FLAGS: readonly Flag[] = ['helper', 'help'];
 const REPEATABLE: ReadonlySet<string> = new Set<Flag>(['split']);
 /** Flags that describe the connection, which a profile already does. */
 const CONNECTION_FLAGS: readonly Flag[] = [
@@ -283,6 +325,7 @@ export function parseArgs(
 ): Command {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help') return { kind: 'help', text: HELP_TEXT };
+  if (command === 'helper' || command === 'disconnect') return serviceCommand(command, readFlags(rest));
   if (command !== 'connect') {
     if (!command.startsWith('-')) throw usage(`Unknown command "${command}".`);
     const flags = readFlags(argv);
@@ -305,5 +348,30 @@ export function parseArgs(
     childRekeyMs: secondsMs('child-rekey', single(flags, 'child-rekey')),
     ikeRekeyMs: secondsMs('ike-rekey', single(flags, 'ike-rekey')),
     stateDir: single(flags, 'state-dir'),
+    network: networkChoice(flags),
+    killSwitch: flags.has('kill-switch') || profile.killSwitch === true,
+  };
+}
+
+function networkChoice(flags: Map<Flag, string[]>): NetworkChoice {
+  const socket = single(flags, 'helper');
+  if (socket !== undefined && flags.has('no-helper')) throw usage('Options --helper and --no-helper contradict.');
+  if (flags.has('no-helper')) return { kind: 'direct' };
+  if (socket !== undefined) return { kind: 'helper', socket: resolve(socket) };
+  return { kind: 'auto' };
+}
+
+function serviceCommand(command: 'helper' | 'disconnect', flags: Map<Flag, string[]>): Command {
+  if (flags.has('help')) return { kind: 'help', text: HELP_TEXT };
+  const allowed = command === 'helper' ? HELPER_FLAGS : DISCONNECT_FLAGS;
+  const stray = [...flags.keys()].find((flag) => !allowed.includes(flag));
+  if (stray) throw usage(`Option --${stray} is not for "outpost ${command}".`);
+  if (command === 'disconnect')
+    return { kind: 'disconnect', socket: resolve(single(flags, 'helper') ?? DEFAULT_SOCKET) };
+  return {
+    kind: 'helper',
+    socket: resolve(single(flags, 'socket') ?? DEFAULT_SOCKET),
+    group: single(flags, 'group') ?? DEFAULT_GROUP,
+    stateDir: resolve(single(flags, 'state-dir') ?? DEFAULT_STATE_DIR),
   };
 }

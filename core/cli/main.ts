@@ -3,12 +3,13 @@
  * until SIGINT/SIGTERM, then deletes the IKE SA and exits 0; on failure prints the human sentence and exits non-zero.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { isOutpostError, type OutpostError } from '../errors.js';
-import { linuxNetworkHost } from '../adapter/linux/host.js';
+import { isOutpostError, messageOf, type OutpostError } from '../errors.js';
 import type { ConnectResult } from '../tunnel/connection.js';
 import { Tunnel } from '../tunnel/tunnel.js';
-import { parseArgs } from './args.js';
+import { type Command, parseArgs } from './args.js';
+import { type OpenedHost, openNetworkHost } from './network-host.js';
 import { collectSecrets, terminalPrompter } from './secrets.js';
+import { runDisconnect, runHelper } from './service-commands.js';
 import { TrafficMeter } from './traffic-meter.js';
 
 export const EXIT_OK = 0;
@@ -85,9 +86,65 @@ export async function main(argv: string[]): Promise<number> {
     out(`outpost ${process.env.npm_package_version ?? '0.1.0'}`);
     return EXIT_OK;
   }
+  try {
+    if (command.kind === 'helper') {
+      await runHelper(command, err);
+      return EXIT_OK;
+    }
+    if (command.kind === 'disconnect') {
+      await runDisconnect(command);
+      out('Disconnected.');
+      return EXIT_OK;
+    }
+  } catch (error) {
+    report(error);
+    return EXIT_CONNECTION_FAILED;
+  }
   json = command.json;
   verbose = command.verbose;
 
+  // the network service first: a caller it refuses learns it before typing a password or spending a code
+  let opened: OpenedHost;
+  try {
+    opened = await openNetworkHost(command.network, command.stateDir);
+  } catch (error) {
+    report(error);
+    return isOutpostError(error) && error.code === 'profile-invalid' ? EXIT_USAGE : EXIT_CONNECTION_FAILED;
+  }
+  try {
+    const code = await connect(command, opened, { out, err, report, json: () => json });
+    if (code !== EXIT_OK && command.killSwitch) await leaveKillSwitch(opened, err);
+    return code;
+  } finally {
+    opened.close();
+  }
+}
+
+/**
+ * After a failure the helper keeps the kill switch on (fail-closed) and says how to lift it; without the helper
+ * nothing would outlive this process to lift it, so it goes now.
+ */
+async function leaveKillSwitch(opened: OpenedHost, err: (text: string) => void): Promise<void> {
+  if (opened.viaHelper) {
+    err('outpost: The kill switch keeps blocking traffic outside the VPN. Run "outpost disconnect" to lift it.');
+    return;
+  }
+  await opened.host.killSwitch.disable().catch((error: unknown) => err(`outpost: ${messageOf(error)}`));
+}
+
+interface Output {
+  out(text: string): void;
+  err(text: string): void;
+  report(error: unknown): void;
+  json(): boolean;
+}
+
+async function connect(
+  command: Extract<Command, { kind: 'connect' }>,
+  { host }: OpenedHost,
+  { out, err, report, json: jsonOutput }: Output,
+): Promise<number> {
+  const json = jsonOutput();
   let secrets: Awaited<ReturnType<typeof collectSecrets>>;
   try {
     secrets = await collectSecrets(command.profile, process.env, terminalPrompter());
@@ -96,11 +153,12 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
 
-  const tunnel = new Tunnel(command.profile, secrets, linuxNetworkHost({ stateDir: command.stateDir }), {
+  const tunnel = new Tunnel(command.profile, secrets, host, {
     connectTimeoutMs: command.connectTimeoutMs,
     livenessMs: command.livenessMs,
     childRekeyMs: command.childRekeyMs,
     ikeRekeyMs: command.ikeRekeyMs,
+    killSwitch: command.killSwitch,
   });
   tunnel.on('progress', (message) =>
     json ? out(JSON.stringify({ event: 'progress', message })) : err(`outpost: ${message}`),

@@ -2,7 +2,7 @@
  * Typed reads from parsed JSON, each failure a sentence naming the field by its dotted path, e.g.
  * 'Profile field "gateway.port" must be a whole number from 1 to 65535.'
  */
-import { OutpostError } from '../errors.js';
+import { type ErrorCode, OutpostError } from '../errors.js';
 
 export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -16,12 +16,20 @@ export class JsonFields {
     private readonly noun: string,
     /** Formats whose reference reader treats "" as "not set" (the .sswan importer does). */
     private readonly blankIsAbsent: boolean,
+    /** The code of every error: a profile's, or another document's (a helper request). */
+    private readonly code: ErrorCode,
   ) {}
 
   /** The top-level object of a document; `what` names the document when it is not an object. */
-  static root(value: unknown, noun: string, what: string, options: { blankIsAbsent?: boolean } = {}): JsonFields {
-    if (!isJsonObject(value)) throw new OutpostError('profile-invalid', `${what} must be a JSON object.`);
-    return new JsonFields(value, '', noun, options.blankIsAbsent ?? false);
+  static root(
+    value: unknown,
+    noun: string,
+    what: string,
+    options: { blankIsAbsent?: boolean; code?: ErrorCode } = {},
+  ): JsonFields {
+    const code = options.code ?? 'profile-invalid';
+    if (!isJsonObject(value)) throw new OutpostError(code, `${what} must be a JSON object.`);
+    return new JsonFields(value, '', noun, options.blankIsAbsent ?? false, code);
   }
 
   /** 'Profile field "gateway.port"' */
@@ -30,7 +38,7 @@ export class JsonFields {
   }
 
   error(key: string, problem: string): OutpostError {
-    return new OutpostError('profile-invalid', `${this.label(key)} ${problem}`);
+    return new OutpostError(this.code, `${this.label(key)} ${problem}`);
   }
 
   has(key: string): boolean {
@@ -42,7 +50,7 @@ export class JsonFields {
     for (const key of Object.keys(this.fields)) {
       if (!keys.includes(key)) {
         throw new OutpostError(
-          'profile-invalid',
+          this.code,
           `${this.label(key)} is not a known setting (known here: ${keys.join(', ')}).`,
         );
       }
@@ -53,7 +61,7 @@ export class JsonFields {
     const value = this.fields[key];
     if (value === undefined) return undefined;
     if (!isJsonObject(value)) throw this.error(key, 'must be an object.');
-    return new JsonFields(value, `${this.path}${key}.`, this.noun, this.blankIsAbsent);
+    return new JsonFields(value, `${this.path}${key}.`, this.noun, this.blankIsAbsent, this.code);
   }
 
   /** A non-blank string, trimmed. */
@@ -80,6 +88,17 @@ export class JsonFields {
     if (value === undefined) return undefined;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       throw this.error(key, `must be a whole number from ${min} to ${max}.`);
+    }
+    return value;
+  }
+
+  /** An array of whole numbers from `min` to `max`. */
+  integerList(key: string, min: number, max: number): number[] | undefined {
+    const value = this.fields[key];
+    if (value === undefined) return undefined;
+    const ok = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+    if (!Array.isArray(value) || !value.every(ok)) {
+      throw this.error(key, `must be an array of whole numbers from ${min} to ${max}.`);
     }
     return value;
   }

@@ -37,6 +37,7 @@ const ROOT_KEYS = [
   'splitSubnets',
   'dnsServers',
   'mtu',
+  'killSwitch',
 ];
 const GATEWAY_KEYS = ['address', 'port', 'id', 'ca', 'caFile'];
 
@@ -115,5 +116,6 @@ export function parseNativeProfile(json: unknown, baseDir: string): Profile {
     splitSubnets: subnetsFrom(root.stringList('splitSubnets') ?? [], root.label('splitSubnets')),
     dnsServers: dnsServersFrom(root.stringList('dnsServers') ?? [], root.label('dnsServers')),
     mtu: root.integer('mtu', MTU_MIN, MTU_MAX),
+    killSwitch: root.boolean('killSwitch') ?? false,
   });
 }

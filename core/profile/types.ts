@@ -43,4 +43,6 @@ export interface Profile {
   /** DNS servers to use in addition to those the gateway assigns. */
   dnsServers: string[];
   mtu: number | undefined;
+  /** Block everything outside the tunnel while connected and reconnecting (IT may require it). */
+  killSwitch?: boolean;
 }

@@ -42,6 +42,11 @@ export interface TunnelOptions extends SessionTuning {
   pathMtu?: number;
   /** Reconnect after the gateway is lost (not after a failed first connect). */
   reconnect?: boolean;
+  /**
+   * Only the tunnel may carry traffic from the moment the gateway's address is known, through reconnects, until
+   * disconnect() (the host decides whether it outlives this process: the helper's does).
+   */
+  killSwitch?: boolean;
 }
 
 /** How long a clean disconnect waits for the gateway to confirm the delete. */
@@ -113,6 +118,10 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     await this.host.recover();
     try {
       this.gatewayAddress = await resolveGateway(this.profile.gateway.address);
+      if (this.options.killSwitch) {
+        const ports = [...new Set([this.profile.gateway.port, NAT_T_PORT])];
+        await this.host.killSwitch.enable({ gateway: this.gatewayAddress, ports });
+      }
       await this.startAttempt();
     } catch (error) {
       this.wanted = false;
@@ -159,7 +168,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     clearTimeout(this.reconnectTimer);
     const attempt = this.attempt;
     if (!attempt || attempt.connection.isClosed) {
-      await this.host.configurator.restore();
+      await this.restoreNetwork();
       this.setState('disconnected');
       return;
     }
@@ -176,8 +185,14 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     });
     this.feed(attempt, (c, now) => c.close(now));
     await closed;
-    await this.host.configurator.restore();
+    await this.restoreNetwork();
     this.setState('disconnected');
+  }
+
+  /** Everything back as it was, the kill switch lifted: only an explicit disconnect does this. */
+  private async restoreNetwork(): Promise<void> {
+    await this.host.configurator.restore();
+    if (this.options.killSwitch) await this.host.killSwitch.disable();
   }
 
   private async startAttempt(): Promise<void> {

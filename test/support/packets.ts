@@ -180,7 +180,7 @@ const LINKTYPE_ETHERNET = 1;
 const LINKTYPE_RAW = 101;
 
 /** One captured packet: its IPv4 header onward (the link layer stripped). */
-type Packet = Buffer;
+export type Packet = Buffer;
 
 /**
  * dumpcap (tshark's capture engine, without its second of dissector start-up) writing a pcap file of what matches
@@ -188,7 +188,7 @@ type Packet = Buffer;
  * it first sends a marker frame out of that interface and waits until the file holds it, so every packet that crossed
  * the interface before stop() is in the result; on a TUN it waits a fixed grace period instead.
  */
-async function capturePackets(
+export async function capturePackets(
   net: TestNetwork,
   ns: string,
   iface: string,

@@ -29,7 +29,9 @@ export type Change =
   | { kind: 'resolv-conf'; path: string; original: string | null; written: string }
   | { kind: 'resolved'; link: string }
   /** An nftables table of ours (the kill switch): undone by deleting the whole table. */
-  | { kind: 'nft-table'; family: 'inet'; name: string };
+  | { kind: 'nft-table'; family: 'inet'; name: string }
+  /** A persistent TUN device made for a user's engine (the helper's): undone by deleting it. */
+  | { kind: 'tun-device'; name: string };
 
 export type RouteChange = Extract<Change, { kind: 'route' }>;
 export type NftTableChange = Extract<Change, { kind: 'nft-table' }>;
@@ -130,6 +132,9 @@ export async function undo(change: Change, run: CommandRunner): Promise<void> {
     case 'nft-table':
       await run('nft', ['-f', '-'], nftRemoveTable(change));
       return;
+    case 'tun-device':
+      await quietly('ip', ['link', 'del', 'dev', change.name]);
+      return;
   }
 }
 
@@ -204,6 +209,9 @@ function parseChange(v: unknown): Change | undefined {
       return c.family === 'inet' && isString(c.name) && NFT_NAME.test(c.name)
         ? { kind: 'nft-table', family: 'inet', name: c.name }
         : undefined;
+    case 'tun-device':
+      // the name goes into `ip link del`: only a name of ours
+      return isString(c.name) && /^outpost\d{1,4}$/.test(c.name) ? { kind: 'tun-device', name: c.name } : undefined;
     default:
       return undefined;
   }

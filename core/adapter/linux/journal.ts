@@ -4,7 +4,18 @@
  * crash mid-write leaves the previous journal, never half of one. The owner is identified by PID, process start
  * time and boot id, so neither a reboot nor a reused PID passes for the crashed process still running.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { type Change, parseChanges, undo } from './changes.js';
 import type { CommandRunner } from './commands.js';
@@ -111,6 +122,9 @@ export async function recoverJournal(path: string, run: CommandRunner): Promise<
 export function readJournal(path: string): JournalContents {
   let text: string;
   try {
+    // root undoes what a journal says: one that is a link, or that others could have written, is not believed
+    const stat = lstatSync(path);
+    if (!stat.isFile() || (stat.mode & 0o022) !== 0) return 'unreadable';
     text = readFileSync(path, 'utf8');
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable';
@@ -143,7 +157,13 @@ export function writeJournal(path: string, owner: ProcessIdentity, changes: read
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file: JournalFile = { version: 1, owner, changes: [...changes] };
   const temporary = `${path}.${process.pid}.tmp`;
-  const fd = openSync(temporary, 'w', 0o600);
+  // a leftover of a process with the same pid goes first; then neither a planted file nor a link can be written through
+  rmSync(temporary, { force: true });
+  const fd = openSync(
+    temporary,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    0o600,
+  );
   try {
     writeSync(fd, JSON.stringify(file));
     fsyncSync(fd);

@@ -3,8 +3,9 @@
  * ioctl(TUNSETIFF) through koffi, then poll-for-readable and read(2) until EAGAIN. A blocking fs.read on a TUN fd
  * would sit in the thread pool, keep the process from exiting and run several times slower.
  *
- * The device is not persistent: it disappears, with its addresses and routes, when the fd is closed or the process
- * dies.
+ * A device opened here is not persistent: it disappears, with its addresses and routes, when the fd is closed or the
+ * process dies. The privileged helper instead makes a persistent device owned by the user whose engine then opens it
+ * (the kernel lets a TUN's owner attach to it without CAP_NET_ADMIN); the helper deletes it when the session ends.
  */
 import { closeSync, constants, openSync } from 'node:fs';
 import { constants as os } from 'node:os';
@@ -14,8 +15,13 @@ import type { VirtualAdapter } from '../types.js';
 
 const TUN_DEVICE = '/dev/net/tun';
 const TUNSETIFF = 0x400454ca;
+const TUNSETPERSIST = 0x400454cb;
+const TUNSETOWNER = 0x400454cc;
+const TUNSETGROUP = 0x400454ce;
 const IFF_TUN = 0x0001;
 const IFF_NO_PI = 0x1000;
+/** Fail rather than attach when a device of that name exists: the helper must never hand out someone else's. */
+const IFF_TUN_EXCL = 0x8000;
 const IFNAMSIZ = 16;
 /** struct ifreq: the name, then a union whose first member here is the u16 flags. */
 const IFREQ_SIZE = 40;
@@ -26,6 +32,8 @@ const INTERFACE_NAME = /^[A-Za-z0-9_.-]+(%d)?$/;
 
 interface Libc {
   ioctl(fd: number, request: number, arg: Buffer): number;
+  /** ioctl with an integer argument (TUNSETOWNER, TUNSETPERSIST). */
+  ioctlValue(fd: number, request: number, value: number): number;
   read(fd: number, buffer: Buffer, count: number): number;
   write(fd: number, buffer: Uint8Array, count: number): number;
 }
@@ -37,10 +45,12 @@ function loadLibc(): Libc {
   if (libc) return libc;
   const lib = koffi.load('libc.so.6');
   const ioctl = lib.func('int ioctl(int fd, unsigned long request, _Inout_ uint8_t *arg)');
+  const ioctlValue = lib.func('ioctl', 'int', ['int', 'unsigned long', 'unsigned long']);
   const read = lib.func('long read(int fd, _Out_ uint8_t *buf, unsigned long count)');
   const write = lib.func('long write(int fd, const uint8_t *buf, unsigned long count)');
   libc = {
     ioctl: (fd, request, arg) => ioctl(fd, request, arg) as number,
+    ioctlValue: (fd, request, value) => ioctlValue(fd, request, value) as number,
     read: (fd, buffer, count) => read(fd, buffer, count) as number,
     write: (fd, buffer, count) => write(fd, buffer, count) as number,
   };
@@ -57,10 +67,40 @@ function adapterError(message: string, detail: string, cause?: unknown): Outpost
 
 /**
  * Creates a TUN device named `name` (default: the first free `outpost<N>`) in the calling process's network
- * namespace. Needs root or CAP_NET_ADMIN. The device has no address and is down until a NetworkConfigurator applies
- * a plan to it.
+ * namespace, or attaches to the persistent one of that name this user owns. Creating needs root or CAP_NET_ADMIN.
+ * The device has no address and is down until a NetworkConfigurator applies a plan to it.
  */
 export function openLinuxTun(name = 'outpost%d'): VirtualAdapter {
+  const { fd, name: actualName } = attach(name, 0);
+  return new LinuxTun(fd, actualName, loadLibc());
+}
+
+/**
+ * Creates a persistent TUN device `name` (which must not exist yet) owned by `owner`, for that user's engine to open
+ * with openLinuxTun(name). Root only. Delete it with `ip link del`.
+ */
+export function createPersistentTun(name: string, owner: { uid: number; gid: number }): void {
+  const { ioctlValue } = loadLibc();
+  const { fd } = attach(name, IFF_TUN_EXCL);
+  try {
+    for (const [request, value, what] of [
+      [TUNSETOWNER, owner.uid, 'TUNSETOWNER'],
+      [TUNSETGROUP, owner.gid, 'TUNSETGROUP'],
+      [TUNSETPERSIST, 1, 'TUNSETPERSIST'],
+    ] as const) {
+      if (ioctlValue(fd, request, value) < 0) {
+        throw adapterError(
+          'The virtual network adapter could not be created.',
+          `${what} ${name}: ${errnoName(koffi.errno())}`,
+        );
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function attach(name: string, extraFlags: number): { fd: number; name: string } {
   if (Buffer.byteLength(name) >= IFNAMSIZ || !INTERFACE_NAME.test(name) || name === '.' || name === '..') {
     throw adapterError('The virtual network adapter could not be created.', `invalid interface name "${name}"`);
   }
@@ -78,7 +118,7 @@ export function openLinuxTun(name = 'outpost%d'): VirtualAdapter {
   }
   const ifreq = Buffer.alloc(IFREQ_SIZE);
   ifreq.write(name, 0, 'ascii');
-  ifreq.writeUInt16LE(IFF_TUN | IFF_NO_PI, IFNAMSIZ);
+  ifreq.writeUInt16LE(IFF_TUN | IFF_NO_PI | extraFlags, IFNAMSIZ);
   if (ioctl(fd, TUNSETIFF, ifreq) < 0) {
     const errno = koffi.errno();
     closeSync(fd);
@@ -88,8 +128,7 @@ export function openLinuxTun(name = 'outpost%d'): VirtualAdapter {
         : 'The virtual network adapter could not be created.';
     throw adapterError(message, `TUNSETIFF ${name}: ${errnoName(errno)}`);
   }
-  const actualName = ifreq.toString('ascii', 0, IFNAMSIZ).replace(/\0.*$/s, '');
-  return new LinuxTun(fd, actualName, loadLibc());
+  return { fd, name: ifreq.toString('ascii', 0, IFNAMSIZ).replace(/\0.*$/s, '') };
 }
 
 class LinuxTun implements VirtualAdapter {

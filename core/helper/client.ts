@@ -1,0 +1,171 @@
+/**
+ * The engine's side of the helper protocol: a connection to the privileged service, and a NetworkHost over it, so an
+ * unprivileged `Tunnel` gets its adapter, routes, DNS and kill switch from the helper exactly as the root path gets
+ * them from Linux directly. The connection is opened and greeted before anything else, so a missing or refusing
+ * helper is reported before the login (no one-time code is spent on a connection that cannot be made).
+ */
+import { execFile } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { createConnection, type Socket } from 'node:net';
+import { promisify } from 'node:util';
+import { openLinuxTun } from '../adapter/linux/tun.js';
+import type { NetworkHost } from '../adapter/types.js';
+import { isJsonObject } from '../profile/json-fields.js';
+import { messageOf, OutpostError } from '../errors.js';
+import { ADAPTER_NAME, type Command, encodeRequest, MAX_LINE, type Request, type Results } from './protocol.js';
+import { notAllowedMessage } from './server.js';
+
+const NOT_RUNNING =
+  "Outpost's network service is not running. Ask IT to install Outpost, or run `sudo systemctl start outpost-helper`.";
+/** The helper answers in milliseconds; a stuck one must not hang connect or disconnect. */
+const REQUEST_TIMEOUT_MS = 15_000;
+
+type Arguments<C extends Command> = Omit<Extract<Request, { cmd: C }>, 'id' | 'cmd'>;
+
+interface Pending {
+  resolve(result: unknown): void;
+  reject(error: OutpostError): void;
+  timer: NodeJS.Timeout;
+}
+
+export class HelperClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private buffered = '';
+
+  private constructor(private readonly socket: Socket) {
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => this.onData(chunk));
+    socket.on('close', () => this.failAll(new OutpostError('helper-unavailable', NOT_RUNNING, { detail: 'closed' })));
+    socket.on('error', () => {});
+  }
+
+  static async connect(path: string): Promise<HelperClient> {
+    const socket = createConnection(path);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    }).catch(async (error: NodeJS.ErrnoException) => {
+      socket.destroy();
+      if (error.code === 'EACCES') {
+        throw new OutpostError('helper-refused', notAllowedMessage(await socketGroup(path)), { detail: path });
+      }
+      throw new OutpostError('helper-unavailable', NOT_RUNNING, { detail: `${path}: ${error.code ?? error.message}` });
+    });
+    return new HelperClient(socket);
+  }
+
+  request<C extends Command>(cmd: C, args: Arguments<C>): Promise<Results[C]> {
+    const id = this.nextId++;
+    return new Promise<Results[C]>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new OutpostError('helper-unavailable', NOT_RUNNING, { detail: `no answer to ${cmd}` }));
+      }, REQUEST_TIMEOUT_MS);
+      this.pending.set(id, { resolve: (r) => resolve(r as Results[C]), reject, timer });
+      this.socket.write(encodeRequest({ id, cmd, ...args } as Request));
+    });
+  }
+
+  close(): void {
+    this.socket.end();
+  }
+
+  private onData(chunk: string): void {
+    this.buffered += chunk;
+    let newline = this.buffered.indexOf('\n');
+    while (newline >= 0) {
+      this.onLine(this.buffered.slice(0, newline));
+      this.buffered = this.buffered.slice(newline + 1);
+      newline = this.buffered.indexOf('\n');
+    }
+    if (this.buffered.length > MAX_LINE) this.socket.destroy();
+  }
+
+  /** The helper runs as root and is trusted, but an answer that is not one of ours is still only an error. */
+  private onLine(line: string): void {
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      return;
+    }
+    if (!isJsonObject(value) || typeof value.id !== 'number') return;
+    const pending = this.pending.get(value.id);
+    if (!pending) return;
+    this.pending.delete(value.id);
+    clearTimeout(pending.timer);
+    if (value.ok === true && isJsonObject(value.result)) {
+      pending.resolve(value.result);
+      return;
+    }
+    const error = isJsonObject(value.error) ? value.error : {};
+    const message = typeof error.message === 'string' ? error.message : 'The network service refused.';
+    const detail = typeof error.detail === 'string' ? error.detail : String(error.code);
+    pending.reject(new OutpostError('helper-refused', message, { detail }));
+  }
+
+  private failAll(error: OutpostError): void {
+    for (const pending of this.pending.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(error);
+    }
+    this.pending.clear();
+  }
+}
+
+/** The socket's group by name, for the refusal sentence; its number when the name cannot be found. */
+async function socketGroup(path: string): Promise<string> {
+  try {
+    const gid = statSync(path).gid;
+    try {
+      const { stdout } = await promisify(execFile)('getent', ['group', String(gid)], { encoding: 'utf8' });
+      return stdout.split(':')[0] || String(gid);
+    } catch {
+      return String(gid);
+    }
+  } catch (error) {
+    return messageOf(error);
+  }
+}
+
+/** A NetworkHost whose every privileged step is a request to the helper; `close` ends the session's connection. */
+export interface HelperNetworkHost extends NetworkHost {
+  /** Ends the session at the helper: restore, and the kill switch off. */
+  disconnect(): Promise<void>;
+  close(): void;
+}
+
+/** Connects and greets: throws the sentence for a missing helper or a caller outside its group. */
+export async function helperNetworkHost(path: string): Promise<HelperNetworkHost> {
+  const client = await HelperClient.connect(path);
+  await client.request('hello', {});
+  return {
+    recover: async () => {},
+    openAdapter: async () => {
+      const { adapter } = await client.request('open-adapter', {});
+      if (!ADAPTER_NAME.test(adapter)) throw new OutpostError('helper-refused', 'The network service gave no adapter.');
+      return openLinuxTun(adapter);
+    },
+    configurator: {
+      apply: async (plan) => {
+        await client.request('apply', { plan });
+      },
+      restore: async () => {
+        await client.request('restore', {});
+      },
+    },
+    killSwitch: {
+      enable: async (policy) => {
+        await client.request('kill-switch', { policy });
+      },
+      disable: async () => {
+        await client.request('kill-switch', { policy: null });
+      },
+    },
+    disconnect: async () => {
+      await client.request('disconnect', {});
+    },
+    close: () => client.close(),
+  };
+}
