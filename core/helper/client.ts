@@ -140,6 +140,7 @@ export interface HelperNetworkHost extends NetworkHost {
 export async function helperNetworkHost(path: string): Promise<HelperNetworkHost> {
   const client = await HelperClient.connect(path);
   await client.request('hello', {});
+  await client.request('begin', {});
   return {
     recover: async () => {},
     openAdapter: async () => {

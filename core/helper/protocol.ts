@@ -32,6 +32,11 @@ const MTU_MAX = 9000;
 
 export type Request =
   | { id: number; cmd: 'hello' }
+  /**
+   * The caller is about to connect: the session is claimed for this connection now, so a refusal (another user's
+   * session) comes before the login.
+   */
+  | { id: number; cmd: 'begin' }
   /** A TUN device for the caller: a persistent `outpostN` owned by the caller's uid, which the engine then opens. */
   | { id: number; cmd: 'open-adapter' }
   | { id: number; cmd: 'apply'; plan: NetworkPlan }
@@ -46,6 +51,7 @@ export type Command = Request['cmd'];
 
 export interface Results {
   hello: { version: number; uid: number; killSwitch: boolean };
+  begin: { killSwitch: boolean };
   'open-adapter': { adapter: string };
   apply: Record<string, never>;
   'kill-switch': Record<string, never>;
@@ -72,6 +78,7 @@ export type Response =
 
 const COMMANDS: readonly Command[] = [
   'hello',
+  'begin',
   'open-adapter',
   'apply',
   'kill-switch',
@@ -101,14 +108,18 @@ export function parseRequest(line: string): Request {
     throw bad('request is not JSON');
   }
   try {
-    return readRequest(JsonFields.root(value, 'Request field', 'A request', { code: 'helper-refused' }));
+    return readRequest(
+      JsonFields.root(value, 'Request field', 'A request', { code: 'helper-refused' }),
+      value as Record<string, unknown>,
+    );
   } catch (error) {
+    if (error instanceof RequestError) throw error;
     if (error instanceof OutpostError) throw bad(error.message);
     throw error;
   }
 }
 
-function readRequest(root: JsonFields): Request {
+function readRequest(root: JsonFields, raw: Record<string, unknown>): Request {
   const version = root.integer('v', 0, Number.MAX_SAFE_INTEGER);
   if (version !== PROTOCOL_VERSION) throw bad(`protocol version ${version ?? 'missing'}, expected ${PROTOCOL_VERSION}`);
   const id = root.integer('id', 1, 2 ** 31 - 1);
@@ -124,7 +135,8 @@ function readRequest(root: JsonFields): Request {
     }
     case 'kill-switch': {
       root.only(['v', 'id', 'cmd', 'policy']);
-      const policy = root.object('policy');
+      // null (what encodeRequest writes for "off") as absent
+      const policy = raw.policy === null ? undefined : root.object('policy');
       return { id, cmd: 'kill-switch', policy: policy ? readPolicy(policy) : null };
     }
     default:

@@ -79,8 +79,10 @@ export class HelperServer {
 
   /** Stops listening, ends every connection and restores the session (kill switch included). */
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // server.close() calls back only once every connection has ended: end them first, or it waits for the clients
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
+    await closed;
     await this.sessions.shutdown();
   }
 
@@ -106,7 +108,10 @@ export class HelperServer {
       while (newline >= 0) {
         const line = buffered.slice(0, newline);
         buffered = buffered.slice(newline + 1);
-        replies = replies.then(() => this.reply(socket, connection, caller, allowed, line));
+        // one request's failure must not stop the replies to the next ones, nor the restore when the socket closes
+        replies = replies
+          .then(() => this.reply(socket, connection, caller, allowed, line))
+          .catch((error: unknown) => this.log(`connection ${connection}: ${messageOf(error)}`));
         newline = buffered.indexOf('\n');
       }
       if (Buffer.byteLength(buffered) > MAX_LINE) {

@@ -106,6 +106,8 @@ describe('helper sessions', () => {
   it('refuses another user while a session exists, and hides it from them', async () => {
     const host = new FakeHost();
     const sessions = new Sessions(host);
+    await sessions.handle(1, ALICE, { id: 1, cmd: 'begin' });
+    await refusedWith(sessions.handle(2, BOB, { id: 1, cmd: 'begin' }), 'busy', /Another user's VPN/);
     await connected(sessions, 1, ALICE);
     await refusedWith(sessions.handle(2, BOB, { id: 1, cmd: 'open-adapter' }), 'busy', /Another user's VPN/);
     await refusedWith(sessions.handle(2, BOB, { id: 1, cmd: 'apply', plan: plan('outpost0') }), 'busy', /Another user/);

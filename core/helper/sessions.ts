@@ -86,6 +86,8 @@ export class Sessions {
         return { version: PROTOCOL_VERSION, uid: caller.uid, killSwitch: this.visibleTo(caller)?.killSwitch ?? false };
       case 'status':
         return { session: this.statusFor(caller) };
+      case 'begin':
+        return { killSwitch: this.claim(connection, caller).killSwitch };
       case 'open-adapter': {
         const own = this.claim(connection, caller);
         own.adapter ??= await this.host.adapters.create({ uid: caller.uid, gid: caller.gid });

@@ -4,7 +4,8 @@ import { OutpostError } from '../errors.js';
 
 export function parseIp(text: string): Uint8Array | undefined {
   if (isIPv4(text)) return Uint8Array.from(text.split('.').map(Number));
-  if (!isIPv6(text)) return undefined;
+  // a zone (fe80::1%eth0) names a local link, not an address a tunnel or a profile can use
+  if (!isIPv6(text) || text.includes('%')) return undefined;
   const [head = '', tail] = text.split('::') as [string, string | undefined];
   const groups = (part: string): number[] => {
     if (part === '') return [];
@@ -54,11 +55,11 @@ export interface Cidr {
 }
 
 export function parseCidr(text: string): Cidr {
-  const [addr = '', prefixText] = text.split('/');
+  const [addr = '', prefixText, extra] = text.split('/');
   const address = parseIp(addr);
   const bits = address ? address.length * 8 : 0;
   const prefix = prefixText === undefined ? bits : Number(prefixText);
-  if (!address || !/^\d+$/.test(prefixText ?? String(bits)) || prefix > bits) {
+  if (!address || extra !== undefined || !/^\d+$/.test(prefixText ?? String(bits)) || prefix > bits) {
     throw new OutpostError('profile-invalid', `"${text}" is not a valid subnet (expected e.g. 198.51.100.0/24).`);
   }
   return { address: maskAddress(address, prefix), prefix };

@@ -15,6 +15,9 @@ const FINAL_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'no-proposal-chosen',
   'profile-invalid',
   'unsupported',
+  // the local side refuses the same way next time: the network service is missing, or says no
+  'helper-unavailable',
+  'helper-refused',
 ]);
 
 export function isFinal(error: OutpostError): boolean {

@@ -6,8 +6,34 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Gateway } from '../support/gateway.js';
 import type { TestNetwork } from '../support/netns.js';
+import { asUser, type TestUser } from '../support/users.js';
 
 const BIN = fileURLToPath(new URL('../../bin/outpost.js', import.meta.url));
+const REPOSITORY = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * Where an ordinary user's `outpost` runs from: `code` is the repository bind-mounted inside that process's own
+ * mount namespace (ip netns exec gives it one), so a checkout under a directory only root may enter (root's home, as
+ * CI may use) is still readable; `dir` is open to everyone, for the helper's socket and files the user must read.
+ */
+export interface UserSpace {
+  dir: string;
+  code: string;
+}
+
+/** `argv` (relative to the repository) as `user` in the client namespace, with nothing but PATH and `env`. */
+export function spawnAsUser(
+  net: TestNetwork,
+  space: UserSpace,
+  user: TestUser,
+  argv: string[],
+  env: NodeJS.ProcessEnv = {},
+): ChildProcess {
+  const script = 'mount --bind "$0" "$1" && shift && exec "$@"';
+  return net.spawn(net.clientNs, ['sh', '-c', script, REPOSITORY, space.code, ...asUser(user, argv)], {
+    env: { PATH: process.env.PATH, ...env },
+  });
+}
 
 /**
  * `connect` flags for an EAP login to one of the test gateway's certificate connections; `ca` overrides the CA the
@@ -73,6 +99,20 @@ export class OutpostProcess {
       env: { PATH: process.env.PATH, ...env },
     });
     return new OutpostProcess(child);
+  }
+
+  /** `outpost connect` as an ordinary user, through the helper listening on `socket`. */
+  static startAsUser(
+    net: TestNetwork,
+    space: UserSpace,
+    user: TestUser,
+    socket: string,
+    args: string[],
+    env: NodeJS.ProcessEnv = {},
+  ): OutpostProcess {
+    const bin = join(space.code, 'bin', 'outpost.js');
+    const argv = [process.execPath, bin, 'connect', '--json', '--helper', socket, ...args];
+    return new OutpostProcess(spawnAsUser(net, space, user, argv, env));
   }
 
   /** Resolves with the first event named `name`, or with undefined when the process exits without it. */
