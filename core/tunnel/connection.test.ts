@@ -66,6 +66,7 @@ test('before a CHILD_SA exists an adapter packet is dropped and counted', () => 
   const connection = started();
   assert.equal(connection.encapsulate(ipv4Packet.slice(), 5), undefined);
   assert.equal(connection.counters.esp.drops['no-sa'], 1);
+  assert.deepEqual(connection.counters.drops, { selector: 0 }, 'the inbound policy check counts apart from ESP');
 });
 
 test('a failure at the edge ends the connection at once with that error, and then it takes nothing in', () => {

@@ -16,6 +16,7 @@ import { formatSelector } from '../ike/traffic-selectors.js';
 import { clampMss } from '../adapter/mss-clamp.js';
 import { type ConnectResult, remoteNetworks } from './connect-result.js';
 import { EspKeys } from './esp-keys.js';
+import { InboundFilter } from './inbound-filter.js';
 
 export type { ConnectResult } from './connect-result.js';
 
@@ -38,6 +39,12 @@ export type ConnectionEvent =
   /** Once, at the end: undefined after a clean close. */
   | { type: 'closed'; error: OutpostError | undefined };
 
+/** Inbound packets the connection itself drops after the ESP engine delivered them, by reason. */
+export interface ConnectionDrops {
+  /** Outside the CHILD_SA's traffic selectors or not to our virtual address (RFC 4301 §5.2). */
+  selector: number;
+}
+
 export interface ConnectionOptions {
   /** Path MTU towards the gateway that the tunnel MTU is derived from. */
   pathMtu: number;
@@ -53,8 +60,12 @@ export class Connection {
   private outbox: Datagram[] = [];
   private events: ConnectionEvent[] = [];
   private closed = false;
-  /** The largest TCP MSS that fits the tunnel, once it is up. */
-  private maxMss = 0;
+  /** The largest TCP MSS that fits the tunnel for IPv4 and for IPv6 (a 40-byte header), once it is up. */
+  private maxMss4 = 0;
+  private maxMss6 = 0;
+  /** Set once the CHILD_SA is up; its selectors stay the same across rekeys (RFC 7296 §2.8). */
+  private inboundFilter: InboundFilter | undefined;
+  private readonly drops: ConnectionDrops = { selector: 0 };
   private up = false;
   private lastSent = 0;
 
@@ -70,8 +81,8 @@ export class Connection {
     return this.closed;
   }
 
-  get counters(): { esp: EspEngine['counters']; ike: SessionCounters } {
-    return { esp: this.esp.counters, ike: this.session.counters };
+  get counters(): { esp: EspEngine['counters']; ike: SessionCounters; drops: ConnectionDrops } {
+    return { esp: this.esp.counters, ike: this.session.counters, drops: this.drops };
   }
 
   /** Whether `take` has something: checked after each packet so the fast path does not allocate. */
@@ -141,7 +152,7 @@ export class Connection {
   /** An IP packet from the adapter: the ESP datagram for the gateway's NAT-T port, or undefined (dropped, counted). */
   encapsulate(packet: Uint8Array, now: number): Uint8Array | undefined {
     if (this.closed) return undefined;
-    clampMss(packet, this.maxMss);
+    this.clamp(packet);
     const esp = this.esp.encapsulate(packet);
     if (!esp) return undefined;
     this.lastSent = now;
@@ -153,9 +164,18 @@ export class Connection {
   private decapsulate(datagram: Uint8Array, now: number): Uint8Array | undefined {
     const packet = this.esp.decapsulate(datagram);
     if (!packet) return undefined;
+    // it came from the gateway with the right keys: proof of life even when the policy check refuses it
     this.session.noteInbound(now);
-    clampMss(packet, this.maxMss);
+    if (!this.inboundFilter?.accepts(packet)) {
+      this.drops.selector++;
+      return undefined;
+    }
+    this.clamp(packet);
     return packet;
+  }
+
+  private clamp(packet: Uint8Array): void {
+    clampMss(packet, packet[0]! >> 4 === 6 ? this.maxMss6 : this.maxMss4);
   }
 
   private receiveIke(datagram: Uint8Array, now: number): void {
@@ -223,7 +243,9 @@ export class Connection {
       this.fail(error, now);
       return;
     }
-    this.maxMss = mssFor(mtu, false);
+    this.maxMss4 = mssFor(mtu, false);
+    this.maxMss6 = mssFor(mtu, true);
+    this.inboundFilter = new InboundFilter(child.remoteTs, config.ip4, config.ip6);
     this.up = true;
     this.events.push({
       type: 'established',

@@ -15,7 +15,7 @@ import {
   type SessionConfig,
 } from '../ike/config.js';
 import { parseIdentity } from '../ike/identity.js';
-import { ANY_IPV4, selectorFromCidr } from '../ike/traffic-selectors.js';
+import { ANY_IPV4, ANY_IPV6, selectorFromCidr } from '../ike/traffic-selectors.js';
 import type { Profile } from '../profile/types.js';
 
 export interface Credentials {
@@ -90,7 +90,10 @@ export function sessionConfig(
 ): SessionConfig {
   const authRounds = rounds(profile, credentials);
   const idText = profile.identity ?? profile.username ?? local.address;
-  const remoteTs = profile.splitSubnets.length > 0 ? profile.splitSubnets.map((s) => selectorFromCidr(s)) : [ANY_IPV4];
+  // Both families are always proposed (RFC 7296 §2.9): a gateway without IPv6 narrows them to its IPv4 selectors, one
+  // with an IPv6 pool keeps ::/0 or its IPv6 subnets; a profile's IPv6 split subnets become IPv6 selectors.
+  const remoteTs =
+    profile.splitSubnets.length > 0 ? profile.splitSubnets.map((s) => selectorFromCidr(s)) : [ANY_IPV4, ANY_IPV6];
   return {
     local,
     remote,
@@ -100,9 +103,10 @@ export function sessionConfig(
     rounds: authRounds,
     ikeProposals: profile.ikeProposals,
     espProposals: profile.espProposals,
-    localTs: [ANY_IPV4],
+    localTs: [ANY_IPV4, ANY_IPV6],
     remoteTs,
-    requestIpv6: false,
+    // INTERNAL_IP6_ADDRESS is always asked for (RFC 7296 §3.15.1); without an answer IPv6 stays out of the tunnel
+    requestIpv6: true,
     maxDatagram: DEFAULT_MAX_DATAGRAM,
     retransmit: DEFAULT_RETRANSMIT,
     liveness: tuning.livenessMs === undefined ? DEFAULT_LIVENESS : { idleMs: tuning.livenessMs },

@@ -92,13 +92,13 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   get stats(): TrafficStats | undefined {
     const attempt = this.attempt;
     if (!attempt?.result) return undefined;
-    const { esp, ike } = attempt.connection.counters;
+    const { esp, ike, drops } = attempt.connection.counters;
     return {
       bytesIn: esp.bytesIn,
       bytesOut: esp.bytesOut,
       packetsIn: esp.packetsIn,
       packetsOut: esp.packetsOut,
-      drops: { ...esp.drops },
+      drops: { ...esp.drops, ...drops },
       childRekeys: ike.childRekeys,
       ikeRekeys: ike.ikeRekeys,
     };

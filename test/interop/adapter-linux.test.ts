@@ -281,6 +281,34 @@ describe('Linux virtual adapter in a network namespace', { timeout: 60_000 }, ()
       assert.equal(await routeDevice(GATEWAY), 'eth0', 'IKE and ESP stay outside the tunnel');
       assert.equal(await routeDevice('198.18.7.7'), 'outpost0');
       assert.equal(await routeDevice('192.0.2.77'), 'eth0', 'the local network stays local');
+      // no IPv6 address from the gateway: IPv6 is blocked, not sent around the tunnel
+      const main6 = await ipJson(['-6', 'route', 'show', 'table', 'main']);
+      const blocked = main6.filter((r) => r.type === 'unreachable').map((r) => r.dst);
+      assert.deepEqual(blocked.sort(), ['8000::/1', '::/1']);
+      await agent.send({ op: 'restore' });
+      assert.deepEqual(await snapshot(), before);
+    } finally {
+      await agent.stop();
+    }
+  });
+
+  test('full tunnel with an IPv6 address: usable at once (no DAD), IPv6 in two halves via the adapter', async () => {
+    const agent = new Agent();
+    try {
+      await agent.send({ op: 'open' });
+      const before = await snapshot();
+      const plan: NetworkPlan = { ...FULL, address6: { address: '2001:db8:2::7', prefix: 128 } };
+      await agent.send({ op: 'apply', plan, stateDir: freshStateDir() });
+      const [link] = await ipJson(['-6', 'addr', 'show', 'dev', 'outpost0']);
+      const addrs = (link?.addr_info ?? []) as Record<string, unknown>[];
+      assert.deepEqual(
+        addrs.map((a) => [a.local, a.prefixlen, a.tentative ?? false]),
+        [['2001:db8:2::7', 128, false]],
+        'only our address: no link-local one, and not tentative',
+      );
+      const [route] = await ipJson(['route', 'get', '2001:db8:77::1']);
+      assert.equal(route?.dev, 'outpost0');
+      assert.equal(route?.prefsrc, '2001:db8:2::7');
       await agent.send({ op: 'restore' });
       assert.deepEqual(await snapshot(), before);
     } finally {

@@ -91,7 +91,10 @@ const password = () => ({ OUTPOST_PASSWORD: gw.user.password });
 async function connectAs(user: TestUser, extra: string[] = []): Promise<OutpostProcess> {
   const proc = OutpostProcess.startAsUser(net, space, user, socket, args(extra), password());
   const up = await proc.waitFor('connected', 30_000);
-  assert.ok(up, `${user.name} not connected: ${JSON.stringify(proc.events.filter((e) => e.event === 'error'))} ${proc.stderr}\nhelper: ${helperLog}`);
+  assert.ok(
+    up,
+    `${user.name} not connected: ${JSON.stringify(proc.events.filter((e) => e.event === 'error'))} ${proc.stderr}\nhelper: ${helperLog}`,
+  );
   return proc;
 }
 

@@ -5,6 +5,8 @@
 //   psk    both: pre-shared key (client IDi pskClientId)
 //   totp   gateway: ECDSA certificate               client: EAP-MSCHAPv2, then EAP-GTC with a TOTP code (RFC 4739)
 // All hand out a virtual IP from the pool with DNS 198.51.100.53 and INTERNAL_IP4_SUBNET 198.51.100.0/24.
+// With { ipv6Pool: true } a sixth, full6 (PSK like full), also hands out IPv6 addresses from 2001:db8:2::/112 and
+// offers ::/0 beside 0.0.0.0/0; the others stay IPv4-only.
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -25,6 +27,8 @@ export interface GatewayOptions {
   childLifetime?: string;
   /** Liveness check interval (the gateway sends empty INFORMATIONAL requests when the peer is idle). */
   dpdDelay?: string;
+  /** Add the connection `full6`: full tunnel for IPv4 and IPv6, with an IPv6 pool (needs a network with ipv6). */
+  ipv6Pool?: boolean;
 }
 
 export interface GatewayIds {
@@ -34,6 +38,8 @@ export interface GatewayIds {
   totp: 'totp.vpn.example.test';
   /** PSK like `psk`, but the gateway offers everything (local_ts 0.0.0.0/0): a full tunnel. */
   full: 'full.vpn.example.test';
+  /** Like `full`, with IPv6 too (local_ts ::/0, a virtual IPv6 address); only with the ipv6Pool option. */
+  full6: 'full6.vpn.example.test';
 }
 
 export type GatewayConnection = keyof GatewayIds;
@@ -50,6 +56,8 @@ export interface Gateway {
   /** Base32, 160-bit; pam_google_authenticator checks the EAP-GTC round of `totp` against it. */
   totpSecret: string;
   pool: '203.0.113.0/24';
+  /** The IPv6 pool of `full6`. */
+  pool6: '2001:db8:2::/112';
   dns: '198.51.100.53';
   splitSubnet: '198.51.100.0/24';
   lanHost: '198.51.100.10';
@@ -72,6 +80,7 @@ export const GATEWAY_IDS: GatewayIds = {
   psk: 'psk.vpn.example.test',
   totp: 'totp.vpn.example.test',
   full: 'full.vpn.example.test',
+  full6: 'full6.vpn.example.test',
 };
 
 /** Broad, but without aes192 so that a client offering only aes192gcm16 provokes NO_PROPOSAL_CHOSEN. */
@@ -145,6 +154,7 @@ async function startIn(dir: string, net: TestNetwork, options: GatewayOptions): 
     psk,
     totpSecret,
     pool: '203.0.113.0/24',
+    pool6: '2001:db8:2::/112',
     dns: '198.51.100.53',
     splitSubnet: '198.51.100.0/24',
     lanHost: '198.51.100.10',
@@ -267,9 +277,21 @@ function swanctlConf(
       section('remote', ['auth = psk', `id = ${pskClientId}`]),
       child('full', '0.0.0.0/0'),
     ]),
+    ...(options.ipv6Pool
+      ? [
+          section('full6', [
+            // one pool per family: charon answers each INTERNAL_IP*_ADDRESS request from the pool of its family
+            ...ike.map((line) => (line === 'pools = clients' ? 'pools = clients, clients6' : line)),
+            section('local', ['auth = psk', `id = ${GATEWAY_IDS.full6}`]),
+            section('remote', ['auth = psk', `id = ${pskClientId}`]),
+            child('full6', '0.0.0.0/0, ::/0'),
+          ]),
+        ]
+      : []),
   ]);
   const pools = section('pools', [
     section('clients', ['addrs = 203.0.113.0/24', 'dns = 198.51.100.53', 'subnet = 198.51.100.0/24']),
+    ...(options.ipv6Pool ? [section('clients6', ['addrs = 2001:db8:2::/112'])] : []),
   ]);
   const secrets = section('secrets', [
     section('eap-user', [`id = ${user.name}`, `secret = "${user.password}"`]),
@@ -277,6 +299,7 @@ function swanctlConf(
       `id-1 = ${GATEWAY_IDS.psk}`,
       `id-2 = ${GATEWAY_IDS.full}`,
       `id-3 = ${pskClientId}`,
+      `id-4 = ${GATEWAY_IDS.full6}`,
       `secret = "${psk}"`,
     ]),
   ]);

@@ -4,6 +4,9 @@
 //   vgw 192.0.2.2/24  <-->   vcli 192.0.2.1/24
 //   default via 192.0.2.1    vlan 198.51.100.1/24   <-->      vgw 198.51.100.10/24 (+ 198.51.100.53/24)
 //                                                             route 203.0.113.0/24 via 198.51.100.1
+// With { ipv6: true } (not with nat) the same links also carry IPv6, on 2001:db8::/32:
+//   client vgw 2001:db8:1::2/64 <--> gateway vcli 2001:db8:1::1/64, vlan 2001:db8:3::1/64 <--> lan vgw 2001:db8:3::10/64
+//   client default via 2001:db8:1::1; lan default via 2001:db8:3::1; the gateway forwards IPv6
 // With { nat: true } a router namespace (nftables masquerade) sits between client and gateway:
 //   client ns                  nat ns                                gateway ns
 //   vnat 198.18.0.2/24  <-->   vcli 198.18.0.1/24, vgw 192.0.2.2/24  <-->  vcli 192.0.2.1/24
@@ -63,7 +66,17 @@ export interface NetworkOptions {
    * 198.18.0.1, and the gateway sees the router's 192.0.2.2.
    */
   nat?: boolean;
+  /** IPv6 beside IPv4 on the client, gateway and LAN links (see the drawing above); not with `nat`. */
+  ipv6?: boolean;
 }
+
+/** The IPv6 side of a network created with { ipv6: true }. */
+export const IPV6 = {
+  client: '2001:db8:1::2',
+  gatewayOutside: '2001:db8:1::1',
+  gatewayLan: '2001:db8:3::1',
+  lanHost: '2001:db8:3::10',
+} as const;
 
 export class TestNetwork {
   readonly clientNs: string;
@@ -74,7 +87,10 @@ export class TestNetwork {
   readonly #children = new Set<ChildProcess>();
   #destroyed = false;
 
-  private constructor(prefix: string, nat: boolean) {
+  readonly #ipv6: boolean;
+
+  private constructor(prefix: string, nat: boolean, ipv6: boolean) {
+    this.#ipv6 = ipv6;
     this.clientNs = `${prefix}-cli`;
     this.gatewayNs = `${prefix}-gw`;
     this.lanNs = `${prefix}-lan`;
@@ -93,7 +109,9 @@ export class TestNetwork {
 
   static async create(options: NetworkOptions = {}): Promise<TestNetwork> {
     await sweepStaleNamespaces();
-    const net = new TestNetwork(`op-${process.pid}-${randomBytes(3).toString('hex')}`, options.nat === true);
+    if (options.nat && options.ipv6) throw new Error('a network with NAT has no IPv6');
+    const prefix = `op-${process.pid}-${randomBytes(3).toString('hex')}`;
+    const net = new TestNetwork(prefix, options.nat === true, options.ipv6 === true);
     liveNetworks.add(net);
     installExitHooks();
     await readyOrUndone(
@@ -132,10 +150,27 @@ export class TestNetwork {
     // a real client has a default route: a full-tunnel VPN keeps its gateway reachable through it
     await ip(['-n', cli, 'route', 'add', 'default', 'via', nat ? '198.18.0.1' : '192.0.2.1']);
     await this.#check(gw, ['sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
+    if (this.#ipv6) await this.#buildIpv6();
     // `ip netns exec` bind-mounts /etc/netns/NS/resolv.conf over /etc/resolv.conf: a VPN client in the client
     // namespace then changes this file, never the host's
     mkdirSync(this.resolvConfDir, { recursive: true });
     writeFileSync(this.resolvConf, CLIENT_RESOLV_CONF);
+  }
+
+  /** IPv6 on the links #build made and brought up; nodad, so the addresses are usable at once. */
+  async #buildIpv6(): Promise<void> {
+    const { clientNs: cli, gatewayNs: gw, lanNs: lan } = this;
+    for (const [ns, dev, address] of [
+      [cli, 'vgw', IPV6.client],
+      [gw, 'vcli', IPV6.gatewayOutside],
+      [gw, 'vlan', IPV6.gatewayLan],
+      [lan, 'vgw', IPV6.lanHost],
+    ] as const) {
+      await ip(['-n', ns, 'addr', 'add', `${address}/64`, 'dev', dev, 'nodad']);
+    }
+    await ip(['-n', cli, 'route', 'add', '::/0', 'via', IPV6.gatewayOutside]);
+    await ip(['-n', lan, 'route', 'add', '::/0', 'via', IPV6.gatewayLan]);
+    await this.#check(gw, ['sysctl', '-q', '-w', 'net.ipv6.conf.all.forwarding=1']);
   }
 
   /** The client namespace's own /etc/resolv.conf, as processes inside it see it. */

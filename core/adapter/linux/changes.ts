@@ -25,6 +25,8 @@ export type Change =
   | { kind: 'link'; dev: string; mtu: number; up: boolean; addrGenMode: string | undefined }
   /** Our route (proto static); `displaced` is the route with the same key it replaced, put back on undo. */
   | { kind: 'route'; dst: string; dev: string; via?: string; displaced?: RouteSpec }
+  /** Our `unreachable` route (proto static): traffic to `dst` fails at once instead of leaving around the tunnel. */
+  | { kind: 'unreachable'; dst: string; displaced?: RouteSpec }
   /** resolv.conf contents base64 (byte-exact): `original` null when there was none. */
   | { kind: 'resolv-conf'; path: string; original: string | null; written: string }
   | { kind: 'resolved'; link: string }
@@ -47,11 +49,15 @@ export function nftRemoveTable(table: NftTableChange): string {
   return `add table ${table.family} ${table.name}\ndelete table ${table.family} ${table.name}\n`;
 }
 
+/** A route of ours, through the adapter or nowhere. */
+export type OurRoute = Extract<Change, { kind: 'route' | 'unreachable' }>;
+
 /** Our routes carry this protocol, so undoing one never deletes a route someone else added. */
 const ROUTE_PROTOCOL = 'static';
 
 /** `ip route add|replace|del` arguments that name exactly one of our routes. */
-export function ourRouteArgs(change: RouteChange): string[] {
+export function ourRouteArgs(change: OurRoute): string[] {
+  if (change.kind === 'unreachable') return ['unreachable', change.dst, 'proto', ROUTE_PROTOCOL];
   const via = change.via === undefined ? [] : ['via', change.via];
   return [change.dst, ...via, 'dev', change.dev, 'proto', ROUTE_PROTOCOL];
 }
@@ -120,6 +126,7 @@ export async function undo(change: Change, run: CommandRunner): Promise<void> {
       return;
     }
     case 'route':
+    case 'unreachable':
       await quietly('ip', ['route', 'del', ...ourRouteArgs(change)]);
       if (change.displaced) await quietly('ip', ['route', 'add', ...routeArgs(change.displaced)]);
       return;
@@ -191,13 +198,10 @@ function parseChange(v: unknown): Change | undefined {
       if (!isString(c.dst) || !isString(c.dev) || !optional(c.via, isString)) return undefined;
       const change: Change = { kind: 'route', dst: c.dst, dev: c.dev };
       if (isString(c.via)) change.via = c.via;
-      if (c.displaced !== undefined) {
-        const displaced = parseRouteSpec(c.displaced);
-        if (!displaced) return undefined;
-        change.displaced = displaced;
-      }
-      return change;
+      return withDisplaced(change, c.displaced);
     }
+    case 'unreachable':
+      return isString(c.dst) ? withDisplaced({ kind: 'unreachable', dst: c.dst }, c.displaced) : undefined;
     case 'resolv-conf':
       return isString(c.path) && (c.original === null || isString(c.original)) && isString(c.written)
         ? { kind: 'resolv-conf', path: c.path, original: c.original, written: c.written }
@@ -215,6 +219,15 @@ function parseChange(v: unknown): Change | undefined {
     default:
       return undefined;
   }
+}
+
+/** `change` with the journaled route it displaced, or undefined when that is not a route we wrote. */
+function withDisplaced(change: OurRoute, displaced: unknown): OurRoute | undefined {
+  if (displaced === undefined) return change;
+  const spec = parseRouteSpec(displaced);
+  if (!spec) return undefined;
+  change.displaced = spec;
+  return change;
 }
 
 /** The journal's changes as typed values, or undefined when any of them is not one we wrote. */

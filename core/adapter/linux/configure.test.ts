@@ -82,7 +82,10 @@ class FakeSystem {
     const rules: [RegExp, (m: string[], c: Change) => boolean][] = [
       [/^ip addr add (\S+) dev (\S+)/, (m, c) => c.kind === 'address' && c.cidr === m[1] && c.dev === m[2]],
       [/^ip link set dev (\S+) /, (m, c) => c.kind === 'link' && c.dev === m[1]],
-      [/^ip route (?:add|replace) (\S+)/, (m, c) => c.kind === 'route' && c.dst === m[1]],
+      [
+        /^ip route (?:add|replace) (unreachable )?(\S+)/,
+        (m, c) => c.kind === (m[1] ? 'unreachable' : 'route') && c.dst === m[2],
+      ],
       [/^resolvectl (?:dns|domain) (\S+)/, (m, c) => c.kind === 'resolved' && c.link === m[1]],
     ];
     this.calls.forEach((line, i) => {
@@ -114,6 +117,13 @@ const SPLIT: NetworkPlan = {
   dns: { servers: ['198.51.100.53', '2001:db8::53'], domains: ['corp.example', 'lab.corp.example'] },
 };
 const FULL: NetworkPlan = { ...SPLIT, routes: [], fullTunnel: true };
+const FULL_V6: NetworkPlan = { ...FULL, address6: { address: '2001:db8:2::1', prefix: 128 } };
+
+/** A journal as a process that is gone now would have left it. */
+function crashedJournal(changes: Change[]): void {
+  const exited = spawnSync('true');
+  writeJournal(journalPath(), { ...currentProcess(), pid: exited.pid!, startTime: '1' }, changes);
+}
 
 function configurator(fake: FakeSystem, options: LinuxNetworkOptions = {}): LinuxNetworkConfigurator {
   return new LinuxNetworkConfigurator({ stateDir, resolvConf, dns: 'resolv.conf', run: fake.run, ...options });
@@ -177,10 +187,14 @@ describe('LinuxNetworkConfigurator', () => {
       'ip route add 192.0.2.1/32 via 198.18.0.1 dev eth0 proto static',
       'ip route add 0.0.0.0/1 dev outpost0 proto static',
       'ip route add 128.0.0.0/1 dev outpost0 proto static',
+      'ip route add unreachable ::/1 proto static',
+      'ip route add unreachable 8000::/1 proto static',
     ]);
     const applied = fake.calls.length;
     await config.restore();
     assert.deepEqual(fake.since(applied), [
+      'ip route del unreachable 8000::/1 proto static',
+      'ip route del unreachable ::/1 proto static',
       'ip route del 128.0.0.0/1 dev outpost0 proto static',
       'ip route del 0.0.0.0/1 dev outpost0 proto static',
       'ip route del 192.0.2.1/32 via 198.18.0.1 dev eth0 proto static',
@@ -292,6 +306,121 @@ describe('LinuxNetworkConfigurator', () => {
     assert.equal(existsSync(journalPath()), false);
   });
 
+  test('full tunnel with an IPv6 address: the address without DAD, IPv6 in two halves too; undone in reverse', async () => {
+    const fake = new FakeSystem();
+    const config = configurator(fake);
+    await config.apply({ ...FULL_V6, dns: undefined });
+    assert.deepEqual(fake.calls, [
+      ...LINK_UP,
+      'ip addr add 2001:db8:2::1/128 dev outpost0 nodad',
+      'ip -j route get 192.0.2.1',
+      'ip route add 192.0.2.1/32 via 198.18.0.1 dev eth0 proto static',
+      'ip route add 0.0.0.0/1 dev outpost0 proto static',
+      'ip route add 128.0.0.0/1 dev outpost0 proto static',
+      'ip route add ::/1 dev outpost0 proto static',
+      'ip route add 8000::/1 dev outpost0 proto static',
+    ]);
+    const applied = fake.calls.length;
+    await config.restore();
+    assert.deepEqual(fake.since(applied), [
+      'ip route del 8000::/1 dev outpost0 proto static',
+      'ip route del ::/1 dev outpost0 proto static',
+      'ip route del 128.0.0.0/1 dev outpost0 proto static',
+      'ip route del 0.0.0.0/1 dev outpost0 proto static',
+      'ip route del 192.0.2.1/32 via 198.18.0.1 dev eth0 proto static',
+      'ip addr del 2001:db8:2::1/128 dev outpost0',
+      ...LINK_RESTORED,
+    ]);
+    fake.assertJournaledFirst();
+  });
+
+  test('full tunnel without an IPv6 address: IPv6 is unreachable while connected, and reachable again after', async () => {
+    const fake = new FakeSystem();
+    const config = configurator(fake);
+    await config.apply({ ...FULL, dns: undefined });
+    assert.deepEqual(fake.calls.slice(-2), [
+      'ip route add unreachable ::/1 proto static',
+      'ip route add unreachable 8000::/1 proto static',
+    ]);
+    assert.ok(!fake.calls.some((c) => c.includes('nodad')), 'no IPv6 address');
+    const journal = readJournal(journalPath());
+    assert.ok(typeof journal === 'object');
+    assert.deepEqual(
+      journal.changes.filter((c) => c.kind === 'unreachable'),
+      [
+        { kind: 'unreachable', dst: '::/1' },
+        { kind: 'unreachable', dst: '8000::/1' },
+      ],
+    );
+    const applied = fake.calls.length;
+    await config.restore();
+    assert.deepEqual(fake.since(applied).slice(0, 2), [
+      'ip route del unreachable 8000::/1 proto static',
+      'ip route del unreachable ::/1 proto static',
+    ]);
+    fake.assertJournaledFirst();
+    // undo is idempotent: the routes already gone (a second recovery, say) are not an error
+    const again = new FakeSystem().on(/^ip route del unreachable/, { stderr: 'RTNETLINK answers: No such process' });
+    crashedJournal([
+      { kind: 'unreachable', dst: '::/1' },
+      { kind: 'unreachable', dst: '8000::/1' },
+    ]);
+    assert.equal(await recoverAfterCrash(stateDir, { run: again.run }), true);
+    assert.deepEqual(again.calls, [
+      'ip route del unreachable 8000::/1 proto static',
+      'ip route del unreachable ::/1 proto static',
+    ]);
+    assert.equal(existsSync(journalPath()), false);
+  });
+
+  test('an IPv6 gateway keeps a host route past the IPv6 block, via its link-local next hop', async () => {
+    const fake = new FakeSystem().on(
+      /^ip -j route get 2001:db8:1::1$/,
+      JSON.stringify([{ dst: '2001:db8:1::1', gateway: 'fe80::1', dev: 'eth0', flags: [] }]),
+    );
+    const config = configurator(fake);
+    await config.apply({ ...FULL, gateway: '2001:db8:1::1', dns: undefined });
+    assert.deepEqual(fake.since(LINK_UP.length), [
+      'ip -j route get 2001:db8:1::1',
+      'ip route add 2001:db8:1::1/128 via fe80::1 dev eth0 proto static',
+      'ip route add 0.0.0.0/1 dev outpost0 proto static',
+      'ip route add 128.0.0.0/1 dev outpost0 proto static',
+      'ip route add unreachable ::/1 proto static',
+      'ip route add unreachable 8000::/1 proto static',
+    ]);
+    await config.restore();
+    assert.ok(fake.calls.includes('ip route del 2001:db8:1::1/128 via fe80::1 dev eth0 proto static'));
+    fake.assertJournaledFirst();
+  });
+
+  test('split tunnel: IPv6 networks are routed into the adapter; one in the way is looked up as IPv6', async () => {
+    const other = { dst: '2001:db8:5::/48', gateway: 'fe80::1', dev: 'eth0', protocol: 'ra', metric: 1024, flags: [] };
+    const fake = new FakeSystem()
+      .on(/^ip route add 2001:db8:5::\/48 dev outpost0/, { stderr: 'RTNETLINK answers: File exists' })
+      .on(/^ip -j -6 route show table main exact 2001:db8:5::\/48$/, JSON.stringify([other]));
+    const config = configurator(fake);
+    await config.apply({
+      ...SPLIT,
+      address6: { address: '2001:db8:2::1', prefix: 128 },
+      routes: ['198.51.100.0/24', '2001:db8:5::/48'],
+      dns: undefined,
+    });
+    assert.deepEqual(fake.since(LINK_UP.length), [
+      'ip addr add 2001:db8:2::1/128 dev outpost0 nodad',
+      'ip route add 198.51.100.0/24 dev outpost0 proto static',
+      'ip route add 2001:db8:5::/48 dev outpost0 proto static',
+      'ip -j -6 route show table main exact 2001:db8:5::/48',
+      'ip route replace 2001:db8:5::/48 dev outpost0 proto static',
+    ]);
+    const applied = fake.calls.length;
+    await config.restore();
+    assert.deepEqual(fake.since(applied).slice(0, 2), [
+      'ip route del 2001:db8:5::/48 dev outpost0 proto static',
+      'ip route add 2001:db8:5::/48 via fe80::1 dev eth0 proto ra metric 1024',
+    ]);
+    fake.assertJournaledFirst();
+  });
+
   test('a plan with a malformed value runs nothing', async () => {
     for (const bad of [
       { dns: { servers: ['198.51.100.53'], domains: ['corp.example\nnameserver 192.0.2.66'] } },
@@ -303,6 +432,9 @@ describe('LinuxNetworkConfigurator', () => {
       { prefix: 33 },
       { mtu: 40 },
       { gateway: 'vpn.example.com' },
+      { address6: { address: '203.0.113.6', prefix: 128 } },
+      { address6: { address: '2001:db8::1 nodad', prefix: 128 } },
+      { address6: { address: '2001:db8::1', prefix: 129 } },
     ] satisfies Partial<NetworkPlan>[]) {
       const fake = new FakeSystem();
       await assert.rejects(configurator(fake).apply({ ...SPLIT, ...bad }), OutpostError, JSON.stringify(bad));
@@ -433,12 +565,6 @@ describe('DNS', () => {
 });
 
 describe('recoverAfterCrash', () => {
-  /** A journal as a process that is gone now would have left it. */
-  function crashedJournal(changes: Change[]): void {
-    const exited = spawnSync('true');
-    writeJournal(journalPath(), { ...currentProcess(), pid: exited.pid!, startTime: '1' }, changes);
-  }
-
   const written = Buffer.from('nameserver 198.51.100.53\n');
   const CRASHED: Change[] = [
     { kind: 'address', dev: 'outpost0', cidr: '203.0.113.5/32' },

@@ -12,7 +12,15 @@ import { join } from 'node:path';
 import { OutpostError } from '../../errors.js';
 import { cidrContains, parseCidr, parseIp } from '../../net/address.js';
 import type { NetworkConfigurator, NetworkPlan } from '../types.js';
-import { type Change, ourRouteArgs, parseIpJson, type RouteChange, routeSpecOfIpJson, undo } from './changes.js';
+import {
+  type Change,
+  type OurRoute,
+  ourRouteArgs,
+  parseIpJson,
+  type RouteChange,
+  routeSpecOfIpJson,
+  undo,
+} from './changes.js';
 import { CommandFailed, type CommandRunner, runCommand } from './commands.js';
 import {
   type DnsBackend,
@@ -42,6 +50,12 @@ export const DEFAULT_STATE_DIR = '/var/lib/outpost';
 const JOURNAL_FILE = 'network.json';
 /** Full tunnel without touching the default route: two halves that are more specific than it (as OpenVPN's def1). */
 const FULL_TUNNEL_V4 = ['0.0.0.0/1', '128.0.0.0/1'];
+/**
+ * The same for IPv6: into the adapter when the gateway gave an IPv6 address, `unreachable` when it did not, so IPv6
+ * cannot leave around a full tunnel. Link-local (fe80::/10 on each link) and multicast (the local table) are more
+ * specific or looked up first, so neighbour discovery on the real links keeps working.
+ */
+const FULL_TUNNEL_V6 = ['::/1', '8000::/1'];
 const INTERFACE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
 
 export interface LinuxNetworkOptions {
@@ -73,6 +87,10 @@ function checkPlan(plan: NetworkPlan): void {
   const address = parseIp(plan.address);
   if (!address || !Number.isInteger(plan.prefix) || plan.prefix < 0 || plan.prefix > address.length * 8) {
     bad(`address ${plan.address}/${plan.prefix}`);
+  }
+  if (plan.address6) {
+    const { address: a6, prefix: p6 } = plan.address6;
+    if (parseIp(a6)?.length !== 16 || !Number.isInteger(p6) || p6 < 0 || p6 > 128) bad(`address ${a6}/${p6}`);
   }
   if (!Number.isInteger(plan.mtu) || plan.mtu < 68 || plan.mtu > 65535) bad(`MTU ${plan.mtu}`);
   for (const route of plan.routes) {
@@ -156,11 +174,24 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
     const dev = plan.adapter;
     await this.addAddress(dev, `${plan.address}/${plan.prefix}`);
     await this.configureLink(dev, plan.mtu);
-    const tunnelRoutes = plan.fullTunnel ? FULL_TUNNEL_V4 : plan.routes;
-    // IKE and ESP to the gateway must keep their way out, or they would loop into the tunnel
+    if (plan.address6) {
+      // nodad: nobody else is on the tunnel's link, and duplicate address detection would hold the address
+      // "tentative" (unusable as a source) for a second or more
+      await this.addAddress(dev, `${plan.address6.address}/${plan.address6.prefix}`, ['nodad']);
+    }
+    const tunnelRoutes: OurRoute[] = (
+      plan.fullTunnel ? [...FULL_TUNNEL_V4, ...(plan.address6 ? FULL_TUNNEL_V6 : [])] : plan.routes
+    ).map((dst) => ({ kind: 'route', dst, dev }));
+    if (plan.fullTunnel && !plan.address6) {
+      for (const dst of FULL_TUNNEL_V6) tunnelRoutes.push({ kind: 'unreachable', dst });
+    }
+    // IKE and ESP to the gateway (IPv4 or IPv6) must keep their way out, or they would loop into the tunnel or
+    // hit the IPv6 block
     const gateway = parseIp(plan.gateway)!; // checkPlan made sure
-    if (tunnelRoutes.some((route) => cidrContains(parseCidr(route), gateway))) await this.pinGatewayRoute(plan.gateway);
-    for (const dst of tunnelRoutes) await this.addTunnelRoute(dst, dev);
+    if (tunnelRoutes.some((route) => cidrContains(parseCidr(route.dst), gateway))) {
+      await this.pinGatewayRoute(plan.gateway);
+    }
+    for (const route of tunnelRoutes) await this.addOurRoute(route);
     if (plan.dns) await this.applyDns(dev, plan.dns, plan.fullTunnel);
   }
 
@@ -213,9 +244,9 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
     return listing;
   }
 
-  private async addAddress(dev: string, cidr: string): Promise<void> {
+  private async addAddress(dev: string, cidr: string, flags: string[] = []): Promise<void> {
     const change: Change = { kind: 'address', dev, cidr };
-    if (!(await this.recordAndAdd(change, ['addr', 'add', cidr, 'dev', dev]))) this.retract(change);
+    if (!(await this.recordAndAdd(change, ['addr', 'add', cidr, 'dev', dev, ...flags]))) this.retract(change);
   }
 
   private async configureLink(dev: string, mtu: number): Promise<void> {
@@ -246,15 +277,17 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
   }
 
   /**
-   * A route through the adapter. Where the main table already has a route with the same key (same prefix and
-   * metric: another VPN, or a LAN numbered like the remote network), ours replaces it and the old one is journaled
-   * to be put back.
+   * A route through the adapter, or an unreachable one. Where the main table already has a route with the same key
+   * (same prefix and metric: another VPN, or a LAN numbered like the remote network), ours replaces it and the old
+   * one is journaled to be put back.
    */
-  private async addTunnelRoute(dst: string, dev: string): Promise<void> {
-    const change: RouteChange = { kind: 'route', dst, dev };
+  private async addOurRoute(change: OurRoute): Promise<void> {
     if (await this.recordAndAdd(change, ['route', 'add', ...ourRouteArgs(change)])) return;
-    const defaultMetric = dst.includes(':') ? 1024 : 0;
-    const existing = (await this.ipJson(['route', 'show', 'table', 'main', 'exact', dst], 'ip route show')).find(
+    const ipv6 = change.dst.includes(':');
+    const defaultMetric = ipv6 ? 1024 : 0;
+    // `ip route show` lists IPv4 only unless told the family
+    const show = [...(ipv6 ? ['-6'] : []), 'route', 'show', 'table', 'main', 'exact', change.dst];
+    const existing = (await this.ipJson(show, 'ip route show')).find(
       (route) => (typeof route.metric === 'number' ? route.metric : defaultMetric) === defaultMetric,
     );
     if (existing) {
