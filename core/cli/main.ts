@@ -141,7 +141,7 @@ interface Output {
 
 async function connect(
   command: Extract<Command, { kind: 'connect' }>,
-  { host }: OpenedHost,
+  { host, lost: helperLost }: OpenedHost,
   { out, err, report, json: jsonOutput }: Output,
 ): Promise<number> {
   const json = jsonOutput();
@@ -217,7 +217,7 @@ async function connect(
   }, 1000);
 
   const lost = new Promise<OutpostError | undefined>((resolve) => tunnel.once('closed', resolve));
-  const outcome = await Promise.race([stopped.then(() => 'stop' as const), lost]);
+  const outcome = await Promise.race([stopped.then(() => 'stop' as const), lost, helperLost]);
   clearInterval(ticker);
   lag.disable();
   if (outcome === 'stop') {
@@ -226,6 +226,8 @@ async function connect(
     else out('\nDisconnected.');
     return EXIT_OK;
   }
+  // the helper gone means the adapter and routes are gone too: tell the gateway, then say so
+  if (outcome?.code === 'helper-unavailable') await tunnel.disconnect().catch(() => undefined);
   report(outcome ?? new Error('connection closed'));
   return EXIT_CONNECTION_FAILED;
 }

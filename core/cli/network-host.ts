@@ -16,6 +16,8 @@ export interface OpenedHost {
   viaHelper: boolean;
   /** Lets go of the helper connection, if any: the helper then restores whatever is still applied. */
   close(): void;
+  /** Settles when the helper goes away under us: the network it set up is gone. Never, without a helper. */
+  lost: Promise<OutpostError>;
 }
 
 export async function openNetworkHost(
@@ -31,7 +33,9 @@ export async function openNetworkHost(
   }
   const socket =
     choice.kind === 'helper' ? choice.socket : choice.kind === 'auto' && uid !== 0 ? DEFAULT_SOCKET : undefined;
-  if (socket === undefined) return { host: linuxNetworkHost({ stateDir }), viaHelper: false, close: () => {} };
+  if (socket === undefined) {
+    return { host: linuxNetworkHost({ stateDir }), viaHelper: false, close: () => {}, lost: new Promise(() => {}) };
+  }
   const host = await helperNetworkHost(socket);
-  return { host, viaHelper: true, close: () => host.close() };
+  return { host, viaHelper: true, close: () => host.close(), lost: host.lost };
 }

@@ -17,6 +17,7 @@ import { notAllowedMessage } from './server.js';
 
 const NOT_RUNNING =
   "Outpost's network service is not running. Ask IT to install Outpost, or run `sudo systemctl start outpost-helper`.";
+const STOPPED = "Outpost's network service stopped, so the VPN connection was closed. Connect again in a moment.";
 /** The helper answers in milliseconds; a stuck one must not hang connect or disconnect. */
 const REQUEST_TIMEOUT_MS = 15_000;
 
@@ -32,12 +33,21 @@ export class HelperClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private buffered = '';
+  private closing = false;
+  /** Settles when the helper goes away while we still use it (it stopped, or crashed): our network is gone then. */
+  readonly lost: Promise<OutpostError>;
 
   private constructor(private readonly socket: Socket) {
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => this.onData(chunk));
-    socket.on('close', () => this.failAll(new OutpostError('helper-unavailable', NOT_RUNNING, { detail: 'closed' })));
     socket.on('error', () => {});
+    this.lost = new Promise((resolve) => {
+      socket.on('close', () => {
+        const error = new OutpostError('helper-unavailable', STOPPED, { detail: 'the helper closed the connection' });
+        this.failAll(error);
+        if (!this.closing) resolve(error);
+      });
+    });
   }
 
   static async connect(path: string): Promise<HelperClient> {
@@ -57,6 +67,11 @@ export class HelperClient {
 
   request<C extends Command>(cmd: C, args: Arguments<C>): Promise<Results[C]> {
     const id = this.nextId++;
+    if (this.socket.destroyed) {
+      return Promise.reject(
+        new OutpostError('helper-unavailable', STOPPED, { detail: `${cmd} after the helper closed` }),
+      );
+    }
     return new Promise<Results[C]>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
@@ -68,6 +83,7 @@ export class HelperClient {
   }
 
   close(): void {
+    this.closing = true;
     this.socket.end();
   }
 
@@ -133,14 +149,21 @@ async function socketGroup(path: string): Promise<string> {
 export interface HelperNetworkHost extends NetworkHost {
   /** Ends the session at the helper: restore, and the kill switch off. */
   disconnect(): Promise<void>;
+  /** Settles if the helper goes away before `close`. */
+  readonly lost: Promise<OutpostError>;
   close(): void;
 }
 
 /** Connects and greets: throws the sentence for a missing helper or a caller outside its group. */
 export async function helperNetworkHost(path: string): Promise<HelperNetworkHost> {
   const client = await HelperClient.connect(path);
-  await client.request('hello', {});
-  await client.request('begin', {});
+  try {
+    await client.request('hello', {});
+    await client.request('begin', {});
+  } catch (error) {
+    client.close();
+    throw error;
+  }
   return {
     recover: async () => {},
     openAdapter: async () => {
@@ -167,6 +190,7 @@ export async function helperNetworkHost(path: string): Promise<HelperNetworkHost
     disconnect: async () => {
       await client.request('disconnect', {});
     },
+    lost: client.lost,
     close: () => client.close(),
   };
 }

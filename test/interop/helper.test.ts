@@ -232,12 +232,15 @@ describe('the kill switch', { timeout: 300_000 }, () => {
     assert.doesNotMatch(tables.stdout, /outpost/);
   });
 
-  test('the helper stops on SIGTERM with exit 0, leaving nothing of ours behind', async () => {
+  test('the helper stops on SIGTERM with exit 0, leaving nothing of ours behind, and the client says so', async () => {
     const proc = await connectAs(users.alice, ['--kill-switch']);
     helper.kill('SIGTERM');
     const [code] = (await once(helper, 'exit')) as [number | null];
     assert.equal(code, 0, helperLog);
-    await proc.exitCode();
+    assert.equal(await proc.exitCode(), 1, 'the client notices its network service is gone');
+    const error = proc.events.find((e) => e.event === 'error');
+    assert.equal(error?.code, 'helper-unavailable');
+    assert.match(String(error?.message), /network service stopped/);
     const tables = await net.exec(net.clientNs, ['nft', 'list', 'tables']);
     assert.doesNotMatch(tables.stdout, /outpost/);
     const links = await net.exec(net.clientNs, ['ip', '-o', 'link', 'show']);
