@@ -11,6 +11,8 @@ import { app, BrowserWindow, ipcMain, Menu, type NativeImage, nativeImage, nativ
 import { sntpTime } from '../core/net/sntp.js';
 import { clockWarning } from '../core/secrets/totp.js';
 import { linuxNetworkHost } from '../core/adapter/linux/host.js';
+import { helperNetworkHost } from '../core/helper/client.js';
+import { DEFAULT_SOCKET } from '../core/helper/server.js';
 import { Tunnel } from '../core/tunnel/tunnel.js';
 import { eventChannel } from './ipc/channels.js';
 import { COMMANDS, type CommandHandlers, type ConnectionStatus, type EventName, type Events } from './ipc/schema.js';
@@ -36,12 +38,19 @@ if (!app.requestSingleInstanceLock()) {
   void start();
 }
 
+/**
+ * The app runs as the signed-in user: its adapter, routes, DNS and kill switch come from the network service, which
+ * keeps one connection for the app's life (root, e.g. in a kiosk, may make the changes itself).
+ */
+const network = process.getuid?.() === 0 ? linuxNetworkHost() : helperNetworkHost(DEFAULT_SOCKET);
+
 async function start(): Promise<void> {
   await app.whenReady();
   const { logs, settings, connection, handlers } = createAppServices({
     configDir: app.getPath('userData'),
     managedDir: managedProfilesDir(),
-    createTunnel: (profile, credentials) => new Tunnel(profile, credentials, linuxNetworkHost(), { reconnect: true }),
+    createTunnel: (profile, credentials, { killSwitch }) =>
+      new Tunnel(profile, credentials, network, { reconnect: true, killSwitch }),
     clockWarning: checkClock,
   });
 

@@ -29,7 +29,7 @@ export function App({ api }: { api: OutpostApi }) {
   const [loaded, setLoaded] = useState(false);
   const [profiles, setProfiles] = useState<ProfileSummary[]>([]);
   const [profileId, setProfileId] = useState<string | undefined>();
-  const [settings, setSettings] = useState<Settings>({ autoConnect: false, launchAtLogin: false });
+  const [settings, setSettings] = useState<Settings>({ autoConnect: false, launchAtLogin: false, killSwitch: false });
   const [status, setStatus] = useState<ConnectionStatus>(IDLE);
   const [samples, setSamples] = useState<Counters[]>([]);
   const [screen, setScreen] = useState<Screen>('status');

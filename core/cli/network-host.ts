@@ -36,6 +36,12 @@ export async function openNetworkHost(
   if (socket === undefined) {
     return { host: linuxNetworkHost({ stateDir }), viaHelper: false, close: () => {}, lost: new Promise(() => {}) };
   }
-  const host = await helperNetworkHost(socket);
+  const host = helperNetworkHost(socket);
+  try {
+    await host.recover();
+  } catch (error) {
+    host.close();
+    throw error;
+  }
   return { host, viaHelper: true, close: () => host.close(), lost: host.lost };
 }

@@ -87,6 +87,10 @@ export class HelperClient {
     this.socket.end();
   }
 
+  get isClosed(): boolean {
+    return this.socket.destroyed || this.closing;
+  }
+
   private onData(chunk: string): void {
     this.buffered += chunk;
     let newline = this.buffered.indexOf('\n');
@@ -145,52 +149,62 @@ async function socketGroup(path: string): Promise<string> {
   }
 }
 
-/** A NetworkHost whose every privileged step is a request to the helper; `close` ends the session's connection. */
+/** A NetworkHost whose every privileged step is a request to the helper. */
 export interface HelperNetworkHost extends NetworkHost {
-  /** Ends the session at the helper: restore, and the kill switch off. */
-  disconnect(): Promise<void>;
-  /** Settles if the helper goes away before `close`. */
+  /** Settles if the helper goes away while connected (before `close`); call after `recover`. */
   readonly lost: Promise<OutpostError>;
   close(): void;
 }
 
-/** Connects and greets: throws the sentence for a missing helper or a caller outside its group. */
-export async function helperNetworkHost(path: string): Promise<HelperNetworkHost> {
-  const client = await HelperClient.connect(path);
-  try {
-    await client.request('hello', {});
-    await client.request('begin', {});
-  } catch (error) {
-    client.close();
-    throw error;
-  }
+/**
+ * `recover()`, the first thing a Tunnel does (and what the CLI calls before asking for any secret), connects, greets
+ * and claims the session, so a missing helper, a caller outside its group or another user's session is told before
+ * the login; after the helper went away it connects anew.
+ */
+export function helperNetworkHost(path: string): HelperNetworkHost {
+  let client: HelperClient | undefined;
+  const connected = (): HelperClient => {
+    if (!client) throw new OutpostError('helper-unavailable', NOT_RUNNING, { detail: 'not connected yet' });
+    return client;
+  };
   return {
-    recover: async () => {},
+    recover: async () => {
+      if (!client || client.isClosed) {
+        const fresh = await HelperClient.connect(path);
+        try {
+          await fresh.request('hello', {});
+        } catch (error) {
+          fresh.close();
+          throw error;
+        }
+        client = fresh;
+      }
+      await client.request('begin', {});
+    },
     openAdapter: async () => {
-      const { adapter } = await client.request('open-adapter', {});
+      const { adapter } = await connected().request('open-adapter', {});
       if (!ADAPTER_NAME.test(adapter)) throw new OutpostError('helper-refused', 'The network service gave no adapter.');
       return openLinuxTun(adapter);
     },
     configurator: {
       apply: async (plan) => {
-        await client.request('apply', { plan });
+        await connected().request('apply', { plan });
       },
       restore: async () => {
-        await client.request('restore', {});
+        await connected().request('restore', {});
       },
     },
     killSwitch: {
       enable: async (policy) => {
-        await client.request('kill-switch', { policy });
+        await connected().request('kill-switch', { policy });
       },
       disable: async () => {
-        await client.request('kill-switch', { policy: null });
+        await connected().request('kill-switch', { policy: null });
       },
     },
-    disconnect: async () => {
-      await client.request('disconnect', {});
+    get lost() {
+      return connected().lost;
     },
-    lost: client.lost,
-    close: () => client.close(),
+    close: () => client?.close(),
   };
 }

@@ -395,6 +395,6 @@ describe('helper server on a Unix socket', () => {
     assert.equal(host.killSwitchOn, false);
     assert.equal(host.applied, undefined);
     assert.equal(host.adapterSet.size, 0);
-    await assert.rejects(client.request('hello', {}), /not running/);
+    await assert.rejects(client.request('hello', {}), /network service stopped/);
   });
 });

@@ -58,6 +58,8 @@ export interface Counters {
 export interface Settings {
   autoConnect: boolean;
   launchAtLogin: boolean;
+  /** Block everything outside the tunnel while connected and reconnecting (a profile from IT may force it). */
+  killSwitch: boolean;
   lastProfileId?: string;
 }
 

@@ -35,7 +35,8 @@ export function createAppServices(options: {
     onSkipped: (file, reason) => logs.log(`Profile ${file} left out: ${reason}`),
   });
   const settings = new SettingsStore(configDir);
-  const connection = new ConnectionService({ profiles, secrets, logs, createTunnel });
+  const killSwitch = async () => (await settings.get()).killSwitch;
+  const connection = new ConnectionService({ profiles, secrets, logs, createTunnel, killSwitch });
   const handlers = createHandlers({ profiles, settings, secrets, connection, logs, clockWarning });
   return { logs, settings, connection, handlers };
 }

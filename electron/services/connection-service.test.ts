@@ -179,3 +179,32 @@ test('without an enrolled secret the typed code is used; none or a malformed one
     assert.equal(tunnels[0]!.askedCode, '123456');
     assert.equal(tunnels[0]!.profile.username, 'alice.smith', 'the username typed at login wins');
   }));
+
+test('the kill switch is asked for when the user turned it on, or when the profile from IT requires it', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'outpost-conn-'));
+  try {
+    const secrets = new MemorySecretStore();
+    const profiles = new ProfileStore({ configDir: root, managedDir: join(root, 'none'), secrets });
+    const setting = { on: false };
+    const logs = new LogBuffer(100);
+    const { connection, tunnels } = scriptedConnection({ profiles, secrets, logs, killSwitch: async () => setting.on });
+    const plain = await profiles.import({ name: 'lab.json', content: pskProfileJson('Lab') });
+    const forced = JSON.stringify({ ...JSON.parse(pskProfileJson('Locked')), killSwitch: true });
+    const locked = await profiles.import({ name: 'locked.json', content: forced });
+    for (const { id } of [plain, locked]) await secrets.set(id, 'psk', 'lab-psk');
+    await connection.connect({ profileId: plain.id });
+    await connection.disconnect();
+    setting.on = true;
+    await connection.connect({ profileId: plain.id });
+    setting.on = false;
+    await connection.disconnect();
+    await connection.connect({ profileId: locked.id });
+    await connection.disconnect();
+    assert.deepEqual(
+      tunnels.map((t) => t.killSwitch),
+      [false, true, true],
+    );
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});

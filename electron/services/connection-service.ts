@@ -22,7 +22,11 @@ export interface TunnelLike {
   disconnect(): Promise<void>;
   on<E extends keyof TunnelEvents>(event: E, listener: (...args: TunnelEvents[E]) => void): unknown;
 }
-export type TunnelFactory = (profile: Profile, credentials: Credentials) => TunnelLike;
+export type TunnelFactory = (
+  profile: Profile,
+  credentials: Credentials,
+  options: { killSwitch: boolean },
+) => TunnelLike;
 
 export interface ConnectInput {
   profileId: string;
@@ -36,6 +40,8 @@ export interface ConnectionServiceDeps {
   secrets: SecretStore;
   logs: LogBuffer;
   createTunnel: TunnelFactory;
+  /** The user's kill switch setting, read at each connect. */
+  killSwitch?: () => Promise<boolean>;
   clock?: () => number;
   /** How often counters are sampled and pushed while connected. */
   sampleMs?: number;
@@ -74,7 +80,8 @@ export class ConnectionService extends EventEmitter<ServiceEvents> {
 
     const { logs } = this.deps;
     logs.log(`Connecting to "${profile.name}" at ${profile.gateway.address} (${profile.auth})`);
-    const tunnel = this.deps.createTunnel(profile, credentials);
+    const killSwitch = profile.killSwitch === true || (await this.deps.killSwitch?.()) === true;
+    const tunnel = this.deps.createTunnel(profile, credentials, { killSwitch });
     this.tunnel = tunnel;
     this.profile = profile;
     this.update({

@@ -191,7 +191,7 @@ test('arguments of the wrong shape from the window are refused, not used', () =>
     );
     await assert.rejects(handlers['settings:set'](bad({ autoConnect: 1 })), uiError('settings-invalid'));
     const settings: Settings = await handlers['settings:set']({ launchAtLogin: true });
-    assert.deepEqual(settings, { autoConnect: false, launchAtLogin: true });
+    assert.deepEqual(settings, { autoConnect: false, launchAtLogin: true, killSwitch: false });
     await assert.rejects(handlers['profiles:import']({ name: 'a.json', content: '[]' }), uiError('profile-invalid'));
   }));
 

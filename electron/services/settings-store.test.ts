@@ -20,20 +20,27 @@ test('no file gives the defaults; a change is merged, written and read back', ()
   withDir(async (dir) => {
     const store = new SettingsStore(dir);
     assert.deepEqual(await store.get(), DEFAULT_SETTINGS);
-    assert.deepEqual(await store.set({ autoConnect: true }), { autoConnect: true, launchAtLogin: false });
+    assert.deepEqual(await store.set({ autoConnect: true }), {
+      autoConnect: true,
+      launchAtLogin: false,
+      killSwitch: false,
+    });
     assert.deepEqual(await store.set({ lastProfileId: 'p1' }), {
       autoConnect: true,
       launchAtLogin: false,
+      killSwitch: false,
       lastProfileId: 'p1',
     });
     assert.deepEqual(await new SettingsStore(dir).get(), {
       autoConnect: true,
       launchAtLogin: false,
+      killSwitch: false,
       lastProfileId: 'p1',
     });
     assert.deepEqual(JSON.parse(await readFile(join(dir, 'settings.json'), 'utf8')), {
       autoConnect: true,
       launchAtLogin: false,
+      killSwitch: false,
       lastProfileId: 'p1',
     });
   }));
@@ -47,7 +54,7 @@ test('a damaged or hand-edited file is validated field by field on read', () =>
       join(dir, 'settings.json'),
       JSON.stringify({ autoConnect: 'yes', launchAtLogin: true, lastProfileId: 7, password: 'x' }),
     );
-    assert.deepEqual(await store.get(), { autoConnect: false, launchAtLogin: true });
+    assert.deepEqual(await store.get(), { autoConnect: false, launchAtLogin: true, killSwitch: false });
   }));
 
 test('a change of the wrong type is refused and nothing is written', () =>

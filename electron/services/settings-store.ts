@@ -5,7 +5,8 @@ import type { Settings } from '../ipc/schema.js';
 import { readJsonFile, writeJsonFile } from './json-file.js';
 import { fail } from './ui-error.js';
 
-export const DEFAULT_SETTINGS: Settings = { autoConnect: false, launchAtLogin: false };
+export const DEFAULT_SETTINGS: Settings = { autoConnect: false, launchAtLogin: false, killSwitch: false };
+const SWITCHES = ['autoConnect', 'launchAtLogin', 'killSwitch'] as const;
 
 const MAX_ID_LENGTH = 200;
 
@@ -13,8 +14,10 @@ const MAX_ID_LENGTH = 200;
 function parseSettings(raw: unknown): Settings {
   const settings: Settings = { ...DEFAULT_SETTINGS };
   if (!isJsonObject(raw)) return settings;
-  if (typeof raw.autoConnect === 'boolean') settings.autoConnect = raw.autoConnect;
-  if (typeof raw.launchAtLogin === 'boolean') settings.launchAtLogin = raw.launchAtLogin;
+  for (const key of SWITCHES) {
+    const value = raw[key];
+    if (typeof value === 'boolean') settings[key] = value;
+  }
   if (typeof raw.lastProfileId === 'string' && raw.lastProfileId !== '' && raw.lastProfileId.length <= MAX_ID_LENGTH) {
     settings.lastProfileId = raw.lastProfileId;
   }
@@ -40,7 +43,7 @@ export class SettingsStore {
       const ok =
         key === 'lastProfileId'
           ? typeof value === 'string' && value.length <= MAX_ID_LENGTH
-          : (key === 'autoConnect' || key === 'launchAtLogin') && typeof value === 'boolean';
+          : (SWITCHES as readonly string[]).includes(key) && typeof value === 'boolean';
       if (!ok) throw invalid(`"${key}" cannot be set to ${JSON.stringify(value)}`);
     }
     const next = parseSettings({ ...(await this.get()), ...change });

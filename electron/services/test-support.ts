@@ -41,6 +41,8 @@ export class FakeTunnel extends EventEmitter<TunnelEvents> implements TunnelLike
     readonly profile: Profile,
     readonly credentials: Credentials,
     private readonly outcome: { result: ConnectResult } | { error: OutpostError },
+    /** Whether the service asked for the kill switch. */
+    readonly killSwitch = false,
   ) {
     super();
   }
@@ -109,15 +111,15 @@ export interface ScriptedConnection {
  * until a test changes it), and `tunnels` keeps every tunnel made. Counters are sampled once a minute.
  */
 export function scriptedConnection(
-  deps: Pick<ConnectionServiceDeps, 'profiles' | 'secrets' | 'logs' | 'clock'>,
+  deps: Pick<ConnectionServiceDeps, 'profiles' | 'secrets' | 'logs' | 'clock' | 'killSwitch'>,
 ): ScriptedConnection {
   const tunnels: FakeTunnel[] = [];
   const outcome: { next: TunnelOutcome } = { next: { result: connectResult('10.9.0.7', ['10.9.0.53']) } };
   const connection = new ConnectionService({
     ...deps,
     sampleMs: 60_000,
-    createTunnel: (profile, credentials) => {
-      const tunnel = new FakeTunnel(profile, credentials, outcome.next);
+    createTunnel: (profile, credentials, options) => {
+      const tunnel = new FakeTunnel(profile, credentials, outcome.next, options.killSwitch);
       tunnels.push(tunnel);
       return tunnel;
     },

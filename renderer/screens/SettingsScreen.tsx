@@ -50,6 +50,22 @@ export function SettingsScreen({
         </label>
       </fieldset>
       <fieldset>
+        <legend>Privacy</legend>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={settings.killSwitch}
+            onChange={(e) => void change({ killSwitch: e.target.checked })}
+            aria-describedby="kill-switch-hint"
+          />
+          Block all internet traffic outside the VPN (kill switch)
+        </label>
+        <p id="kill-switch-hint" className="hint">
+          While connected or reconnecting, nothing leaves this computer except through the VPN. If Outpost stops
+          unexpectedly, the block stays until you connect again or disconnect.
+        </p>
+      </fieldset>
+      <fieldset>
         <legend>Connection profiles</legend>
         <ul className="profiles">
           {profiles.map((p) => (

@@ -25,7 +25,7 @@ export interface FakeBackend {
 export function fakeBackend(emit: <E extends EventName>(event: E, payload: Events[E]) => void): FakeBackend {
   const profiles: ProfileSummary[] = [];
   const stored = new Map<string, string>();
-  const settings: Settings = { autoConnect: false, launchAtLogin: false };
+  const settings: Settings = { autoConnect: false, launchAtLogin: false, killSwitch: false };
   const calls: FakeBackend['calls'] = [];
   let status: ConnectionStatus = { state: 'disconnected', dns: [], splitSubnets: [] };
   let counterTimer: NodeJS.Timeout | undefined;

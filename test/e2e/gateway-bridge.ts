@@ -23,8 +23,8 @@ if (root === undefined || configDir === undefined || managedDir === undefined ||
 const { connection, handlers } = createAppServices({
   configDir,
   managedDir,
-  createTunnel: (profile, credentials) =>
-    new Tunnel(profile, credentials, linuxNetworkHost({ stateDir }), { connectTimeoutMs: 15_000 }),
+  createTunnel: (profile, credentials, { killSwitch }) =>
+    new Tunnel(profile, credentials, linuxNetworkHost({ stateDir }), { connectTimeoutMs: 15_000, killSwitch }),
 });
 const server = await startBridgeServer({ root, handlers });
 connection.on('status', (status) => server.emit('status', status));

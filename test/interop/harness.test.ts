@@ -168,7 +168,10 @@ describe('strongSwan interop harness', { timeout: 60_000 }, () => {
     assert.ok(processAlive(gateway.pid));
     assert.doesNotMatch(await gateway.listSas(), /ESTABLISHED/, 'a crash forgets every SA');
     const conns = (await gateway.swanctl(['--list-conns'])).stdout;
-    for (const conn of Object.keys(gateway.ids)) assert.match(conns, new RegExp(`^${conn}: IKEv2`, 'm'));
+    // full6 exists only on a gateway started with an IPv6 pool
+    for (const conn of Object.keys(gateway.ids).filter((c) => c !== 'full6')) {
+      assert.match(conns, new RegExp(`^${conn}: IKEv2`, 'm'));
+    }
 
     // nobody answers the client's Delete any more: force it
     await client.terminate('psk', { force: true });
