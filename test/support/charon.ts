@@ -43,6 +43,11 @@ export interface CharonOptions {
   pluginSettings?: string;
   /** Files or directories mounted over host paths in charon's private mount namespace only. */
   bindMounts?: { source: string; target: string }[];
+  /**
+   * Log the CHILD_SAs' ESP keys (`chd = 4`: keymat_v2's "encryption initiator key" and the like), so a test can
+   * build ESP the peer will authenticate. Off by default: level 4 logs far more than the keys.
+   */
+  logChildKeys?: boolean;
 }
 
 export class Charon {
@@ -154,7 +159,7 @@ charon {
       net = 1
       ike = 2
       cfg = 1
-    }
+${options.logChildKeys ? '      chd = 4\n' : ''}    }
   }
   plugins {
     vici {

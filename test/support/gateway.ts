@@ -29,6 +29,8 @@ export interface GatewayOptions {
   dpdDelay?: string;
   /** Add the connection `full6`: full tunnel for IPv4 and IPv6, with an IPv6 pool (needs a network with ipv6). */
   ipv6Pool?: boolean;
+  /** Write the CHILD_SAs' ESP keys to the log (read back with test/support/child-sa-keys.ts); off by default. */
+  logChildKeys?: boolean;
 }
 
 export interface GatewayIds {
@@ -132,6 +134,7 @@ async function startIn(dir: string, net: TestNetwork, options: GatewayOptions): 
       pam_service = ${PAM_SERVICE}
     }`,
     bindMounts: [{ source: pamDir, target: '/etc/pam.d' }],
+    logChildKeys: options.logChildKeys,
   };
   const launch = async (): Promise<Charon> => {
     const started = await Charon.start(net, net.gatewayNs, charonOptions);
