@@ -30,10 +30,15 @@ export type Change =
   /** resolv.conf contents base64 (byte-exact): `original` null when there was none. */
   | { kind: 'resolv-conf'; path: string; original: string | null; written: string }
   | { kind: 'resolved'; link: string }
+  /** Another link's systemd-resolved default-route, switched off for a full tunnel: undone by switching it on. */
+  | { kind: 'resolved-default-route'; link: string }
   /** An nftables table of ours (the kill switch): undone by deleting the whole table. */
   | { kind: 'nft-table'; family: 'inet'; name: string }
   /** A persistent TUN device made for a user's engine (the helper's): undone by deleting it. */
   | { kind: 'tun-device'; name: string };
+
+/** What an interface name may be (Linux's dev_valid_name, stricter): a journal holds nothing else in its place. */
+export const INTERFACE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
 
 export type RouteChange = Extract<Change, { kind: 'route' }>;
 export type NftTableChange = Extract<Change, { kind: 'nft-table' }>;
@@ -136,6 +141,9 @@ export async function undo(change: Change, run: CommandRunner): Promise<void> {
     case 'resolved':
       await quietly('resolvectl', ['revert', change.link]);
       return;
+    case 'resolved-default-route':
+      await quietly('resolvectl', ['default-route', change.link, 'yes']);
+      return;
     case 'nft-table':
       await run('nft', ['-f', '-'], nftRemoveTable(change));
       return;
@@ -208,6 +216,10 @@ function parseChange(v: unknown): Change | undefined {
         : undefined;
     case 'resolved':
       return isString(c.link) ? { kind: 'resolved', link: c.link } : undefined;
+    case 'resolved-default-route':
+      return isString(c.link) && INTERFACE_NAME.test(c.link)
+        ? { kind: 'resolved-default-route', link: c.link }
+        : undefined;
     case 'nft-table':
       // the name goes into an nft script on undo: a journal edited by hand must not smuggle in more than a name
       return c.family === 'inet' && isString(c.name) && NFT_NAME.test(c.name)

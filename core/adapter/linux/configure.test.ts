@@ -87,6 +87,13 @@ class FakeSystem {
         (m, c) => c.kind === (m[1] ? 'unreachable' : 'route') && c.dst === m[2],
       ],
       [/^resolvectl (?:dns|domain) (\S+)/, (m, c) => c.kind === 'resolved' && c.link === m[1]],
+      [
+        /^resolvectl default-route (\S+) (yes|no)/,
+        // ours switched on under its 'resolved' change; another link's switched off, or back on, under its own
+        (m, c) =>
+          (m[2] === 'yes' && c.kind === 'resolved' && c.link === m[1]) ||
+          (c.kind === 'resolved-default-route' && c.link === m[1]),
+      ],
     ];
     this.calls.forEach((line, i) => {
       for (const [pattern, matches] of rules) {
@@ -489,15 +496,27 @@ describe('LinuxNetworkConfigurator', () => {
 
 describe('DNS', () => {
   test('systemd-resolved per link: routing domain ~. in full tunnel, only the given domains in split', async () => {
-    const fake = new FakeSystem();
+    const fake = new FakeSystem().on(
+      /^resolvectl default-route$/,
+      'Global: no\nLink 2 (eth0): yes\nLink 3 (wlan0): yes\nLink 4 (docker0): no\nLink 9 (outpost0): no\n',
+    );
     const full = configurator(fake, { dns: 'systemd-resolved' });
     await full.apply(FULL);
-    assert.deepEqual(fake.calls.slice(-2), [
+    assert.deepEqual(fake.calls.slice(-6), [
       'resolvectl dns outpost0 198.51.100.53 2001:db8::53',
       'resolvectl domain outpost0 ~. corp.example lab.corp.example',
+      'resolvectl default-route outpost0 yes',
+      'resolvectl default-route',
+      // every name to the tunnel: the other links no longer take queries for any name
+      'resolvectl default-route eth0 no',
+      'resolvectl default-route wlan0 no',
     ]);
+    const restoring = fake.calls.length;
     await full.restore();
-    assert.ok(fake.calls.includes('resolvectl revert outpost0'));
+    assert.deepEqual(
+      fake.since(restoring).filter((c) => c.startsWith('resolvectl')),
+      ['resolvectl default-route wlan0 yes', 'resolvectl default-route eth0 yes', 'resolvectl revert outpost0'],
+    );
     fake.assertJournaledFirst();
 
     const split = new FakeSystem();

@@ -14,6 +14,7 @@ import { cidrContains, parseCidr, parseIp } from '../../net/address.js';
 import type { NetworkConfigurator, NetworkPlan } from '../types.js';
 import {
   type Change,
+  INTERFACE_NAME,
   type OurRoute,
   ourRouteArgs,
   parseIpJson,
@@ -24,6 +25,7 @@ import {
 import { CommandFailed, type CommandRunner, runCommand } from './commands.js';
 import {
   type DnsBackend,
+  defaultRouteLinks,
   isDomainName,
   isServerAddress,
   RESOLV_CONF,
@@ -56,7 +58,6 @@ const FULL_TUNNEL_V4 = ['0.0.0.0/1', '128.0.0.0/1'];
  * specific or looked up first, so neighbour discovery on the real links keeps working.
  */
 const FULL_TUNNEL_V6 = ['::/1', '8000::/1'];
-const INTERFACE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
 
 export interface LinuxNetworkOptions {
   /**
@@ -312,7 +313,9 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
       await this.change({ kind: 'resolved', link: dev }, async () => {
         await this.resolvectl(['dns', dev, ...dns.servers]);
         await this.resolvectl(['domain', dev, ...resolvedDomains(dns.domains, fullTunnel)]);
+        if (fullTunnel) await this.resolvectl(['default-route', dev, 'yes']);
       });
+      if (fullTunnel) await this.takeDefaultDnsRoute(dev);
       return;
     }
     // resolv.conf may be a symbolic link (to resolvconf's file, say): the file it names is what gets rewritten
@@ -329,6 +332,23 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
       // in place (truncate and write), never a rename: the path may be a bind mount
       async () => writeFileSync(path, written, original === null ? { mode: 0o644 } : {}),
     );
+  }
+
+  /**
+   * In full tunnel every name goes to the tunnel's servers: another link that resolved also asks for any name (its
+   * default-route) would leak queries around the tunnel, so it is switched off, journaled, and back on at restore.
+   */
+  private async takeDefaultDnsRoute(dev: string): Promise<void> {
+    let listing: string;
+    try {
+      listing = await this.run('resolvectl', ['default-route']);
+    } catch (error) {
+      throw networkError('The tunnel’s DNS servers could not be set.', 'resolvectl default-route', error);
+    }
+    for (const link of defaultRouteLinks(listing)) {
+      if (link === dev) continue;
+      await this.change({ kind: 'resolved-default-route', link }, () => this.resolvectl(['default-route', link, 'no']));
+    }
   }
 
   private async resolvectl(args: string[]): Promise<void> {

@@ -79,6 +79,17 @@ export function resolvConfText(servers: readonly string[], domains: readonly str
  * names no domains); in a split tunnel only the gateway's domains are routed there. Listed domains are also search
  * domains.
  */
+/**
+ * The links systemd-resolved sends queries for any name to, from `resolvectl default-route` ("Link 2 (eth0): yes";
+ * the "Global" line has no link). A name it prints that is not an interface name is left out.
+ */
+export function defaultRouteLinks(output: string): string[] {
+  return output
+    .split('\n')
+    .map((line) => /^Link \d+ \(([A-Za-z0-9_.-]{1,15})\): yes\s*$/.exec(line.trim())?.[1])
+    .filter((link): link is string => link !== undefined);
+}
+
 export function resolvedDomains(domains: readonly string[], fullTunnel: boolean): string[] {
   return fullTunnel || domains.length === 0 ? ['~.', ...domains] : [...domains];
 }
