@@ -7,18 +7,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { seededRandom } from '../../test/support/seeded-random.js';
 import type { KillSwitchPolicy, NetworkPlan } from '../adapter/types.js';
-import { type Command, encodeRequest, MAX_LINE, parseRequest, type Request, RequestError } from './protocol.js';
-
-const COMMANDS: readonly Command[] = [
-  'hello',
-  'begin',
-  'open-adapter',
-  'apply',
-  'kill-switch',
-  'restore',
-  'disconnect',
-  'status',
-];
+import {
+  COMMANDS,
+  type Command,
+  encodeRequest,
+  MAX_LINE,
+  parseRequest,
+  type Request,
+  RequestError,
+} from './protocol.js';
 
 const FULL_PLAN: NetworkPlan = {
   adapter: 'outpost3',

@@ -76,7 +76,7 @@ export type Response =
   | { id: number; ok: true; result: Results[Command] }
   | { id: number; ok: false; error: { code: RefusalCode; message: string; detail?: string } };
 
-const COMMANDS: readonly Command[] = [
+export const COMMANDS: readonly Command[] = [
   'hello',
   'begin',
   'open-adapter',

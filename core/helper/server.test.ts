@@ -15,57 +15,11 @@ import type { KillSwitchPolicy, NetworkPlan } from '../adapter/types.js';
 import { HelperClient } from './client.js';
 import { encodeRequest, MAX_LINE, type Request } from './protocol.js';
 import { HelperServer } from './server.js';
-import type { SessionHost } from './sessions.js';
+import { RecordingHost } from './test-support.js';
 
 const FUZZ_SEED = 0x5e7e;
 const FUZZ_LINES = 5_000;
 const POLICY: KillSwitchPolicy = { gateway: '192.0.2.1', ports: [500, 4500] };
-
-/** The OS side, recording what it is asked; lenient, so the fuzz's valid requests in any order are fine. */
-class FakeHost implements SessionHost {
-  readonly adapterSet = new Set<string>();
-  applied: string | undefined;
-  killSwitchOn = false;
-  restores = 0;
-  calls: string[] = [];
-  private next = 0;
-
-  readonly adapters = {
-    create: async (owner: { uid: number }) => {
-      const name = `outpost${this.next++}`;
-      this.adapterSet.add(name);
-      this.calls.push(`create ${name} for ${owner.uid}`);
-      return name;
-    },
-    remove: async (name: string) => {
-      this.adapterSet.delete(name);
-      this.calls.push(`remove ${name}`);
-    },
-  };
-
-  readonly configurator = {
-    apply: async (plan: NetworkPlan) => {
-      this.applied = plan.adapter;
-      this.calls.push(`apply ${plan.adapter}`);
-    },
-    restore: async () => {
-      this.applied = undefined;
-      this.restores++;
-      this.calls.push('restore');
-    },
-  };
-
-  readonly killSwitch = {
-    enable: async (policy: KillSwitchPolicy) => {
-      this.killSwitchOn = true;
-      this.calls.push(`kill-switch on ${policy.gateway}`);
-    },
-    disable: async () => {
-      this.killSwitchOn = false;
-      this.calls.push('kill-switch off');
-    },
-  };
-}
 
 function plan(adapter: string): NetworkPlan {
   return {
@@ -219,14 +173,14 @@ function noNewline(bytes: Buffer): Buffer {
 describe('helper server on a Unix socket', () => {
   let dir: string;
   let socketPath: string;
-  let host: FakeHost;
+  let host: RecordingHost;
   let server: HelperServer | undefined;
   const log: string[] = [];
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'outpost-helper-'));
     socketPath = join(dir, 'helper.sock');
-    host = new FakeHost();
+    host = new RecordingHost(false);
     server = await HelperServer.start({ socketPath, group: 'root', log: (line) => log.push(line) }, host);
   });
 
@@ -244,7 +198,10 @@ describe('helper server on a Unix socket', () => {
   });
 
   it('refuses to start a second service on a socket that answers', async () => {
-    await assert.rejects(HelperServer.start({ socketPath, group: 'root' }, new FakeHost()), /already running/);
+    await assert.rejects(
+      HelperServer.start({ socketPath, group: 'root' }, new RecordingHost(false)),
+      /already running/,
+    );
   });
 
   it("serves a HelperClient's session, and restores it when the connection closes", async () => {
@@ -267,7 +224,7 @@ describe('helper server on a Unix socket', () => {
     } finally {
       client.close();
     }
-    await waitFor('the session restored', () => host.restores === 1 && host.adapterSet.size === 0);
+    await waitFor('the session restored', () => host.restores === 1 && host.devices.size === 0);
     assert.equal(host.applied, undefined);
     assert.deepEqual(host.calls.slice(-2), ['restore', 'remove outpost0']);
     const other = await HelperClient.connect(socketPath);
@@ -288,7 +245,7 @@ describe('helper server on a Unix socket', () => {
     } finally {
       client.close();
     }
-    await waitFor('the session restored', () => host.restores === restores + 1 && host.adapterSet.size === 0);
+    await waitFor('the session restored', () => host.restores === restores + 1 && host.devices.size === 0);
     assert.equal(host.killSwitchOn, true, 'fail-closed');
     const next = await HelperClient.connect(socketPath);
     try {
@@ -350,7 +307,7 @@ describe('helper server on a Unix socket', () => {
     // whatever the valid mutated requests opened is the fuzz connection's, and goes with it
     connection.socket.end();
     await waitFor('the fuzz connection closed', () => connection.closed);
-    await waitFor('the fuzz session restored', () => host.adapterSet.size === 0 && host.applied === undefined);
+    await waitFor('the fuzz session restored', () => host.devices.size === 0 && host.applied === undefined);
   });
 
   it('ends a connection whose line passes MAX_LINE without a newline, and serves the others', async () => {
@@ -394,7 +351,7 @@ describe('helper server on a Unix socket', () => {
     assert.equal(outcome, 'closed', 'close() does not wait for the clients to leave');
     assert.equal(host.killSwitchOn, false);
     assert.equal(host.applied, undefined);
-    assert.equal(host.adapterSet.size, 0);
+    assert.equal(host.devices.size, 0);
     await assert.rejects(client.request('hello', {}), /network service stopped/);
   });
 });

@@ -1,64 +1,18 @@
 /**
- * The helper's session rules against a fake OS side that checks, on every call, that what is asked makes sense: a plan
- * only for an adapter that exists, nothing left applied without an adapter, the kill switch switched only to a new
- * state, one adapter at a time.
+ * The helper's session rules against a strict recording OS side (test-support.ts), which checks on every call that
+ * what is asked makes sense.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KillSwitchPolicy, NetworkPlan } from '../adapter/types.js';
 import type { PeerCredentials } from './peer-credentials.js';
-import { Refusal, type SessionHost, Sessions } from './sessions.js';
+import { Refusal, Sessions } from './sessions.js';
+import { RecordingHost } from './test-support.js';
 
 const ALICE: PeerCredentials = { pid: 100, uid: 1000, gid: 1000, groups: [990] };
 const BOB: PeerCredentials = { pid: 200, uid: 1001, gid: 1001, groups: [990] };
 const ROOT: PeerCredentials = { pid: 1, uid: 0, gid: 0, groups: [] };
 const POLICY: KillSwitchPolicy = { gateway: '192.0.2.1', ports: [500, 4500] };
-
-class FakeHost implements SessionHost {
-  adapters_: Map<string, number> = new Map();
-  applied: string | undefined;
-  killSwitchOn = false;
-  calls: string[] = [];
-  private next = 0;
-
-  readonly adapters = {
-    create: async (owner: { uid: number }) => {
-      assert.equal(this.adapters_.size, 0, 'one adapter at a time');
-      const name = `outpost${this.next++}`;
-      this.adapters_.set(name, owner.uid);
-      this.calls.push(`create ${name} for ${owner.uid}`);
-      return name;
-    },
-    remove: async (name: string) => {
-      assert.equal(this.applied, undefined, 'the plan is undone before its adapter goes');
-      assert.ok(this.adapters_.delete(name), `removing ${name}, which exists`);
-      this.calls.push(`remove ${name}`);
-    },
-  };
-
-  readonly configurator = {
-    apply: async (plan: NetworkPlan) => {
-      assert.ok(this.adapters_.has(plan.adapter), 'a plan for an adapter that exists');
-      this.applied = plan.adapter;
-      this.calls.push(`apply ${plan.adapter}`);
-    },
-    restore: async () => {
-      this.applied = undefined;
-      this.calls.push('restore');
-    },
-  };
-
-  readonly killSwitch = {
-    enable: async (policy: KillSwitchPolicy) => {
-      this.killSwitchOn = true;
-      this.calls.push(`kill-switch on ${policy.gateway}`);
-    },
-    disable: async () => {
-      this.killSwitchOn = false;
-      this.calls.push('kill-switch off');
-    },
-  };
-}
 
 function plan(adapter: string): NetworkPlan {
   return {
@@ -90,10 +44,10 @@ async function connected(sessions: Sessions, connection: number, caller: PeerCre
 
 describe('helper sessions', () => {
   it('gives the caller an adapter of its own and applies a plan only for that adapter', async () => {
-    const host = new FakeHost();
+    const host = new RecordingHost(true);
     const sessions = new Sessions(host);
     const adapter = await connected(sessions, 1, ALICE);
-    assert.equal(host.adapters_.get(adapter), ALICE.uid);
+    assert.equal(host.devices.get(adapter), ALICE.uid);
     await refusedWith(
       sessions.handle(1, ALICE, { id: 3, cmd: 'apply', plan: plan('outpost9') }),
       'bad-request',
@@ -104,7 +58,7 @@ describe('helper sessions', () => {
   });
 
   it('refuses another user while a session exists, and hides it from them', async () => {
-    const host = new FakeHost();
+    const host = new RecordingHost(true);
     const sessions = new Sessions(host);
     await sessions.handle(1, ALICE, { id: 1, cmd: 'begin' });
     await refusedWith(sessions.handle(2, BOB, { id: 1, cmd: 'begin' }), 'busy', /Another user's VPN/);
@@ -119,20 +73,20 @@ describe('helper sessions', () => {
   });
 
   it('restores everything when the owning connection goes away, and the next user may start', async () => {
-    const host = new FakeHost();
+    const host = new RecordingHost(true);
     const sessions = new Sessions(host);
     await connected(sessions, 1, ALICE);
     await sessions.connectionClosed(2);
     assert.equal(host.applied, 'outpost0', 'another connection closing changes nothing');
     await sessions.connectionClosed(1);
     assert.equal(host.applied, undefined);
-    assert.equal(host.adapters_.size, 0);
+    assert.equal(host.devices.size, 0);
     assert.deepEqual(host.calls.slice(-2), ['restore', 'remove outpost0']);
     await connected(sessions, 2, BOB);
   });
 
   it('keeps the kill switch closed after the connection dies, until the same user comes back or disconnects', async () => {
-    const host = new FakeHost();
+    const host = new RecordingHost(true);
     const sessions = new Sessions(host);
     await connected(sessions, 1, ALICE);
     await sessions.handle(1, ALICE, { id: 5, cmd: 'kill-switch', policy: POLICY });
@@ -153,11 +107,11 @@ describe('helper sessions', () => {
     await sessions.handle(5, ALICE, { id: 1, cmd: 'disconnect' });
     assert.equal(host.killSwitchOn, false);
     assert.equal(host.applied, undefined);
-    assert.equal(host.adapters_.size, 0);
+    assert.equal(host.devices.size, 0);
   });
 
   it("lets root end anyone's session, and shutdown undo everything", async () => {
-    const host = new FakeHost();
+    const host = new RecordingHost(true);
     const sessions = new Sessions(host);
     await connected(sessions, 1, ALICE);
     await sessions.handle(1, ALICE, { id: 5, cmd: 'kill-switch', policy: POLICY });
@@ -168,23 +122,23 @@ describe('helper sessions', () => {
     await sessions.shutdown();
     assert.equal(host.killSwitchOn, false);
     assert.equal(host.applied, undefined);
-    assert.equal(host.adapters_.size, 0);
+    assert.equal(host.devices.size, 0);
   });
 
   it('a restore keeps the session while the kill switch holds it, so a reconnect gets a fresh adapter', async () => {
-    const host = new FakeHost();
+    const host = new RecordingHost(true);
     const sessions = new Sessions(host);
     await connected(sessions, 1, ALICE);
     await sessions.handle(1, ALICE, { id: 5, cmd: 'kill-switch', policy: POLICY });
     await sessions.handle(1, ALICE, { id: 6, cmd: 'restore' });
-    assert.equal(host.adapters_.size, 0);
+    assert.equal(host.devices.size, 0);
     await refusedWith(sessions.handle(2, BOB, { id: 1, cmd: 'open-adapter' }), 'busy', /Another user/);
     const adapter = await connected(sessions, 1, ALICE);
     assert.equal(adapter, 'outpost1');
   });
 
   it('an OS failure is a refusal carrying its sentence', async () => {
-    const host = new FakeHost();
+    const host = new RecordingHost(true);
     host.configurator.apply = async () => {
       throw new (await import('../errors.js')).OutpostError('network', 'The tunnel’s routes could not be set.');
     };

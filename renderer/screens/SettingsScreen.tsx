@@ -23,6 +23,19 @@ export function SettingsScreen({
     onSettings(saved === undefined ? settings : saved.value);
   }
 
+  /** One on/off setting, labelled; `hint` names the element that explains it. */
+  const toggle = (key: 'autoConnect' | 'launchAtLogin' | 'killSwitch', label: string, hint?: string) => (
+    <label className="check">
+      <input
+        type="checkbox"
+        checked={settings[key]}
+        onChange={(e) => void change({ [key]: e.target.checked })}
+        aria-describedby={hint}
+      />
+      {label}
+    </label>
+  );
+
   async function remove(profile: ProfileSummary) {
     if ((await call('profiles:remove', profile.id)) !== undefined) onProfilesChanged();
   }
@@ -32,34 +45,12 @@ export function SettingsScreen({
       <h1 id="settings-title">Settings</h1>
       <fieldset>
         <legend>Startup</legend>
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={settings.autoConnect}
-            onChange={(e) => void change({ autoConnect: e.target.checked })}
-          />
-          Connect automatically when Outpost starts
-        </label>
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={settings.launchAtLogin}
-            onChange={(e) => void change({ launchAtLogin: e.target.checked })}
-          />
-          Start Outpost when I log in to this computer
-        </label>
+        {toggle('autoConnect', 'Connect automatically when Outpost starts')}
+        {toggle('launchAtLogin', 'Start Outpost when I log in to this computer')}
       </fieldset>
       <fieldset>
         <legend>Privacy</legend>
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={settings.killSwitch}
-            onChange={(e) => void change({ killSwitch: e.target.checked })}
-            aria-describedby="kill-switch-hint"
-          />
-          Block all internet traffic outside the VPN (kill switch)
-        </label>
+        {toggle('killSwitch', 'Block all internet traffic outside the VPN (kill switch)', 'kill-switch-hint')}
         <p id="kill-switch-hint" className="hint">
           While connected or reconnecting, nothing leaves this computer except through the VPN. If Outpost stops
           unexpectedly, the block stays until you connect again or disconnect.

@@ -9,11 +9,10 @@
 // MODE `device-deleted`: the interface is deleted under an open adapter; prints counters and CPU time a second later.
 import { execFileSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { createInterface } from 'node:readline';
 import { LinuxNetworkConfigurator, recoverAfterCrash } from '../../core/adapter/linux/configure.js';
 import { openLinuxTun } from '../../core/adapter/linux/tun.js';
 import type { NetworkPlan, VirtualAdapter } from '../../core/adapter/types.js';
-import { messageOf, OutpostError } from '../../core/errors.js';
+import { serveAgent } from '../support/agent.js';
 
 export type AgentCommand =
   | { op: 'open'; name?: string }
@@ -25,8 +24,6 @@ export type AgentCommand =
   | { op: 'counters' }
   | { op: 'close' }
   | { op: 'resolv-conf-writable'; writable: boolean };
-
-export type AgentAnswer = { ok: true; value?: unknown } | { ok: false; error: string; code?: string; detail?: string };
 
 const mode = process.argv[2];
 
@@ -96,22 +93,7 @@ function serve(): void {
       check();
     });
 
-  const lines = createInterface({ input: process.stdin });
-  let chain = Promise.resolve();
-  lines.on('line', (line) => {
-    chain = chain.then(async () => {
-      let answer: AgentAnswer;
-      try {
-        answer = { ok: true, value: await handle(JSON.parse(line) as AgentCommand) };
-      } catch (error) {
-        answer =
-          error instanceof OutpostError
-            ? { ok: false, error: error.message, code: error.code, ...(error.detail ? { detail: error.detail } : {}) }
-            : { ok: false, error: messageOf(error) };
-      }
-      process.stdout.write(`${JSON.stringify(answer)}\n`);
-    });
-  });
+  const lines = serveAgent(handle);
   lines.on('close', () => {
     adapter?.close();
   });

@@ -11,14 +11,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { tunnelMtu } from '../../core/adapter/mtu.js';
 import type { NetworkPlan } from '../../core/adapter/types.js';
 import { getEncryption } from '../../core/crypto/registry.js';
 import { EncrId } from '../../core/iana.js';
 import { processAlive, run, stopChild } from '../support/netns.js';
-import type { AgentAnswer, AgentCommand } from './adapter-agent.js';
+import { AgentClient } from '../support/agent.js';
+import type { AgentCommand } from './adapter-agent.js';
 
 const NS = `opad-${process.pid}-${randomBytes(3).toString('hex')}`;
 const NS_PATTERN = /^opad-(\d+)-[0-9a-f]+$/;
@@ -96,37 +96,9 @@ function spawnAgent(mode: string): ChildProcess {
   return child;
 }
 
-class Agent {
-  readonly child = spawnAgent('serve');
-  private readonly answers: ((answer: AgentAnswer) => void)[] = [];
-  stderr = '';
-
+class Agent extends AgentClient<AgentCommand> {
   constructor() {
-    createInterface({ input: this.child.stdout! }).on('line', (line) => this.answers.shift()?.(JSON.parse(line)));
-    this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      this.stderr += chunk;
-    });
-  }
-
-  async send(command: AgentCommand): Promise<unknown> {
-    const answer = await new Promise<AgentAnswer>((resolve, reject) => {
-      const onExit = () => reject(new Error(`agent exited: ${this.stderr}`));
-      this.child.once('exit', onExit);
-      this.answers.push((a) => {
-        this.child.off('exit', onExit);
-        resolve(a);
-      });
-      this.child.stdin!.write(`${JSON.stringify(command)}\n`);
-    });
-    if (!answer.ok) throw Object.assign(new Error(answer.error), answer);
-    return answer.value;
-  }
-
-  async killHard(): Promise<void> {
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    // `ip netns exec` and setpriv exec in place: this PID is node's own
-    this.child.kill('SIGKILL');
-    await exited;
+    super(spawnAgent('serve'));
   }
 
   stop(): Promise<void> {

@@ -15,7 +15,8 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import type { KillSwitchPolicy } from '../../core/adapter/types.js';
 import { processAlive, run, stopChild } from '../support/netns.js';
-import type { KillSwitchAnswer, KillSwitchCommand } from './kill-switch-agent.js';
+import { AgentClient } from '../support/agent.js';
+import type { KillSwitchCommand } from './kill-switch-agent.js';
 
 const NS = `ks-${process.pid}-${randomBytes(3).toString('hex')}`;
 const GW_NS = `${NS}-gw`;
@@ -81,43 +82,16 @@ async function txPackets(dev: string): Promise<number> {
 }
 
 /** The kill switch in a process of its own inside the client namespace, dying with the test runner (pdeathsig). */
-class Agent {
-  readonly child: ChildProcess;
-  private readonly answers: ((answer: KillSwitchAnswer) => void)[] = [];
-  private stderr = '';
-
+class Agent extends AgentClient<KillSwitchCommand> {
   constructor(readonly stateDir: string) {
-    this.child = spawn(
+    const child = spawn(
       'ip',
       ['netns', 'exec', NS, 'setpriv', '--pdeathsig', 'KILL', process.execPath, '--import', 'tsx', AGENT, stateDir],
       { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] },
     );
-    agents.add(this.child);
-    this.child.once('exit', () => agents.delete(this.child));
-    createInterface({ input: this.child.stdout! }).on('line', (line) => this.answers.shift()?.(JSON.parse(line)));
-    this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      this.stderr += chunk;
-    });
-  }
-
-  async send(command: KillSwitchCommand): Promise<void> {
-    const answer = await new Promise<KillSwitchAnswer>((resolve, reject) => {
-      const onExit = () => reject(new Error(`agent exited: ${this.stderr}`));
-      this.child.once('exit', onExit);
-      this.answers.push((a) => {
-        this.child.off('exit', onExit);
-        resolve(a);
-      });
-      this.child.stdin!.write(`${JSON.stringify(command)}\n`);
-    });
-    if (!answer.ok) throw Object.assign(new Error(answer.error), answer);
-  }
-
-  async killHard(): Promise<void> {
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    // `ip netns exec` and setpriv exec in place: this PID is node's own
-    this.child.kill('SIGKILL');
-    await exited;
+    super(child);
+    agents.add(child);
+    child.once('exit', () => agents.delete(child));
   }
 
   stop(): Promise<void> {
