@@ -1,9 +1,11 @@
 /**
  * Throwaway users and a group for tests that run Outpost as an ordinary person would: made with useradd/groupadd under
- * names unique to this run (users and groups are global to the machine), removed afterwards and at exit.
+ * names unique to this run (users and groups are global to the machine), removed afterwards and at exit, and by the
+ * next run when a run was killed outright.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { processAlive } from './netns.js';
 
 export interface TestUser {
   name: string;
@@ -25,10 +27,28 @@ function id(flag: '-u' | '-g', name: string): number {
   return Number(execFileSync('id', [flag, name], { encoding: 'utf8' }).trim());
 }
 
+/** Our names: a role letter, the creating process's pid, a random tag (`opa-4242-1f2e`). */
+const NAME = /^op([abmg])-(\d+)-[0-9a-f]{4}$/;
+
+/** Users and groups of earlier runs that were killed before they could remove them. */
+function sweepStale(): void {
+  const stale = (database: 'passwd' | 'group') =>
+    execFileSync('getent', [database], { encoding: 'utf8' })
+      .split('\n')
+      .map((line) => line.split(':')[0] ?? '')
+      .filter((name) => {
+        const owner = NAME.exec(name)?.[2];
+        return owner !== undefined && !processAlive(Number(owner));
+      });
+  for (const user of stale('passwd')) execFileSync('userdel', [user], { stdio: 'ignore' });
+  for (const group of stale('group')) execFileSync('groupdel', [group], { stdio: 'ignore' });
+}
+
 export function createTestUsers(): TestUsers {
-  const tag = `${process.pid.toString(36)}${randomBytes(2).toString('hex')}`;
-  const group = `opg${tag}`;
-  const names = { alice: `opa${tag}`, bob: `opb${tag}`, mallory: `opm${tag}` };
+  sweepStale();
+  const tag = `${process.pid}-${randomBytes(2).toString('hex')}`;
+  const group = `opg-${tag}`;
+  const names = { alice: `opa-${tag}`, bob: `opb-${tag}`, mallory: `opm-${tag}` };
   const made: string[] = [];
   const remove = () => {
     for (const name of made.splice(0)) execFileSync('userdel', [name], { stdio: 'ignore' });
