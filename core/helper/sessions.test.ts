@@ -146,4 +146,17 @@ describe('helper sessions', () => {
     const { adapter } = await sessions.handle(1, ALICE, { id: 1, cmd: 'open-adapter' });
     await refusedWith(sessions.handle(1, ALICE, { id: 2, cmd: 'apply', plan: plan(adapter) }), 'failed', /routes/);
   });
+
+  it('a disconnect that restores and then lifts the kill switch frees the session for another user', async () => {
+    const host = new RecordingHost(true);
+    const sessions = new Sessions(host);
+    await sessions.handle(1, ALICE, { id: 1, cmd: 'begin' });
+    await sessions.handle(1, ALICE, { id: 2, cmd: 'kill-switch', policy: POLICY });
+    await connected(sessions, 1, ALICE);
+    await sessions.handle(1, ALICE, { id: 3, cmd: 'restore' });
+    await refusedWith(sessions.handle(2, BOB, { id: 1, cmd: 'begin' }), 'busy', /Another user/);
+    await sessions.handle(1, ALICE, { id: 4, cmd: 'kill-switch', policy: null });
+    assert.deepEqual(await sessions.handle(1, ALICE, { id: 5, cmd: 'status' }), { session: null });
+    await sessions.handle(2, BOB, { id: 1, cmd: 'begin' });
+  });
 });

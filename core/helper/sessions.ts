@@ -96,9 +96,13 @@ export class Sessions {
       case 'apply':
         await this.apply(this.claim(connection, caller), request.plan);
         return {};
-      case 'kill-switch':
-        await this.setKillSwitch(this.claim(connection, caller), request.policy);
+      case 'kill-switch': {
+        const own = this.claim(connection, caller);
+        await this.setKillSwitch(own, request.policy);
+        // off, with nothing applied: the app disconnected; the session is free for whoever connects next
+        if (!own.killSwitch && !own.adapter && !own.applied) this.session = undefined;
         return {};
+      }
       case 'restore':
         if (session && this.mayTouch(session, connection, caller)) {
           await this.restoreNetwork(session);
