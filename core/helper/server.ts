@@ -17,7 +17,7 @@ import { Refusal, type SessionHost, Sessions } from './sessions.js';
 export const DEFAULT_SOCKET = '/run/outpost/helper.sock';
 export const DEFAULT_GROUP = 'outpost';
 
-export interface HelperOptions {
+interface HelperOptions {
   socketPath: string;
   group: string;
   /** Told of each connection and refusal, for the service's log (never a secret: requests carry none). */

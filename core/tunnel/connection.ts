@@ -23,7 +23,7 @@ export type { ConnectResult } from './connect-result.js';
 /** RFC 3948: ESP, and IKE once NAT traversal starts, go to this port. */
 export const NAT_T_PORT = 4500;
 /** RFC 3948 §4: keepalives are sent when nothing else was sent for this long (strongSwan uses 20 s). */
-export const NAT_KEEPALIVE_MS = 20_000;
+const NAT_KEEPALIVE_MS = 20_000;
 
 export interface Datagram {
   data: Uint8Array;
