@@ -147,7 +147,11 @@ test('mistakes get their own sentence', () => {
     refuses(['connect', ...EAP, '--timeout', timeout], /Option --timeout must be a number of seconds/);
   }
   refuses(['connect', '--gateway', 'gw', '--auth', 'eap-md5', '--user', 'a'], /Option --ca is required for eap-md5/);
-  refuses(['connect', '--gateway', 'gw', '--auth', 'psk', '--ca', 'ca.pem'], /Option --ca is not used with psk/);
+  // asymmetric (RFC 7296 §2.15): our PSK, the gateway's certificate checked against the CA
+  assert.equal(
+    connect(['--gateway', 'gw', '--auth', 'psk', '--ca', 'ca.pem']).profile.gateway.caCertificatesPem,
+    CA_PEM,
+  );
   refuses(
     ['connect', '--gateway', 'gw', '--auth', 'eap-gtc', '--ca', 'ca.pem'],
     /Option --user is required for eap-gtc/,

@@ -280,7 +280,6 @@ function fromFlags(flags: Map<Flag, string[]>, readFile: (path: string) => strin
   const caPath = one('ca');
   checkAuthSetting(auth, 'gatewayCa', caPath !== undefined, {
     missing: () => invalidOption('ca', `is required for ${auth}: it checks the gateway's certificate.`),
-    unused: () => invalidOption('ca', 'is not used with psk: the gateway proves itself with the same pre-shared key.'),
   });
   const caCertificatesPem =
     caPath === undefined

@@ -4,10 +4,11 @@ import { OutpostError } from '../errors.js';
 import { authNeeds, checkAuthSetting } from './auth-rules.js';
 import { AUTH_METHODS } from './types.js';
 
-test('EAP methods need a username and a gateway CA; PSK needs neither', () => {
+test('EAP methods need a username and a gateway CA; PSK takes no username and a CA only for a certificate gateway', () => {
   for (const auth of AUTH_METHODS) {
-    const eap = auth !== 'psk';
-    assert.deepEqual(authNeeds(auth), { username: eap, gatewayCa: eap }, auth);
+    const expected =
+      auth === 'psk' ? { username: 'unused', gatewayCa: 'optional' } : { username: 'required', gatewayCa: 'required' };
+    assert.deepEqual(authNeeds(auth), expected, auth);
   }
 });
 
@@ -17,7 +18,8 @@ test("a missing or unused setting is refused with the source's own error", () =>
     unused: () => new OutpostError('profile-invalid', 'unused'),
   };
   assert.throws(() => checkAuthSetting('eap-gtc', 'username', false, refuse), /^OutpostError: missing$/);
-  assert.throws(() => checkAuthSetting('psk', 'gatewayCa', true, refuse), /^OutpostError: unused$/);
+  assert.throws(() => checkAuthSetting('psk', 'username', true, refuse), /^OutpostError: unused$/);
   checkAuthSetting('eap-gtc', 'username', true, refuse);
   checkAuthSetting('psk', 'gatewayCa', false, refuse);
+  checkAuthSetting('psk', 'gatewayCa', true, refuse);
 });

@@ -5,21 +5,26 @@
 import type { OutpostError } from '../errors.js';
 import type { AuthMethodName } from './types.js';
 
+/** Whether a setting must be given, may be, or would go unused (then it is refused rather than quietly ignored). */
+export type Need = 'required' | 'optional' | 'unused';
+
 export interface AuthNeeds {
   /** The EAP identity. */
-  username: boolean;
-  /** A CA to check the gateway's certificate: EAP gateways prove themselves with one. */
-  gatewayCa: boolean;
+  username: Need;
+  /** A CA to check the gateway's certificate. */
+  gatewayCa: Need;
 }
 
-// With a pre-shared key both ends prove themselves with the key, so a username or CA would go unused: a profile that
-// carries one is refused rather than quietly ignored.
+// EAP gateways prove themselves with a certificate. With a pre-shared key the gateway proves itself with the same key,
+// or, with a CA given, with a certificate while we use the key: RFC 7296 §2.15 lets each end choose (libreswan's
+// leftauth=rsasig rightauth=secret).
+const EAP: AuthNeeds = { username: 'required', gatewayCa: 'required' };
 const NEEDS: Readonly<Record<AuthMethodName, AuthNeeds>> = {
-  psk: { username: false, gatewayCa: false },
-  'eap-mschapv2': { username: true, gatewayCa: true },
-  'eap-gtc': { username: true, gatewayCa: true },
-  'eap-md5': { username: true, gatewayCa: true },
-  'eap-mschapv2+totp': { username: true, gatewayCa: true },
+  psk: { username: 'unused', gatewayCa: 'optional' },
+  'eap-mschapv2': EAP,
+  'eap-gtc': EAP,
+  'eap-md5': EAP,
+  'eap-mschapv2+totp': EAP,
 };
 
 export function authNeeds(auth: AuthMethodName): AuthNeeds {
@@ -31,9 +36,9 @@ export function checkAuthSetting(
   auth: AuthMethodName,
   setting: keyof AuthNeeds,
   given: boolean,
-  refuse: { missing: () => OutpostError; unused: () => OutpostError },
+  refuse: { missing: () => OutpostError; unused?: () => OutpostError },
 ): void {
-  const needed = NEEDS[auth][setting];
-  if (needed && !given) throw refuse.missing();
-  if (!needed && given) throw refuse.unused();
+  const need = NEEDS[auth][setting];
+  if (need === 'required' && !given) throw refuse.missing();
+  if (need === 'unused' && given && refuse.unused) throw refuse.unused();
 }

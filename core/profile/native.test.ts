@@ -133,7 +133,11 @@ test('wrong types, unknown keys and bad values name the field', () => {
     /"username" is only used with EAP/,
   );
   refuses(minimal({ gateway: { address: 'gw' } }), /"gateway\.ca" is required for EAP/);
-  refuses(minimal({ auth: 'psk', username: undefined }), /"gateway\.ca" is not used with PSK/);
+  // RFC 7296 §2.15: the gateway may prove itself with a certificate while we use the pre-shared key
+  assert.equal(
+    parseNativeProfile(minimal({ auth: 'psk', username: undefined }), TESTDATA).gateway.caCertificatesPem,
+    CA_PEM,
+  );
   refuses(
     minimal({ gateway: { address: 'gw', ca: CA_PEM, caFile: 'ca.pem' } }),
     /"gateway\.caFile" cannot be given together/,

@@ -73,11 +73,6 @@ export function parseNativeProfile(json: unknown, baseDir: string): Profile {
   checkAuthSetting(auth, 'gatewayCa', caText !== undefined || caFile !== undefined, {
     missing: () =>
       gateway.error('ca', 'is required for EAP authentication (or "gateway.caFile"): it checks the gateway.'),
-    unused: () =>
-      gateway.error(
-        caText !== undefined ? 'ca' : 'caFile',
-        'is not used with PSK authentication: the gateway proves itself with the same pre-shared key.',
-      ),
   });
   let caCertificatesPem: string | undefined;
   if (caText !== undefined) caCertificatesPem = caPemFromText(caText, gateway.label('ca'));

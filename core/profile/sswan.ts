@@ -62,7 +62,7 @@ export function parseSswanProfile(json: unknown): Profile {
   const idText = remote.string('id');
   const id = idText === undefined ? undefined : checkIdentity(idText, remote.label('id'));
   const cert = remote.string('cert');
-  if (cert === undefined && authNeeds(auth).gatewayCa) {
+  if (cert === undefined && authNeeds(auth).gatewayCa === 'required') {
     // the app falls back to the system's CA store; Outpost trusts only a CA the profile names
     throw remote.error(
       'cert',

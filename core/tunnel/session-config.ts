@@ -56,8 +56,9 @@ function rounds(profile: Profile, credentials: Credentials): AuthRound[] {
 }
 
 function gatewayAuth(profile: Profile, credentials: Credentials): GatewayAuthConfig {
-  if (profile.auth === 'psk') return { kind: 'psk', psk: credentials.psk! };
   const pem = profile.gateway.caCertificatesPem;
+  // a PSK profile with a CA: we prove ourselves with the key, the gateway with a certificate (RFC 7296 §2.15)
+  if (profile.auth === 'psk' && pem === undefined) return { kind: 'psk', psk: credentials.psk! };
   if (!pem) {
     throw new OutpostError(
       'profile-invalid',

@@ -69,6 +69,18 @@ describe('connects to strongSwan', () => {
     assert.match(String(c.virtualIp), /^203\.0\.113\.\d+$/);
   });
 
+  test('asymmetric (RFC 7296 §2.15): the gateway proves itself with a certificate, the client with the PSK', async () => {
+    const args = ['--gateway', gw.address, '--gateway-id', gw.ids.ecdsa, '--ca', gw.pki.ecdsaCaPem, '--auth', 'psk'];
+    const c = await connectAndCheck([...args, '--identity', gw.pskClientId], { OUTPOST_PSK: gw.psk }, 'asym');
+    assert.equal(c.gateway, gw.ids.ecdsa);
+    assert.match(String(c.gatewayCertificate), /CN=ecdsa\.vpn\.example\.test/);
+    // the same certificate checked against a CA that did not sign it is refused, PSK or not
+    const wrongCa = ['--gateway', gw.address, '--gateway-id', gw.ids.ecdsa, '--ca', gw.pki.rsaCaPem, '--auth', 'psk'];
+    const refused = await expectFailure(net, [...wrongCa, '--identity', gw.pskClientId], { OUTPOST_PSK: gw.psk });
+    assert.equal(refused.code, 1);
+    assert.equal(refused.error?.code, 'untrusted-certificate');
+  });
+
   test('two rounds: EAP-MSCHAPv2 then EAP-GTC with a TOTP code checked by PAM', async () => {
     const env = { OUTPOST_PASSWORD: gw.user.password, OUTPOST_TOTP_SECRET: gw.totpSecret };
     await connectAndCheck(eapArgs('totp', gw.pki.ecdsaCaPem), env, 'totp');

@@ -274,6 +274,14 @@ function swanctlConf(
       child('psk'),
     ]),
     section('totp', [...ike, certLocal('totp'), eap('-1', 'eap-mschapv2'), eap('-2', 'eap-gtc'), child('totp')]),
+    // asymmetric (RFC 7296 §2.15): the gateway proves itself with ecdsa's certificate, the client with the PSK; chosen
+    // over `ecdsa` by the client's identity, which only this connection names
+    section('asym', [
+      ...ike,
+      certLocal('ecdsa'),
+      section('remote', ['auth = psk', `id = ${pskClientId}`]),
+      child('asym'),
+    ]),
     section('full', [
       ...ike,
       section('local', ['auth = psk', `id = ${GATEWAY_IDS.full}`]),
