@@ -177,3 +177,9 @@ test('--profile excludes the connection flags and checks --user against the prof
   refuses(['connect', '--profile', office, '--ike', 'default'], /Option --ike cannot be combined with --profile/);
   refuses(['connect', '--profile', join(TESTDATA, 'missing.json')], /The profile ".*missing\.json" could not be read/);
 });
+
+test('--legacy-signatures lets an old gateway sign with RSA/SHA-1; without it the profile decides', () => {
+  const flags = ['--gateway', 'gw', '--auth', 'psk'];
+  assert.equal(connect(flags).profile.legacySignatures, undefined);
+  assert.equal(connect([...flags, '--legacy-signatures']).profile.legacySignatures, true);
+});

@@ -93,6 +93,8 @@ Options:
   --kill-switch         block all traffic outside the tunnel while connected and
                         while reconnecting; it stays on (fail-closed) until
                         "outpost disconnect" when the helper service is used
+  --legacy-signatures   accept an old gateway's RSA/SHA-1 signature (AUTH method
+                        1), with a warning; SHA-1 can be forged
   --helper SOCKET       the network service's socket (default ${DEFAULT_SOCKET});
                         an ordinary user connects through it
   --no-helper           make the network changes in this process (root or
@@ -143,6 +145,7 @@ type Flag =
   | 'ike-rekey'
   | 'state-dir'
   | 'kill-switch'
+  | 'legacy-signatures'
   | 'helper'
   | 'no-helper'
   | 'socket'
@@ -171,7 +174,15 @@ const WITH_VALUE: ReadonlySet<string> = new Set<Flag>([
   'socket',
   'group',
 ]);
-const SWITCHES: ReadonlySet<string> = new Set<Flag>(['json', 'verbose', 'help', 'version', 'kill-switch', 'no-helper']);
+const SWITCHES: ReadonlySet<string> = new Set<Flag>([
+  'json',
+  'verbose',
+  'help',
+  'version',
+  'kill-switch',
+  'no-helper',
+  'legacy-signatures',
+]);
 /** What each command other than connect takes. */
 const HELPER_FLAGS: readonly Flag[] = ['socket', 'group', 'state-dir', 'help'];
 const DISCONNECT_FLAGS: readonly Flag[] = ['helper', 'help'];
@@ -336,7 +347,8 @@ export function parseArgs(
   if (flags.has('help')) return { kind: 'help', text: HELP_TEXT };
   if (flags.has('version')) return { kind: 'version' };
   const profilePath = single(flags, 'profile');
-  const profile = profilePath === undefined ? fromFlags(flags, readFile) : fromProfileFile(flags, profilePath);
+  const described = profilePath === undefined ? fromFlags(flags, readFile) : fromProfileFile(flags, profilePath);
+  const profile = flags.has('legacy-signatures') ? { ...described, legacySignatures: true } : described;
   return {
     kind: 'connect',
     profile,

@@ -48,13 +48,18 @@ function invalid(detail: string): OutpostError {
   );
 }
 
-/** Checks the gateway's AUTH payload; throws a gateway-auth-invalid error unless it is valid for this credential. */
+/**
+ * Checks the gateway's AUTH payload; throws a gateway-auth-invalid error unless it is valid for this credential.
+ * AUTH method 1 (RSA with SHA-1, RFC 7296 §3.8) is what older gateways send: SHA-1 signatures can be forged, so it
+ * counts only when `legacySignatures` allows it, and the result says it was used so the user can be warned.
+ */
 export function verifyGatewayAuth(
   auth: AuthPayload,
   octets: Uint8Array,
   prf: Prf,
   credential: GatewayCredential,
-): void {
+  legacySignatures: boolean,
+): { legacy: boolean } {
   if (credential.kind === 'shared-key') {
     if (auth.method !== AuthMethod.SHARED_KEY_MIC)
       throw invalid(`expected a shared-key AUTH, got method ${auth.method}`);
@@ -62,7 +67,15 @@ export function verifyGatewayAuth(
     if (expected.length !== auth.data.length || !timingSafeEqual(expected, auth.data)) {
       throw invalid('shared-key AUTH value does not match');
     }
-    return;
+    return { legacy: false };
+  }
+  const legacy = auth.method === AuthMethod.RSA_SIGNATURE;
+  if (legacy && !legacySignatures) {
+    throw new OutpostError(
+      'gateway-auth-invalid',
+      'The gateway proves its identity with an outdated signature (SHA-1) that can be forged. Ask IT to update the gateway, or to allow legacy signatures in the profile.',
+      { detail: 'AUTH method 1 (RSA/SHA-1) refused: the profile does not allow legacy signatures' },
+    );
   }
   const key = credential.certificate.publicKey;
   let ok: boolean;
@@ -76,4 +89,5 @@ export function verifyGatewayAuth(
     ok = verifySignature(key, scheme, octets, auth.data, 'ieee-p1363');
   }
   if (!ok) throw invalid(`signature (AUTH method ${auth.method}) does not verify with the gateway certificate`);
+  return { legacy };
 }

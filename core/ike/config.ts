@@ -47,6 +47,8 @@ export interface SessionConfig {
   /** Sent as IDr and checked against the gateway's certificate; required for certificate authentication. */
   remoteId: Identity | undefined;
   gatewayAuth: GatewayAuthConfig;
+  /** Accept the gateway's RSA/SHA-1 AUTH (method 1), for old gateways; a warning says so each time. */
+  legacySignatures: boolean;
   rounds: AuthRound[];
   ikeProposals: Transform[][];
   espProposals: Transform[][];

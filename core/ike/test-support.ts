@@ -18,6 +18,7 @@ export function testSessionConfig(overrides: Partial<SessionConfig> = {}): Sessi
     localId: { idType: 2, data: Buffer.from('client.example.test') },
     remoteId: undefined,
     gatewayAuth: { kind: 'psk', psk: Buffer.from('secret') },
+    legacySignatures: false,
     rounds: [{ kind: 'psk', psk: Buffer.from('secret') }],
     ikeProposals: [IKE_PROPOSAL],
     espProposals: [[{ type: TransformType.ENCR, id: EncrId.AES_GCM_16, keyLength: 256 }]],

@@ -38,6 +38,7 @@ const ROOT_KEYS = [
   'dnsServers',
   'mtu',
   'killSwitch',
+  'legacySignatures',
 ];
 const GATEWAY_KEYS = ['address', 'port', 'id', 'ca', 'caFile'];
 
@@ -112,5 +113,6 @@ export function parseNativeProfile(json: unknown, baseDir: string): Profile {
     dnsServers: dnsServersFrom(root.stringList('dnsServers') ?? [], root.label('dnsServers')),
     mtu: root.integer('mtu', MTU_MIN, MTU_MAX),
     killSwitch: root.boolean('killSwitch') ?? false,
+    legacySignatures: root.boolean('legacySignatures') ?? false,
   });
 }

@@ -45,4 +45,6 @@ export interface Profile {
   mtu: number | undefined;
   /** Block everything outside the tunnel while connected and reconnecting (IT may require it). */
   killSwitch?: boolean;
+  /** Accept an old gateway's RSA/SHA-1 AUTH signature (AUTH method 1), with a warning. */
+  legacySignatures?: boolean;
 }

@@ -101,6 +101,7 @@ export function sessionConfig(
     localId: parseIdentity(idText),
     remoteId: profile.gateway.id === undefined ? undefined : parseIdentity(profile.gateway.id),
     gatewayAuth: gatewayAuth(profile, credentials),
+    legacySignatures: profile.legacySignatures === true,
     rounds: authRounds,
     ikeProposals: profile.ikeProposals,
     espProposals: profile.espProposals,

@@ -25,6 +25,8 @@ export type GeneralName =
   | { readonly kind: 'dn'; readonly name: Name };
 
 export type CertificateFields = {
+  /** The OID of the algorithm its issuer signed it with. */
+  readonly signatureAlgorithm: string;
   readonly issuer: Name;
   readonly subject: Name;
   readonly notBefore: Date;
@@ -125,7 +127,8 @@ function parseCertificateFields(der: Uint8Array): CertificateFields {
   const what = 'certificate';
   const certificate = readerOf(parseDer(der, what), Tag.SEQUENCE, what);
   const tbs = readerOf(certificate.expect(Tag.SEQUENCE, 'tbsCertificate'), Tag.SEQUENCE, what);
-  certificate.expect(Tag.SEQUENCE, 'signatureAlgorithm');
+  const algorithm = readerOf(certificate.expect(Tag.SEQUENCE, 'signatureAlgorithm'), Tag.SEQUENCE, what);
+  const signatureAlgorithm = decodeOid(algorithm.expect(Tag.OID, 'algorithm').contents, what);
   decodeBitString(certificate.expect(Tag.BIT_STRING, 'signatureValue'), what);
   certificate.end();
 
@@ -182,6 +185,7 @@ function parseCertificateFields(der: Uint8Array): CertificateFields {
     }
   }
   return {
+    signatureAlgorithm,
     issuer,
     subject,
     notBefore,

@@ -112,6 +112,33 @@ describe('validateCertificateChain', () => {
     );
   });
 
+  it('refuses SHA-1 signatures on the gateway or an intermediate, RSA keys under 2048 bits, and a client-only EKU', () => {
+    const anchors = [cert('ecRoot')];
+    assertUntrusted(
+      () => validateCertificateChain(cert('sha1Gateway'), [], anchors, now()),
+      "The gateway's certificate is signed with SHA-1, which can be forged. Ask IT for one signed with SHA-256 or better.",
+      /signature algorithm 1\.2\.840\.10045\.4\.1/,
+    );
+    assertUntrusted(
+      () => validateCertificateChain(cert('sha1CaGateway'), [cert('sha1Ca')], anchors, now()),
+      /^The certificate authority "SHA-1 CA" is signed with SHA-1/,
+      /signature algorithm/,
+    );
+    assertUntrusted(
+      () => validateCertificateChain(cert('rsa1024Gateway'), [], anchors, now()),
+      "The gateway's certificate uses an RSA key of 1024 bits, too short to be safe (2048 at least). Tell IT.",
+      /RSA modulus 1024 bits/,
+    );
+    assertUntrusted(
+      () => validateCertificateChain(cert('clientOnlyGateway'), [], anchors, now()),
+      /is not meant for a VPN gateway/,
+      /extendedKeyUsage 1\.3\.6\.1\.5\.5\.7\.3\.2/,
+    );
+    // serverAuth (ecGateway) and IPsec IKE are gateway uses; a root's own SHA-256 or older self-signature is not judged
+    validateCertificateChain(cert('ipsecIkeGateway'), [], anchors, now());
+    validateCertificateChain(cert('ecGateway'), [], anchors, now());
+  });
+
   it('trusts a pinned self-signed gateway certificate only when it is itself an anchor', () => {
     validateCertificateChain(cert('selfSigned'), [], [cert('ecRoot'), cert('selfSigned')], now());
     assertUntrusted(

@@ -11,6 +11,21 @@ const MAX_CHAIN_INTERMEDIATES = 8;
 /** Bounds the path search: a peer can send many certificates of the same name that sign each other. */
 const MAX_ISSUER_CHECKS = 128;
 const NOT_OUR_CA = "The gateway's certificate is not signed by your organisation's certificate authority.";
+/** Signatures anyone with enough money can forge (SHA-1: SHAttered, 2017; MD5 and MD2 long before). */
+const WEAK_SIGNATURES = new Map([
+  ['1.2.840.113549.1.1.5', 'SHA-1'],
+  ['1.2.840.10045.4.1', 'SHA-1'],
+  ['1.2.840.10040.4.3', 'SHA-1'],
+  ['1.2.840.113549.1.1.4', 'MD5'],
+  ['1.2.840.113549.1.1.2', 'MD2'],
+]);
+/** NIST SP 800-131A: RSA below 2048 bits is disallowed for signatures since 2014. */
+const MIN_RSA_BITS = 2048;
+/**
+ * The uses a gateway's certificate may be restricted to (RFC 4945 §5.1.3.12, RFC 9325 practice): TLS-style server
+ * authentication, IPsec IKE, Microsoft's IKE intermediate, or any.
+ */
+const GATEWAY_EKUS = new Set(['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.17', '1.3.6.1.5.5.8.2.2', '2.5.29.37.0']);
 
 /**
  * Builds a path from the end-entity certificate through the given intermediates to one of the trust anchors and
@@ -27,6 +42,9 @@ export function validateCertificateChain(
 ): void {
   const anchors = trustAnchors.map(link);
   const ee = link(endEntity);
+  // checked before any path is searched: a weak certificate must be refused as such, whatever else is wrong
+  const weak = weakness(ee, "The gateway's certificate") ?? unfitForGateway(ee);
+  if (weak !== undefined) throw weak;
   if (anchors.some((anchor) => anchor.cert.raw.equals(endEntity.raw))) {
     const problem = checkPath([ee], now);
     if (problem !== undefined) throw problem;
@@ -105,6 +123,8 @@ function checkPath(path: readonly Link[], now: Date): OutpostError | undefined {
       );
     }
     if (index === 0) continue;
+    const weak = weakness(certificate, role, index === path.length - 1);
+    if (weak !== undefined) return weak;
     if (fields.basicConstraints?.ca !== true) {
       return untrusted(NOT_OUR_CA, certificate, 'issuer is not a CA (basicConstraints CA:TRUE missing)');
     }
@@ -118,6 +138,41 @@ function checkPath(path: readonly Link[], now: Date): OutpostError | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * A signature with a broken hash (not on a trust anchor: nobody relies on its self-signature), or an RSA key too short.
+ */
+function weakness(certificate: Link, role: string, anchor = false): OutpostError | undefined {
+  const hash = WEAK_SIGNATURES.get(certificate.fields.signatureAlgorithm);
+  if (hash !== undefined && !anchor) {
+    return untrusted(
+      `${role} is signed with ${hash}, which can be forged. Ask IT for one signed with SHA-256 or better.`,
+      certificate,
+      `signature algorithm ${certificate.fields.signatureAlgorithm}`,
+    );
+  }
+  const { publicKey } = certificate.cert;
+  const bits = publicKey.asymmetricKeyType === 'rsa' ? (publicKey.asymmetricKeyDetails?.modulusLength ?? 0) : undefined;
+  if (bits !== undefined && bits < MIN_RSA_BITS) {
+    return untrusted(
+      `${role} uses an RSA key of ${bits} bits, too short to be safe (${MIN_RSA_BITS} at least). Tell IT.`,
+      certificate,
+      `RSA modulus ${bits} bits`,
+    );
+  }
+  return undefined;
+}
+
+/** A gateway certificate that names the uses its key is for must name one that covers IKE. */
+function unfitForGateway(certificate: Link): OutpostError | undefined {
+  const usages = certificate.cert.keyUsage;
+  if (usages === undefined || usages.some((oid) => GATEWAY_EKUS.has(oid))) return undefined;
+  return untrusted(
+    "The gateway's certificate is not meant for a VPN gateway (its extended key usage does not allow it). Tell IT.",
+    certificate,
+    `extendedKeyUsage ${usages.join(', ')}`,
+  );
 }
 
 function untrusted(message: string, certificate: Link, reason: string): OutpostError {

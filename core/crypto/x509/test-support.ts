@@ -35,12 +35,17 @@ function extensions(name: string, lines: string[]): string {
   return path;
 }
 
-function ecKey(name: string): void {
-  run('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${name}.key`]);
+/** A P-256 key, or an RSA key of `rsaBits`. */
+function makeKey(name: string, rsaBits?: number): void {
+  const algorithm =
+    rsaBits === undefined
+      ? ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256']
+      : ['-algorithm', 'RSA', '-pkeyopt', `rsa_keygen_bits:${rsaBits}`];
+  run('openssl', ['genpkey', ...algorithm, '-out', `${name}.key`]);
 }
 
 function opensslRoot(name: string, subject: string, days: number, lines: string[]): void {
-  ecKey(name);
+  makeKey(name);
   const config = extensions(name, lines);
   run(
     'openssl',
@@ -57,15 +62,22 @@ function opensslRoot(name: string, subject: string, days: number, lines: string[
 }
 
 let serial = 1;
-function opensslIssue(name: string, issuer: string, subject: string, days: number, lines: string[]): void {
-  ecKey(name);
+function opensslIssue(
+  name: string,
+  issuer: string,
+  subject: string,
+  days: number,
+  lines: string[],
+  options: { digest?: 'sha1'; rsaBits?: number } = {},
+): void {
+  makeKey(name, options.rsaBits);
   const config = extensions(name, lines);
   run('openssl', ['req', '-new', '-key', `${name}.key`, '-subj', subject, '-config', config, '-out', `${name}.csr`]);
   run(
     'openssl',
     ['x509', '-req', '-in', `${name}.csr`, '-CA', `${issuer}.pem`, '-CAkey', `${issuer}.key`]
       .concat(['-set_serial', String(serial++), '-days', String(days), '-extfile', config, '-extensions', 'ext'])
-      .concat(['-out', `${name}.pem`]),
+      .concat(options.digest ? [`-${options.digest}`] : [], ['-out', `${name}.pem`]),
   );
   load(name);
 }
@@ -112,6 +124,19 @@ export function makeCertificates(): void {
   opensslIssue('criticalUnknown', 'ecRoot', '/O=Outpost Test/CN=odd.example.test', 20, [
     ...GATEWAY,
     '1.3.6.1.4.1.55555.1 = critical, DER:05:00',
+  ]);
+  // Weak or misdirected: a SHA-1 signature (on the gateway, and on an intermediate), an RSA-1024 key, the wrong EKU.
+  opensslIssue('sha1Gateway', 'ecRoot', '/O=Outpost Test/CN=sha1.example.test', 20, GATEWAY, { digest: 'sha1' });
+  opensslIssue('sha1Ca', 'ecRoot', '/O=Outpost Test/CN=SHA-1 CA', 20, CA, { digest: 'sha1' });
+  opensslIssue('sha1CaGateway', 'sha1Ca', '/O=Outpost Test/CN=below-sha1.example.test', 20, GATEWAY);
+  opensslIssue('rsa1024Gateway', 'ecRoot', '/O=Outpost Test/CN=short.example.test', 20, GATEWAY, { rsaBits: 1024 });
+  opensslIssue('clientOnlyGateway', 'ecRoot', '/O=Outpost Test/CN=client.example.test', 20, [
+    ...GATEWAY,
+    'extendedKeyUsage = clientAuth',
+  ]);
+  opensslIssue('ipsecIkeGateway', 'ecRoot', '/O=Outpost Test/CN=ike.example.test', 20, [
+    ...GATEWAY,
+    'extendedKeyUsage = ipsecIKE',
   ]);
   // A self-signed gateway certificate that a profile could pin directly.
   opensslRoot('selfSigned', '/CN=pinned.example.test', 20, ['subjectAltName = DNS:pinned.example.test']);

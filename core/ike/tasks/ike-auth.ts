@@ -225,7 +225,10 @@ export class IkeAuthTask implements Task<GatewayIdentity> {
     } = this.sa.established;
     if (!this.gatewayId) throw new DecodeError('gateway AUTH before its identity');
     const octets = signedOctets(this.sa.initResponse, this.sa.nonceI, prf, keys.skPr, this.gatewayId);
-    verifyGatewayAuth(auth, octets, prf, credential);
+    const { legacy } = verifyGatewayAuth(auth, octets, prf, credential, this.config.legacySignatures);
+    if (legacy) {
+      this.progress('Warning: the gateway signs with SHA-1 (AUTH method 1); accepted because the profile allows it');
+    }
   }
 
   /** The credential the gateway must prove, after checking its identity and certificate chain. */
