@@ -13,7 +13,7 @@ import { basename, join } from 'node:path';
 import { generateSecret } from 'otplib';
 import { Charon } from './charon.js';
 import type { TestNetwork } from './netns.js';
-import { createTestPki, type TestPki } from './pki.js';
+import { type BadCertificate, BAD_CERTIFICATES, createBadCertificates, createTestPki, type TestPki } from './pki.js';
 import { createRunDir, removeRunDir } from './run-dir.js';
 import { section } from './swanctl-conf.js';
 
@@ -31,6 +31,11 @@ export interface GatewayOptions {
   ipv6Pool?: boolean;
   /** Write the CHILD_SAs' ESP keys to the log (read back with test/support/child-sa-keys.ts); off by default. */
   logChildKeys?: boolean;
+  /**
+   * Add one EAP connection per certificate a client must refuse (pki.ts BAD_CERTIFICATES: expired, not yet valid,
+   * SHA-1-signed, RSA-1024, EKU clientAuth only), each named after it, with the id `<name>.vpn.example.test`.
+   */
+  certificateMatrix?: boolean;
 }
 
 export interface GatewayIds {
@@ -120,6 +125,11 @@ async function startIn(dir: string, net: TestNetwork, options: GatewayOptions): 
 
   const swanctlDir = join(dir, 'swanctl');
   await installCredentials(swanctlDir, pki);
+  const bad = options.certificateMatrix ? await createBadCertificates(pki) : undefined;
+  for (const issued of Object.values(bad ?? {})) {
+    await copyFile(issued.cert, join(swanctlDir, 'x509', basename(issued.cert)));
+    await copyFile(issued.key, join(swanctlDir, 'private', basename(issued.key)));
+  }
   await writeFile(join(swanctlDir, 'swanctl.conf'), swanctlConf(options, user, pskClientId, psk));
   const pamDir = await writePam(dir, totpSecret);
 
@@ -288,6 +298,16 @@ function swanctlConf(
       section('remote', ['auth = psk', `id = ${pskClientId}`]),
       child('full', '0.0.0.0/0'),
     ]),
+    ...(options.certificateMatrix
+      ? (Object.keys(BAD_CERTIFICATES) as BadCertificate[]).map((name) =>
+          section(name, [
+            ...ike,
+            section('local', ['auth = pubkey', `certs = ${name}-gw.pem`, `id = ${name}.vpn.example.test`]),
+            eap('', 'eap-mschapv2'),
+            child(name),
+          ]),
+        )
+      : []),
     ...(options.ipv6Pool
       ? [
           section('full6', [

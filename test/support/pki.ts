@@ -23,19 +23,53 @@ export interface TestPki {
   totpKeyPem: string;
 }
 
+/**
+ * Gateway certificates from the ECDSA CA that a client must refuse, each for one reason, for `<name>.vpn.example.test`.
+ */
+export const BAD_CERTIFICATES = {
+  expired: ['--not-before', '01.01.20 00:00:00', '--not-after', '01.01.21 00:00:00'],
+  future: ['--not-before', '01.01.40 00:00:00', '--not-after', '01.01.41 00:00:00'],
+  sha1: ['--digest', 'sha1'],
+  rsa1024: [],
+  clientauth: [],
+} as const;
+export type BadCertificate = keyof typeof BAD_CERTIFICATES;
+
+/** Makes the certificates of BAD_CERTIFICATES beside the test PKI (its ECDSA CA signs them). */
+export async function createBadCertificates(pki: TestPki): Promise<Record<BadCertificate, Issued>> {
+  const run = pkiRunner(pki.dir);
+  const ca: Issued = { type: 'ecdsa', cert: pki.ecdsaCaPem, key: pki.ecdsaCaPem.replace(/\.pem$/, '.key.pem') };
+  const entries = await Promise.all(
+    (Object.keys(BAD_CERTIFICATES) as BadCertificate[]).map(async (name) => {
+      const base = join(pki.dir, `${name}-gw`);
+      const issued = await issue(run, base, name === 'rsa1024' ? 'rsa' : 'ecdsa', ca, `${name}.vpn.example.test`, {
+        extra: [...BAD_CERTIFICATES[name]],
+        flag: name === 'clientauth' ? 'clientAuth' : 'serverAuth',
+        rsaBits: name === 'rsa1024' ? 1024 : undefined,
+      });
+      return [name, issued] as const;
+    }),
+  );
+  return Object.fromEntries(entries) as Record<BadCertificate, Issued>;
+}
+
 type KeyType = 'ecdsa' | 'rsa';
 
 const LIFETIME_DAYS = '30';
 const DN_PREFIX = 'C=ZZ, O=Outpost VPN tests';
 
+/** Runs `pki` with a configuration of its own in `dir`. */
+function pkiRunner(dir: string): Pki {
+  // Without it pki loads every installed plugin (and probes for a TPM) on each call: ~0.1 s each.
+  const env = { ...process.env, STRONGSWAN_CONF: join(dir, 'pki-strongswan.conf') };
+  return (file: string, args: string[]): Promise<void> => pkiToFile(env, file, args);
+}
+
 export async function createTestPki(dir: string): Promise<TestPki> {
   await mkdir(dir, { recursive: true });
   const path = (name: string): string => join(dir, name);
-  // Without it pki loads every installed plugin (and probes for a TPM) on each call: ~0.1 s each.
-  const conf = path('pki-strongswan.conf');
-  await writeFile(conf, 'pki {\n  load = random openssl pem pkcs1 pkcs8 x509 pubkey\n}\n');
-  const env = { ...process.env, STRONGSWAN_CONF: conf };
-  const pki = (file: string, args: string[]): Promise<void> => pkiToFile(env, file, args);
+  await writeFile(path('pki-strongswan.conf'), 'pki {\n  load = random openssl pem pkcs1 pkcs8 x509 pubkey\n}\n');
+  const pki = pkiRunner(dir);
   const [ecdsaCa, rsaCa, otherCa] = await Promise.all([
     createCa(pki, path('ecdsa-ca'), 'ecdsa', 'Outpost Test ECDSA CA'),
     createCa(pki, path('rsa-ca'), 'rsa', 'Outpost Test RSA CA'),
@@ -62,7 +96,7 @@ export async function createTestPki(dir: string): Promise<TestPki> {
 
 type Pki = (file: string, args: string[]) => Promise<void>;
 
-interface Issued {
+export interface Issued {
   type: KeyType;
   cert: string;
   key: string;
@@ -86,8 +120,15 @@ async function createCa(pki: Pki, base: string, type: KeyType, commonName: strin
   return { type, cert, key };
 }
 
-async function issue(pki: Pki, base: string, type: KeyType, ca: Issued, dnsName: string): Promise<Issued> {
-  const key = await generateKey(pki, base, type);
+async function issue(
+  pki: Pki,
+  base: string,
+  type: KeyType,
+  ca: Issued,
+  dnsName: string,
+  options: { extra?: string[]; flag?: string; rsaBits?: number | undefined } = {},
+): Promise<Issued> {
+  const key = await generateKey(pki, base, type, options.rsaBits);
   const cert = `${base}.pem`;
   await pki(cert, [
     '--issue',
@@ -106,14 +147,15 @@ async function issue(pki: Pki, base: string, type: KeyType, ca: Issued, dnsName:
     '--san',
     dnsName,
     '--flag',
-    'serverAuth',
+    options.flag ?? 'serverAuth',
+    ...(options.extra ?? []),
   ]);
   return { type, cert, key };
 }
 
-async function generateKey(pki: Pki, base: string, type: KeyType): Promise<string> {
+async function generateKey(pki: Pki, base: string, type: KeyType, rsaBits = 2048): Promise<string> {
   const key = `${base}.key.pem`;
-  await pki(key, ['--gen', '--type', type, '--size', type === 'rsa' ? '2048' : '256']);
+  await pki(key, ['--gen', '--type', type, '--size', type === 'rsa' ? String(rsaBits) : '256']);
   return key;
 }
 
