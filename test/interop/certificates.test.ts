@@ -1,8 +1,9 @@
 /**
- * Gateway certificates a client must refuse, each presented by the real strongSwan gateway in IKE_AUTH, and each
- * refused with its own sentence (the certificate is checked before EAP starts): expired, not yet valid, signed with SHA-1, an RSA-1024
- * key, and an extended key usage that does not allow a VPN gateway. (An intermediate without the CA flag is refused
- * in core/crypto/x509/path.test.ts: charon does not send a chain through a certificate that is not a CA.)
+ * Gateway certificates a client must refuse, each presented by the real strongSwan gateway in IKE_AUTH and each
+ * refused with its own sentence (the certificate is checked before EAP starts): expired, not yet valid, signed with
+ * SHA-1, an RSA-1024 key, and an extended key usage that does not allow a VPN gateway. (An intermediate without the CA
+ * flag is refused in core/crypto/x509/path.test.ts: charon does not send a chain through a certificate that is not a
+ * CA.)
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
