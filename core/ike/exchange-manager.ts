@@ -80,6 +80,8 @@ export class ExchangeManager {
   private lastAnswer: { messageId: number; datagrams: Uint8Array[] } | undefined;
   private readonly responseFragments = new FragmentCollector();
   private readonly requestFragments = new FragmentCollector();
+  /** A refusal an unauthenticated IKE_SA_INIT answer claimed, with the sends the request had seen by then. */
+  private claimed: { error: OutpostError; sends: number } | undefined;
 
   constructor(
     readonly sa: IkeSa,
@@ -108,6 +110,8 @@ export class ExchangeManager {
       let messageId: number;
       let datagrams: Uint8Array[];
       if (exchange === ExchangeType.IKE_SA_INIT) {
+        // a new IKE_SA_INIT (after COOKIE or INVALID_KE) starts with nothing claimed against it
+        this.claimed = undefined;
         messageId = 0;
         this.sa.initRequest = encodeMessage(this.sa.header(exchange, messageId, false), payloads);
         datagrams = [this.sa.initRequest];
@@ -142,14 +146,15 @@ export class ExchangeManager {
 
   /**
    * Retransmits the outstanding request when it is due. Returns the request that used up its retransmissions (it is
-   * then forgotten), so the caller decides what a silent peer means.
+   * then forgotten), so the caller decides what a silent peer means; `claimed` is a refusal an unauthenticated answer
+   * made meanwhile, the likeliest reason after all.
    */
-  tick(now: number): { messageId: number; sends: number } | undefined {
+  tick(now: number): { messageId: number; sends: number; claimed: OutpostError | undefined } | undefined {
     const pending = this.pending;
     if (!pending || now < pending.deadline) return undefined;
     if (pending.sends > this.options.retransmit.retries) {
       this.pending = undefined;
-      return { messageId: pending.messageId, sends: pending.sends };
+      return { messageId: pending.messageId, sends: pending.sends, claimed: this.claimed?.error };
     }
     this.retransmitted();
     this.transmit(pending, now);
@@ -180,18 +185,29 @@ export class ExchangeManager {
     try {
       pending.onResponse({ header, payloads, raw }, now);
     } catch (error) {
+      if (init) throw this.doubt(pending, error);
       if (!(error instanceof DecodeError)) throw error;
-      // an unauthenticated IKE_SA_INIT answer may be forged: keep waiting for the real one (RFC 7296 §2.21.1)
-      if (init) {
-        this.pending = pending;
-        throw error;
-      }
       throw new OutpostError('gateway-error', 'The gateway sent an answer this app could not use. Tell IT.', {
         detail: error.detail,
       });
     }
     if (!this.pending) this.queue.shift()?.(now);
     return { kind: 'response' };
+  }
+
+  /**
+   * An IKE_SA_INIT answer is not authenticated: anyone on the path can forge one (RFC 7296 §2.21.1). Garbage is
+   * dropped; a refusal (error notify, a proposal or KE we did not offer) is believed only when an answer to a later
+   * send of the request says so again, as the real gateway answers every retransmission; until then it is dropped,
+   * and the request keeps going. Returns what to throw.
+   */
+  private doubt(pending: Pending, error: unknown): unknown {
+    this.pending = pending;
+    if (error instanceof DecodeError || !(error instanceof OutpostError)) return error;
+    const claimed = this.claimed;
+    if (claimed && pending.sends > claimed.sends) return error;
+    this.claimed = { error, sends: pending.sends };
+    return new DecodeError(`unauthenticated IKE_SA_INIT answer not yet believed: ${error.code}`);
   }
 
   private onRequest(message: IkeMessage, raw: Uint8Array, now: number): Received {

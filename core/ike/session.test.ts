@@ -130,48 +130,70 @@ test('INVALID_KE_PAYLOAD for another offered group restarts with a KE of that gr
   assert.equal(ke.data.length, 64);
 });
 
-test('INVALID_KE_PAYLOAD for a group we never offered fails with invalid-ke', () => {
+/**
+ * An unauthenticated IKE_SA_INIT answer that refuses is not believed at once (it may be forged: RFC 7296 §2.21.1):
+ * the request keeps going, and the refusal counts when the answer to a retransmission says it again.
+ */
+function refusedTwice(refusal: (request: Uint8Array) => Uint8Array): string | undefined {
   const { session, first } = started();
-  const reply = decodeMessage(first.data);
-  session.receive(
-    encodeMessage({ ...reply.header, initiator: false, response: true }, [
+  session.receive(refusal(first.data), 5);
+  const once = session.take();
+  assert.equal(closedWith(once.events), undefined, 'one unauthenticated refusal is not believed');
+  assert.equal(session.counters.dropped, 1);
+  assert.equal(session.nextDeadline(), 1000, 'still waiting for the real answer');
+  session.tick(1000);
+  assert.deepEqual(session.take().send[0]?.data, first.data, 'the request goes out again');
+  session.receive(refusal(first.data), 1005);
+  return closedWith(session.take().events);
+}
+
+test('INVALID_KE_PAYLOAD for a group we never offered fails with invalid-ke once a retransmission is refused too', () => {
+  const refusal = (request: Uint8Array) =>
+    encodeMessage({ ...decodeMessage(request).header, initiator: false, response: true }, [
       notify(NotifyType.INVALID_KE_PAYLOAD, Uint8Array.from([0, DhGroupId.MODP_2048])),
-    ]),
-    5,
-  );
-  assert.equal(closedWith(session.take().events), 'invalid-ke');
+    ]);
+  assert.equal(refusedTwice(refusal), 'invalid-ke');
 });
 
-test('NO_PROPOSAL_CHOSEN ends the attempt with its own error', () => {
+test('NO_PROPOSAL_CHOSEN ends the attempt with its own error once a retransmission is refused too', () => {
+  assert.equal(
+    refusedTwice((request) => answer(request, [notify(NotifyType.NO_PROPOSAL_CHOSEN)])),
+    'no-proposal-chosen',
+  );
+});
+
+test('a responder choosing something we did not offer is refused once it does so for a retransmission too', () => {
+  const chosenFor = (request: Uint8Array): Uint8Array => {
+    const ke = findPayload(decodeMessage(request).payloads, PayloadType.KE)!;
+    const chosen: Payload = {
+      type: PayloadType.SA,
+      proposals: [
+        {
+          number: 1,
+          protocol: ProtocolId.IKE,
+          spi: new Uint8Array(0),
+          transforms: [
+            { type: TransformType.ENCR, id: EncrId.AES_GCM_16, keyLength: 128 },
+            { type: TransformType.PRF, id: PrfId.HMAC_SHA2_256 },
+            { type: TransformType.DH, id: DhGroupId.CURVE25519 },
+          ],
+        },
+      ],
+    };
+    return answer(request, [chosen, ke, { type: PayloadType.NONCE, data: randomBytes(32) }]);
+  };
+  assert.equal(refusedTwice(chosenFor), 'no-proposal-chosen');
+});
+
+test('a refusal that was never confirmed is what the attempt ends with when the gateway then stays silent', () => {
   const { session, first } = started();
   session.receive(answer(first.data, [notify(NotifyType.NO_PROPOSAL_CHOSEN)]), 5);
-  const { events } = session.take();
-  assert.equal(closedWith(events), 'no-proposal-chosen');
-  assert.equal(session.nextDeadline(), undefined);
-});
-
-test('a responder choosing something we did not offer is refused', () => {
-  const { session, first } = started();
-  const request = decodeMessage(first.data);
-  const ke = findPayload(request.payloads, PayloadType.KE)!;
-  const chosen: Payload = {
-    type: PayloadType.SA,
-    proposals: [
-      {
-        number: 1,
-        protocol: ProtocolId.IKE,
-        spi: new Uint8Array(0),
-        transforms: [
-          { type: TransformType.ENCR, id: EncrId.AES_GCM_16, keyLength: 128 },
-          { type: TransformType.PRF, id: PrfId.HMAC_SHA2_256 },
-          { type: TransformType.DH, id: DhGroupId.CURVE25519 },
-        ],
-      },
-    ],
-  };
-  const reply = answer(first.data, [chosen, ke, { type: PayloadType.NONCE, data: randomBytes(32) }]);
-  session.receive(reply, 5);
-  assert.equal(closedWith(session.take().events), 'no-proposal-chosen');
+  let closed: string | undefined;
+  for (let now = 0; now <= 20_000 && closed === undefined; now += 250) {
+    session.tick(now);
+    closed = closedWith(session.take().events);
+  }
+  assert.equal(closed, 'no-proposal-chosen');
 });
 
 test('close before the gateway answered ends at once without sending anything', () => {

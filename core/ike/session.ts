@@ -131,7 +131,7 @@ export class IkeSession {
           ? 'The connection to the VPN gateway was lost.'
           : 'The VPN gateway is not answering. Check your internet connection, or try again later.';
         const detail = `no response to message ${timedOut.messageId} after ${timedOut.sends} sends`;
-        this.fail(new OutpostError('gateway-timeout', message, { detail }));
+        this.fail(timedOut.claimed ?? new OutpostError('gateway-timeout', message, { detail }));
       }
     }
     if (this.state !== 'established' || this.ike.busy) return;

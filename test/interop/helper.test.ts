@@ -113,13 +113,17 @@ async function ping(target: string): Promise<boolean> {
   return r.code === 0;
 }
 
-/** The client's IPv4 routes, links and resolver, to compare with how they were. */
+/**
+ * The client's routes (IPv4 in every table, IPv6 in the main one: the kernel adds the link-local address's own route
+ * to the local table whenever its duplicate address detection ends, connected or not), links and resolver.
+ */
 async function networkState(): Promise<string> {
-  const routes = await net.exec(net.clientNs, ['ip', '-j', 'route', 'show', 'table', 'all']);
+  const v4 = await net.exec(net.clientNs, ['ip', '-j', '-4', 'route', 'show', 'table', 'all']);
+  const v6 = await net.exec(net.clientNs, ['ip', '-j', '-6', 'route', 'show', 'table', 'main']);
   const links = await net.exec(net.clientNs, ['ip', '-j', 'link', 'show']);
   const names = (JSON.parse(links.stdout) as Array<{ ifname: string }>).map((l) => l.ifname).sort();
   return JSON.stringify({
-    routes: JSON.parse(routes.stdout),
+    routes: [...JSON.parse(v4.stdout), ...JSON.parse(v6.stdout)],
     links: names,
     resolv: readFileSync(net.resolvConf, 'utf8'),
   });
