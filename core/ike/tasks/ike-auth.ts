@@ -41,6 +41,15 @@ function rejected(round: AuthRound, detail: string): OutpostError {
   return new OutpostError('password-rejected', 'Your username or password was not accepted.', { detail });
 }
 
+function unproven(round: AuthRound, detail: string): OutpostError {
+  const secret = round.kind === 'psk' ? 'pre-shared key' : round.secretKind === 'one-time-code' ? 'code' : 'password';
+  return new OutpostError(
+    'gateway-error',
+    `The gateway refused the sign-in before proving who it is, so Outpost cannot tell whether your ${secret} was wrong. Check it and try again; if it keeps happening, tell IT.`,
+    { detail: `${detail}, before the gateway's AUTH was verified` },
+  );
+}
+
 export interface GatewayIdentity {
   id: string;
   certificateSubject: string | undefined;
@@ -146,7 +155,11 @@ export class IkeAuthTask implements Task<GatewayIdentity> {
     const round = this.round;
     const errorNotify = findErrorNotify(payloads);
     if (errorNotify?.notifyType === NotifyType.AUTHENTICATION_FAILED) {
-      throw rejected(round, `AUTHENTICATION_FAILED in round ${this.roundIndex + 1}`);
+      const detail = `AUTHENTICATION_FAILED in round ${this.roundIndex + 1}`;
+      // before the gateway proved itself, the refusal may come from whoever answered IKE_SA_INIT (RFC 7296 §2.21.2):
+      // not a verdict on the user's secret, and not final
+      if (!this.gatewayCredential) throw unproven(round, detail);
+      throw rejected(round, detail);
     }
 
     this.checkGateway(payloads);

@@ -1,0 +1,69 @@
+/**
+ * AUTHENTICATION_FAILED means the user's secret was refused only once the gateway has proven who it is; before that it
+ * may come from whoever answered IKE_SA_INIT (RFC 7296 §2.21.2), so it is a gateway error that does not end retrying.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { randomBytes } from '../../crypto/random.js';
+import { isOutpostError } from '../../errors.js';
+import { getDhGroup, getEncryption, getPrf } from '../../crypto/registry.js';
+import { DhGroupId, EncrId, NotifyType, PrfId } from '../../iana.js';
+import { isFinal } from '../../tunnel/reconnect-policy.js';
+import type { AuthRound } from '../config.js';
+import { IkeSa } from '../ike-sa.js';
+import { notify } from '../message/index.js';
+import { deriveIkeKeys } from '../keys.js';
+import { MessageProtection } from '../protection.js';
+import type { IkeSuite } from '../suite.js';
+import { testSessionConfig } from '../test-support.js';
+import { IkeAuthTask } from './ike-auth.js';
+
+function establishedSa(): IkeSa {
+  const suite: IkeSuite = {
+    encryption: getEncryption(EncrId.AES_GCM_16, 256)!,
+    integrity: undefined,
+    prf: getPrf(PrfId.HMAC_SHA2_256)!,
+    dh: getDhGroup(DhGroupId.CURVE25519)!,
+    transforms: [],
+  };
+  const sa = new IkeSa(true, randomBytes(8), randomBytes(8));
+  const keys = deriveIkeKeys({
+    suite,
+    sharedSecret: randomBytes(32),
+    ni: randomBytes(32),
+    nr: randomBytes(32),
+    spiI: sa.spiI,
+    spiR: sa.spiR,
+  });
+  sa.crypto = { suite, keys, protection: new MessageProtection(suite, keys, true) };
+  return sa;
+}
+
+function refusal(rounds: AuthRound[]): unknown {
+  const task = new IkeAuthTask(testSessionConfig({ rounds }), establishedSa(), () => {});
+  task.build();
+  try {
+    task.process({
+      header: undefined as never,
+      payloads: [notify(NotifyType.AUTHENTICATION_FAILED)],
+      raw: new Uint8Array(0),
+    });
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+test('AUTHENTICATION_FAILED before the gateway proved itself is a gateway error, not a refused secret, and not final', () => {
+  const psk = refusal([{ kind: 'psk', psk: Buffer.from('secret') }]);
+  assert.ok(isOutpostError(psk));
+  assert.equal(psk.code, 'gateway-error');
+  assert.match(psk.message, /before proving who it is, so Outpost cannot tell whether your pre-shared key/);
+  assert.equal(isFinal(psk), false);
+  const eap = refusal([
+    { kind: 'eap', method: 'mschapv2', identity: 'alice', secret: () => 'pw', secretKind: 'password' },
+  ]);
+  assert.ok(isOutpostError(eap));
+  assert.equal(eap.code, 'gateway-error');
+  assert.match(eap.message, /your password was wrong/);
+});
