@@ -4,16 +4,14 @@
  * them from Linux directly. The connection is opened and greeted before anything else, so a missing or refusing
  * helper is reported before the login (no one-time code is spent on a connection that cannot be made).
  */
-import { execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
-import { promisify } from 'node:util';
 import { openLinuxTun } from '../adapter/linux/tun.js';
 import type { NetworkHost } from '../adapter/types.js';
 import { isJsonObject } from '../profile/json-fields.js';
 import { messageOf, OutpostError } from '../errors.js';
-import { ADAPTER_NAME, type Command, encodeRequest, MAX_LINE, type Request, type Results } from './protocol.js';
-import { notAllowedMessage } from './server.js';
+import { ADAPTER_NAME, type Command, encodeRequest, lineReader, type Request, type Results } from './protocol.js';
+import { groupEntry, notAllowedMessage } from './server.js';
 
 const NOT_RUNNING =
   "Outpost's network service is not running. Ask IT to install Outpost, or run `sudo systemctl start outpost-helper`.";
@@ -32,14 +30,16 @@ interface Pending {
 export class HelperClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private buffered = '';
+  private readonly read = lineReader((line) => this.onLine(line));
   private closing = false;
   /** Settles when the helper goes away while we still use it (it stopped, or crashed): our network is gone then. */
   readonly lost: Promise<OutpostError>;
 
   private constructor(private readonly socket: Socket) {
     socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => this.onData(chunk));
+    socket.on('data', (chunk: string) => {
+      if (!this.read(chunk)) socket.destroy();
+    });
     socket.on('error', () => {});
     this.lost = new Promise((resolve) => {
       socket.on('close', () => {
@@ -91,17 +91,6 @@ export class HelperClient {
     return this.socket.destroyed || this.closing;
   }
 
-  private onData(chunk: string): void {
-    this.buffered += chunk;
-    let newline = this.buffered.indexOf('\n');
-    while (newline >= 0) {
-      this.onLine(this.buffered.slice(0, newline));
-      this.buffered = this.buffered.slice(newline + 1);
-      newline = this.buffered.indexOf('\n');
-    }
-    if (this.buffered.length > MAX_LINE) this.socket.destroy();
-  }
-
   /** The helper runs as root and is trusted, but an answer that is not one of ours is still only an error. */
   private onLine(line: string): void {
     let value: unknown;
@@ -136,17 +125,13 @@ export class HelperClient {
 
 /** The socket's group by name, for the refusal sentence; its number when the name cannot be found. */
 async function socketGroup(path: string): Promise<string> {
+  let gid: number;
   try {
-    const gid = statSync(path).gid;
-    try {
-      const { stdout } = await promisify(execFile)('getent', ['group', String(gid)], { encoding: 'utf8' });
-      return stdout.split(':')[0] || String(gid);
-    } catch {
-      return String(gid);
-    }
+    gid = statSync(path).gid;
   } catch (error) {
     return messageOf(error);
   }
+  return (await groupEntry(String(gid)))?.name ?? String(gid);
 }
 
 /** A NetworkHost whose every privileged step is a request to the helper. */

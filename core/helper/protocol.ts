@@ -212,6 +212,25 @@ function readPolicy(policy: JsonFields): KillSwitchPolicy {
   return { gateway: ipAddress(policy, 'gateway'), ports };
 }
 
+/**
+ * Cuts a stream of text into the protocol's lines for `onLine`. Returns false once what waits for its newline is over
+ * MAX_LINE bytes: the caller ends that connection rather than buffer without bound.
+ */
+export function lineReader(onLine: (line: string) => void): (chunk: string) => boolean {
+  let buffered = '';
+  return (chunk) => {
+    buffered += chunk;
+    let newline = buffered.indexOf('\n');
+    while (newline >= 0) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      onLine(line);
+      newline = buffered.indexOf('\n');
+    }
+    return Buffer.byteLength(buffered) <= MAX_LINE;
+  };
+}
+
 export function encodeRequest(request: Request): string {
   return `${JSON.stringify({ v: PROTOCOL_VERSION, ...request })}\n`;
 }

@@ -11,7 +11,15 @@ import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { messageOf, OutpostError } from '../errors.js';
 import { type PeerCredentials, peerCredentials } from './peer-credentials.js';
-import { encodeResponse, MAX_LINE, parseRequest, type Request, RequestError, type Response } from './protocol.js';
+import {
+  encodeResponse,
+  lineReader,
+  MAX_LINE,
+  parseRequest,
+  type Request,
+  RequestError,
+  type Response,
+} from './protocol.js';
 import { Refusal, type SessionHost, Sessions } from './sessions.js';
 
 export const DEFAULT_SOCKET = '/run/outpost/helper.sock';
@@ -29,18 +37,26 @@ export function notAllowedMessage(group: string): string {
   return `You are not allowed to use Outpost's network service: ask IT to add you to the group '${group}'.`;
 }
 
-/** The group's id, through NSS (`getent`), so a directory group works as well as /etc/group. */
-export async function groupId(name: string): Promise<number> {
+/**
+ * A group by name or number, through NSS (`getent`), so a directory group works as well as /etc/group; undefined when
+ * there is none.
+ */
+export async function groupEntry(key: string): Promise<{ name: string; gid: number } | undefined> {
+  try {
+    const { stdout } = await promisify(execFile)('getent', ['group', key], { encoding: 'utf8' });
+    const [name = '', , gid] = stdout.split(':');
+    return name !== '' && Number.isInteger(Number(gid)) ? { name, gid: Number(gid) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function groupId(name: string): Promise<number> {
   if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/.test(name)) {
     throw new OutpostError('profile-invalid', `"${name}" is not a group name.`);
   }
-  try {
-    const { stdout } = await promisify(execFile)('getent', ['group', name], { encoding: 'utf8' });
-    const gid = Number(stdout.split(':')[2]);
-    if (Number.isInteger(gid)) return gid;
-  } catch {
-    // not found: below
-  }
+  const entry = await groupEntry(name);
+  if (entry) return entry.gid;
   throw new OutpostError('profile-invalid', `The group '${name}' does not exist. Create it with: groupadd ${name}`);
 }
 
@@ -99,25 +115,18 @@ export class HelperServer {
     this.sockets.add(socket);
     const allowed = caller.uid === 0 || caller.gid === this.options.gid || caller.groups.includes(this.options.gid);
     this.log(`connection ${connection}: uid ${caller.uid} pid ${caller.pid}${allowed ? '' : ' (not in the group)'}`);
-    let buffered = '';
     let replies = Promise.resolve();
+    const read = lineReader((line) => {
+      // one request's failure must not stop the replies to the next ones, nor the restore when the socket closes
+      replies = replies
+        .then(() => this.reply(socket, connection, caller, allowed, line))
+        .catch((error: unknown) => this.log(`connection ${connection}: ${messageOf(error)}`));
+    });
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
-      buffered += chunk;
-      let newline = buffered.indexOf('\n');
-      while (newline >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        // one request's failure must not stop the replies to the next ones, nor the restore when the socket closes
-        replies = replies
-          .then(() => this.reply(socket, connection, caller, allowed, line))
-          .catch((error: unknown) => this.log(`connection ${connection}: ${messageOf(error)}`));
-        newline = buffered.indexOf('\n');
-      }
-      if (Buffer.byteLength(buffered) > MAX_LINE) {
-        this.log(`connection ${connection}: request over ${MAX_LINE} bytes, closed`);
-        socket.destroy();
-      }
+      if (read(chunk)) return;
+      this.log(`connection ${connection}: request over ${MAX_LINE} bytes, closed`);
+      socket.destroy();
     });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
