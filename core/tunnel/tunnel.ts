@@ -195,6 +195,16 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     if (this.options.killSwitch) await this.host.killSwitch.disable();
   }
 
+  /**
+   * Restores the network where nobody awaits it (a reconnect, a final error): a failure (a helper that went away) is
+   * reported, and 'closed' still follows, instead of an unhandled rejection ending the process.
+   */
+  private restoreInBackground(): Promise<void> {
+    return this.host.configurator.restore().catch((error: unknown) => {
+      this.emit('progress', `The network settings could not all be restored: ${messageOf(error)}`);
+    });
+  }
+
   private async startAttempt(): Promise<void> {
     const { port } = this.profile.gateway;
     const transport = await UdpTransport.open(this.gatewayAddress, port, (datagram, from) => {
@@ -301,7 +311,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     if (retry) {
       this.setState('reconnecting');
       this.emit('progress', `${error.message} Reconnecting in ${Math.round(this.reconnectDelay / 1000)} s.`);
-      void this.host.configurator.restore();
+      void this.restoreInBackground();
       this.reconnectTimer = setTimeout(() => {
         if (!this.wanted) return;
         this.startAttempt().catch((e: unknown) => {
@@ -316,7 +326,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       return;
     }
     this.wanted = false;
-    void this.host.configurator.restore().then(() => {
+    void this.restoreInBackground().then(() => {
       this.setState(error ? 'error' : 'disconnected');
       this.emit('closed', error);
     });
