@@ -66,7 +66,6 @@ export class Connection {
   /** Set once the CHILD_SA is up; its selectors stay the same across rekeys (RFC 7296 §2.8). */
   private inboundFilter: InboundFilter | undefined;
   private readonly drops: ConnectionDrops = { selector: 0 };
-  private up = false;
   private lastSent = 0;
 
   constructor(
@@ -79,6 +78,11 @@ export class Connection {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** The CHILD_SA is up and the connection not closed: keepalives are due. */
+  private get up(): boolean {
+    return this.inboundFilter !== undefined && !this.closed;
   }
 
   get counters(): { esp: EspEngine['counters']; ike: SessionCounters; drops: ConnectionDrops } {
@@ -124,7 +128,7 @@ export class Connection {
 
   tick(now: number): void {
     this.step(now, () => this.session.tick(now));
-    if (this.up && !this.closed && now - this.lastSent >= NAT_KEEPALIVE_MS) this.send(NAT_KEEPALIVE, NAT_T_PORT, now);
+    if (this.up && now - this.lastSent >= NAT_KEEPALIVE_MS) this.send(NAT_KEEPALIVE, NAT_T_PORT, now);
   }
 
   /**
@@ -246,7 +250,6 @@ export class Connection {
     this.maxMss4 = mssFor(mtu, false);
     this.maxMss6 = mssFor(mtu, true);
     this.inboundFilter = new InboundFilter(child.remoteTs, config.ip4, config.ip6);
-    this.up = true;
     this.events.push({
       type: 'established',
       result: {
@@ -266,7 +269,6 @@ export class Connection {
   private end(error: OutpostError | undefined): void {
     if (this.closed) return;
     this.closed = true;
-    this.up = false;
     this.events.push({ type: 'closed', error });
   }
 }
