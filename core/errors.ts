@@ -25,6 +25,8 @@ export type ErrorCode =
   | 'crypto'
   | 'cancelled'
   | 'network'
+  // this computer's virtual adapter, routes, DNS or firewall could not be set up
+  | 'adapter'
   // the OS keychain (Secret Service, Keychain, Credential Manager) is locked or missing
   | 'keychain-unavailable'
   // Outpost's privileged network service is not running, or cannot be reached

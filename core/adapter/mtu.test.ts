@@ -3,9 +3,9 @@ import { describe, test } from 'node:test';
 import type { Encryption } from '../crypto/encryption.js';
 import type { Integrity } from '../crypto/integrity.js';
 import { getEncryption, getIntegrity } from '../crypto/registry.js';
+import { OutpostError } from '../errors.js';
 import { OutboundSa } from '../esp/sa.js';
 import { espConfig, ipPacket, TRANSFORMS } from '../esp/test-support.js';
-import { OutpostError } from '../errors.js';
 import { EncrId, IntegId } from '../iana.js';
 import { mssFor, tunnelMtu } from './mtu.js';
 

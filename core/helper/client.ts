@@ -111,7 +111,8 @@ export class HelperClient {
     const error = isJsonObject(value.error) ? value.error : {};
     const message = typeof error.message === 'string' ? error.message : 'The network service refused.';
     const detail = typeof error.detail === 'string' ? error.detail : String(error.code);
-    pending.reject(new OutpostError('helper-refused', message, { detail }));
+    const code = error.code === 'unreachable' ? 'network' : 'helper-refused';
+    pending.reject(new OutpostError(code, message, { detail }));
   }
 
   private failAll(error: OutpostError): void {

@@ -69,8 +69,11 @@ export interface SessionStatus {
   orphaned: boolean;
 }
 
-/** Why the helper refused; the message is a sentence for the person at the keyboard. */
-export type RefusalCode = 'bad-request' | 'not-allowed' | 'busy' | 'failed';
+/**
+ * Why the helper refused; the message is a sentence for the person at the keyboard. 'unreachable': the network this
+ * computer is on failed in a way that may pass (no route to the gateway), so the client may try again.
+ */
+export type RefusalCode = 'bad-request' | 'not-allowed' | 'busy' | 'failed' | 'unreachable';
 
 export type Response =
   | { id: number; ok: true; result: Results[Command] }

@@ -137,14 +137,20 @@ describe('helper sessions', () => {
     assert.equal(adapter, 'outpost1');
   });
 
-  it('an OS failure is a refusal carrying its sentence', async () => {
-    const host = new RecordingHost(true);
-    host.configurator.apply = async () => {
-      throw new (await import('../errors.js')).OutpostError('network', 'The tunnel’s routes could not be set.');
-    };
-    const sessions = new Sessions(host);
-    const { adapter } = await sessions.handle(1, ALICE, { id: 1, cmd: 'open-adapter' });
-    await refusedWith(sessions.handle(1, ALICE, { id: 2, cmd: 'apply', plan: plan(adapter) }), 'failed', /routes/);
+  it('an OS failure is a refusal carrying its sentence; one that may pass (no route) says so', async () => {
+    const { OutpostError } = await import('../errors.js');
+    for (const [code, refusal] of [
+      ['adapter', 'failed'],
+      ['network', 'unreachable'],
+    ] as const) {
+      const host = new RecordingHost(true);
+      host.configurator.apply = async () => {
+        throw new OutpostError(code, 'The tunnel’s routes could not be set.');
+      };
+      const sessions = new Sessions(host);
+      const { adapter } = await sessions.handle(1, ALICE, { id: 1, cmd: 'open-adapter' });
+      await refusedWith(sessions.handle(1, ALICE, { id: 2, cmd: 'apply', plan: plan(adapter) }), refusal, /routes/);
+    }
   });
 
   it('a disconnect that restores and then lifts the kill switch frees the session for another user', async () => {

@@ -200,7 +200,9 @@ export class Sessions {
     try {
       await operation();
     } catch (error) {
-      if (error instanceof OutpostError) throw new Refusal('failed', error.message, error.detail);
+      if (error instanceof OutpostError) {
+        throw new Refusal(error.code === 'network' ? 'unreachable' : 'failed', error.message, error.detail);
+      }
       throw new Refusal('failed', 'The network settings could not be changed.', messageOf(error));
     }
   }

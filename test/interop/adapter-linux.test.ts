@@ -326,7 +326,7 @@ describe('Linux virtual adapter in a network namespace', { timeout: 60_000 }, ()
       await agent.send({ op: 'apply', plan: SPLIT, stateDir });
       await agent.send({ op: 'resolv-conf-writable', writable: false });
       await assert.rejects(agent.send({ op: 'restore' }), (e: { code?: string; detail?: string }) => {
-        assert.equal(e.code, 'network');
+        assert.equal(e.code, 'adapter');
         assert.match(e.detail ?? '', /EROFS|read-only/i);
         return true;
       });

@@ -293,14 +293,14 @@ describe('LinuxNetworkConfigurator', () => {
     fake.assertJournaledFirst();
   });
 
-  test('a command failing halfway undoes everything before it and reports a network error', async () => {
+  test('a command failing halfway undoes everything before it and reports an adapter error', async () => {
     const fake = new FakeSystem().on(/^ip route add 198\.18\.64\.0\/18/, {
       stderr: 'Error: Device for nexthop is not up.',
     });
     const config = configurator(fake);
     await assert.rejects(config.apply(SPLIT), (e: unknown) => {
       assert.ok(e instanceof OutpostError);
-      assert.equal(e.code, 'network');
+      assert.equal(e.code, 'adapter');
       assert.match(e.detail ?? '', /Device for nexthop is not up/);
       return true;
     });

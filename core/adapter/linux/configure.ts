@@ -9,8 +9,9 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OutpostError } from '../../errors.js';
+import { messageOf, OutpostError } from '../../errors.js';
 import { cidrContains, parseCidr, parseIp } from '../../net/address.js';
+import { adapterError } from '../adapter-error.js';
 import type { NetworkConfigurator, NetworkPlan } from '../types.js';
 import {
   type Change,
@@ -29,9 +30,9 @@ import {
   isDomainName,
   isServerAddress,
   RESOLV_CONF,
-  resolveLinks,
   resolvConfText,
   resolvedDomains,
+  resolveLinks,
   systemdResolvedManages,
 } from './dns.js';
 import {
@@ -73,16 +74,12 @@ export interface LinuxNetworkOptions {
   run?: CommandRunner;
 }
 
-function networkError(message: string, detail: string, cause?: unknown): OutpostError {
-  return new OutpostError('network', message, cause === undefined ? { detail } : { detail, cause });
-}
-
 const APPLY_FAILED = 'The network settings for the tunnel could not be applied.';
 
 /** The plan, checked at the edge: nothing malformed reaches a command line or resolv.conf. */
 function checkPlan(plan: NetworkPlan): void {
   const bad = (what: string): never => {
-    throw networkError(APPLY_FAILED, `invalid network plan: ${what}`);
+    throw adapterError(APPLY_FAILED, `invalid network plan: ${what}`);
   };
   if (!INTERFACE_NAME.test(plan.adapter)) bad(`adapter name "${plan.adapter}"`);
   const address = parseIp(plan.address);
@@ -136,7 +133,7 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
         await this.undoAll().catch(() => undefined);
         throw error instanceof OutpostError
           ? error
-          : networkError(APPLY_FAILED, error instanceof Error ? error.message : String(error), error);
+          : adapterError(APPLY_FAILED, error instanceof Error ? error.message : String(error), error);
       }
     });
   }
@@ -162,7 +159,7 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
       setAsideJournal(this.journalPath);
     } else if (existing !== 'missing') {
       if (journalInUse(this.journalPath, existing.owner)) {
-        throw networkError(
+        throw adapterError(
           'Another Outpost connection is already active on this computer.',
           `${this.journalPath} belongs to process ${existing.owner.pid}`,
         );
@@ -241,7 +238,7 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
   private async ipJson(args: string[], what: string): Promise<Record<string, unknown>[]> {
     const text = await this.ip(['-j', ...args]);
     const listing = parseIpJson(text);
-    if (!listing) throw networkError(APPLY_FAILED, `unexpected output from ${what}: ${text.slice(0, 200)}`);
+    if (!listing) throw adapterError(APPLY_FAILED, `unexpected output from ${what}: ${text.slice(0, 200)}`);
     return listing;
   }
 
@@ -252,7 +249,7 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
 
   private async configureLink(dev: string, mtu: number): Promise<void> {
     const [link] = await this.ipJson(['-d', 'link', 'show', 'dev', dev], 'ip link show');
-    if (!link || typeof link.mtu !== 'number') throw networkError(APPLY_FAILED, `no link ${dev}`);
+    if (!link || typeof link.mtu !== 'number') throw adapterError(APPLY_FAILED, `no link ${dev}`);
     const addrGenMode = typeof link.inet6_addr_gen_mode === 'string' ? link.inet6_addr_gen_mode : undefined;
     const up = Array.isArray(link.flags) && link.flags.includes('UP');
     await this.change({ kind: 'link', dev, mtu: link.mtu, up, addrGenMode }, async () => {
@@ -264,10 +261,16 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
 
   /** A host route to the gateway through the route it has now (unless one is already there). */
   private async pinGatewayRoute(gateway: string): Promise<void> {
-    const [current] = await this.ipJson(['route', 'get', gateway], 'ip route get');
-    if (!current || typeof current.dev !== 'string') {
-      throw networkError('There is no route to the VPN gateway.', `ip route get ${gateway}: no route`);
+    // no route is not this computer's fault: its network may come back (Wi-Fi, roaming), so it is worth retrying
+    const noRoute = (detail: string, cause?: unknown) =>
+      new OutpostError('network', 'There is no route to the VPN gateway.', { detail, cause });
+    let current: Record<string, unknown> | undefined;
+    try {
+      [current] = await this.ipJson(['route', 'get', gateway], 'ip route get');
+    } catch (error) {
+      throw noRoute(`ip route get ${gateway}: ${messageOf(error)}`, error);
     }
+    if (!current || typeof current.dev !== 'string') throw noRoute(`ip route get ${gateway}: no route`);
     if (current.type === 'local') return;
     const dst = `${gateway}/${gateway.includes(':') ? 128 : 32}`;
     const change: RouteChange = { kind: 'route', dst, dev: current.dev };
@@ -343,7 +346,7 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
     try {
       listing = await this.run('resolvectl', ['default-route']);
     } catch (error) {
-      throw networkError('The tunnel’s DNS servers could not be set.', 'resolvectl default-route', error);
+      throw adapterError('The tunnel’s DNS servers could not be set.', 'resolvectl default-route', error);
     }
     for (const link of defaultRouteLinks(listing)) {
       if (link === dev) continue;
@@ -355,12 +358,12 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
     try {
       await this.run('resolvectl', args);
     } catch (error) {
-      throw networkError('The tunnel’s DNS servers could not be set.', `resolvectl ${args.join(' ')}`, error);
+      throw adapterError('The tunnel’s DNS servers could not be set.', `resolvectl ${args.join(' ')}`, error);
     }
   }
 
   private fail(error: unknown): never {
-    throw networkError(APPLY_FAILED, error instanceof Error ? error.message : String(error), error);
+    throw adapterError(APPLY_FAILED, error instanceof Error ? error.message : String(error), error);
   }
 
   private async undoAll(): Promise<void> {
@@ -383,7 +386,7 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
     }
     // left for recoverAfterCrash (this process no longer holds it) or the next apply to retry
     writeJournal(this.journalPath, this.owner, failed);
-    throw networkError(
+    throw adapterError(
       'Your original network settings could not all be put back; Outpost will try again when it next starts.',
       firstError instanceof Error ? firstError.message : String(firstError),
       firstError,

@@ -76,9 +76,9 @@ class FakeNft {
 
 const killSwitch = (fake: FakeNft) => new LinuxKillSwitch({ stateDir, run: fake.run });
 
-const isNetworkError = (pattern: RegExp) => (e: unknown) => {
+const isAdapterError = (pattern: RegExp) => (e: unknown) => {
   assert.ok(e instanceof OutpostError);
-  assert.equal(e.code, 'network');
+  assert.equal(e.code, 'adapter');
   assert.match(`${e.message} ${e.detail}`, pattern);
   return true;
 };
@@ -167,7 +167,7 @@ describe('LinuxKillSwitch', () => {
       { ports: ['500'] as unknown as number[] },
     ]) {
       const fake = new FakeNft();
-      await assert.rejects(killSwitch(fake).enable({ ...V4, ...bad }), isNetworkError(/invalid kill switch policy/));
+      await assert.rejects(killSwitch(fake).enable({ ...V4, ...bad }), isAdapterError(/invalid kill switch policy/));
       assert.deepEqual(fake.calls, [], JSON.stringify(bad));
       assert.equal(existsSync(journalPath()), false);
     }
@@ -176,7 +176,7 @@ describe('LinuxKillSwitch', () => {
   test('nft failing to turn it on leaves no journal; failing to replace keeps the policy in force', async () => {
     const fake = new FakeNft().failOn(/192\.0\.2\.1/, 'Error: Could not process rule: No such file or directory');
     const ks = killSwitch(fake);
-    await assert.rejects(ks.enable(V4), isNetworkError(/could not be turned on.*No such file/));
+    await assert.rejects(ks.enable(V4), isAdapterError(/could not be turned on.*No such file/));
     assert.equal(existsSync(journalPath()), false, 'one transaction: nothing was made');
 
     await ks.enable({ ...V4, gateway: '192.0.2.9' });
@@ -191,7 +191,7 @@ describe('LinuxKillSwitch', () => {
     const fake = new FakeNft().failOn(/^nft -f - <<add table[^{]*$/, 'Error: Operation not permitted');
     const ks = killSwitch(fake);
     await ks.enable(V4);
-    await assert.rejects(ks.disable(), isNetworkError(/could not be turned off.*not permitted/));
+    await assert.rejects(ks.disable(), isAdapterError(/could not be turned off.*not permitted/));
     assert.ok(existsSync(journalPath()));
     assert.equal(await recoverKillSwitch(stateDir, { run: fake.run }), false, 'still held by this process');
     const retry = new FakeNft();
@@ -205,7 +205,7 @@ describe('LinuxKillSwitch', () => {
       await new Promise((resolve) => child.once('spawn', resolve));
       writeJournal(journalPath(), processIdentity(child.pid!)!, [KILL_SWITCH_TABLE]);
       const fake = new FakeNft();
-      await assert.rejects(killSwitch(fake).enable(V4), isNetworkError(/Another Outpost process/));
+      await assert.rejects(killSwitch(fake).enable(V4), isAdapterError(/Another Outpost process/));
       assert.equal(await recoverKillSwitch(stateDir, { run: fake.run }), false);
       assert.deepEqual(fake.calls, []);
     } finally {

@@ -14,8 +14,9 @@
  * nftables rules live in the kernel only.
  */
 import { join } from 'node:path';
-import { messageOf, OutpostError } from '../../errors.js';
+import { messageOf } from '../../errors.js';
 import { formatIp, parseIp } from '../../net/address.js';
+import { adapterError } from '../adapter-error.js';
 import type { KillSwitch, KillSwitchPolicy } from '../types.js';
 import type { NftTableChange } from './changes.js';
 import { type CommandRunner, runCommand } from './commands.js';
@@ -50,21 +51,21 @@ export interface LinuxKillSwitchOptions {
 
 const ENABLE_FAILED = 'The kill switch could not be turned on.';
 
-function refuse(message: string, detail: string, cause?: unknown): never {
-  throw new OutpostError('network', message, cause === undefined ? { detail } : { detail, cause });
-}
-
 /** The gateway as nft writes it, and its ports sorted without repeats; anything else is refused before nft runs. */
 function checkPolicy(policy: KillSwitchPolicy): { gateway: Uint8Array; ports: number[] } {
   const address = parseIp(policy.gateway);
-  if (!address) refuse(ENABLE_FAILED, `invalid kill switch policy: gateway "${policy.gateway}" is not an IP address`);
+  if (!address)
+    throw adapterError(ENABLE_FAILED, `invalid kill switch policy: gateway "${policy.gateway}" is not an IP address`);
   const { ports } = policy;
   if (!Array.isArray(ports) || ports.length < 1 || ports.length > MAX_PORTS) {
-    refuse(ENABLE_FAILED, `invalid kill switch policy: ${MAX_PORTS} gateway ports at most, and at least one`);
+    throw adapterError(
+      ENABLE_FAILED,
+      `invalid kill switch policy: ${MAX_PORTS} gateway ports at most, and at least one`,
+    );
   }
   for (const port of ports) {
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      refuse(ENABLE_FAILED, `invalid kill switch policy: gateway port ${String(port)}`);
+      throw adapterError(ENABLE_FAILED, `invalid kill switch policy: gateway port ${String(port)}`);
     }
   }
   // an IPv4-mapped address is sent as IPv4 (a dual-stack socket): only an `ip daddr` rule would match it
@@ -132,7 +133,7 @@ export class LinuxKillSwitch implements KillSwitch {
           // one transaction: when there was no table before, the failed one made none
           if (!inherited) removeJournal(this.journalPath);
         }
-        refuse(ENABLE_FAILED, messageOf(error), error);
+        throw adapterError(ENABLE_FAILED, messageOf(error), error);
       }
       this.enabled = true;
     });
@@ -148,7 +149,7 @@ export class LinuxKillSwitch implements KillSwitch {
         if (this.enabled) await undoJournal(this.journalPath, [KILL_SWITCH_TABLE], this.run);
         else await recoverJournal(this.journalPath, this.run);
       } catch (error) {
-        refuse('The kill switch could not be turned off.', messageOf(error), error);
+        throw adapterError('The kill switch could not be turned off.', messageOf(error), error);
       }
       releaseJournal(this.journalPath);
       this.enabled = false;
@@ -169,7 +170,7 @@ export class LinuxKillSwitch implements KillSwitch {
     const existing = readJournal(this.journalPath);
     if (existing === 'unreadable') setAsideJournal(this.journalPath);
     else if (existing !== 'missing' && journalInUse(this.journalPath, existing.owner)) {
-      refuse(
+      throw adapterError(
         'Another Outpost process already controls the kill switch on this computer.',
         `${this.journalPath} belongs to process ${existing.owner.pid}`,
       );

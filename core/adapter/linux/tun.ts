@@ -10,7 +10,7 @@
 import { closeSync, constants, openSync } from 'node:fs';
 import { constants as os } from 'node:os';
 import koffi from 'koffi';
-import { OutpostError } from '../../errors.js';
+import { adapterError } from '../adapter-error.js';
 import type { VirtualAdapter } from '../types.js';
 
 const TUN_DEVICE = '/dev/net/tun';
@@ -59,10 +59,6 @@ function loadLibc(): Libc {
 
 function errnoName(errno: number): string {
   return Object.entries(os.errno).find(([, value]) => value === errno)?.[0] ?? `errno ${errno}`;
-}
-
-function adapterError(message: string, detail: string, cause?: unknown): OutpostError {
-  return new OutpostError('network', message, cause === undefined ? { detail } : { detail, cause });
 }
 
 /**
