@@ -7,12 +7,23 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain, Menu, type NativeImage, nativeImage, nativeTheme, session, Tray } from 'electron';
-import { sntpTime } from '../core/net/sntp.js';
-import { clockWarning } from '../core/secrets/totp.js';
+import {
+  app,
+  BrowserWindow,
+  ipcMain,
+  Menu,
+  type NativeImage,
+  nativeImage,
+  nativeTheme,
+  powerMonitor,
+  session,
+  Tray,
+} from 'electron';
 import { linuxNetworkHost } from '../core/adapter/linux/host.js';
 import { helperNetworkHost } from '../core/helper/client.js';
 import { DEFAULT_SOCKET } from '../core/helper/server.js';
+import { sntpTime } from '../core/net/sntp.js';
+import { clockWarning } from '../core/secrets/totp.js';
 import { Tunnel } from '../core/tunnel/tunnel.js';
 import { eventChannel } from './ipc/channels.js';
 import { COMMANDS, type CommandHandlers, type ConnectionStatus, type EventName, type Events } from './ipc/schema.js';
@@ -24,6 +35,7 @@ import {
   withCsp,
 } from './security.js';
 import { createAppServices } from './services/app-services.js';
+import { forwardPowerEvents } from './services/power-events.js';
 import { managedProfilesDir } from './services/profile-store.js';
 import { trayIconFiles, trayState, trayVariant } from './tray-icons.js';
 
@@ -49,8 +61,8 @@ async function start(): Promise<void> {
   const { logs, settings, connection, handlers } = createAppServices({
     configDir: app.getPath('userData'),
     managedDir: managedProfilesDir(),
-    createTunnel: (profile, credentials, { killSwitch }) =>
-      new Tunnel(profile, credentials, network, { reconnect: true, killSwitch }),
+    createTunnel: (profile, credentials, { killSwitch, connectTimeoutMs }) =>
+      new Tunnel(profile, credentials, network, { reconnect: true, killSwitch, connectTimeoutMs }),
     clockWarning: checkClock,
   });
 
@@ -113,6 +125,7 @@ async function start(): Promise<void> {
     send('status', status);
   });
   connection.on('counters', (counters) => send('counters', counters));
+  forwardPowerEvents(powerMonitor, connection, (line) => logs.log(line));
   nativeTheme.on('updated', () => refreshTray(connection.status()));
   tray.on('click', showWindow);
   refreshTray(connection.status());

@@ -58,15 +58,31 @@ export interface SessionConfig {
   /** Largest IKE datagram we send before fragmenting (RFC 7383), payload of UDP. */
   maxDatagram: number;
   retransmit: RetransmitConfig;
-  /** After this long without anything from the gateway, ask whether it is alive (RFC 7296 §2.4). */
-  liveness: { idleMs: number };
+  liveness: LivenessConfig;
   /** Rekey each CHILD_SA this long after it was created (already jittered by whoever builds the config). */
   childRekeyMs: number;
   /** Rekey the IKE SA this long after it was established (jittered likewise). */
   ikeRekeyMs: number;
 }
 
-export const DEFAULT_LIVENESS = { idleMs: 30_000 };
+/** When to ask whether the gateway is alive (RFC 7296 §2.4), and how long to wait for its answer. */
+export interface LivenessConfig {
+  /** After this long without anything from the gateway. */
+  idleMs: number;
+  /** After this long without anything from the gateway since we sent traffic (WireGuard asks after 10 to 15 s). */
+  unansweredMs: number;
+  /**
+   * A liveness check's own, short retransmission budget: the answer is an empty message, so a path that loses all
+   * of four tries in 8 s is dead for traffic too, and reconnecting sooner beats waiting the 31 s an exchange gets.
+   */
+  retransmit: RetransmitConfig;
+}
+
+export const DEFAULT_LIVENESS: LivenessConfig = {
+  idleMs: 30_000,
+  unansweredMs: 10_000,
+  retransmit: { initialMs: 2000, factor: 1, retries: 3 },
+};
 /** strongSwan's default CHILD_SA rekey time is one hour, less up to 10% jitter so both ends do not collide. */
 export const DEFAULT_CHILD_REKEY_MS = 3_600_000;
 /** strongSwan's default IKE SA rekey time: four hours. */

@@ -64,6 +64,7 @@ interface Pending {
   sends: number;
   deadline: number;
   onResponse: ResponseHandler;
+  retransmit: RetransmitConfig;
 }
 
 export interface ExchangeOptions {
@@ -105,7 +106,13 @@ export class ExchangeManager {
    * Sends a request, or queues it while another is outstanding. IKE_SA_INIT goes out unprotected as message 0, again
    * as message 0 when it is repeated (COOKIE, INVALID_KE_PAYLOAD), and IDs carry on from 1.
    */
-  request(exchange: number, payloads: Payload[], now: number, onResponse: ResponseHandler): void {
+  request(
+    exchange: number,
+    payloads: Payload[],
+    now: number,
+    onResponse: ResponseHandler,
+    retransmit: RetransmitConfig = this.options.retransmit,
+  ): void {
     const send = (at: number) => {
       let messageId: number;
       let datagrams: Uint8Array[];
@@ -120,7 +127,7 @@ export class ExchangeManager {
         messageId = this.nextMessageId++;
         datagrams = this.protect(this.sa.header(exchange, messageId, false), payloads);
       }
-      this.pending = { messageId, exchange, datagrams, onResponse, sends: 0, deadline: at };
+      this.pending = { messageId, exchange, datagrams, onResponse, sends: 0, deadline: at, retransmit };
       this.transmit(this.pending, at);
     };
     if (this.pending) this.queue.push(send);
@@ -152,7 +159,7 @@ export class ExchangeManager {
   tick(now: number): { messageId: number; sends: number; claimed: OutpostError | undefined } | undefined {
     const pending = this.pending;
     if (!pending || now < pending.deadline) return undefined;
-    if (pending.sends > this.options.retransmit.retries) {
+    if (pending.sends > pending.retransmit.retries) {
       this.pending = undefined;
       return { messageId: pending.messageId, sends: pending.sends, claimed: this.claimed?.error };
     }
@@ -241,7 +248,7 @@ export class ExchangeManager {
   }
 
   private transmit(pending: Pending, now: number): void {
-    const { initialMs, factor } = this.options.retransmit;
+    const { initialMs, factor } = pending.retransmit;
     this.wire.send(pending.datagrams);
     pending.deadline = now + initialMs * factor ** pending.sends;
     pending.sends++;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it, test } from 'node:test';
 import { fromHex } from '../../test/support/hex.js';
 import { parseCertificateDer, subjectPublicKeyInfoSha1 } from '../crypto/x509/certificate.js';
-import { cert, fixtureFile, run, makeCertificates, removeCertificates } from '../crypto/x509/test-support.js';
+import { cert, fixtureFile, makeCertificates, removeCertificates, run } from '../crypto/x509/test-support.js';
 import { DecodeError, isOutpostError } from '../errors.js';
 import { IdType } from '../iana.js';
 import { certificateMatchesIdentity, formatIdentity, parseIdentity } from './identity.js';

@@ -53,6 +53,8 @@ export class IkeSession {
   private readonly children: ChildSaSet;
   private ikeRekeying = false;
   private lastInbound = 0;
+  /** When we first sent traffic that nothing from the gateway has followed yet (WireGuard's dead-path timer). */
+  private unansweredSince: number | undefined;
   private events: SessionEvent[] = [];
   readonly counters: SessionCounters = { dropped: 0, retransmits: 0, childRekeys: 0, ikeRekeys: 0, livenessChecks: 0 };
 
@@ -82,7 +84,9 @@ export class IkeSession {
   }
 
   private livenessDue(): number {
-    return this.lastInbound + this.config.liveness.idleMs;
+    const { idleMs, unansweredMs } = this.config.liveness;
+    const idle = this.lastInbound + idleMs;
+    return this.unansweredSince === undefined ? idle : Math.min(idle, this.unansweredSince + unansweredMs);
   }
 
   private ikeRekeyDue(): number | undefined {
@@ -92,6 +96,27 @@ export class IkeSession {
   /** Valid ESP from the gateway proves it alive as well as an IKE message would (RFC 7296 §2.4). */
   noteInbound(now: number): void {
     this.lastInbound = now;
+    this.unansweredSince = undefined;
+  }
+
+  /**
+   * We sent traffic: when nothing at all comes back for a while, the path may be dead. True when this starts that
+   * wait, which brings the next deadline forward.
+   */
+  noteOutbound(now: number): boolean {
+    if (this.unansweredSince !== undefined) return false;
+    this.unansweredSince = now;
+    return true;
+  }
+
+  /**
+   * Asks the gateway now whether it is alive, whatever the timers say: the computer woke up, its clock jumped, its
+   * network changed. An exchange already outstanding asks as well, so nothing is added then.
+   */
+  checkLiveness(now: number): void {
+    if (this.state !== 'established' || this.ike.busy) return;
+    this.counters.livenessChecks++;
+    this.ike.request(ExchangeType.INFORMATIONAL, [], now, () => {}, this.config.liveness.retransmit);
   }
 
   start(now: number): void {
@@ -139,11 +164,8 @@ export class IkeSession {
     const childDue = this.children.dueForRekey(now);
     if (ikeDue !== undefined && now >= ikeDue) this.startIkeRekey(now);
     else if (childDue) this.startChildRekey(childDue, now);
-    else if (now >= this.livenessDue()) {
-      // RFC 7296 §2.4: an empty INFORMATIONAL request; its retransmission budget decides the peer is dead
-      this.counters.livenessChecks++;
-      this.ike.request(ExchangeType.INFORMATIONAL, [], now, () => {});
-    }
+    // RFC 7296 §2.4: an empty INFORMATIONAL request; its retransmission budget decides the peer is dead
+    else if (now >= this.livenessDue()) this.checkLiveness(now);
   }
 
   /** One IKE datagram. Bad bytes are dropped and counted; any other failure ends the session: decided here only. */
@@ -173,9 +195,7 @@ export class IkeSession {
       this.wire,
       { retransmit: this.config.retransmit, maxDatagram: this.config.maxDatagram },
       () => this.counters.retransmits++,
-      (now) => {
-        this.lastInbound = now;
-      },
+      (now) => this.noteInbound(now),
     );
   }
 

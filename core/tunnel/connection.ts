@@ -67,6 +67,8 @@ export class Connection {
   private inboundFilter: InboundFilter | undefined;
   private readonly drops: ConnectionDrops = { selector: 0 };
   private lastSent = 0;
+  /** The next deadline came forward without anything to send: the edge must re-arm its timer. */
+  private deadlineMoved = false;
 
   constructor(
     config: SessionConfig,
@@ -89,15 +91,17 @@ export class Connection {
     return { esp: this.esp.counters, ike: this.session.counters, drops: this.drops };
   }
 
-  /** Whether `take` has something: checked after each packet so the fast path does not allocate. */
+  /** Whether `take` has something, or the timer must move: checked after each packet so the fast path does not allocate. */
   get hasOutput(): boolean {
-    return this.outbox.length > 0 || this.events.length > 0;
+    return this.outbox.length > 0 || this.events.length > 0 || this.deadlineMoved;
   }
 
+  /** What to send and report; afterwards the edge re-arms its timer from nextDeadline(). */
   take(): { send: Datagram[]; events: ConnectionEvent[] } {
     const out = { send: this.outbox, events: this.events };
     this.outbox = [];
     this.events = [];
+    this.deadlineMoved = false;
     return out;
   }
 
@@ -116,6 +120,11 @@ export class Connection {
   /** Deletes the IKE SA at the gateway; 'closed' follows its answer (or its retransmissions running out). */
   close(now: number): void {
     this.step(now, () => this.session.close(now));
+  }
+
+  /** Asks the gateway whether it is alive now: the edge suspects the path (a wake-up, a clock jump). */
+  checkLiveness(now: number): void {
+    this.step(now, () => this.session.checkLiveness(now));
   }
 
   /** A failure at the edge (the adapter, the network settings): tell the gateway, and end now. */
@@ -160,6 +169,7 @@ export class Connection {
     const esp = this.esp.encapsulate(packet);
     if (!esp) return undefined;
     this.lastSent = now;
+    if (this.session.noteOutbound(now)) this.deadlineMoved = true;
     const exhausting = this.keys.exhausting();
     if (exhausting) this.step(now, () => this.session.rekeyChild(exhausting, now));
     return esp;

@@ -111,7 +111,7 @@ export function sessionConfig(
     requestIpv6: true,
     maxDatagram: DEFAULT_MAX_DATAGRAM,
     retransmit: DEFAULT_RETRANSMIT,
-    liveness: tuning.livenessMs === undefined ? DEFAULT_LIVENESS : { idleMs: tuning.livenessMs },
+    liveness: tuning.livenessMs === undefined ? DEFAULT_LIVENESS : { ...DEFAULT_LIVENESS, idleMs: tuning.livenessMs },
     childRekeyMs: jittered(tuning.childRekeyMs ?? DEFAULT_CHILD_REKEY_MS),
     ikeRekeyMs: jittered(tuning.ikeRekeyMs ?? DEFAULT_IKE_REKEY_MS),
   };

@@ -1,16 +1,25 @@
 /**
- * The controller the CLI and the UI see: connect / disconnect, state, progress and traffic counters. It is the thin
- * edge around the sans-I/O Connection: DNS lookup, the UDP socket, the one timer, and the virtual adapter and network
- * settings of the NetworkHost it is given; and it reconnects with backoff when the gateway is lost.
+ * The controller the CLI and the UI see: connect / disconnect, wake, state, progress and traffic counters. It is the
+ * edge around two pure machines: the Connection (IKE and ESP of one attempt) and the lifecycle (when to attempt,
+ * back off, give up). Here are only the effects: DNS lookups, the UDP socket, timers on the monotonic clock, and the
+ * virtual adapter, network settings and kill switch of the NetworkHost it is given, one change at a time.
  */
 import { EventEmitter } from 'node:events';
 import type { NetworkHost, VirtualAdapter } from '../adapter/types.js';
 import { messageOf, OutpostError } from '../errors.js';
 import type { Profile } from '../profile/types.js';
+import { type Clock, ClockJumpWatch, systemClock } from './clock.js';
 import { type ConnectResult, Connection, type ConnectionEvent, NAT_T_PORT } from './connection.js';
 import { resolveGateway } from './gateway-address.js';
+import {
+  connectTimeoutError,
+  type Effect,
+  type LifecycleInput,
+  type Phase,
+  type PhaseName,
+  transition,
+} from './lifecycle.js';
 import { networkPlan } from './network-plan.js';
-import { isFinal, nextReconnectDelay, RECONNECT_FIRST_MS } from './reconnect-policy.js';
 import { type Credentials, type SessionTuning, sessionConfig } from './session-config.js';
 import { UdpTransport } from './udp-transport.js';
 
@@ -36,22 +45,40 @@ export interface TunnelEvents {
 }
 
 export interface TunnelOptions extends SessionTuning {
-  /** Give up connecting after this long, whatever the retransmission schedule says. */
+  /** connect() settles within this long: up, or the reason the last attempt failed. */
   connectTimeoutMs?: number;
   /** Path MTU towards the gateway that the tunnel MTU is derived from. */
   pathMtu?: number;
-  /** Reconnect after the gateway is lost (not after a failed first connect). */
+  /** Try again after an error another attempt may fix (default); false: the first error ends the connection. */
   reconnect?: boolean;
   /**
    * Only the tunnel may carry traffic from the moment the gateway's address is known, through reconnects, until
    * disconnect() (the host decides whether it outlives this process: the helper's does).
    */
   killSwitch?: boolean;
+  /** Tests substitute their own clocks and randomness. */
+  clock?: Clock;
+  random?: () => number;
 }
 
+/** A person waiting at the first connect hears within a minute, even when every attempt goes unanswered. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 60_000;
 /** How long a clean disconnect waits for the gateway to confirm the delete. */
 const DELETE_WAIT_MS = 3000;
 const DEFAULT_PATH_MTU = 1500;
+/** How often the clocks are compared: a resume is noticed within this long. */
+const CLOCK_WATCH_MS = 2000;
+
+const PUBLIC_STATE: Record<PhaseName, TunnelState> = {
+  idle: 'disconnected',
+  connecting: 'connecting',
+  up: 'connected',
+  reconnecting: 'reconnecting',
+  'backing-off': 'reconnecting',
+  disconnecting: 'disconnecting',
+  'given-up': 'error',
+  disconnected: 'disconnected',
+};
 
 interface Attempt {
   connection: Connection;
@@ -62,13 +89,28 @@ interface Attempt {
 }
 
 export class Tunnel extends EventEmitter<TunnelEvents> {
+  private phase: Phase = { name: 'idle' };
+  private readonly inputs: LifecycleInput[] = [];
+  private dispatching = false;
   private attempt: Attempt | undefined;
+  /** Bumped whenever the attempt being set up stops being wanted, so its set-up drops what it made. */
+  private generation = 0;
   private timer: NodeJS.Timeout | undefined;
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private reconnectDelay = RECONNECT_FIRST_MS;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  private deleteTimer: NodeJS.Timeout | undefined;
+  private clockTimer: NodeJS.Timeout | undefined;
+  private pendingConnect:
+    | { resolve: (result: ConnectResult) => void; reject: (error: OutpostError) => void }
+    | undefined;
+  /** The host's changes (adapter, settings, kill switch) run one at a time, in order. */
+  private hostQueue: Promise<void> = Promise.resolve();
+  private restored: Promise<void> = Promise.resolve();
+  private gatewayAddress: string | undefined;
+  /** The address the kill switch lets through. */
+  private guardedAddress: string | undefined;
+  private readonly clock: Clock;
   private state: TunnelState = 'disconnected';
-  private wanted = false;
-  private gatewayAddress = '';
   /** Milliseconds from starting the attempt to the CHILD_SA, and to traffic flowing, for the last connection. */
   timings: { childSaMs: number; readyMs: number } | undefined;
 
@@ -79,10 +121,16 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     private readonly options: TunnelOptions = {},
   ) {
     super();
+    this.clock = options.clock ?? systemClock;
   }
 
   get current(): TunnelState {
     return this.state;
+  }
+
+  /** The lifecycle's own phase: 'backing-off' and 'reconnecting' both show as 'reconnecting' in `current`. */
+  get lifecyclePhase(): PhaseName {
+    return this.phase.name;
   }
 
   get connection(): ConnectResult | undefined {
@@ -104,142 +152,222 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     };
   }
 
+  /** Resolves once traffic can flow; rejects within the connect timeout with the reason the last attempt failed. */
+  async connect(): Promise<ConnectResult> {
+    const { name } = this.phase;
+    if (name !== 'idle' && name !== 'disconnected' && name !== 'given-up') throw new Error('tunnel already in use');
+    await this.host.recover();
+    const settled = new Promise<ConnectResult>((resolve, reject) => {
+      this.pendingConnect = { resolve, reject };
+    });
+    const timeoutMs = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.deadlineTimer = setTimeout(
+      () => this.dispatch({ type: 'deadline', error: connectTimeoutError(timeoutMs) }),
+      timeoutMs,
+    );
+    this.watchClock();
+    this.dispatch({ type: 'connect' });
+    return settled;
+  }
+
+  /** Ends the connection: deletes the IKE SA at the gateway, restores the network, lifts the kill switch. */
+  async disconnect(): Promise<void> {
+    if (this.phase.name === 'idle' || this.phase.name === 'disconnected') return;
+    const done = new Promise<void>((resolve) => {
+      const onState = () => {
+        if (this.phase.name !== 'disconnected') return;
+        this.off('state', onState);
+        resolve();
+      };
+      this.on('state', onState);
+    });
+    this.dispatch({ type: 'disconnect' });
+    await done;
+    await this.restored;
+  }
+
+  /**
+   * The computer woke up, or its network changed (Electron's powerMonitor, the OS): a tunnel that is up proves the
+   * gateway alive at once, and one waiting to reconnect tries now.
+   */
+  wake(reason: string): void {
+    if (this.phase.name !== 'up' && this.phase.name !== 'backing-off') return;
+    this.emit('progress', `${reason}: checking the connection.`);
+    this.dispatch({ type: 'wake' });
+  }
+
+  /** Feeds the lifecycle one input (inputs raised by its own effects wait their turn) and carries out its effects. */
+  private dispatch(input: LifecycleInput): void {
+    this.inputs.push(input);
+    if (this.dispatching) return;
+    this.dispatching = true;
+    try {
+      for (let next = this.inputs.shift(); next; next = this.inputs.shift()) {
+        const { phase, effects } = transition(this.phase, next, {
+          reconnect: this.options.reconnect !== false,
+          random: this.options.random ?? Math.random,
+        });
+        this.phase = phase;
+        this.setState(PUBLIC_STATE[phase.name]);
+        for (const effect of effects) this.perform(effect);
+      }
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  private perform(effect: Effect): void {
+    switch (effect.type) {
+      case 'start-attempt': {
+        const generation = ++this.generation;
+        this.startAttempt(generation).catch((error: unknown) => {
+          if (generation === this.generation) this.dispatch({ type: 'failed', error: setupError(error) });
+        });
+        break;
+      }
+      case 'close-attempt':
+        this.closeAttempt();
+        break;
+      case 'schedule-retry':
+        this.emit('progress', `${effect.error.message} Trying again in ${Math.ceil(effect.delayMs / 1000)} s.`);
+        this.retryTimer = setTimeout(() => this.dispatch({ type: 'retry' }), effect.delayMs);
+        break;
+      case 'cancel-retry':
+        clearTimeout(this.retryTimer);
+        break;
+      case 'restore-network':
+        this.restoreNetwork(effect.liftKillSwitch);
+        break;
+      case 'check-liveness':
+        if (this.attempt) this.feed(this.attempt, (c, now) => c.checkLiveness(now));
+        break;
+      case 'settle-connect':
+        this.settleConnect(effect.error);
+        break;
+      case 'closed':
+        this.stopWatches();
+        void this.hostQueue.then(() => this.emit('closed', effect.error));
+        break;
+    }
+  }
+
+  private settleConnect(error: OutpostError | undefined): void {
+    clearTimeout(this.deadlineTimer);
+    const pending = this.pendingConnect;
+    this.pendingConnect = undefined;
+    if (!pending) return;
+    const result = this.attempt?.result;
+    // after the network is restored: whoever awaits connect() may exit at once
+    void this.hostQueue.then(() => {
+      if (error) pending.reject(error);
+      else if (result) pending.resolve(result);
+    });
+  }
+
   private setState(state: TunnelState): void {
     if (state === this.state) return;
     this.state = state;
     this.emit('state', state);
   }
 
-  /** Resolves once traffic can flow; rejects with the reason the first attempt failed. */
-  async connect(): Promise<ConnectResult> {
-    if (this.wanted) throw new Error('tunnel already in use');
-    this.wanted = true;
-    this.setState('connecting');
-    await this.host.recover();
-    try {
-      this.gatewayAddress = await resolveGateway(this.profile.gateway.address);
-      if (this.options.killSwitch) {
-        const ports = [...new Set([this.profile.gateway.port, NAT_T_PORT])];
-        await this.host.killSwitch.enable({ gateway: this.gatewayAddress, ports });
-      }
-      await this.startAttempt();
-    } catch (error) {
-      this.wanted = false;
-      this.setState('error');
-      throw error;
-    }
-    return new Promise<ConnectResult>((resolve, reject) => {
-      const giveUp =
-        this.options.connectTimeoutMs === undefined
-          ? undefined
-          : setTimeout(() => {
-              cleanup();
-              this.wanted = false;
-              this.abandon();
-              this.setState('error');
-              reject(
-                new OutpostError(
-                  'gateway-timeout',
-                  'The VPN gateway did not complete the connection in time. Check your internet connection, or try again later.',
-                  { detail: `no connection after ${this.options.connectTimeoutMs} ms` },
-                ),
-              );
-            }, this.options.connectTimeoutMs);
-      const onUp = (result: ConnectResult) => {
-        cleanup();
-        resolve(result);
-      };
-      const onClosed = (error: OutpostError | undefined) => {
-        cleanup();
-        reject(error ?? new OutpostError('cancelled', 'The connection was cancelled.'));
-      };
-      const cleanup = () => {
-        clearTimeout(giveUp);
-        this.off('up', onUp);
-        this.off('closed', onClosed);
-      };
-      this.once('up', onUp);
-      this.once('closed', onClosed);
-    });
-  }
-
-  async disconnect(): Promise<void> {
-    this.wanted = false;
-    clearTimeout(this.reconnectTimer);
-    const attempt = this.attempt;
-    if (!attempt || attempt.connection.isClosed) {
-      await this.restoreNetwork();
-      this.setState('disconnected');
-      return;
-    }
-    this.setState('disconnecting');
-    const closed = new Promise<void>((resolve) => {
-      const force = setTimeout(() => {
-        this.abandon();
-        resolve();
-      }, DELETE_WAIT_MS);
-      this.once('closed', () => {
-        clearTimeout(force);
-        resolve();
-      });
-    });
-    this.feed(attempt, (c, now) => c.close(now));
-    await closed;
-    await this.restoreNetwork();
-    this.setState('disconnected');
-  }
-
-  /** Everything back as it was, the kill switch lifted: only an explicit disconnect does this. */
-  private async restoreNetwork(): Promise<void> {
-    await this.host.configurator.restore();
-    if (this.options.killSwitch) await this.host.killSwitch.disable();
+  /** Runs a change of the host after the ones before it; the queue goes on whether it fails or not. */
+  private hostChange(change: () => Promise<void>): Promise<void> {
+    const done = this.hostQueue.then(change);
+    this.hostQueue = done.catch(() => {});
+    return done;
   }
 
   /**
-   * Restores the network where nobody awaits it (a reconnect, a final error): a failure (a helper that went away) is
-   * reported, and 'closed' still follows, instead of an unhandled rejection ending the process.
+   * The tunnel's routes and DNS go (and the kill switch after the user's disconnect). A failure (a helper that went
+   * away) is reported as progress here and thrown again by disconnect(), never an unhandled rejection.
    */
-  private restoreInBackground(): Promise<void> {
-    return this.host.configurator.restore().catch((error: unknown) => {
+  private restoreNetwork(liftKillSwitch: boolean): void {
+    const restored = this.hostChange(async () => {
+      await this.host.configurator.restore();
+      if (liftKillSwitch && this.options.killSwitch) {
+        this.guardedAddress = undefined;
+        await this.host.killSwitch.disable();
+      }
+    });
+    restored.catch((error: unknown) => {
       this.emit('progress', `The network settings could not all be restored: ${messageOf(error)}`);
     });
+    this.restored = restored;
   }
 
-  private async startAttempt(): Promise<void> {
+  /** The gateway's address, looked up again for every attempt: a gateway may move, or come back elsewhere. */
+  private async lookUpGateway(): Promise<string> {
+    try {
+      this.gatewayAddress = await resolveGateway(this.profile.gateway.address);
+    } catch (error) {
+      // the kill switch, or a network without DNS yet, may block the lookup: the last answer is the best guess
+      if (this.gatewayAddress === undefined) throw error;
+      this.emit('progress', `${messageOf(error)} Using ${this.gatewayAddress} as before.`);
+    }
+    return this.gatewayAddress;
+  }
+
+  private async startAttempt(generation: number): Promise<void> {
+    const gatewayAddress = await this.lookUpGateway();
+    if (this.options.killSwitch && this.guardedAddress !== gatewayAddress) {
+      const ports = [...new Set([this.profile.gateway.port, NAT_T_PORT])];
+      // queued behind a disconnect's restore, an attempt no longer wanted must not turn the kill switch back on
+      await this.hostChange(async () => {
+        if (generation !== this.generation) return;
+        await this.host.killSwitch.enable({ gateway: gatewayAddress, ports });
+        this.guardedAddress = gatewayAddress;
+      });
+    }
     const { port } = this.profile.gateway;
-    const transport = await UdpTransport.open(this.gatewayAddress, port, (datagram, from) => {
+    const transport = await UdpTransport.open(gatewayAddress, port, (datagram, from) => {
       const attempt = this.attempt;
       if (attempt?.transport !== transport) return;
-      const packet = attempt.connection.receive(datagram, from, Date.now());
+      const packet = attempt.connection.receive(datagram, from, this.clock.monotonic());
       if (packet) attempt.adapter?.write(packet);
       if (attempt.connection.hasOutput) this.flush(attempt);
     });
+    if (generation !== this.generation) {
+      transport.close();
+      return;
+    }
     const config = sessionConfig(
       this.profile,
       this.credentials,
       { address: transport.localAddress, port: transport.localPort },
-      { address: this.gatewayAddress, port },
+      { address: gatewayAddress, port },
       this.options,
     );
     const connection = new Connection(config, {
       pathMtu: this.options.pathMtu ?? DEFAULT_PATH_MTU,
       mtu: this.profile.mtu,
     });
-    const attempt: Attempt = {
-      connection,
-      transport,
-      adapter: undefined,
-      result: undefined,
-      startedAt: performance.now(),
-    };
+    const attempt: Attempt = { connection, transport, adapter: undefined, result: undefined, startedAt: 0 };
+    attempt.startedAt = this.clock.monotonic();
     this.attempt = attempt;
     this.feed(attempt, (c, now) => c.start(now));
+  }
+
+  /** Deletes the IKE SA at the gateway, waiting a bounded time for its answer; then the lifecycle hears 'closed'. */
+  private closeAttempt(): void {
+    this.generation++;
+    const attempt = this.attempt;
+    if (!attempt || attempt.connection.isClosed) {
+      this.abandon();
+      this.dispatch({ type: 'closed' });
+      return;
+    }
+    this.deleteTimer = setTimeout(() => {
+      if (attempt !== this.attempt) return;
+      this.abandon();
+      this.dispatch({ type: 'closed' });
+    }, DELETE_WAIT_MS);
+    this.feed(attempt, (c, now) => c.close(now));
   }
 
   /** Runs one step of the connection and carries out what it asks. */
   private feed(attempt: Attempt, step: (connection: Connection, now: number) => void): void {
     if (attempt !== this.attempt) return;
-    step(attempt.connection, Date.now());
+    step(attempt.connection, this.clock.monotonic());
     this.flush(attempt);
   }
 
@@ -259,29 +387,24 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
         break;
       case 'established':
         attempt.result = event.result;
-        this.bringUp(attempt, event.result).catch((error: unknown) => {
-          const failure =
-            error instanceof OutpostError
-              ? error
-              : new OutpostError('network', 'The virtual network adapter could not be set up.', {
-                  detail: messageOf(error),
-                  cause: error,
-                });
-          this.feed(attempt, (c, now) => c.fail(failure, now));
+        this.hostChange(() => this.bringUp(attempt, event.result)).catch((error: unknown) => {
+          this.feed(attempt, (c, now) => c.fail(setupError(error), now));
         });
         break;
       case 'rekeyed':
         this.emit('progress', event.what === 'ike' ? 'IKE SA rekeyed' : 'CHILD_SA rekeyed');
         break;
       case 'closed':
-        this.ended(attempt, event.error);
+        clearTimeout(this.deleteTimer);
+        this.abandon();
+        this.dispatch(event.error ? { type: 'failed', error: event.error } : { type: 'closed' });
         break;
     }
   }
 
   /** The CHILD_SA is up: the adapter, then the OS settings; then traffic flows. */
   private async bringUp(attempt: Attempt, result: ConnectResult): Promise<void> {
-    const childSaMs = performance.now() - attempt.startedAt;
+    const childSaMs = this.clock.monotonic() - attempt.startedAt;
     const adapter = await this.host.openAdapter();
     if (attempt !== this.attempt || attempt.connection.isClosed) {
       adapter.close();
@@ -289,47 +412,16 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     }
     attempt.adapter = adapter;
     adapter.onPackets((packet) => {
-      const esp = attempt.connection.encapsulate(packet, Date.now());
+      const esp = attempt.connection.encapsulate(packet, this.clock.monotonic());
       if (esp) attempt.transport.send(esp, NAT_T_PORT);
       if (attempt.connection.hasOutput) this.flush(attempt);
     });
-    const plan = networkPlan(adapter.name, this.gatewayAddress, result, this.profile.dnsServers);
+    const plan = networkPlan(adapter.name, attempt.transport.remoteAddress, result, this.profile.dnsServers);
     await this.host.configurator.apply(plan);
     if (attempt !== this.attempt || attempt.connection.isClosed) return;
-    this.timings = { childSaMs, readyMs: performance.now() - attempt.startedAt };
-    this.reconnectDelay = RECONNECT_FIRST_MS;
-    this.setState('connected');
+    this.timings = { childSaMs, readyMs: this.clock.monotonic() - attempt.startedAt };
+    this.dispatch({ type: 'up' });
     this.emit('up', result);
-  }
-
-  /** The connection of `attempt` ended: report, restore the network, and reconnect when that can help. */
-  private ended(attempt: Attempt, error: OutpostError | undefined): void {
-    if (attempt !== this.attempt) return;
-    const wasUp = attempt.result !== undefined;
-    this.abandon();
-    const retry = this.wanted && wasUp && this.options.reconnect !== false && error && !isFinal(error);
-    if (retry) {
-      this.setState('reconnecting');
-      this.emit('progress', `${error.message} Reconnecting in ${Math.round(this.reconnectDelay / 1000)} s.`);
-      void this.restoreInBackground();
-      this.reconnectTimer = setTimeout(() => {
-        if (!this.wanted) return;
-        this.startAttempt().catch((e: unknown) => {
-          this.emit('progress', `Reconnect failed: ${messageOf(e)}`);
-        });
-      }, this.reconnectDelay);
-      this.reconnectDelay = nextReconnectDelay(this.reconnectDelay);
-      return;
-    }
-    if (!this.wanted) {
-      this.emit('closed', undefined);
-      return;
-    }
-    this.wanted = false;
-    void this.restoreInBackground().then(() => {
-      this.setState(error ? 'error' : 'disconnected');
-      this.emit('closed', error);
-    });
   }
 
   private rearm(attempt: Attempt): void {
@@ -337,7 +429,24 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     this.timer = undefined;
     const deadline = attempt.connection.nextDeadline();
     if (deadline === undefined) return;
-    this.timer = setTimeout(() => this.feed(attempt, (c, now) => c.tick(now)), Math.max(0, deadline - Date.now()));
+    const delay = Math.max(0, deadline - this.clock.monotonic());
+    this.timer = setTimeout(() => this.feed(attempt, (c, now) => c.tick(now)), delay);
+  }
+
+  /** Compares the clocks every few seconds while the connection is wanted: a jump means the computer slept. */
+  private watchClock(): void {
+    const watch = new ClockJumpWatch(this.clock);
+    clearInterval(this.clockTimer);
+    this.clockTimer = setInterval(() => {
+      const jump = watch.jumped();
+      if (jump !== 0) this.wake(`The clock jumped ${Math.round(jump / 1000)} s (the computer slept?)`);
+    }, CLOCK_WATCH_MS);
+    this.clockTimer.unref();
+  }
+
+  private stopWatches(): void {
+    clearInterval(this.clockTimer);
+    clearTimeout(this.deadlineTimer);
   }
 
   /** Drops the current attempt's I/O without talking to the gateway. */
@@ -350,4 +459,13 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     attempt.transport.close();
     this.attempt = undefined;
   }
+}
+
+/** What an attempt's set-up threw, as an OutpostError: anything else is a failure to set this computer up. */
+function setupError(error: unknown): OutpostError {
+  if (error instanceof OutpostError) return error;
+  return new OutpostError('adapter', 'The virtual network adapter could not be set up.', {
+    detail: messageOf(error),
+    cause: error,
+  });
 }

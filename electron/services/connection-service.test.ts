@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { OutpostError } from '../../core/errors.js';
 import type { ConnectionStatus, Counters } from '../ipc/schema.js';
-import type { ConnectionService } from './connection-service.js';
+import { APP_CONNECT_TIMEOUT_MS, type ConnectionService } from './connection-service.js';
 import { LogBuffer } from './log-buffer.js';
 import { ProfileStore } from './profile-store.js';
 import { MemorySecretStore, pskProfileJson, type ScriptedConnection, scriptedConnection } from './test-support.js';
@@ -201,8 +201,12 @@ test('the kill switch is asked for when the user turned it on, or when the profi
     await connection.connect({ profileId: locked.id });
     await connection.disconnect();
     assert.deepEqual(
-      tunnels.map((t) => t.killSwitch),
+      tunnels.map((t) => t.options.killSwitch),
       [false, true, true],
+    );
+    assert.ok(
+      tunnels.every((t) => t.options.connectTimeoutMs === APP_CONNECT_TIMEOUT_MS),
+      'the app always gives connect() a deadline',
     );
   } finally {
     await rm(root, { recursive: true, force: true });

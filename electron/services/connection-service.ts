@@ -4,10 +4,10 @@
  * Every secret it handles is handed to the log buffer for redaction and never logged or stored unasked.
  */
 import { EventEmitter } from 'node:events';
-import type { ConnectResult } from '../../core/tunnel/connection.js';
 import type { Profile } from '../../core/profile/types.js';
 import type { SecretStore } from '../../core/secrets/keychain.js';
 import { currentCode } from '../../core/secrets/totp.js';
+import type { ConnectResult } from '../../core/tunnel/connection.js';
 import type { Credentials } from '../../core/tunnel/session-config.js';
 import type { TrafficStats, TunnelEvents } from '../../core/tunnel/tunnel.js';
 import type { ConnectionStatus, Counters, Events } from '../ipc/schema.js';
@@ -20,13 +20,17 @@ export interface TunnelLike {
   readonly stats: TrafficStats | undefined;
   connect(): Promise<ConnectResult>;
   disconnect(): Promise<void>;
+  wake(reason: string): void;
   on<E extends keyof TunnelEvents>(event: E, listener: (...args: TunnelEvents[E]) => void): unknown;
 }
 export type TunnelFactory = (
   profile: Profile,
   credentials: Credentials,
-  options: { killSwitch: boolean },
+  options: { killSwitch: boolean; connectTimeoutMs: number },
 ) => TunnelLike;
+
+/** The window's Connect button hears back within this long: connected, or why not (the tunnel retries meanwhile). */
+export const APP_CONNECT_TIMEOUT_MS = 60_000;
 
 export interface ConnectInput {
   profileId: string;
@@ -81,7 +85,10 @@ export class ConnectionService extends EventEmitter<ServiceEvents> {
     const { logs } = this.deps;
     logs.log(`Connecting to "${profile.name}" at ${profile.gateway.address} (${profile.auth})`);
     const killSwitch = profile.killSwitch === true || (await this.deps.killSwitch?.()) === true;
-    const tunnel = this.deps.createTunnel(profile, credentials, { killSwitch });
+    const tunnel = this.deps.createTunnel(profile, credentials, {
+      killSwitch,
+      connectTimeoutMs: APP_CONNECT_TIMEOUT_MS,
+    });
     this.tunnel = tunnel;
     this.profile = profile;
     this.update({
@@ -141,6 +148,13 @@ export class ConnectionService extends EventEmitter<ServiceEvents> {
       }
     }
     this.update({ state: 'disconnected', dns: [], splitSubnets: [] });
+  }
+
+  /** The computer woke up or its network changed: the tunnel checks its path now rather than at its next timer. */
+  wake(reason: string): void {
+    if (!this.tunnel) return;
+    this.deps.logs.log(reason);
+    this.tunnel.wake(reason);
   }
 
   /** The secrets this profile's method needs; the stored ones first, else what the user typed. */

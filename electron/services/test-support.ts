@@ -1,12 +1,17 @@
 /** Test doubles for the services' tests: an in-memory keychain, a scripted tunnel and a service driving it. */
 import { EventEmitter } from 'node:events';
 import type { OutpostError } from '../../core/errors.js';
-import type { ConnectResult } from '../../core/tunnel/connection.js';
 import type { Profile } from '../../core/profile/types.js';
 import type { SecretKind, SecretStore } from '../../core/secrets/keychain.js';
+import type { ConnectResult } from '../../core/tunnel/connection.js';
 import type { Credentials } from '../../core/tunnel/session-config.js';
 import type { TrafficStats, TunnelEvents, TunnelState } from '../../core/tunnel/tunnel.js';
-import { ConnectionService, type ConnectionServiceDeps, type TunnelLike } from './connection-service.js';
+import {
+  ConnectionService,
+  type ConnectionServiceDeps,
+  type TunnelFactory,
+  type TunnelLike,
+} from './connection-service.js';
 
 export class MemorySecretStore implements SecretStore {
   readonly values = new Map<string, string>();
@@ -33,6 +38,8 @@ export class FakeTunnel extends EventEmitter<TunnelEvents> implements TunnelLike
   connection: ConnectResult | undefined;
   stats: TrafficStats | undefined;
   disconnects = 0;
+  /** The reasons the service woke the tunnel for. */
+  readonly wakes: string[] = [];
   /** The one-time code as the gateway would ask for it, during connect. */
   askedCode: string | undefined;
   askedPassword: string | undefined;
@@ -41,8 +48,8 @@ export class FakeTunnel extends EventEmitter<TunnelEvents> implements TunnelLike
     readonly profile: Profile,
     readonly credentials: Credentials,
     private readonly outcome: { result: ConnectResult } | { error: OutpostError },
-    /** Whether the service asked for the kill switch. */
-    readonly killSwitch = false,
+    /** What the service asked for: the kill switch, and the connect timeout. */
+    readonly options: Parameters<TunnelFactory>[2] = { killSwitch: false, connectTimeoutMs: 0 },
   ) {
     super();
   }
@@ -66,6 +73,10 @@ export class FakeTunnel extends EventEmitter<TunnelEvents> implements TunnelLike
     this.set('connected');
     this.emit('up', this.outcome.result);
     return this.outcome.result;
+  }
+
+  wake(reason: string): void {
+    this.wakes.push(reason);
   }
 
   async disconnect(): Promise<void> {
@@ -119,7 +130,7 @@ export function scriptedConnection(
     ...deps,
     sampleMs: 60_000,
     createTunnel: (profile, credentials, options) => {
-      const tunnel = new FakeTunnel(profile, credentials, outcome.next, options.killSwitch);
+      const tunnel = new FakeTunnel(profile, credentials, outcome.next, options);
       tunnels.push(tunnel);
       return tunnel;
     },

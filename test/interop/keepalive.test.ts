@@ -1,7 +1,7 @@
 /**
  * Keeping the tunnel alive against a real strongSwan gateway: CHILD_SA and IKE SA rekeys (made by the gateway with
- * lifetimes of a few seconds) under a steady 1 MB/s transfer with no replay drops and no failed transfer; the gateway
- * killed and restarted, noticed by the liveness check and reconnected; and the whole thing behind a NAT router.
+ * lifetimes of a few seconds) under a steady 1 MB/s transfer with no replay drops and no failed transfer; and the
+ * whole thing behind a NAT router. A gateway that dies: reconnect.test.ts.
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -77,30 +77,6 @@ describe('keeping the tunnel alive', () => {
 
   test('our own CHILD_SA and IKE SA rekeys, accepted by the gateway, during a 1 MB/s transfer lose nothing', async () => {
     await rekeysUnderLoad({}, ['--child-rekey', '3', '--ike-rekey', '5']);
-  });
-
-  test('a gateway that dies is noticed and the client reconnects by itself', async () => {
-    await withGateway({}, async (net, gw) => {
-      const proc = OutpostProcess.start(net, args(gw, ['--dpd', '2']), { OUTPOST_PASSWORD: gw.user.password });
-      let completed = false;
-      try {
-        assert.ok(await proc.waitFor('connected'), `${JSON.stringify(proc.events)} ${proc.stderr}`);
-        await gw.restart();
-        await proc.until((e) => e.event === 'state' && e.state === 'reconnecting', 60_000);
-        await proc.until(
-          (e) => e.event === 'connected' && proc.events.filter((x) => x.event === 'connected').length >= 2,
-          60_000,
-        );
-        const ping = await net.exec(net.clientNs, ['ping', '-c', '2', '-W', '2', gw.lanHost]);
-        assert.equal(ping.code, 0, 'traffic flows again after the reconnect');
-        assert.match(await gw.listSas(), /ecdsa: #\d+, ESTABLISHED/);
-        completed = true;
-      } finally {
-        // an assertion above is the news: the exit code only when everything else held
-        const code = await proc.stop();
-        if (completed) assert.equal(code, 0, proc.stderr);
-      }
-    });
   });
 
   test('behind a NAT router (nftables masquerade)', async () => {

@@ -73,8 +73,8 @@ export interface Gateway {
   /** The gateway's swanctl.conf directory (SWANCTL_DIR), for tests that want to read the configuration. */
   swanctlDir: string;
   listSas(): Promise<string>;
-  /** Kills the gateway's charon (SIGKILL) and starts it again with the same configuration. */
-  restart(): Promise<void>;
+  /** Kills the gateway's charon (SIGKILL) and starts it again with the same configuration, after `downMs`. */
+  restart(downMs?: number): Promise<void>;
   log(): Promise<string>;
   /** Runs swanctl with arbitrary arguments against the gateway (e.g. ['--terminate', '--ike', 'ecdsa']). */
   swanctl(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
@@ -182,10 +182,11 @@ async function startIn(dir: string, net: TestNetwork, options: GatewayOptions): 
       await charon.stop();
       await removeRunDir(dir);
     },
-    restart: async () => {
+    restart: async (downMs = 0) => {
       // a crash, not a shutdown: clients get no Delete and must notice by themselves
       process.kill(charon.pid, 'SIGKILL');
       await charon.stop();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
       charon = await launch();
     },
   };

@@ -1,6 +1,7 @@
 /** The IKEv2 message codec: bytes from the network become typed messages, and typed messages become bytes. */
-export { decodePayloadChain, encodeGenericHeader, encodePayloadChain, firstPayloadType } from './chain.js';
+
 export * from '../../iana.js';
+export { decodePayloadChain, encodeGenericHeader, encodePayloadChain, firstPayloadType } from './chain.js';
 export * from './constants.js';
 export { decodeHeader, encodeHeader } from './header.js';
 export * from './helpers.js';

@@ -4,40 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { randomBytes } from '../../crypto/random.js';
 import { isOutpostError } from '../../errors.js';
-import { getDhGroup, getEncryption, getPrf } from '../../crypto/registry.js';
-import { DhGroupId, EncrId, NotifyType, PrfId } from '../../iana.js';
+import { NotifyType } from '../../iana.js';
 import { isFinal } from '../../tunnel/reconnect-policy.js';
 import type { AuthRound } from '../config.js';
-import { IkeSa } from '../ike-sa.js';
 import { notify } from '../message/index.js';
-import { deriveIkeKeys } from '../keys.js';
-import { MessageProtection } from '../protection.js';
-import type { IkeSuite } from '../suite.js';
-import { testSessionConfig } from '../test-support.js';
+import { establishedSa, testSessionConfig } from '../test-support.js';
 import { IkeAuthTask } from './ike-auth.js';
-
-function establishedSa(): IkeSa {
-  const suite: IkeSuite = {
-    encryption: getEncryption(EncrId.AES_GCM_16, 256)!,
-    integrity: undefined,
-    prf: getPrf(PrfId.HMAC_SHA2_256)!,
-    dh: getDhGroup(DhGroupId.CURVE25519)!,
-    transforms: [],
-  };
-  const sa = new IkeSa(true, randomBytes(8), randomBytes(8));
-  const keys = deriveIkeKeys({
-    suite,
-    sharedSecret: randomBytes(32),
-    ni: randomBytes(32),
-    nr: randomBytes(32),
-    spiI: sa.spiI,
-    spiR: sa.spiR,
-  });
-  sa.crypto = { suite, keys, protection: new MessageProtection(suite, keys, true) };
-  return sa;
-}
 
 function refusal(rounds: AuthRound[]): unknown {
   const task = new IkeAuthTask(testSessionConfig({ rounds }), establishedSa(), () => {});
