@@ -4,7 +4,7 @@
  * settings of the NetworkHost it is given; and it reconnects with backoff when the gateway is lost.
  */
 import { EventEmitter } from 'node:events';
-import type { NetworkHost, VirtualAdapter } from '../adapter/types.js';
+import type { NetworkHost, SourceWatch, VirtualAdapter } from '../adapter/types.js';
 import { messageOf, OutpostError } from '../errors.js';
 import type { Profile } from '../profile/types.js';
 import { type ConnectResult, Connection, type ConnectionEvent, NAT_T_PORT } from './connection.js';
@@ -47,6 +47,8 @@ export interface TunnelOptions extends SessionTuning {
    * disconnect() (the host decides whether it outlives this process: the helper's does).
    */
   killSwitch?: boolean;
+  /** Watches the local address towards the gateway (`source`, the one connected from) while connected, to roam. */
+  watchSource?: (gateway: string, source: string) => SourceWatch;
 }
 
 /** How long a clean disconnect waits for the gateway to confirm the delete. */
@@ -59,6 +61,7 @@ interface Attempt {
   adapter: VirtualAdapter | undefined;
   result: ConnectResult | undefined;
   startedAt: number;
+  sourceWatch?: SourceWatch;
 }
 
 export class Tunnel extends EventEmitter<TunnelEvents> {
@@ -273,6 +276,9 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       case 'rekeyed':
         this.emit('progress', event.what === 'ike' ? 'IKE SA rekeyed' : 'CHILD_SA rekeyed');
         break;
+      case 'roamed':
+        this.emit('progress', 'The tunnel moved to the new network address without reconnecting.');
+        break;
       case 'closed':
         this.ended(attempt, event.error);
         break;
@@ -299,7 +305,41 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     this.timings = { childSaMs, readyMs: performance.now() - attempt.startedAt };
     this.reconnectDelay = RECONNECT_FIRST_MS;
     this.setState('connected');
+    this.watchSource(attempt);
     this.emit('up', result);
+  }
+
+  // Roaming (issue 9): one block, for the lifecycle state machine to take over as it is.
+
+  /** Watches the local address towards the gateway while `attempt` carries traffic (abandon() stops it). */
+  private watchSource(attempt: Attempt): void {
+    const watch = this.options.watchSource?.(this.gatewayAddress, attempt.transport.localAddress);
+    if (!watch) return;
+    attempt.sourceWatch = watch;
+    watch.on('changed', (source) => void this.roam(attempt, source));
+  }
+
+  /**
+   * This computer now reaches the gateway from `source`, its old address gone: send from there, and take the SAs
+   * along with MOBIKE; without it, end the attempt with an error reconnecting fixes.
+   */
+  private async roam(attempt: Attempt, source: string): Promise<void> {
+    this.emit('progress', `This computer's network address changed to ${source}.`);
+    const changed = (detail: string, cause?: unknown) =>
+      new OutpostError('network', "This computer's network address changed.", { detail, cause });
+    try {
+      await attempt.transport.rebind(source);
+    } catch (error) {
+      const failure = error instanceof OutpostError ? error : changed(messageOf(error), error);
+      this.feed(attempt, (c, now) => c.fail(failure, now));
+      return;
+    }
+    if (attempt !== this.attempt || attempt.connection.isClosed) return;
+    const outcome = attempt.connection.roam({ address: source, port: attempt.transport.localPort }, Date.now());
+    this.flush(attempt);
+    if (outcome === 'updating') return;
+    const failure = changed(`now ${source}; without MOBIKE at the gateway the tunnel is set up again`);
+    this.feed(attempt, (c, now) => c.fail(failure, now));
   }
 
   /** The connection of `attempt` ended: report, restore the network, and reconnect when that can help. */
@@ -346,6 +386,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     this.timer = undefined;
     const attempt = this.attempt;
     if (!attempt) return;
+    attempt.sourceWatch?.stop();
     attempt.adapter?.close();
     attempt.transport.close();
     this.attempt = undefined;
