@@ -5,32 +5,15 @@
  * it the tunnel is set up again. Either way traffic flows again within 10 s.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { type Gateway, startGateway } from '../support/gateway.js';
-import { TestNetwork } from '../support/netns.js';
+import type { Gateway } from '../support/gateway.js';
+import type { TestNetwork } from '../support/netns.js';
 import { loginArgs, OutpostProcess } from './cli-process.js';
+import { withGateway } from './with-gateway.js';
 
 const NEW_ADDRESS = '192.0.2.3';
 const TRAFFIC_AGAIN_MS = 10_000;
 const SETTLE_MS = 4000;
-
-async function withGateway(mobike: boolean, body: (net: TestNetwork, gw: Gateway) => Promise<void>): Promise<void> {
-  const net = await TestNetwork.create();
-  try {
-    const gw = await startGateway(net, { mobike });
-    try {
-      await body(net, gw);
-    } finally {
-      await gw.stop();
-    }
-  } finally {
-    await net.destroy();
-    rmSync(join(tmpdir(), `outpost-state-${net.clientNs}`), { recursive: true, force: true });
-  }
-}
 
 /** The gateway's view of the client's IKE SA: its unique id, SPIs and the client's address. */
 interface GatewaySa {
@@ -90,7 +73,7 @@ async function connected(net: TestNetwork, gw: Gateway): Promise<OutpostProcess>
 
 describe("roaming: the client's address changes while connected", () => {
   test('with MOBIKE the same IKE SA moves to the new address and traffic flows again', async () => {
-    await withGateway(true, async (net, gw) => {
+    await withGateway({ mobike: true }, async (net, gw) => {
       const proc = await connected(net, gw);
       let completed = false;
       try {
@@ -115,7 +98,7 @@ describe("roaming: the client's address changes while connected", () => {
   });
 
   test('without MOBIKE the tunnel is set up again, a new IKE SA from the new address, and traffic flows again', async () => {
-    await withGateway(false, async (net, gw) => {
+    await withGateway({ mobike: false }, async (net, gw) => {
       const proc = await connected(net, gw);
       let completed = false;
       try {
