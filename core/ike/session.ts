@@ -8,10 +8,10 @@
  */
 import { randomBytes } from '../crypto/random.js';
 import { DecodeError, isOutpostError, messageOf, OutpostError } from '../errors.js';
+import { NAT_T_PORT } from '../esp/udp-encap.js';
 import type { ChildSa } from './child-sa.js';
 import { type ChildEvent, ChildSaSet } from './child-sa-set.js';
 import type { Endpoint, SessionConfig } from './config.js';
-import { NAT_T_PORT } from '../esp/udp-encap.js';
 import { ExchangeManager, type Outgoing, type PeerRequest, Wire } from './exchange-manager.js';
 import { IkeSa } from './ike-sa.js';
 import { decodeMessage, ExchangeType, findCriticalUnrecognized } from './message/index.js';
