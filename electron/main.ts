@@ -20,6 +20,7 @@ import {
   Tray,
 } from 'electron';
 import { linuxNetworkHost } from '../core/adapter/linux/host.js';
+import { RouteWatch } from '../core/adapter/linux/route-watch.js';
 import { helperNetworkHost } from '../core/helper/client.js';
 import { DEFAULT_SOCKET } from '../core/helper/server.js';
 import { sntpTime } from '../core/net/sntp.js';
@@ -62,7 +63,12 @@ async function start(): Promise<void> {
     configDir: app.getPath('userData'),
     managedDir: managedProfilesDir(),
     createTunnel: (profile, credentials, { killSwitch, connectTimeoutMs }) =>
-      new Tunnel(profile, credentials, network, { reconnect: true, killSwitch, connectTimeoutMs }),
+      new Tunnel(profile, credentials, network, {
+        reconnect: true,
+        killSwitch,
+        connectTimeoutMs,
+        watchSource: (gateway, source) => new RouteWatch(gateway, source),
+      }),
     clockWarning: checkClock,
   });
 

@@ -70,6 +70,17 @@ export interface KillSwitchPolicy {
  * settings around it, and undoing what a run that crashed left behind. Linux directly today; a privileged helper
  * service or another OS fits behind the same interface.
  */
+/**
+ * Tells when this computer starts reaching the gateway from another local address (another network, a new DHCP lease):
+ * the tunnel then moves its IKE SA there with MOBIKE, or reconnects.
+ */
+export interface SourceWatch {
+  on(event: 'changed', listener: (source: string) => void): unknown;
+  /** Looks now rather than at the next interval (after a wake-up). */
+  poll(): Promise<void>;
+  stop(): void;
+}
+
 export interface NetworkHost {
   /**
    * Undoes whatever an earlier run that did not end cleanly left applied, its kill switch included. A kill switch

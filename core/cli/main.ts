@@ -3,6 +3,7 @@
  * until SIGINT/SIGTERM, then deletes the IKE SA and exits 0; on failure prints the human sentence and exits non-zero.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { RouteWatch } from '../adapter/linux/route-watch.js';
 import { isOutpostError, messageOf, type OutpostError } from '../errors.js';
 import type { ConnectResult } from '../tunnel/connection.js';
 import { Tunnel } from '../tunnel/tunnel.js';
@@ -159,6 +160,7 @@ async function connect(
     childRekeyMs: command.childRekeyMs,
     ikeRekeyMs: command.ikeRekeyMs,
     killSwitch: command.killSwitch,
+    watchSource: (gateway, source) => new RouteWatch(gateway, source),
   });
   tunnel.on('progress', (message) =>
     json ? out(JSON.stringify({ event: 'progress', message })) : err(`outpost: ${message}`),

@@ -5,6 +5,9 @@
 import { IKE_HEADER_LENGTH } from '../iana.js';
 import { ESP_HEADER_LENGTH, readUint32 } from './layout.js';
 
+/** RFC 3948: ESP, and IKE once NAT traversal starts, go to this port. */
+export const NAT_T_PORT = 4500;
+
 /** RFC 3948 §2.2: 4 zero bytes in front of IKE on UDP port 4500 tell IKE apart from ESP. */
 export const NON_ESP_MARKER_LENGTH = 4;
 

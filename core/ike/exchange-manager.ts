@@ -139,6 +139,14 @@ export class ExchangeManager {
     this.wire.send(this.protect(this.sa.header(exchange, this.nextMessageId++, false), payloads));
   }
 
+  /**
+   * Sends the outstanding request again now, on the same schedule: after a move to another address (RFC 4555 §3.5)
+   * its earlier sends left from an address that is gone.
+   */
+  resend(): void {
+    if (this.pending) this.wire.send(this.pending.datagrams);
+  }
+
   /** Forgets what is outstanding and queued: a delete supersedes it. */
   abandon(): void {
     this.pending = undefined;

@@ -25,6 +25,10 @@ export class IkeSa {
   initResponse: Uint8Array = new Uint8Array(0);
   crypto: EstablishedKeys | undefined;
   natDetected = false;
+  /** The peer sent NAT detection in IKE_SA_INIT: with MOBIKE both float to 4500 even without a NAT (RFC 4555 §3.3). */
+  peerNatTraversal = false;
+  /** Both sent MOBIKE_SUPPORTED in IKE_AUTH: this SA may move to another address (RFC 4555 §3.2). */
+  peerMobike = false;
   peerFragmentation = false;
   peerMultipleAuth = false;
   peerSignatureHashes: number[] = [];
@@ -49,6 +53,7 @@ export class IkeSa {
     sa.crypto = { ...crypto, protection: new MessageProtection(crypto.suite, crypto.keys, weInitiated) };
     sa.natDetected = from.natDetected;
     sa.peerFragmentation = from.peerFragmentation;
+    sa.peerMobike = from.peerMobike;
     return sa;
   }
 

@@ -21,8 +21,8 @@ import {
   TransformType,
 } from './message/index.js';
 import type { Payload } from './message/types.js';
+import { natDetectionHash } from './nat-detection.js';
 import { IkeSession, type Outgoing, type SessionEvent } from './session.js';
-import { natDetectionHash } from './tasks/ike-init.js';
 import { testSessionConfig } from './test-support.js';
 
 function started(): { session: IkeSession; first: Outgoing } {
@@ -56,9 +56,15 @@ test('IKE_SA_INIT carries SA, KE for the first group, nonce, NAT detection and c
   assert.equal(findPayload(message.payloads, PayloadType.NONCE)!.data.length, 32);
   const src = findNotify(message.payloads, NotifyType.NAT_DETECTION_SOURCE_IP)!;
   const zero = new Uint8Array(8);
-  assert.deepEqual(src.data, Uint8Array.from(natDetectionHash(message.header.spiI, zero, '192.0.2.2', 40000)));
+  assert.deepEqual(
+    src.data,
+    Uint8Array.from(natDetectionHash({ spiI: message.header.spiI, spiR: zero }, '192.0.2.2', 40000)),
+  );
   const dst = findNotify(message.payloads, NotifyType.NAT_DETECTION_DESTINATION_IP)!;
-  assert.deepEqual(dst.data, Uint8Array.from(natDetectionHash(message.header.spiI, zero, '192.0.2.1', 500)));
+  assert.deepEqual(
+    dst.data,
+    Uint8Array.from(natDetectionHash({ spiI: message.header.spiI, spiR: zero }, '192.0.2.1', 500)),
+  );
   assert.ok(findNotify(message.payloads, NotifyType.IKEV2_FRAGMENTATION_SUPPORTED));
   assert.ok(findNotify(message.payloads, NotifyType.SIGNATURE_HASH_ALGORITHMS));
 });

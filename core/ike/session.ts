@@ -8,9 +8,10 @@
  */
 import { randomBytes } from '../crypto/random.js';
 import { DecodeError, isOutpostError, messageOf, OutpostError } from '../errors.js';
+import { NAT_T_PORT } from '../esp/udp-encap.js';
 import type { ChildSa } from './child-sa.js';
 import { type ChildEvent, ChildSaSet } from './child-sa-set.js';
-import type { SessionConfig } from './config.js';
+import type { Endpoint, SessionConfig } from './config.js';
 import { ExchangeManager, type Outgoing, type PeerRequest, Wire } from './exchange-manager.js';
 import { IkeSa } from './ike-sa.js';
 import { decodeMessage, ExchangeType, findCriticalUnrecognized } from './message/index.js';
@@ -22,6 +23,7 @@ import { type Established, EstablishTask } from './tasks/establish.js';
 import { IkeInitTask } from './tasks/ike-init.js';
 import { IkeRekeyTask } from './tasks/ike-rekey.js';
 import { deleteChildSa, deleteIkeSa } from './tasks/informational.js';
+import { type Path, UpdateAddressesTask } from './tasks/mobike.js';
 import { answerRequest } from './tasks/responder.js';
 import { runTask, type Task } from './tasks/task.js';
 
@@ -32,6 +34,8 @@ export type SessionEvent =
   | { type: 'established'; established: Established; ikeSuite: IkeSuite; natDetected: boolean }
   | ChildEvent
   | { type: 'rekeyed'; what: 'child' | 'ike' }
+  /** MOBIKE moved the IKE SA and its CHILD_SAs to our new address; ESP goes on with the same SAs. */
+  | { type: 'addresses-updated'; natDetected: boolean }
   | { type: 'closed'; error: OutpostError | undefined };
 
 export interface SessionCounters {
@@ -214,7 +218,8 @@ export class IkeSession {
   }
 
   private readonly onInit = (suite: IkeSuite, now: number): void => {
-    this.wire.natT = this.ike.sa.natDetected;
+    // we offer MOBIKE, so we float to 4500 whenever the gateway does NAT traversal, NAT or not (RFC 4555 §3.3)
+    this.wire.natT = this.ike.sa.natDetected || this.ike.sa.peerNatTraversal;
     this.progress(`IKE SA negotiated: ${formatTransforms(suite.transforms)}`);
     this.state = 'auth';
     const task = new EstablishTask(this.config, this.ike.sa, (message) => this.progress(message));
@@ -229,7 +234,7 @@ export class IkeSession {
 
   private onRequest(exchanges: ExchangeManager, request: PeerRequest, now: number): void {
     const mayCreate = this.state === 'established' && exchanges === this.ike;
-    const state = { sa: exchanges.sa, config: this.config, children: this.children.all, mayCreate };
+    const state = { sa: exchanges.sa, config: this.config, children: this.children.all, mayCreate, path: this.path() };
     const { response, outcome } = answerRequest(request, state);
     exchanges.answer(request.exchange, request.messageId, response);
     switch (outcome.kind) {
@@ -321,6 +326,43 @@ export class IkeSession {
       this.progress(`${what} refused: ${messageOf(error)}`);
       ended(undefined, at);
     });
+  }
+
+  // MOBIKE (RFC 4555): moving the session to another local address
+
+  /** Both ends agreed on MOBIKE and the session is up: a new local address can be taken along instead of reconnecting. */
+  get mobike(): boolean {
+    return this.state === 'established' && this.ike.sa.peerMobike;
+  }
+
+  /**
+   * This computer now reaches the gateway from `local` (datagrams already leave from there). With MOBIKE the IKE SA
+   * and its CHILD_SAs are moved there and true returned ('addresses-updated' follows, or 'closed' when the gateway
+   * refuses or stays silent); without it nothing is sent, false returned, and the caller re-establishes.
+   */
+  updateAddresses(local: Endpoint, now: number): boolean {
+    this.movedTo = local;
+    if (!this.mobike) return false;
+    this.ike.resend();
+    const { sa } = this.ike;
+    const task = new UpdateAddressesTask(sa, this.path(), sa.natDetected);
+    runTask(this.ike, ExchangeType.INFORMATIONAL, task, now, ({ natDetected }) => {
+      sa.natDetected = natDetected;
+      this.events.push({ type: 'addresses-updated', natDetected });
+    });
+    return true;
+  }
+
+  /** Our address since the last move, when there was one. */
+  private movedTo: Endpoint | undefined;
+
+  /** Where IKE goes now: from our current address, to the gateway's NAT-T port once we floated. */
+  private path(): Path {
+    const { remote } = this.config;
+    return {
+      local: this.movedTo ?? this.config.local,
+      remote: { address: remote.address, port: this.wire.natT ? NAT_T_PORT : remote.port },
+    };
   }
 
   private progress(message: string): void {

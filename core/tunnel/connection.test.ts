@@ -93,3 +93,11 @@ test('retransmissions run out into one closed event', () => {
   assert.equal(closedWith(events), 'gateway-timeout');
   assert.equal(events.filter((e) => e.type === 'closed').length, 1);
 });
+
+test('roaming before the tunnel is up cannot take the SAs along: the caller re-establishes, nothing is sent', () => {
+  const connection = started();
+  connection.take();
+  assert.equal(connection.roam({ address: '192.0.2.3', port: 41000 }, 50), 'reestablish');
+  assert.equal(connection.hasOutput, false);
+  assert.equal(connection.isClosed, false, 'the caller decides how to end it');
+});

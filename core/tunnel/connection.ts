@@ -8,8 +8,8 @@
 import { mssFor, tunnelMtu } from '../adapter/mtu.js';
 import { isOutpostError, type OutpostError } from '../errors.js';
 import { EspEngine } from '../esp/engine.js';
-import { classifyNatTDatagram, NAT_KEEPALIVE, NON_ESP_MARKER_LENGTH } from '../esp/udp-encap.js';
-import type { SessionConfig } from '../ike/config.js';
+import { classifyNatTDatagram, NAT_KEEPALIVE, NAT_T_PORT, NON_ESP_MARKER_LENGTH } from '../esp/udp-encap.js';
+import type { Endpoint, SessionConfig } from '../ike/config.js';
 import { formatTransforms } from '../ike/proposals.js';
 import { IkeSession, type SessionCounters, type SessionEvent } from '../ike/session.js';
 import { formatSelector } from '../ike/traffic-selectors.js';
@@ -20,8 +20,7 @@ import { InboundFilter } from './inbound-filter.js';
 
 export type { ConnectResult } from './connect-result.js';
 
-/** RFC 3948: ESP, and IKE once NAT traversal starts, go to this port. */
-export const NAT_T_PORT = 4500;
+export { NAT_T_PORT } from '../esp/udp-encap.js';
 /** RFC 3948 §4: keepalives are sent when nothing else was sent for this long (strongSwan uses 20 s). */
 const NAT_KEEPALIVE_MS = 20_000;
 
@@ -36,6 +35,8 @@ export type ConnectionEvent =
   /** The CHILD_SA is up: the edge sets up the adapter and the network from this. */
   | { type: 'established'; result: ConnectResult }
   | { type: 'rekeyed'; what: 'child' | 'ike' }
+  /** After roam() answered 'updating': the gateway now sends to our new address, on the same SAs. */
+  | { type: 'roamed' }
   /** Once, at the end: undefined after a clean close. */
   | { type: 'closed'; error: OutpostError | undefined };
 
@@ -175,6 +176,19 @@ export class Connection {
     return esp;
   }
 
+  /**
+   * This computer now reaches the gateway from `local`, and the edge already sends from there. 'updating': MOBIKE
+   * moves the SAs ('roamed' follows, or 'closed' when that fails) and ESP carries on meanwhile; 'reestablish': the
+   * gateway cannot follow (no MOBIKE, or not up yet) and a new connection is needed.
+   */
+  roam(local: Endpoint, now: number): 'updating' | 'reestablish' {
+    let updating = false;
+    this.step(now, () => {
+      updating = this.session.updateAddresses(local, now);
+    });
+    return updating ? 'updating' : 'reestablish';
+  }
+
   private decapsulate(datagram: Uint8Array, now: number): Uint8Array | undefined {
     const packet = this.esp.decapsulate(datagram);
     if (!packet) return undefined;
@@ -239,6 +253,9 @@ export class Connection {
         break;
       case 'child-removed':
         this.keys.remove(event.child);
+        break;
+      case 'addresses-updated':
+        this.events.push({ type: 'roamed' });
         break;
       case 'closed':
         this.end(event.error);

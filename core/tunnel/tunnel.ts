@@ -5,7 +5,7 @@
  * virtual adapter, network settings and kill switch of the NetworkHost it is given, one change at a time.
  */
 import { EventEmitter } from 'node:events';
-import type { NetworkHost, VirtualAdapter } from '../adapter/types.js';
+import type { NetworkHost, SourceWatch, VirtualAdapter } from '../adapter/types.js';
 import { messageOf, OutpostError } from '../errors.js';
 import type { Profile } from '../profile/types.js';
 import { type Clock, ClockJumpWatch, systemClock } from './clock.js';
@@ -56,6 +56,8 @@ export interface TunnelOptions extends SessionTuning {
    * disconnect() (the host decides whether it outlives this process: the helper's does).
    */
   killSwitch?: boolean;
+  /** Watches the local address towards the gateway (`source`, the one connected from) while connected, to roam. */
+  watchSource?: (gateway: string, source: string) => SourceWatch;
   /** Tests substitute their own clocks and randomness. */
   clock?: Clock;
   random?: () => number;
@@ -86,6 +88,7 @@ interface Attempt {
   adapter: VirtualAdapter | undefined;
   result: ConnectResult | undefined;
   startedAt: number;
+  sourceWatch?: SourceWatch;
 }
 
 export class Tunnel extends EventEmitter<TunnelEvents> {
@@ -239,7 +242,10 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
         this.restoreNetwork(effect.liftKillSwitch);
         break;
       case 'check-liveness':
-        if (this.attempt) this.feed(this.attempt, (c, now) => c.checkLiveness(now));
+        if (!this.attempt) break;
+        // a wake-up may come with another network: look at once rather than at the next poll
+        void this.attempt.sourceWatch?.poll();
+        this.feed(this.attempt, (c, now) => c.checkLiveness(now));
         break;
       case 'settle-connect':
         this.settleConnect(effect.error);
@@ -394,6 +400,9 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       case 'rekeyed':
         this.emit('progress', event.what === 'ike' ? 'IKE SA rekeyed' : 'CHILD_SA rekeyed');
         break;
+      case 'roamed':
+        this.emit('progress', 'The tunnel moved to the new network address without reconnecting.');
+        break;
       case 'closed':
         clearTimeout(this.deleteTimer);
         this.abandon();
@@ -421,7 +430,40 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     if (attempt !== this.attempt || attempt.connection.isClosed) return;
     this.timings = { childSaMs, readyMs: this.clock.monotonic() - attempt.startedAt };
     this.dispatch({ type: 'up' });
+    this.watchSource(attempt);
     this.emit('up', result);
+  }
+
+  /** Watches the local address towards the gateway while `attempt` carries traffic (abandon() stops it). */
+  private watchSource(attempt: Attempt): void {
+    const watch = this.options.watchSource?.(attempt.transport.remoteAddress, attempt.transport.localAddress);
+    if (!watch) return;
+    attempt.sourceWatch = watch;
+    watch.on('changed', (source) => void this.roam(attempt, source));
+  }
+
+  /**
+   * This computer now reaches the gateway from `source`, its old address gone: send from there, and take the SAs
+   * along with MOBIKE (RFC 4555); without it, end the attempt with an error the lifecycle retries at once.
+   */
+  private async roam(attempt: Attempt, source: string): Promise<void> {
+    this.emit('progress', `This computer's network address changed to ${source}.`);
+    const changed = (detail: string, cause?: unknown) =>
+      new OutpostError('network', "This computer's network address changed.", { detail, cause });
+    try {
+      await attempt.transport.rebind(source);
+    } catch (error) {
+      const failure = error instanceof OutpostError ? error : changed(messageOf(error), error);
+      this.feed(attempt, (c, now) => c.fail(failure, now));
+      return;
+    }
+    if (attempt !== this.attempt || attempt.connection.isClosed) return;
+    const local = { address: source, port: attempt.transport.localPort };
+    const outcome = attempt.connection.roam(local, this.clock.monotonic());
+    this.flush(attempt);
+    if (outcome === 'updating') return;
+    const failure = changed(`now ${source}; without MOBIKE at the gateway the tunnel is set up again`);
+    this.feed(attempt, (c, now) => c.fail(failure, now));
   }
 
   private rearm(attempt: Attempt): void {
@@ -455,6 +497,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     this.timer = undefined;
     const attempt = this.attempt;
     if (!attempt) return;
+    attempt.sourceWatch?.stop();
     attempt.adapter?.close();
     attempt.transport.close();
     this.attempt = undefined;

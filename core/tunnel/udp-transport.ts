@@ -3,7 +3,7 @@
  * NAT traversal starts, its 4500. It only carries bytes: what they are is the Connection's business.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { type AddressInfo, isIPv6 } from 'node:net';
 import { messageOf, OutpostError } from '../errors.js';
 
 /** The local address the kernel would use towards `remote` (needed for NAT detection hashes). */
@@ -20,13 +20,45 @@ async function localAddressFor(remote: string, port: number): Promise<string> {
   }
 }
 
+/** A socket bound to `local` on a port the kernel picks, passing on what comes from `remoteAddress`. */
+async function bindSocket(
+  local: string,
+  remoteAddress: string,
+  received: (datagram: Uint8Array, port: number) => void,
+): Promise<Socket> {
+  const socket = createSocket({ type: isIPv6(remoteAddress) ? 'udp6' : 'udp4' });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(0, local, () => resolve());
+  });
+  socket.on('message', (msg, rinfo) => {
+    if (rinfo.address === remoteAddress) received(msg, rinfo.port);
+  });
+  // ICMP errors surface as socket errors on some systems; retransmission and its timeout decide, not them
+  socket.on('error', () => {});
+  return socket;
+}
+
 export class UdpTransport {
+  private closed = false;
+  /** The address and port datagrams to the gateway leave from (needed for NAT detection hashes). */
+  private local: AddressInfo;
+
   private constructor(
-    private readonly socket: Socket,
-    readonly localAddress: string,
-    readonly localPort: number,
+    private socket: Socket,
     readonly remoteAddress: string,
-  ) {}
+    private readonly received: (datagram: Uint8Array, port: number) => void,
+  ) {
+    this.local = socket.address();
+  }
+
+  get localAddress(): string {
+    return this.local.address;
+  }
+
+  get localPort(): number {
+    return this.local.port;
+  }
 
   /** `received` gets every datagram from the gateway's address with the port it came from. */
   static async open(
@@ -43,17 +75,30 @@ export class UdpTransport {
         cause: error,
       });
     }
-    const socket = createSocket({ type: isIPv6(remoteAddress) ? 'udp6' : 'udp4' });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(0, local, () => resolve());
-    });
-    socket.on('message', (msg, rinfo) => {
-      if (rinfo.address === remoteAddress) received(msg, rinfo.port);
-    });
-    // ICMP errors surface as socket errors on some systems; retransmission and its timeout decide, not them
-    socket.on('error', () => {});
-    return new UdpTransport(socket, local, socket.address().port, remoteAddress);
+    return new UdpTransport(await bindSocket(local, remoteAddress, received), remoteAddress, received);
+  }
+
+  /**
+   * Moves to a new socket on `localAddress`, the address this computer now reaches the gateway from, and closes the
+   * old one: its address is gone, and a socket cannot change the address it is bound to.
+   */
+  async rebind(localAddress: string): Promise<void> {
+    let socket: Socket;
+    try {
+      socket = await bindSocket(localAddress, this.remoteAddress, this.received);
+    } catch (error) {
+      throw new OutpostError('network', 'The VPN could not use the new network address of this computer.', {
+        detail: `bind ${localAddress}: ${messageOf(error)}`,
+        cause: error,
+      });
+    }
+    if (this.closed) {
+      socket.close();
+      return;
+    }
+    this.socket.close();
+    this.socket = socket;
+    this.local = socket.address();
   }
 
   send(data: Uint8Array, port: number): void {
@@ -61,6 +106,7 @@ export class UdpTransport {
   }
 
   close(): void {
+    this.closed = true;
     this.socket.close();
   }
 }

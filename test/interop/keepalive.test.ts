@@ -4,32 +4,11 @@
  * whole thing behind a NAT router. A gateway that dies: reconnect.test.ts.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { type Gateway, startGateway } from '../support/gateway.js';
+import type { Gateway, GatewayOptions } from '../support/gateway.js';
 import { download, iperf, startHttpServer, startIperfServer } from '../support/lan-services.js';
-import { TestNetwork } from '../support/netns.js';
 import { loginArgs, OutpostProcess } from './cli-process.js';
-
-async function withGateway(
-  options: Parameters<typeof startGateway>[1] & { nat?: boolean },
-  body: (net: TestNetwork, gw: Gateway) => Promise<void>,
-): Promise<void> {
-  const net = await TestNetwork.create({ nat: options.nat === true });
-  try {
-    const gw = await startGateway(net, options);
-    try {
-      await body(net, gw);
-    } finally {
-      await gw.stop();
-    }
-  } finally {
-    await net.destroy();
-    rmSync(join(tmpdir(), `outpost-state-${net.clientNs}`), { recursive: true, force: true });
-  }
-}
+import { withGateway } from './with-gateway.js';
 
 function args(gw: Gateway, extra: string[] = []): string[] {
   return loginArgs(gw, { extra });
@@ -39,7 +18,7 @@ function args(gw: Gateway, extra: string[] = []): string[] {
  * A 12 s iperf3 run at 8 Mbit/s while SAs are rekeyed every few seconds: the transfer keeps its rate, nothing is
  * dropped as a replay or a forgery, and afterwards the gateway holds one IKE SA and one CHILD_SA (old ones deleted).
  */
-async function rekeysUnderLoad(gatewayOptions: Parameters<typeof startGateway>[1], clientFlags: string[]) {
+async function rekeysUnderLoad(gatewayOptions: GatewayOptions, clientFlags: string[]) {
   await withGateway(gatewayOptions ?? {}, async (net, gw) => {
     const server = await startIperfServer(net);
     const proc = OutpostProcess.start(net, args(gw, clientFlags), { OUTPOST_PASSWORD: gw.user.password });

@@ -97,14 +97,34 @@ export class TestNetwork {
     this.natNs = nat ? `${prefix}-nat` : undefined;
   }
 
-  /** The client's own address (behind the NAT router when there is one). */
-  get clientAddress(): '192.0.2.2' | '198.18.0.2' {
-    return this.natNs ? '198.18.0.2' : '192.0.2.2';
+  /** The client's own address (behind the NAT router when there is one); another after moveClientAddress(). */
+  get clientAddress(): string {
+    return this.#movedTo ?? (this.natNs ? '198.18.0.2' : '192.0.2.2');
   }
 
   /** The address the gateway sees the client's packets come from: the client's own, or the NAT router's. */
-  get clientPublicAddress(): '192.0.2.2' {
-    return '192.0.2.2';
+  get clientPublicAddress(): string {
+    return this.#movedTo ?? '192.0.2.2';
+  }
+
+  #movedTo: string | undefined;
+
+  /**
+   * The client moves to another network, as a laptop does: its address on the link to the gateway is removed, `to`
+   * (another host of 192.0.2.0/24) added, and the default route, which went with the old address, added again.
+   * Not behind the NAT router.
+   */
+  async moveClientAddress(to: string): Promise<void> {
+    if (this.natNs) throw new Error('moveClientAddress is for a network without NAT');
+    const host = /^192\.0\.2\.(\d{1,3})$/.exec(to)?.[1];
+    if (host === undefined || Number(host) < 2 || Number(host) > 254 || to === this.clientAddress) {
+      throw new Error(`${to} is not another client address in 192.0.2.0/24`);
+    }
+    const cli = this.clientNs;
+    await ip(['-n', cli, 'addr', 'del', `${this.clientAddress}/24`, 'dev', 'vgw']);
+    await ip(['-n', cli, 'addr', 'add', `${to}/24`, 'dev', 'vgw']);
+    await ip(['-n', cli, 'route', 'replace', 'default', 'via', '192.0.2.1']);
+    this.#movedTo = to;
   }
 
   static async create(options: NetworkOptions = {}): Promise<TestNetwork> {

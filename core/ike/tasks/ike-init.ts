@@ -2,28 +2,26 @@
  * IKE_SA_INIT (RFC 7296 §1.2): proposals, key exchange, nonces, NAT detection (§2.23), COOKIE (§2.6) and
  * INVALID_KE_PAYLOAD (§1.3) retries, and the capability notifies we announce.
  */
-import { createHash } from 'node:crypto';
 import type { DhKeyPair } from '../../crypto/dh.js';
 import { randomBytes } from '../../crypto/random.js';
 import { getDhGroup } from '../../crypto/registry.js';
 import { DecodeError, OutpostError } from '../../errors.js';
-import { parseIp } from '../../net/address.js';
 import type { SessionConfig } from '../config.js';
 import type { Response } from '../exchange-manager.js';
 import type { IkeSa } from '../ike-sa.js';
 import { deriveIkeKeys } from '../keys.js';
+import { natDetectedIn, natDetectionNotifies } from '../nat-detection.js';
 import {
   findErrorNotify,
   findNotify,
   findPayload,
-  findPayloads,
   HashAlgorithmId,
   NotifyType,
   notify,
   PayloadType,
   ProtocolId,
 } from '../message/index.js';
-import type { NotifyPayload, Payload } from '../message/types.js';
+import type { Payload } from '../message/types.js';
 import { errorFromNotify } from '../notify-errors.js';
 import { MessageProtection } from '../protection.js';
 import { chooseFromResponse, groupToRetry, type IkeSuite, ikeSuite, numberProposals, offeredGroups } from '../suite.js';
@@ -32,14 +30,6 @@ import { AGAIN, type Step, type Task } from './task.js';
 const NONCE_LENGTH = 32;
 /** A gateway that keeps asking for cookies or other groups is not going to let us in. */
 const MAX_RESTARTS = 4;
-
-/** SHA-1(SPIi | SPIr | IP | port) as in NAT_DETECTION_*_IP. */
-export function natDetectionHash(spiI: Uint8Array, spiR: Uint8Array, address: string, port: number): Uint8Array {
-  const ip = parseIp(address);
-  if (!ip) throw new Error(`not an IP address: ${address}`);
-  const portBytes = new Uint8Array([port >> 8, port & 0xff]);
-  return createHash('sha1').update(spiI).update(spiR).update(ip).update(portBytes).digest();
-}
 
 /** Done with the negotiated IKE suite, the SA's keys in place. */
 export class IkeInitTask implements Task<IkeSuite> {
@@ -73,14 +63,7 @@ export class IkeInitTask implements Task<IkeSuite> {
       },
       { type: PayloadType.KE, group: this.group, data: keyPair.publicValue },
       { type: PayloadType.NONCE, data: this.sa.nonceI },
-      notify(
-        NotifyType.NAT_DETECTION_SOURCE_IP,
-        natDetectionHash(this.sa.spiI, this.sa.spiR, local.address, local.port),
-      ),
-      notify(
-        NotifyType.NAT_DETECTION_DESTINATION_IP,
-        natDetectionHash(this.sa.spiI, this.sa.spiR, remote.address, remote.port),
-      ),
+      ...natDetectionNotifies(this.sa, local, remote),
       notify(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED),
       notify(
         NotifyType.SIGNATURE_HASH_ALGORITHMS,
@@ -102,8 +85,6 @@ export class IkeInitTask implements Task<IkeSuite> {
 
   /** Processes the response; its raw bytes are kept for the AUTH signed octets. */
   process({ header, payloads, raw }: Response): Step<IkeSuite> {
-    const notifies = findPayloads(payloads, PayloadType.NOTIFY);
-
     const cookie = findNotify(payloads, NotifyType.COOKIE);
     if (cookie) {
       if (cookie.data.length < 1 || cookie.data.length > 64) throw new DecodeError('COOKIE of invalid length');
@@ -143,7 +124,9 @@ export class IkeInitTask implements Task<IkeSuite> {
     if (this.sa.spiR.every((b) => b === 0)) throw new DecodeError('responder SPI is zero');
     this.sa.nonceR = nonce.data;
     this.sa.initResponse = raw;
-    this.detectNat(notifies);
+    const natDetected = natDetectedIn(payloads, this.sa, this.config.local, this.config.remote);
+    this.sa.natDetected = natDetected === true;
+    this.sa.peerNatTraversal = natDetected !== undefined;
     this.sa.peerFragmentation = findNotify(payloads, NotifyType.IKEV2_FRAGMENTATION_SUPPORTED) !== undefined;
     this.sa.peerMultipleAuth = findNotify(payloads, NotifyType.MULTIPLE_AUTH_SUPPORTED) !== undefined;
     const hashes = findNotify(payloads, NotifyType.SIGNATURE_HASH_ALGORITHMS);
@@ -156,18 +139,5 @@ export class IkeInitTask implements Task<IkeSuite> {
     const keys = deriveIkeKeys({ suite, sharedSecret: shared, ni, nr, spiI, spiR });
     this.sa.crypto = { suite, keys, protection: new MessageProtection(suite, keys, true) };
     return { done: suite };
-  }
-
-  private detectNat(notifies: NotifyPayload[]): void {
-    const { local, remote } = this.config;
-    const { spiI, spiR } = this.sa;
-    const sources = notifies.filter((n) => n.notifyType === NotifyType.NAT_DETECTION_SOURCE_IP);
-    const destination = notifies.find((n) => n.notifyType === NotifyType.NAT_DETECTION_DESTINATION_IP);
-    if (sources.length === 0 || !destination) return;
-    const remoteHash = natDetectionHash(spiI, spiR, remote.address, remote.port);
-    const localHash = natDetectionHash(spiI, spiR, local.address, local.port);
-    const remoteBehindNat = !sources.some((s) => Buffer.compare(s.data, remoteHash) === 0);
-    const localBehindNat = Buffer.compare(destination.data, localHash) !== 0;
-    this.sa.natDetected = remoteBehindNat || localBehindNat;
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The gateway's requests on an established IKE SA, answered as one pure function with a tagged outcome: INFORMATIONAL
- * (liveness, deletes) and CREATE_CHILD_SA (its rekeys of the IKE SA or a CHILD_SA; anything else is refused there).
+ * (liveness, deletes, MOBIKE's path checks) and CREATE_CHILD_SA (its rekeys of the IKE SA or a CHILD_SA; anything else is refused there).
  */
 import { DecodeError } from '../../errors.js';
 import type { ChildSa } from '../child-sa.js';
@@ -12,6 +12,7 @@ import type { Payload } from '../message/types.js';
 import { answerChildRekey, type CreatedChild } from './child-rekey.js';
 import { answerIkeRekey } from './ike-rekey.js';
 import { answerInformational, type InformationalOutcome } from './informational.js';
+import { answerPathChecks, type Path } from './mobike.js';
 
 export type RequestOutcome =
   | InformationalOutcome
@@ -25,6 +26,8 @@ export interface ResponderState {
   children: readonly ChildSa[];
   /** CREATE_CHILD_SA is answered only on the current SA of an established session. */
   mayCreate: boolean;
+  /** Where IKE goes now, for the NAT detection hashes the gateway's path checks are answered with. */
+  path: Path;
 }
 
 export function answerRequest(
@@ -32,7 +35,10 @@ export function answerRequest(
   state: ResponderState,
 ): { response: Payload[]; outcome: RequestOutcome } {
   const { exchange, payloads } = request;
-  if (exchange === ExchangeType.INFORMATIONAL) return answerInformational(payloads, state.children);
+  if (exchange === ExchangeType.INFORMATIONAL) {
+    const { response, outcome } = answerInformational(payloads, state.children);
+    return { response: [...response, ...answerPathChecks(payloads, state.sa, state.path)], outcome };
+  }
   if (exchange !== ExchangeType.CREATE_CHILD_SA || !state.mayCreate) {
     throw new DecodeError(`unexpected ${exchange} request from the gateway`);
   }
