@@ -10,7 +10,6 @@ import type { SessionConfig } from '../config.js';
 import type { Response } from '../exchange-manager.js';
 import type { IkeSa } from '../ike-sa.js';
 import { deriveIkeKeys } from '../keys.js';
-import { natDetectedIn, natDetectionNotifies } from '../nat-detection.js';
 import {
   findErrorNotify,
   findNotify,
@@ -22,6 +21,7 @@ import {
   ProtocolId,
 } from '../message/index.js';
 import type { Payload } from '../message/types.js';
+import { natDetectedIn, natDetectionNotifies } from '../nat-detection.js';
 import { errorFromNotify } from '../notify-errors.js';
 import { MessageProtection } from '../protection.js';
 import { chooseFromResponse, groupToRetry, type IkeSuite, ikeSuite, numberProposals, offeredGroups } from '../suite.js';

@@ -13,7 +13,7 @@ import { ExchangeType, findNotify, NotifyType, notify } from '../message/index.j
 import type { Payload } from '../message/types.js';
 import { natDetectionHash, natDetectionNotifies } from '../nat-detection.js';
 import { testSessionConfig } from '../test-support.js';
-import { type Path, UpdateAddressesTask, answerPathChecks } from './mobike.js';
+import { answerPathChecks, type Path, UpdateAddressesTask } from './mobike.js';
 import { answerRequest } from './responder.js';
 
 const sa = new IkeSa(true, randomBytes(8), randomBytes(8));

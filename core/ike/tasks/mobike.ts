@@ -8,9 +8,9 @@ import { randomBytes } from '../../crypto/random.js';
 import { OutpostError } from '../../errors.js';
 import type { Endpoint } from '../config.js';
 import type { Response } from '../exchange-manager.js';
-import { natDetectedIn, natDetectionNotifies, type SpiPair } from '../nat-detection.js';
 import { findErrorNotify, findNotify, NotifyType, notify } from '../message/index.js';
 import type { Payload } from '../message/types.js';
+import { natDetectedIn, natDetectionNotifies, type SpiPair } from '../nat-detection.js';
 import { notifyName } from '../notify-errors.js';
 import type { Step, Task } from './task.js';
 
