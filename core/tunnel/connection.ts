@@ -5,6 +5,8 @@
  * events and the next deadline. Installing CHILD_SA keys, ESP as proof of life and rekeying before the sequence
  * numbers run out happen inside; the edge (sockets, the adapter, timers) only carries bytes.
  */
+
+import { clampMss } from '../adapter/mss-clamp.js';
 import { mssFor, tunnelMtu } from '../adapter/mtu.js';
 import { isOutpostError, type OutpostError } from '../errors.js';
 import { EspEngine } from '../esp/engine.js';
@@ -13,14 +15,13 @@ import type { Endpoint, SessionConfig } from '../ike/config.js';
 import { formatTransforms } from '../ike/proposals.js';
 import { IkeSession, type SessionCounters, type SessionEvent } from '../ike/session.js';
 import { formatSelector } from '../ike/traffic-selectors.js';
-import { clampMss } from '../adapter/mss-clamp.js';
 import { type ConnectResult, remoteNetworks } from './connect-result.js';
 import { EspKeys } from './esp-keys.js';
 import { InboundFilter } from './inbound-filter.js';
 
+export { NAT_T_PORT } from '../esp/udp-encap.js';
 export type { ConnectResult } from './connect-result.js';
 
-export { NAT_T_PORT } from '../esp/udp-encap.js';
 /** RFC 3948 §4: keepalives are sent when nothing else was sent for this long (strongSwan uses 20 s). */
 const NAT_KEEPALIVE_MS = 20_000;
 

@@ -9,7 +9,7 @@ import type { NetworkHost, SourceWatch, VirtualAdapter } from '../adapter/types.
 import { messageOf, OutpostError } from '../errors.js';
 import type { Profile } from '../profile/types.js';
 import { type Clock, ClockJumpWatch, systemClock } from './clock.js';
-import { type ConnectResult, Connection, type ConnectionEvent, NAT_T_PORT } from './connection.js';
+import { Connection, type ConnectionEvent, type ConnectResult, NAT_T_PORT } from './connection.js';
 import { resolveGateway } from './gateway-address.js';
 import {
   connectTimeoutError,
@@ -21,7 +21,7 @@ import {
 } from './lifecycle.js';
 import { networkPlan } from './network-plan.js';
 import { type Credentials, type SessionTuning, sessionConfig } from './session-config.js';
-import { UdpTransport } from './udp-transport.js';
+import { type OpenTransport, type Transport, UdpTransport } from './udp-transport.js';
 
 export type TunnelState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting' | 'disconnecting' | 'error';
 
@@ -58,9 +58,10 @@ export interface TunnelOptions extends SessionTuning {
   killSwitch?: boolean;
   /** Watches the local address towards the gateway (`source`, the one connected from) while connected, to roam. */
   watchSource?: (gateway: string, source: string) => SourceWatch;
-  /** Tests substitute their own clocks and randomness. */
+  /** Tests substitute their own clocks, randomness and path to a gateway. */
   clock?: Clock;
   random?: () => number;
+  openTransport?: OpenTransport;
 }
 
 /** A person waiting at the first connect hears within a minute, even when every attempt goes unanswered. */
@@ -84,7 +85,7 @@ const PUBLIC_STATE: Record<PhaseName, TunnelState> = {
 
 interface Attempt {
   connection: Connection;
-  transport: UdpTransport;
+  transport: Transport;
   adapter: VirtualAdapter | undefined;
   result: ConnectResult | undefined;
   startedAt: number;
@@ -325,7 +326,8 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       });
     }
     const { port } = this.profile.gateway;
-    const transport = await UdpTransport.open(gatewayAddress, port, (datagram, from) => {
+    const open = this.options.openTransport ?? UdpTransport.open;
+    const transport = await open(gatewayAddress, port, (datagram, from) => {
       const attempt = this.attempt;
       if (attempt?.transport !== transport) return;
       const packet = attempt.connection.receive(datagram, from, this.clock.monotonic());

@@ -39,7 +39,24 @@ async function bindSocket(
   return socket;
 }
 
-export class UdpTransport {
+/** What the tunnel needs of its path to the gateway: a UDP socket here, an in-memory gateway in tunnel.test.ts. */
+export interface Transport {
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly remoteAddress: string;
+  send(data: Uint8Array, port: number): void;
+  rebind(localAddress: string): Promise<void>;
+  close(): void;
+}
+
+/** Opens a transport to the gateway; `received` gets every datagram from it with the port it came from. */
+export type OpenTransport = (
+  remoteAddress: string,
+  remotePort: number,
+  received: (datagram: Uint8Array, port: number) => void,
+) => Promise<Transport>;
+
+export class UdpTransport implements Transport {
   private closed = false;
   /** The address and port datagrams to the gateway leave from (needed for NAT detection hashes). */
   private local: AddressInfo;

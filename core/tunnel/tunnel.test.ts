@@ -1,0 +1,247 @@
+/**
+ * The tunnel's edge carrying out the lifecycle, against the in-memory PSK gateway of core/ike/test-gateway.ts (in
+ * place of a UDP socket) and a recording network host: a wall-clock jump or a wake-up checks the gateway at once,
+ * connect() settles within its timeout, an attempt whose set-up throws is tried again, a local set-up failure ends
+ * the connection (telling the gateway), and disconnect deletes the IKE SA and lifts the kill switch. The same edge
+ * against the real strongSwan gateway: test/interop.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { KillSwitchPolicy, NetworkHost, NetworkPlan, VirtualAdapter } from '../adapter/types.js';
+import { OutpostError } from '../errors.js';
+import { classifyNatTDatagram, NON_ESP_MARKER_LENGTH } from '../esp/udp-encap.js';
+import { decodeMessage, ExchangeType, PayloadType } from '../ike/message/index.js';
+import { FakeGateway } from '../ike/test-gateway.js';
+import { parseNativeProfile } from '../profile/native.js';
+import type { Clock } from './clock.js';
+import { NAT_T_PORT } from './connection.js';
+import type { Credentials } from './session-config.js';
+import { Tunnel, type TunnelOptions } from './tunnel.js';
+import type { OpenTransport, Transport } from './udp-transport.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'outpost-tunnel-test-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const profile = parseNativeProfile(
+  { version: 1, name: 'Lab', gateway: { address: '192.0.2.1', id: 'gw.example.test' }, auth: 'psk' },
+  dir,
+);
+const credentials: Credentials = { password: undefined, psk: Buffer.from('secret'), oneTimeCode: undefined };
+
+/** The requests the gateway saw, by exchange: an empty INFORMATIONAL is a liveness check, one with D a delete. */
+interface Seen {
+  liveness: number;
+  deletes: number;
+  esp: number;
+}
+
+/**
+ * The path to an in-memory gateway: IKE_SA_INIT and IKE_AUTH answered, INFORMATIONAL requests counted and answered
+ * while `answering`; it answers from the same port the request went to, as a real one does.
+ */
+class GatewayPath {
+  readonly seen: Seen = { liveness: 0, deletes: 0, esp: 0 };
+  answering = true;
+  opened = 0;
+  /** The next opens that fail, with this error. */
+  failOpens: OutpostError[] = [];
+  private gateway = new FakeGateway();
+
+  readonly open: OpenTransport = async (remoteAddress, _port, received) => {
+    this.opened++;
+    const failure = this.failOpens.shift();
+    if (failure) throw failure;
+    this.gateway = new FakeGateway();
+    const transport: Transport = {
+      localAddress: '192.0.2.2',
+      localPort: 40000,
+      remoteAddress,
+      send: (data, port) => {
+        const answer = this.answer(data, port);
+        if (!answer) return;
+        const framed = port === NAT_T_PORT ? Buffer.concat([Buffer.alloc(NON_ESP_MARKER_LENGTH), answer]) : answer;
+        setImmediate(() => received(framed, port));
+      },
+      rebind: async () => {},
+      close: () => {},
+    };
+    return transport;
+  };
+
+  private answer(datagram: Uint8Array, port: number): Uint8Array | undefined {
+    let data = datagram;
+    if (port === NAT_T_PORT) {
+      if (classifyNatTDatagram(datagram) !== 'ike') {
+        this.seen.esp++;
+        return undefined;
+      }
+      data = datagram.subarray(NON_ESP_MARKER_LENGTH);
+    }
+    const request = { data, natT: port === NAT_T_PORT };
+    const { header } = decodeMessage(data);
+    switch (header.exchange) {
+      case ExchangeType.IKE_SA_INIT:
+        return this.answering ? this.gateway.answerInit(request) : undefined;
+      case ExchangeType.IKE_AUTH:
+        return this.answering ? this.gateway.answerAuth(request, false) : undefined;
+      case ExchangeType.INFORMATIONAL: {
+        const { message, payloads } = this.gateway.open(request);
+        if (payloads.some((p) => p.type === PayloadType.DELETE)) this.seen.deletes++;
+        else if (payloads.length === 0) this.seen.liveness++;
+        return this.answering ? this.gateway.seal(message.header, []) : undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+}
+
+/** A network host that records what it is asked; `failApply` makes the settings fail as a broken system would. */
+class RecordingNetworkHost implements NetworkHost {
+  readonly calls: string[] = [];
+  failApply: OutpostError | undefined;
+
+  async recover(): Promise<void> {
+    this.calls.push('recover');
+  }
+
+  async openAdapter(): Promise<VirtualAdapter> {
+    this.calls.push('open-adapter');
+    return {
+      name: 'outpost0',
+      onPackets: () => {},
+      write: () => {},
+      close: () => this.calls.push('close-adapter'),
+      counters: { readPackets: 0, writePackets: 0, writeErrors: 0, readErrors: 0 },
+    };
+  }
+
+  readonly configurator = {
+    apply: async (plan: NetworkPlan) => {
+      this.calls.push(`apply ${plan.address}`);
+      if (this.failApply) throw this.failApply;
+    },
+    restore: async () => {
+      this.calls.push('restore');
+    },
+  };
+
+  readonly killSwitch = {
+    enable: async (policy: KillSwitchPolicy) => {
+      this.calls.push(`kill-switch on ${policy.gateway}`);
+    },
+    disable: async () => {
+      this.calls.push('kill-switch off');
+    },
+  };
+}
+
+/** The real monotonic clock and a wall clock a test can move, as a suspend or a clock set would. */
+function movableClock(): Clock & { jump(ms: number): void } {
+  let offset = 0;
+  return {
+    monotonic: () => performance.now(),
+    wall: () => Date.now() + offset,
+    jump: (ms) => {
+      offset += ms;
+    },
+  };
+}
+
+function tunnelWith(options: TunnelOptions = {}) {
+  const path = new GatewayPath();
+  const host = new RecordingNetworkHost();
+  const progress: string[] = [];
+  const tunnel = new Tunnel(profile, credentials, host, {
+    openTransport: path.open,
+    random: () => 0,
+    ...options,
+  });
+  tunnel.on('progress', (message) => progress.push(message));
+  return { tunnel, path, host, progress };
+}
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<number> {
+  const start = performance.now();
+  while (!condition()) {
+    if (performance.now() - start > timeoutMs) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return performance.now() - start;
+}
+
+test('a wall-clock jump of +10 min while up makes the tunnel ask the gateway at once, not at its 30 s timer', async () => {
+  const clock = movableClock();
+  const { tunnel, path, progress } = tunnelWith({ clock });
+  const result = await tunnel.connect();
+  assert.equal(result.config.ip4, '203.0.113.5');
+  assert.equal(tunnel.current, 'connected');
+  assert.equal(path.seen.liveness, 0);
+  clock.jump(10 * 60_000);
+  const waited = await until(() => path.seen.liveness === 1, 5000);
+  assert.ok(waited < 2500, `checked within one look at the clocks (${Math.round(waited)} ms)`);
+  assert.ok(progress.some((m) => /clock jumped 600 s/.test(m)));
+  assert.equal(tunnel.current, 'connected', 'the gateway answered');
+  await tunnel.disconnect();
+});
+
+test('a wake-up (Electron resume) while up checks the gateway at once', async () => {
+  const { tunnel, path } = tunnelWith();
+  await tunnel.connect();
+  tunnel.wake('The computer woke up.');
+  await until(() => path.seen.liveness === 1, 1000);
+  await tunnel.disconnect();
+});
+
+test('connect() settles within its timeout when the gateway never answers, with the reason', async () => {
+  const { tunnel, path } = tunnelWith({ connectTimeoutMs: 300 });
+  path.answering = false;
+  const start = performance.now();
+  await assert.rejects(tunnel.connect(), (e: unknown) => e instanceof OutpostError && e.code === 'gateway-timeout');
+  assert.ok(performance.now() - start < 1500);
+  assert.equal(tunnel.current, 'error');
+});
+
+test('an attempt whose set-up throws (no route yet) is tried again after a backoff, and then connects', async () => {
+  const { tunnel, path, progress } = tunnelWith();
+  path.failOpens.push(new OutpostError('network', 'This computer has no route to the VPN gateway.'));
+  await tunnel.connect();
+  assert.equal(path.opened, 2);
+  assert.ok(
+    progress.some((m) => /no route to the VPN gateway\. Trying again in 1 s/.test(m)),
+    progress.join('\n'),
+  );
+  await tunnel.disconnect();
+});
+
+test('a local set-up failure is final: connect() says so, the gateway is told, the settings are restored', async () => {
+  const { tunnel, path, host } = tunnelWith();
+  host.failApply = new OutpostError('adapter', 'The network settings for the tunnel could not be applied.');
+  await assert.rejects(tunnel.connect(), (e: unknown) => e instanceof OutpostError && e.code === 'adapter');
+  assert.equal(path.opened, 1, 'not tried again');
+  assert.equal(path.seen.deletes, 1, 'the IKE SA is deleted at the gateway');
+  assert.equal(host.calls.at(-1), 'restore');
+  assert.equal(tunnel.current, 'error');
+});
+
+test('disconnect deletes the IKE SA, restores the settings and lifts the kill switch, in that order', async () => {
+  const { tunnel, path, host } = tunnelWith({ killSwitch: true });
+  const closed = new Promise((resolve) => tunnel.once('closed', resolve));
+  await tunnel.connect();
+  await tunnel.disconnect();
+  assert.equal(await closed, undefined);
+  assert.equal(path.seen.deletes, 1);
+  assert.deepEqual(host.calls, [
+    'recover',
+    'kill-switch on 192.0.2.1',
+    'open-adapter',
+    'apply 203.0.113.5',
+    'close-adapter',
+    'restore',
+    'kill-switch off',
+  ]);
+  assert.equal(tunnel.current, 'disconnected');
+});
