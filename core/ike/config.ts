@@ -77,3 +77,8 @@ export const REKEY_JITTER = 0.1;
 export const DEFAULT_RETRANSMIT: RetransmitConfig = { initialMs: 1000, factor: 2, retries: 4 };
 /** 1280 bytes of IPv6 minimum MTU less IP (40), UDP (8) and the non-ESP marker (4). */
 export const DEFAULT_MAX_DATAGRAM = 1228;
+/**
+ * The Delete on the way out (a close, or a failure once the gateway holds our IKE SA): sent at 0, 0.5 and 1.5 s, given
+ * up at 3.5 s. Without its answer the gateway may still hold the SA; longer would keep a person waiting on a quit.
+ */
+export const DELETE_RETRANSMIT: RetransmitConfig = { initialMs: 500, factor: 2, retries: 2 };

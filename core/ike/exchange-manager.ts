@@ -63,6 +63,7 @@ interface Pending {
   datagrams: Uint8Array[];
   sends: number;
   deadline: number;
+  retransmit: RetransmitConfig;
   onResponse: ResponseHandler;
 }
 
@@ -103,9 +104,16 @@ export class ExchangeManager {
 
   /**
    * Sends a request, or queues it while another is outstanding. IKE_SA_INIT goes out unprotected as message 0, again
-   * as message 0 when it is repeated (COOKIE, INVALID_KE_PAYLOAD), and IDs carry on from 1.
+   * as message 0 when it is repeated (COOKIE, INVALID_KE_PAYLOAD), and IDs carry on from 1. `retransmit` overrides the
+   * SA's schedule for this request (a delete on the way out must not keep a person waiting half a minute).
    */
-  request(exchange: number, payloads: Payload[], now: number, onResponse: ResponseHandler): void {
+  request(
+    exchange: number,
+    payloads: Payload[],
+    now: number,
+    onResponse: ResponseHandler,
+    retransmit: RetransmitConfig = this.options.retransmit,
+  ): void {
     const send = (at: number) => {
       let messageId: number;
       let datagrams: Uint8Array[];
@@ -120,14 +128,14 @@ export class ExchangeManager {
         messageId = this.nextMessageId++;
         datagrams = this.protect(this.sa.header(exchange, messageId, false), payloads);
       }
-      this.pending = { messageId, exchange, datagrams, onResponse, sends: 0, deadline: at };
+      this.pending = { messageId, exchange, datagrams, onResponse, retransmit, sends: 0, deadline: at };
       this.transmit(this.pending, at);
     };
     if (this.pending) this.queue.push(send);
     else send(now);
   }
 
-  /** Sends a request once without waiting for its answer: the last word of a session that is going away. */
+  /** Sends a request once without waiting for its answer: the last word to a peer that stopped answering. */
   sendFinal(exchange: number, payloads: Payload[]): void {
     this.wire.send(this.protect(this.sa.header(exchange, this.nextMessageId++, false), payloads));
   }
@@ -152,7 +160,7 @@ export class ExchangeManager {
   tick(now: number): { messageId: number; sends: number; claimed: OutpostError | undefined } | undefined {
     const pending = this.pending;
     if (!pending || now < pending.deadline) return undefined;
-    if (pending.sends > this.options.retransmit.retries) {
+    if (pending.sends > pending.retransmit.retries) {
       this.pending = undefined;
       return { messageId: pending.messageId, sends: pending.sends, claimed: this.claimed?.error };
     }
@@ -241,7 +249,7 @@ export class ExchangeManager {
   }
 
   private transmit(pending: Pending, now: number): void {
-    const { initialMs, factor } = this.options.retransmit;
+    const { initialMs, factor } = pending.retransmit;
     this.wire.send(pending.datagrams);
     pending.deadline = now + initialMs * factor ** pending.sends;
     pending.sends++;

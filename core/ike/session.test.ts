@@ -22,7 +22,9 @@ import {
 } from './message/index.js';
 import type { Payload } from './message/types.js';
 import { IkeSession, type Outgoing, type SessionEvent } from './session.js';
+import { DELETE_RETRANSMIT } from './config.js';
 import { natDetectionHash } from './tasks/ike-init.js';
+import { TestResponder } from './test-responder.js';
 import { testSessionConfig } from './test-support.js';
 
 function started(): { session: IkeSession; first: Outgoing } {
@@ -202,4 +204,83 @@ test('close before the gateway answered ends at once without sending anything', 
   const { send, events } = session.take();
   assert.equal(send.length, 0);
   assert.equal(closedWith(events), 'clean');
+});
+
+/**
+ * A session whose IKE SA has keys, its IKE_AUTH request answered at 10 ms with `refusal`: the CHILD_SA is refused.
+ * `sent` and `events` are what it queued in answer.
+ */
+function refusedChildSa(refusal: number): {
+  session: IkeSession;
+  gateway: TestResponder;
+  sent: Outgoing[];
+  events: SessionEvent[];
+} {
+  const { session, first } = started();
+  const gateway = new TestResponder();
+  session.receive(gateway.answerInit(first.data), 5);
+  const [auth] = session.take().send;
+  assert.ok(auth, 'IKE_AUTH sent');
+  session.receive(gateway.answer(gateway.open(auth.data), [notify(refusal)]), 10);
+  const { send, events } = session.take();
+  return { session, gateway, sent: send, events };
+}
+
+/** The Delete a session sent: INFORMATIONAL with D(IKE). */
+function assertIkeDelete(gateway: TestResponder, datagram: Uint8Array): ReturnType<TestResponder['open']> {
+  const request = gateway.open(datagram);
+  assert.equal(request.header.exchange, ExchangeType.INFORMATIONAL);
+  assert.equal(findPayload(request.payloads, PayloadType.DELETE)?.protocol, ProtocolId.IKE);
+  return request;
+}
+
+test('a CHILD_SA refused in IKE_AUTH deletes the IKE SA and reports the refusal once the gateway answers', () => {
+  const { session, gateway, sent, events } = refusedChildSa(NotifyType.TS_UNACCEPTABLE);
+  assert.equal(closedWith(events), undefined, 'not closed before the Delete is answered');
+  assert.equal(sent.length, 1);
+  const request = assertIkeDelete(gateway, sent[0]!.data);
+  assert.equal(request.header.messageId, 2, 'the message after IKE_AUTH');
+  session.tick(100);
+  assert.equal(closedWith(session.take().events), undefined, 'still waiting');
+  session.receive(gateway.answer(request, []), 200);
+  assert.equal(closedWith(session.take().events), 'ts-unacceptable', 'the reason is the refusal, not the Delete');
+  assert.ok(session.isClosed);
+});
+
+test('the Delete after a refusal is retransmitted within its short budget, then the refusal is reported anyway', () => {
+  for (const refusal of [NotifyType.NO_PROPOSAL_CHOSEN, NotifyType.FAILED_CP_REQUIRED]) {
+    const { session, gateway, sent } = refusedChildSa(refusal);
+    const sends = sent.map((d) => d.data);
+    let closed: string | undefined;
+    let closedAt = 0;
+    for (let now = 10; now <= 10_000 && closed === undefined; now += 50) {
+      session.tick(now);
+      const { send, events } = session.take();
+      sends.push(...send.map((d) => d.data));
+      closed = closedWith(events);
+      closedAt = now;
+    }
+    const { retries, initialMs, factor } = DELETE_RETRANSMIT;
+    assert.equal(sends.length, 1 + retries, 'the Delete and each retransmission of its budget');
+    for (const datagram of sends) assert.deepEqual(datagram, sends[0], 'the same bytes each time');
+    assertIkeDelete(gateway, sends[0]!);
+    const budget = initialMs * (factor ** (retries + 1) - 1);
+    assert.ok(closedAt >= 10 + budget && closedAt < 10 + budget + 100, `closed at ${closedAt} ms`);
+    assert.ok(budget <= 4000, 'a person quitting waits a few seconds at most');
+    assert.equal(closed, refusal === NotifyType.NO_PROPOSAL_CHOSEN ? 'no-proposal-chosen' : 'cp-required');
+  }
+});
+
+test('a close once the IKE SA has keys waits for the answer to its Delete', () => {
+  const { session, first } = started();
+  const gateway = new TestResponder();
+  session.receive(gateway.answerInit(first.data), 5);
+  session.take();
+  session.close(20);
+  const { send, events } = session.take();
+  assert.equal(closedWith(events), undefined, 'waits for the answer');
+  assert.equal(send.length, 1);
+  const request = assertIkeDelete(gateway, send[0]!.data);
+  session.receive(gateway.answer(request, []), 30);
+  assert.equal(closedWith(session.take().events), 'clean');
 });

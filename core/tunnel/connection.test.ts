@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { OutpostError } from '../errors.js';
 import { NAT_KEEPALIVE } from '../esp/udp-encap.js';
 import { decodeMessage, ExchangeType } from '../ike/message/index.js';
+import { TestResponder } from '../ike/test-responder.js';
 import { testSessionConfig } from '../ike/test-support.js';
 import { Connection, type ConnectionEvent, NAT_T_PORT } from './connection.js';
 
@@ -81,6 +82,22 @@ test('a failure at the edge ends the connection at once with that error, and the
   connection.tick(5000);
   connection.receive(Uint8Array.from([0, 0, 0, 0, 1, 2, 3]), NAT_T_PORT, 5001);
   assert.equal(connection.hasOutput, false);
+});
+
+test('a failure at the edge once the gateway holds the IKE SA ends with that error after the Delete is answered', () => {
+  const connection = started();
+  const gateway = new TestResponder();
+  connection.receive(gateway.answerInit(connection.take().send[0]!.data), 500, 5);
+  connection.take();
+  connection.fail(new OutpostError('network', 'The virtual network adapter could not be set up.'), 20);
+  const { send, events } = connection.take();
+  assert.equal(closedWith(events), undefined, 'the gateway is told first');
+  assert.equal(send.length, 1);
+  const request = gateway.open(send[0]!.data);
+  assert.equal(request.header.exchange, ExchangeType.INFORMATIONAL);
+  connection.receive(gateway.answer(request, []), 500, 30);
+  assert.equal(closedWith(connection.take().events), 'network');
+  assert.ok(connection.isClosed);
 });
 
 test('retransmissions run out into one closed event', () => {
