@@ -21,6 +21,10 @@ async function localAddressFor(remote: string, port: number): Promise<string> {
 }
 
 export class UdpTransport {
+  /** Datagrams handed to the socket and not yet sent. */
+  private sending = 0;
+  private closing = false;
+
   private constructor(
     private readonly socket: Socket,
     readonly localAddress: string,
@@ -57,10 +61,24 @@ export class UdpTransport {
   }
 
   send(data: Uint8Array, port: number): void {
-    this.socket.send(data, port, this.remoteAddress);
+    if (this.closing) return;
+    this.sending++;
+    this.socket.send(data, port, this.remoteAddress, this.sent);
   }
 
+  /** One closure for every datagram: ESP goes through here too. */
+  private readonly sent = (): void => {
+    this.sending--;
+    if (this.closing && this.sending === 0) this.socket.close();
+  };
+
+  /**
+   * Closes once what was sent has left: dgram resolves even an IP literal on a later tick, and a socket closed before
+   * that drops the datagram without a word, such as the Delete sent just before a session ends.
+   */
   close(): void {
-    this.socket.close();
+    if (this.closing) return;
+    this.closing = true;
+    if (this.sending === 0) this.socket.close();
   }
 }
