@@ -271,16 +271,20 @@ test('the Delete after a refusal is retransmitted within its short budget, then 
   }
 });
 
-test('a close once the IKE SA has keys waits for the answer to its Delete', () => {
+test('a close during IKE_AUTH waits for the exchange to end, then deletes, and reports a clean close', () => {
   const { session, first } = started();
   const gateway = new TestResponder();
   session.receive(gateway.answerInit(first.data), 5);
-  session.take();
-  session.close(20);
+  const [auth] = session.take().send;
+  assert.ok(auth);
+  session.close(10);
+  const waiting = session.take();
+  assert.equal(waiting.send.length, 0, 'a Delete now would be ignored by a gateway still in IKE_AUTH');
+  assert.equal(closedWith(waiting.events), undefined);
+  session.receive(gateway.answer(gateway.open(auth.data), [notify(NotifyType.TS_UNACCEPTABLE)]), 20);
   const { send, events } = session.take();
-  assert.equal(closedWith(events), undefined, 'waits for the answer');
-  assert.equal(send.length, 1);
+  assert.equal(closedWith(events), undefined);
   const request = assertIkeDelete(gateway, send[0]!.data);
   session.receive(gateway.answer(request, []), 30);
-  assert.equal(closedWith(session.take().events), 'clean');
+  assert.equal(closedWith(session.take().events), 'clean', 'the person asked to disconnect');
 });

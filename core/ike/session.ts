@@ -55,6 +55,8 @@ export class IkeSession {
   private lastInbound = 0;
   /** Why the session is deleting its IKE SA, reported once the gateway answers the Delete (undefined: a close). */
   private exitError: OutpostError | undefined;
+  /** A close came during IKE_AUTH: the Delete follows the exchange, as the gateway would ignore it before. */
+  private closeAfterAuth = false;
   private events: SessionEvent[] = [];
   readonly counters: SessionCounters = { dropped: 0, retransmits: 0, childRekeys: 0, ikeRekeys: 0, livenessChecks: 0 };
 
@@ -107,11 +109,18 @@ export class IkeSession {
   /**
    * Ends the session: deletes the IKE SA at the gateway (RFC 7296 §1.4.1) when one exists, and reports 'closed' with
    * `error` (undefined for a wanted close) once the gateway answers or the Delete's short retransmissions run out.
+   * INFORMATIONAL exchanges come only after the initial ones (RFC 7296 §1.4): strongSwan answers a Delete sent during
+   * IKE_AUTH and keeps the SA, so a wanted close then waits for IKE_AUTH to end (the caller bounds how long).
    */
   close(now: number, error?: OutpostError): void {
     if (this.state === 'closed' || this.state === 'deleting') return;
     if (this.state === 'idle' || this.state === 'init' || !this.ike.sa.crypto) {
       this.finish(error);
+      return;
+    }
+    if (this.closeAfterAuth) error = undefined;
+    else if (this.state === 'auth' && error === undefined) {
+      this.closeAfterAuth = true;
       return;
     }
     this.state = 'deleting';
@@ -207,6 +216,10 @@ export class IkeSession {
     runTask(this.ike, ExchangeType.IKE_AUTH, task, now, (established, at) => {
       this.ike.sa.rekeyAfter = at + this.config.ikeRekeyMs;
       this.state = 'established';
+      if (this.closeAfterAuth) {
+        this.close(at);
+        return;
+      }
       const { natDetected } = this.ike.sa;
       this.events.push({ type: 'established', established, ikeSuite: suite, natDetected });
       this.children.add(established.child, at, true);
