@@ -44,8 +44,13 @@ export interface SessionConfig {
   local: Endpoint;
   remote: Endpoint;
   localId: Identity;
-  /** Sent as IDr and checked against the gateway's certificate; required for certificate authentication. */
+  /** Sent as IDr and checked against the gateway's certificate. */
   remoteId: Identity | undefined;
+  /**
+   * The gateway's address as the person gave it, a host name or an IP address: without remoteId the gateway's
+   * certificate must be issued to it (a host name as a dNSName, an address as an iPAddress).
+   */
+  gatewayName: string;
   gatewayAuth: GatewayAuthConfig;
   /** Accept the gateway's RSA/SHA-1 AUTH (method 1), for old gateways; a warning says so each time. */
   legacySignatures: boolean;

@@ -178,6 +178,15 @@ export class TestNetwork {
     return join(this.resolvConfDir, 'resolv.conf');
   }
 
+  /**
+   * Names the client namespace resolves through its own /etc/hosts (`ip netns exec` bind-mounts this file too, for
+   * processes started after it exists), each to a documentation address.
+   */
+  setClientHosts(hosts: Record<string, string>): void {
+    const lines = Object.entries(hosts).map(([name, address]) => `${address} ${name}\n`);
+    writeFileSync(join(this.resolvConfDir, 'hosts'), `127.0.0.1 localhost\n${lines.join('')}`);
+  }
+
   private get resolvConfDir(): string {
     return join('/etc/netns', this.clientNs);
   }
