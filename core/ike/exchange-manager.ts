@@ -140,7 +140,22 @@ export class ExchangeManager {
     this.wire.send(this.protect(this.sa.header(exchange, this.nextMessageId++, false), payloads));
   }
 
-  /** Forgets what is outstanding and queued: a delete supersedes it. */
+  /**
+   * Makes way for a Delete: queued requests are forgotten, and one already sent runs on unread, retransmitted within
+   * the shorter `retransmit` budget, so that the Delete after it carries the message ID the gateway expects (a
+   * responder takes requests in order and drops one past a request it never received, RFC 7296 §2.1).
+   */
+  supersede(retransmit: RetransmitConfig, now: number): void {
+    this.queue.length = 0;
+    const pending = this.pending;
+    if (!pending) return;
+    pending.onResponse = () => {};
+    pending.retransmit = retransmit;
+    pending.sends = 1;
+    pending.deadline = Math.min(pending.deadline, now + retransmit.initialMs);
+  }
+
+  /** Forgets what is outstanding and queued: the session is over. */
   abandon(): void {
     this.pending = undefined;
     this.queue.length = 0;

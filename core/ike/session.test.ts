@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { randomBytes } from '../crypto/random.js';
+import { OutpostError } from '../errors.js';
 import {
   DhGroupId,
   decodeMessage,
@@ -287,4 +288,27 @@ test('a close during IKE_AUTH waits for the exchange to end, then deletes, and r
   const request = assertIkeDelete(gateway, send[0]!.data);
   session.receive(gateway.answer(request, []), 30);
   assert.equal(closedWith(session.take().events), 'clean', 'the person asked to disconnect');
+});
+
+test('a failure while a request goes unanswered retransmits it within the Delete budget, then reports the error', () => {
+  const { session, first } = started();
+  const gateway = new TestResponder();
+  session.receive(gateway.answerInit(first.data), 5);
+  const [auth] = session.take().send;
+  assert.ok(auth);
+  session.close(10, new OutpostError('network', 'The virtual network adapter could not be set up.'));
+  const sends: Uint8Array[] = [];
+  let closed: string | undefined;
+  let closedAt = 0;
+  for (let now = 10; now <= 10_000 && closed === undefined; now += 50) {
+    session.tick(now);
+    const { send, events } = session.take();
+    sends.push(...send.map((d) => d.data));
+    closed = closedWith(events);
+    closedAt = now;
+  }
+  assert.ok(sends.length > 0, 'the unanswered request is sent again');
+  for (const datagram of sends) assert.deepEqual(datagram, auth.data, 'no Delete jumps the queue');
+  assert.ok(closedAt <= 10 + 4000, `closed at ${closedAt} ms, within the Delete budget`);
+  assert.equal(closed, 'network');
 });

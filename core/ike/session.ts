@@ -125,7 +125,7 @@ export class IkeSession {
     }
     this.state = 'deleting';
     this.exitError = error;
-    this.ike.abandon();
+    this.ike.supersede(DELETE_RETRANSMIT, now);
     this.ike.request(ExchangeType.INFORMATIONAL, deleteIkeSa(), now, () => this.finish(error), DELETE_RETRANSMIT);
   }
 
