@@ -207,6 +207,16 @@ test('close before the gateway answered ends at once without sending anything', 
   assert.equal(closedWith(events), 'clean');
 });
 
+/** A session whose IKE SA has keys (IKE_SA_INIT answered at 5 ms), its first IKE_AUTH request sent. */
+function inIkeAuth(): { session: IkeSession; gateway: TestResponder; auth: Outgoing } {
+  const { session, first } = started();
+  const gateway = new TestResponder();
+  session.receive(gateway.answerInit(first.data), 5);
+  const [auth] = session.take().send;
+  assert.ok(auth, 'IKE_AUTH sent');
+  return { session, gateway, auth };
+}
+
 /**
  * A session whose IKE SA has keys, its IKE_AUTH request answered at 10 ms with `refusal`: the CHILD_SA is refused.
  * `sent` and `events` are what it queued in answer.
@@ -217,14 +227,28 @@ function refusedChildSa(refusal: number): {
   sent: Outgoing[];
   events: SessionEvent[];
 } {
-  const { session, first } = started();
-  const gateway = new TestResponder();
-  session.receive(gateway.answerInit(first.data), 5);
-  const [auth] = session.take().send;
-  assert.ok(auth, 'IKE_AUTH sent');
+  const { session, gateway, auth } = inIkeAuth();
   session.receive(gateway.answer(gateway.open(auth.data), [notify(refusal)]), 10);
   const { send, events } = session.take();
   return { session, gateway, sent: send, events };
+}
+
+/** Ticks every 50 ms from `from` until the session closes (10 s at most): what it sent, how and when it closed. */
+function tickUntilClosed(
+  session: IkeSession,
+  from: number,
+): { sends: Uint8Array[]; closed: string | undefined; closedAt: number } {
+  const sends: Uint8Array[] = [];
+  let closed: string | undefined;
+  let closedAt = from;
+  for (let now = from; now <= from + 10_000 && closed === undefined; now += 50) {
+    session.tick(now);
+    const { send, events } = session.take();
+    sends.push(...send.map((d) => d.data));
+    closed = closedWith(events);
+    closedAt = now;
+  }
+  return { sends, closed, closedAt };
 }
 
 /** The Delete a session sent: INFORMATIONAL with D(IKE). */
@@ -251,16 +275,9 @@ test('a CHILD_SA refused in IKE_AUTH deletes the IKE SA and reports the refusal 
 test('the Delete after a refusal is retransmitted within its short budget, then the refusal is reported anyway', () => {
   for (const refusal of [NotifyType.NO_PROPOSAL_CHOSEN, NotifyType.FAILED_CP_REQUIRED]) {
     const { session, gateway, sent } = refusedChildSa(refusal);
-    const sends = sent.map((d) => d.data);
-    let closed: string | undefined;
-    let closedAt = 0;
-    for (let now = 10; now <= 10_000 && closed === undefined; now += 50) {
-      session.tick(now);
-      const { send, events } = session.take();
-      sends.push(...send.map((d) => d.data));
-      closed = closedWith(events);
-      closedAt = now;
-    }
+    const later = tickUntilClosed(session, 10);
+    const sends = [...sent.map((d) => d.data), ...later.sends];
+    const { closed, closedAt } = later;
     const { retries, initialMs, factor } = DELETE_RETRANSMIT;
     assert.equal(sends.length, 1 + retries, 'the Delete and each retransmission of its budget');
     for (const datagram of sends) assert.deepEqual(datagram, sends[0], 'the same bytes each time');
@@ -273,11 +290,7 @@ test('the Delete after a refusal is retransmitted within its short budget, then 
 });
 
 test('a close during IKE_AUTH waits for the exchange to end, then deletes, and reports a clean close', () => {
-  const { session, first } = started();
-  const gateway = new TestResponder();
-  session.receive(gateway.answerInit(first.data), 5);
-  const [auth] = session.take().send;
-  assert.ok(auth);
+  const { session, gateway, auth } = inIkeAuth();
   session.close(10);
   const waiting = session.take();
   assert.equal(waiting.send.length, 0, 'a Delete now would be ignored by a gateway still in IKE_AUTH');
@@ -291,22 +304,9 @@ test('a close during IKE_AUTH waits for the exchange to end, then deletes, and r
 });
 
 test('a failure while a request goes unanswered retransmits it within the Delete budget, then reports the error', () => {
-  const { session, first } = started();
-  const gateway = new TestResponder();
-  session.receive(gateway.answerInit(first.data), 5);
-  const [auth] = session.take().send;
-  assert.ok(auth);
+  const { session, gateway, auth } = inIkeAuth();
   session.close(10, new OutpostError('network', 'The virtual network adapter could not be set up.'));
-  const sends: Uint8Array[] = [];
-  let closed: string | undefined;
-  let closedAt = 0;
-  for (let now = 10; now <= 10_000 && closed === undefined; now += 50) {
-    session.tick(now);
-    const { send, events } = session.take();
-    sends.push(...send.map((d) => d.data));
-    closed = closedWith(events);
-    closedAt = now;
-  }
+  const { sends, closed, closedAt } = tickUntilClosed(session, 10);
   assert.ok(sends.length > 0, 'the unanswered request is sent again');
   for (const datagram of sends) assert.deepEqual(datagram, auth.data, 'no Delete jumps the queue');
   assert.ok(closedAt <= 10 + 4000, `closed at ${closedAt} ms, within the Delete budget`);
