@@ -289,12 +289,15 @@ test('the Delete after a refusal is retransmitted within its short budget, then 
   }
 });
 
-test('a close during IKE_AUTH waits for the exchange to end, then deletes, and reports a clean close', () => {
+test('a close during IKE_AUTH, asked for twice, waits for the exchange to end, then deletes, and reports a clean close', () => {
   const { session, gateway, auth } = inIkeAuth();
   session.close(10);
+  session.close(15);
   const waiting = session.take();
   assert.equal(waiting.send.length, 0, 'a Delete now would be ignored by a gateway still in IKE_AUTH');
   assert.equal(closedWith(waiting.events), undefined);
+  session.tick(600);
+  assert.equal(session.take().send.length, 0, 'IKE_AUTH keeps its own retransmission schedule');
   session.receive(gateway.answer(gateway.open(auth.data), [notify(NotifyType.TS_UNACCEPTABLE)]), 20);
   const { send, events } = session.take();
   assert.equal(closedWith(events), undefined);

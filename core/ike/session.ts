@@ -118,11 +118,12 @@ export class IkeSession {
       this.finish(error);
       return;
     }
-    if (this.closeAfterAuth) error = undefined;
-    else if (this.state === 'auth' && error === undefined) {
+    if (this.state === 'auth' && error === undefined) {
       this.closeAfterAuth = true;
       return;
     }
+    // a failure after the person asked to disconnect is no news to them
+    if (this.closeAfterAuth) error = undefined;
     this.state = 'deleting';
     this.exitError = error;
     this.ike.supersede(DELETE_RETRANSMIT, now);
