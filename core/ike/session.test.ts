@@ -307,7 +307,7 @@ test('a close during IKE_AUTH, asked for twice, waits for the exchange to end, t
 });
 
 test('a failure while a request goes unanswered retransmits it within the Delete budget, then reports the error', () => {
-  const { session, gateway, auth } = inIkeAuth();
+  const { session, auth } = inIkeAuth();
   session.close(10, new OutpostError('network', 'The virtual network adapter could not be set up.'));
   const { sends, closed, closedAt } = tickUntilClosed(session, 10);
   assert.ok(sends.length > 0, 'the unanswered request is sent again');
