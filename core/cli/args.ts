@@ -69,7 +69,7 @@ Connection flags (instead of --profile):
   --gateway ADDRESS     gateway host name or IP address
   --port N              IKE UDP port (default ${DEFAULT_IKE_PORT})
   --gateway-id ID       identity the gateway must prove (FQDN, IP, email or DN);
-                        default: the gateway address, checked against its certificate
+                        default: the --gateway name as typed, checked against its certificate
   --ca FILE             CA certificate(s) that issued the gateway certificate
                         (PEM or DER); required for EAP methods
   --auth METHOD         ${AUTH_METHODS.join(', ')}

@@ -11,6 +11,7 @@ import { type Command, parseArgs } from './args.js';
 import { type OpenedHost, openNetworkHost } from './network-host.js';
 import { collectSecrets, terminalPrompter } from './secrets.js';
 import { runDisconnect, runHelper } from './service-commands.js';
+import { StopSignals } from './stop-signals.js';
 import { TrafficMeter } from './traffic-meter.js';
 
 export const EXIT_OK = 0;
@@ -112,11 +113,13 @@ export async function main(argv: string[]): Promise<number> {
     report(error);
     return isOutpostError(error) && error.code === 'profile-invalid' ? EXIT_USAGE : EXIT_CONNECTION_FAILED;
   }
+  const signals = new StopSignals();
   try {
-    const code = await connect(command, opened, { out, err, report, json: () => json });
+    const code = await connect(command, opened, { out, err, report, json: () => json }, signals);
     if (code !== EXIT_OK && command.killSwitch) await leaveKillSwitch(opened, err);
     return code;
   } finally {
+    signals.dispose();
     opened.close();
   }
 }
@@ -144,6 +147,7 @@ async function connect(
   command: Extract<Command, { kind: 'connect' }>,
   { host, lost: helperLost }: OpenedHost,
   { out, err, report, json: jsonOutput }: Output,
+  signals: StopSignals,
 ): Promise<number> {
   const json = jsonOutput();
   let secrets: Awaited<ReturnType<typeof collectSecrets>>;
@@ -169,16 +173,8 @@ async function connect(
     if (json) out(JSON.stringify({ event: 'state', state }));
   });
 
-  let stopping = false;
-  const stopped = new Promise<void>((resolve) => {
-    const stop = () => {
-      if (stopping) return;
-      stopping = true;
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  signals.listen();
+  const { stopped } = signals;
 
   const announce = (result: ConnectResult) => {
     const timings = tunnel.timings;

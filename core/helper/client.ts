@@ -8,8 +8,8 @@ import { statSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { openLinuxTun } from '../adapter/linux/tun.js';
 import type { NetworkHost } from '../adapter/types.js';
-import { isJsonObject } from '../profile/json-fields.js';
 import { messageOf, OutpostError } from '../errors.js';
+import { isJsonObject } from '../profile/json-fields.js';
 import { ADAPTER_NAME, type Command, encodeRequest, lineReader, type Request, type Results } from './protocol.js';
 import { groupEntry, notAllowedMessage } from './server.js';
 

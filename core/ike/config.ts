@@ -44,8 +44,13 @@ export interface SessionConfig {
   local: Endpoint;
   remote: Endpoint;
   localId: Identity;
-  /** Sent as IDr and checked against the gateway's certificate; required for certificate authentication. */
+  /** Sent as IDr and checked against the gateway's certificate. */
   remoteId: Identity | undefined;
+  /**
+   * The gateway's address as the person gave it, a host name or an IP address: without remoteId the gateway's
+   * certificate must be issued to it (a host name as a dNSName, an address as an iPAddress).
+   */
+  gatewayName: string;
   gatewayAuth: GatewayAuthConfig;
   /** Accept the gateway's RSA/SHA-1 AUTH (method 1), for old gateways; a warning says so each time. */
   legacySignatures: boolean;
@@ -93,3 +98,8 @@ export const REKEY_JITTER = 0.1;
 export const DEFAULT_RETRANSMIT: RetransmitConfig = { initialMs: 1000, factor: 2, retries: 4 };
 /** 1280 bytes of IPv6 minimum MTU less IP (40), UDP (8) and the non-ESP marker (4). */
 export const DEFAULT_MAX_DATAGRAM = 1228;
+/**
+ * The Delete on the way out (a close, or a failure once the gateway holds our IKE SA): sent at 0, 0.5 and 1.5 s, given
+ * up at 3.5 s. Without its answer the gateway may still hold the SA; longer would keep a person waiting on a quit.
+ */
+export const DELETE_RETRANSMIT: RetransmitConfig = { initialMs: 500, factor: 2, retries: 2 };

@@ -104,7 +104,8 @@ export class ExchangeManager {
 
   /**
    * Sends a request, or queues it while another is outstanding. IKE_SA_INIT goes out unprotected as message 0, again
-   * as message 0 when it is repeated (COOKIE, INVALID_KE_PAYLOAD), and IDs carry on from 1.
+   * as message 0 when it is repeated (COOKIE, INVALID_KE_PAYLOAD), and IDs carry on from 1. `retransmit` overrides the
+   * SA's schedule for this request (a delete on the way out must not keep a person waiting half a minute).
    */
   request(
     exchange: number,
@@ -134,7 +135,7 @@ export class ExchangeManager {
     else send(now);
   }
 
-  /** Sends a request once without waiting for its answer: the last word of a session that is going away. */
+  /** Sends a request once without waiting for its answer: the last word to a peer that stopped answering. */
   sendFinal(exchange: number, payloads: Payload[]): void {
     this.wire.send(this.protect(this.sa.header(exchange, this.nextMessageId++, false), payloads));
   }
@@ -147,7 +148,22 @@ export class ExchangeManager {
     if (this.pending) this.wire.send(this.pending.datagrams);
   }
 
-  /** Forgets what is outstanding and queued: a delete supersedes it. */
+  /**
+   * Makes way for a Delete: queued requests are forgotten, and one already sent runs on unread, retransmitted within
+   * the shorter `retransmit` budget, so that the Delete after it carries the message ID the gateway expects (a
+   * responder takes requests in order and drops one past a request it never received, RFC 7296 §2.1).
+   */
+  supersede(retransmit: RetransmitConfig, now: number): void {
+    this.queue.length = 0;
+    const pending = this.pending;
+    if (!pending) return;
+    pending.onResponse = () => {};
+    pending.retransmit = retransmit;
+    pending.sends = 1;
+    pending.deadline = Math.min(pending.deadline, now + retransmit.initialMs);
+  }
+
+  /** Forgets what is outstanding and queued: the session is over. */
   abandon(): void {
     this.pending = undefined;
     this.queue.length = 0;

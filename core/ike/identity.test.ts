@@ -7,7 +7,7 @@ import { parseCertificateDer, subjectPublicKeyInfoSha1 } from '../crypto/x509/ce
 import { cert, fixtureFile, makeCertificates, removeCertificates, run } from '../crypto/x509/test-support.js';
 import { DecodeError, isOutpostError } from '../errors.js';
 import { IdType } from '../iana.js';
-import { certificateMatchesIdentity, formatIdentity, parseIdentity } from './identity.js';
+import { certificateMatchesIdentity, dialledIdentity, formatIdentity, parseIdentity } from './identity.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -141,6 +141,26 @@ function subjectDer(name: string): Uint8Array {
 
 describe('certificateMatchesIdentity', () => {
   const ascii = (text: string) => new TextEncoder().encode(text);
+
+  it('without a configured identity, a gateway dialled by name must hold it as a dNSName, by address as an iPAddress', () => {
+    const gateway = cert('ecGateway');
+    const matches = (dialled: string): boolean => {
+      const { idType, data } = dialledIdentity(dialled);
+      return certificateMatchesIdentity(gateway, idType, data);
+    };
+    assert.deepEqual(dialledIdentity('vpn.example.test'), { idType: IdType.FQDN, data: ascii('vpn.example.test') });
+    assert.deepEqual(dialledIdentity(' 192.0.2.1'), { idType: IdType.IPV4_ADDR, data: Uint8Array.of(192, 0, 2, 1) });
+    assert.equal(dialledIdentity('2001:db8::1').idType, IdType.IPV6_ADDR);
+    // a host name is never read as an email address or a distinguished name, as parseIdentity would
+    assert.equal(dialledIdentity('vpn').idType, IdType.FQDN);
+    assert.equal(matches('vpn.example.test'), true);
+    assert.equal(matches('VPN.example.test.'), true);
+    assert.equal(matches('192.0.2.1'), true);
+    assert.equal(matches('2001:db8::1'), true);
+    // another name for the same address is not the name on the certificate
+    assert.equal(matches('vpn2.example.test'), false);
+    assert.equal(matches('192.0.2.2'), false);
+  });
 
   it('matches FQDN identities against dNSName entries only, ignoring case', () => {
     const gateway = cert('ecGateway');

@@ -189,6 +189,17 @@ export function parseIdentity(text: string): ParsedIdentity {
   return textIdentity(IdType.RFC822_ADDR, value);
 }
 
+/**
+ * The identity a gateway dialled by `address` must prove when the profile names none: an IP address identity for an
+ * address, an FQDN for a host name (RFC 7296 §3.5), whatever characters the host name has.
+ */
+export function dialledIdentity(address: string): ParsedIdentity {
+  const name = address.trim();
+  const ip = parseIp(name);
+  if (ip) return { idType: ip.length === 4 ? IdType.IPV4_ADDR : IdType.IPV6_ADDR, data: ip };
+  return textIdentity(IdType.FQDN, name);
+}
+
 /** Control and format characters (escapes, bidi overrides) would let a peer's identity forge log or terminal text. */
 function printable(text: string): string {
   return text.replace(/[\p{Cc}\p{Cf}]/gu, '?');

@@ -32,7 +32,7 @@ function unanswered(session: IkeSession, from: number): { sends: number[]; lostA
 }
 
 function isLivenessCheck(gateway: FakeGateway, data: Uint8Array): boolean {
-  const { message, payloads } = gateway.open({ data, natT: true });
+  const { message, payloads } = gateway.open({ data });
   return message.header.exchange === ExchangeType.INFORMATIONAL && !message.header.response && payloads.length === 0;
 }
 

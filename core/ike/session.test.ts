@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { randomBytes } from '../crypto/random.js';
+import { OutpostError } from '../errors.js';
+import { DELETE_RETRANSMIT } from './config.js';
 import {
   DhGroupId,
   decodeMessage,
@@ -23,6 +25,7 @@ import {
 import type { Payload } from './message/types.js';
 import { natDetectionHash } from './nat-detection.js';
 import { IkeSession, type Outgoing, type SessionEvent } from './session.js';
+import { FakeGateway } from './test-gateway.js';
 import { testSessionConfig } from './test-support.js';
 
 function started(): { session: IkeSession; first: Outgoing } {
@@ -208,4 +211,113 @@ test('close before the gateway answered ends at once without sending anything', 
   const { send, events } = session.take();
   assert.equal(send.length, 0);
   assert.equal(closedWith(events), 'clean');
+});
+
+/** A session whose IKE SA has keys (IKE_SA_INIT answered at 5 ms), its first IKE_AUTH request sent. */
+function inIkeAuth(): { session: IkeSession; gateway: FakeGateway; auth: Outgoing } {
+  const { session, first } = started();
+  const gateway = new FakeGateway();
+  session.receive(gateway.answerInit(first), 5);
+  const [auth] = session.take().send;
+  assert.ok(auth, 'IKE_AUTH sent');
+  return { session, gateway, auth };
+}
+
+/**
+ * A session whose IKE SA has keys, its IKE_AUTH request answered at 10 ms with `refusal`: the CHILD_SA is refused.
+ * `sent` and `events` are what it queued in answer.
+ */
+function refusedChildSa(refusal: number): {
+  session: IkeSession;
+  gateway: FakeGateway;
+  sent: Outgoing[];
+  events: SessionEvent[];
+} {
+  const { session, gateway, auth } = inIkeAuth();
+  session.receive(gateway.seal(gateway.open(auth).message.header, [notify(refusal)]), 10);
+  const { send, events } = session.take();
+  return { session, gateway, sent: send, events };
+}
+
+/** Ticks every 50 ms from `from` until the session closes (10 s at most): what it sent, how and when it closed. */
+function tickUntilClosed(
+  session: IkeSession,
+  from: number,
+): { sends: Uint8Array[]; closed: string | undefined; closedAt: number } {
+  const sends: Uint8Array[] = [];
+  let closed: string | undefined;
+  let closedAt = from;
+  for (let now = from; now <= from + 10_000 && closed === undefined; now += 50) {
+    session.tick(now);
+    const { send, events } = session.take();
+    sends.push(...send.map((d) => d.data));
+    closed = closedWith(events);
+    closedAt = now;
+  }
+  return { sends, closed, closedAt };
+}
+
+/** The Delete a session sent: INFORMATIONAL with D(IKE). */
+function assertIkeDelete(gateway: FakeGateway, datagram: Uint8Array): ReturnType<FakeGateway['open']> {
+  const request = gateway.open({ data: datagram });
+  assert.equal(request.message.header.exchange, ExchangeType.INFORMATIONAL);
+  assert.equal(findPayload(request.payloads, PayloadType.DELETE)?.protocol, ProtocolId.IKE);
+  return request;
+}
+
+test('a CHILD_SA refused in IKE_AUTH deletes the IKE SA and reports the refusal once the gateway answers', () => {
+  const { session, gateway, sent, events } = refusedChildSa(NotifyType.TS_UNACCEPTABLE);
+  assert.equal(closedWith(events), undefined, 'not closed before the Delete is answered');
+  assert.equal(sent.length, 1);
+  const request = assertIkeDelete(gateway, sent[0]!.data);
+  assert.equal(request.message.header.messageId, 2, 'the message after IKE_AUTH');
+  session.tick(100);
+  assert.equal(closedWith(session.take().events), undefined, 'still waiting');
+  session.receive(gateway.seal(request.message.header, []), 200);
+  assert.equal(closedWith(session.take().events), 'ts-unacceptable', 'the reason is the refusal, not the Delete');
+  assert.ok(session.isClosed);
+});
+
+test('the Delete after a refusal is retransmitted within its short budget, then the refusal is reported anyway', () => {
+  for (const refusal of [NotifyType.NO_PROPOSAL_CHOSEN, NotifyType.FAILED_CP_REQUIRED]) {
+    const { session, gateway, sent } = refusedChildSa(refusal);
+    const later = tickUntilClosed(session, 10);
+    const sends = [...sent.map((d) => d.data), ...later.sends];
+    const { closed, closedAt } = later;
+    const { retries, initialMs, factor } = DELETE_RETRANSMIT;
+    assert.equal(sends.length, 1 + retries, 'the Delete and each retransmission of its budget');
+    for (const datagram of sends) assert.deepEqual(datagram, sends[0], 'the same bytes each time');
+    assertIkeDelete(gateway, sends[0]!);
+    const budget = initialMs * (factor ** (retries + 1) - 1);
+    assert.ok(closedAt >= 10 + budget && closedAt < 10 + budget + 100, `closed at ${closedAt} ms`);
+    assert.ok(budget <= 4000, 'a person quitting waits a few seconds at most');
+    assert.equal(closed, refusal === NotifyType.NO_PROPOSAL_CHOSEN ? 'no-proposal-chosen' : 'cp-required');
+  }
+});
+
+test('a close during IKE_AUTH, asked for twice, waits for the exchange to end, then deletes, and reports a clean close', () => {
+  const { session, gateway, auth } = inIkeAuth();
+  session.close(10);
+  session.close(15);
+  const waiting = session.take();
+  assert.equal(waiting.send.length, 0, 'a Delete now would be ignored by a gateway still in IKE_AUTH');
+  assert.equal(closedWith(waiting.events), undefined);
+  session.tick(600);
+  assert.equal(session.take().send.length, 0, 'IKE_AUTH keeps its own retransmission schedule');
+  session.receive(gateway.seal(gateway.open(auth).message.header, [notify(NotifyType.TS_UNACCEPTABLE)]), 20);
+  const { send, events } = session.take();
+  assert.equal(closedWith(events), undefined);
+  const request = assertIkeDelete(gateway, send[0]!.data);
+  session.receive(gateway.seal(request.message.header, []), 30);
+  assert.equal(closedWith(session.take().events), 'clean', 'the person asked to disconnect');
+});
+
+test('a failure while a request goes unanswered retransmits it within the Delete budget, then reports the error', () => {
+  const { session, auth } = inIkeAuth();
+  session.close(10, new OutpostError('network', 'The virtual network adapter could not be set up.'));
+  const { sends, closed, closedAt } = tickUntilClosed(session, 10);
+  assert.ok(sends.length > 0, 'the unanswered request is sent again');
+  for (const datagram of sends) assert.deepEqual(datagram, auth.data, 'no Delete jumps the queue');
+  assert.ok(closedAt <= 10 + 4000, `closed at ${closedAt} ms, within the Delete budget`);
+  assert.equal(closed, 'network');
 });

@@ -11,7 +11,7 @@ import { DecodeError, isOutpostError, messageOf, OutpostError } from '../errors.
 import { NAT_T_PORT } from '../esp/udp-encap.js';
 import type { ChildSa } from './child-sa.js';
 import { type ChildEvent, ChildSaSet } from './child-sa-set.js';
-import type { Endpoint, SessionConfig } from './config.js';
+import { DELETE_RETRANSMIT, type Endpoint, type SessionConfig } from './config.js';
 import { ExchangeManager, type Outgoing, type PeerRequest, Wire } from './exchange-manager.js';
 import { IkeSa } from './ike-sa.js';
 import { decodeMessage, ExchangeType, findCriticalUnrecognized } from './message/index.js';
@@ -59,6 +59,10 @@ export class IkeSession {
   private lastInbound = 0;
   /** When we first sent traffic that nothing from the gateway has followed yet (WireGuard's dead-path timer). */
   private unansweredSince: number | undefined;
+  /** Why the session is deleting its IKE SA, reported once the gateway answers the Delete (undefined: a close). */
+  private exitError: OutpostError | undefined;
+  /** A close came during IKE_AUTH: the Delete follows the exchange, as the gateway would ignore it before. */
+  private closeAfterAuth = false;
   private events: SessionEvent[] = [];
   readonly counters: SessionCounters = { dropped: 0, retransmits: 0, childRekeys: 0, ikeRekeys: 0, livenessChecks: 0 };
 
@@ -131,16 +135,28 @@ export class IkeSession {
     runTask(this.ike, ExchangeType.IKE_SA_INIT, new IkeInitTask(this.config, this.ike.sa), now, this.onInit);
   }
 
-  /** Ends the session: deletes the IKE SA at the gateway (RFC 7296 §1.4.1) when one exists. */
-  close(now: number): void {
+  /**
+   * Ends the session: deletes the IKE SA at the gateway (RFC 7296 §1.4.1) when one exists, and reports 'closed' with
+   * `error` (undefined for a wanted close) once the gateway answers or the Delete's short retransmissions run out.
+   * INFORMATIONAL exchanges come only after the initial ones (RFC 7296 §1.4): strongSwan answers a Delete sent during
+   * IKE_AUTH and keeps the SA, so a wanted close then waits for IKE_AUTH to end (the caller bounds how long).
+   */
+  close(now: number, error?: OutpostError): void {
     if (this.state === 'closed' || this.state === 'deleting') return;
     if (this.state === 'idle' || this.state === 'init' || !this.ike.sa.crypto) {
-      this.finish(undefined);
+      this.finish(error);
       return;
     }
+    if (this.state === 'auth' && error === undefined) {
+      this.closeAfterAuth = true;
+      return;
+    }
+    // a failure after the person asked to disconnect is no news to them
+    if (this.closeAfterAuth) error = undefined;
     this.state = 'deleting';
-    this.ike.abandon();
-    this.ike.request(ExchangeType.INFORMATIONAL, deleteIkeSa(), now, () => this.finish(undefined));
+    this.exitError = error;
+    this.ike.supersede(DELETE_RETRANSMIT, now);
+    this.ike.request(ExchangeType.INFORMATIONAL, deleteIkeSa(), now, () => this.finish(error), DELETE_RETRANSMIT);
   }
 
   /** The ESP side says this CHILD_SA's sequence numbers run out: rekey it now (RFC 4303 §3.3.3). */
@@ -153,14 +169,14 @@ export class IkeSession {
       const timedOut = exchanges.tick(now);
       if (!timedOut) continue;
       if (exchanges !== this.ike) this.retire(exchanges);
-      else if (this.state === 'deleting') this.finish(undefined);
+      else if (this.state === 'deleting') this.finish(this.exitError);
       else {
         const lost = this.state === 'established';
         const message = lost
           ? 'The connection to the VPN gateway was lost.'
           : 'The VPN gateway is not answering. Check your internet connection, or try again later.';
         const detail = `no response to message ${timedOut.messageId} after ${timedOut.sends} sends`;
-        this.fail(timedOut.claimed ?? new OutpostError('gateway-timeout', message, { detail }));
+        this.giveUp(timedOut.claimed ?? new OutpostError('gateway-timeout', message, { detail }));
       }
     }
     if (this.state !== 'established' || this.ike.busy) return;
@@ -189,7 +205,7 @@ export class IkeSession {
         this.counters.dropped++;
         return;
       }
-      this.fail(isOutpostError(error) ? error : internalError(error));
+      this.fail(isOutpostError(error) ? error : internalError(error), now);
     }
   }
 
@@ -226,6 +242,10 @@ export class IkeSession {
     runTask(this.ike, ExchangeType.IKE_AUTH, task, now, (established, at) => {
       this.ike.sa.rekeyAfter = at + this.config.ikeRekeyMs;
       this.state = 'established';
+      if (this.closeAfterAuth) {
+        this.close(at);
+        return;
+      }
       const { natDetected } = this.ike.sa;
       this.events.push({ type: 'established', established, ikeSuite: suite, natDetected });
       this.children.add(established.child, at, true);
@@ -242,7 +262,7 @@ export class IkeSession {
         this.onIkeDeleted(exchanges);
         break;
       case 'children-deleted':
-        this.onChildrenDeleted(outcome.children);
+        this.onChildrenDeleted(outcome.children, now);
         break;
       case 'ike-rekeyed':
         // the old SA stays until the gateway deletes it; everything new happens on the new one
@@ -259,16 +279,22 @@ export class IkeSession {
     }
   }
 
-  private onChildrenDeleted(deleted: ChildSa[]): void {
+  private onChildrenDeleted(deleted: ChildSa[], now: number): void {
     for (const old of deleted) this.children.remove(old);
     if (this.children.isEmpty) {
-      this.fail(new OutpostError('gateway-error', 'The gateway ended the tunnel.', { detail: 'CHILD_SA deleted' }));
+      const error = new OutpostError('gateway-error', 'The gateway ended the tunnel.', { detail: 'CHILD_SA deleted' });
+      this.fail(error, now);
     }
   }
 
   private onIkeDeleted(exchanges: ExchangeManager): void {
     if (exchanges !== this.ike) {
       this.retire(exchanges);
+      return;
+    }
+    if (this.state === 'deleting') {
+      // both ends deleted at once: ours is as good as answered
+      this.finish(this.exitError);
       return;
     }
     const detail = 'IKE SA deleted by peer';
@@ -369,12 +395,19 @@ export class IkeSession {
     this.events.push({ type: 'progress', message });
   }
 
-  /** A failure: tell the gateway we are gone when it knows our SA, then report. */
-  private fail(error: OutpostError): void {
-    if (this.state === 'closed') return;
-    if (this.ike.sa.crypto && this.state !== 'deleting') {
-      this.ike.sendFinal(ExchangeType.INFORMATIONAL, deleteIkeSa());
-    }
+  /**
+   * A failure: once the gateway holds our IKE SA it hears of it through a Delete, retransmitted briefly, so it does
+   * not keep a dead SA and its address lease; 'closed' reports `error` after the answer. While deleting, the session
+   * ends at once with the reason it was already going away for.
+   */
+  private fail(error: OutpostError, now: number): void {
+    if (this.state === 'deleting') this.finish(this.exitError ?? error);
+    else this.close(now, error);
+  }
+
+  /** The gateway stopped answering: it would not answer a Delete either, so one is sent without waiting. */
+  private giveUp(error: OutpostError): void {
+    if (this.ike.sa.crypto) this.ike.sendFinal(ExchangeType.INFORMATIONAL, deleteIkeSa());
     this.finish(error);
   }
 

@@ -32,6 +32,9 @@ export const GATEWAY = { address: config.remote.address, port: 500 };
 export const GATEWAY_NAT_T = { address: config.remote.address, port: 4500 };
 export const MOVED = { address: '192.0.2.3', port: 41000 };
 
+/** What the session sent, as the session or a Connection queued it (the gateway reads the bytes alone). */
+type Sent = Pick<Outgoing, 'data'>;
+
 /** The responder's side of one IKE SA, PSK both ways, no NAT on the path. */
 export class FakeGateway {
   private spis: { spiI: Uint8Array; spiR: Uint8Array } = { spiI: new Uint8Array(8), spiR: randomBytes(8) };
@@ -39,7 +42,7 @@ export class FakeGateway {
   /** The gateway's PSK AUTH over its IKE_SA_INIT answer, once that was sent. */
   private gatewayAuth: ((idr: IdPayload) => Uint8Array) | undefined;
 
-  answerInit({ data }: Outgoing): Uint8Array {
+  answerInit({ data }: Sent): Uint8Array {
     const { header, payloads } = decodeMessage(data);
     const proposal = selectProposal(findPayload(payloads, PayloadType.SA)!.proposals, config.ikeProposals)!;
     const suite = ikeSuite(transformsByType(proposal));
@@ -67,7 +70,7 @@ export class FakeGateway {
     return response;
   }
 
-  answerAuth(request: Outgoing, mobike: boolean): Uint8Array {
+  answerAuth(request: Sent, mobike: boolean): Uint8Array {
     const { message, payloads } = this.open(request);
     const idr: IdPayload = { type: PayloadType.IDr, idType: IdType.FQDN, data: Buffer.from('gw.example.test') };
     const sa = findPayload(payloads, PayloadType.SA)!;
@@ -87,7 +90,7 @@ export class FakeGateway {
     return this.seal(message.header, answer);
   }
 
-  open({ data }: Outgoing): { message: IkeMessage; payloads: Payload[] } {
+  open({ data }: Sent): { message: IkeMessage; payloads: Payload[] } {
     const message = decodeMessage(data);
     return { message, payloads: this.protection!.open(data, message) };
   }
@@ -97,7 +100,7 @@ export class FakeGateway {
   }
 
   /** What the gateway answers an UPDATE_SA_ADDRESSES with when it saw it come from `from`. */
-  answerUpdate(request: Outgoing, from = MOVED): Uint8Array {
+  answerUpdate(request: Sent, from = MOVED): Uint8Array {
     const { message, payloads } = this.open(request);
     const cookie2 = findNotify(payloads, NotifyType.COOKIE2)!;
     return this.seal(message.header, [

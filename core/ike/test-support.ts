@@ -23,6 +23,7 @@ export function testSessionConfig(overrides: Partial<SessionConfig> = {}): Sessi
     remote: { address: '192.0.2.1', port: 500 },
     localId: { idType: 2, data: Buffer.from('client.example.test') },
     remoteId: undefined,
+    gatewayName: '192.0.2.1',
     gatewayAuth: { kind: 'psk', psk: Buffer.from('secret') },
     legacySignatures: false,
     rounds: [{ kind: 'psk', psk: Buffer.from('secret') }],

@@ -6,10 +6,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OutpostError } from '../errors.js';
-import { NAT_KEEPALIVE } from '../esp/udp-encap.js';
+import { NAT_KEEPALIVE, NON_ESP_MARKER_LENGTH } from '../esp/udp-encap.js';
 import { decodeMessage, ExchangeType } from '../ike/message/index.js';
+import { FakeGateway } from '../ike/test-gateway.js';
 import { testSessionConfig } from '../ike/test-support.js';
-import { Connection, type ConnectionEvent, NAT_T_PORT } from './connection.js';
+import { Connection, type ConnectionEvent, type Datagram, NAT_T_PORT } from './connection.js';
 
 function started(port = 500): Connection {
   const connection = new Connection(testSessionConfig({ remote: { address: '192.0.2.1', port } }), { pathMtu: 1500 });
@@ -81,6 +82,35 @@ test('a failure at the edge ends the connection at once with that error, and the
   connection.tick(5000);
   connection.receive(Uint8Array.from([0, 0, 0, 0, 1, 2, 3]), NAT_T_PORT, 5001);
   assert.equal(connection.hasOutput, false);
+});
+
+/** The IKE message in a datagram of ours: behind the non-ESP marker on 4500 (the gateway does NAT traversal). */
+function ikeOf({ data, port }: Datagram): { data: Uint8Array } {
+  return { data: port === NAT_T_PORT ? data.subarray(NON_ESP_MARKER_LENGTH) : data };
+}
+
+function framed(message: Uint8Array): Uint8Array {
+  return Buffer.concat([Buffer.alloc(NON_ESP_MARKER_LENGTH), message]);
+}
+
+test('a failure at the edge once the gateway holds the IKE SA ends with that error after the Delete is answered', () => {
+  const connection = started();
+  const gateway = new FakeGateway();
+  connection.receive(gateway.answerInit(connection.take().send[0]!), 500, 5);
+  const [auth] = connection.take().send;
+  connection.fail(new OutpostError('network', 'The virtual network adapter could not be set up.'), 20);
+  const waiting = connection.take();
+  assert.equal(waiting.send.length, 0, 'the Delete waits for the request the gateway is answering');
+  assert.equal(closedWith(waiting.events), undefined, 'the gateway is told first');
+  connection.receive(framed(gateway.seal(gateway.open(ikeOf(auth!)).message.header, [])), NAT_T_PORT, 25);
+  const { send } = connection.take();
+  assert.equal(send.length, 1);
+  const request = gateway.open(ikeOf(send[0]!));
+  assert.equal(request.message.header.exchange, ExchangeType.INFORMATIONAL);
+  assert.equal(request.message.header.messageId, 2, 'the message ID the gateway expects next');
+  connection.receive(framed(gateway.seal(request.message.header, [])), NAT_T_PORT, 30);
+  assert.equal(closedWith(connection.take().events), 'network');
+  assert.ok(connection.isClosed);
 });
 
 test('retransmissions run out into one closed event', () => {

@@ -129,12 +129,12 @@ export class Connection {
     this.step(now, () => this.session.checkLiveness(now));
   }
 
-  /** A failure at the edge (the adapter, the network settings): tell the gateway, and end now. */
+  /**
+   * A failure at the edge (the adapter, the network settings): the gateway is told with a Delete, and 'closed' reports
+   * `error` once it answers (or its short retransmissions run out).
+   */
   fail(error: OutpostError, now: number): void {
-    if (this.closed) return;
-    this.end(error);
-    this.session.close(now);
-    this.flushSession(now);
+    this.step(now, () => this.session.close(now, error));
   }
 
   tick(now: number): void {

@@ -100,6 +100,7 @@ export function sessionConfig(
     remote,
     localId: parseIdentity(idText),
     remoteId: profile.gateway.id === undefined ? undefined : parseIdentity(profile.gateway.id),
+    gatewayName: profile.gateway.address,
     gatewayAuth: gatewayAuth(profile, credentials),
     legacySignatures: profile.legacySignatures === true,
     rounds: authRounds,

@@ -66,8 +66,11 @@ export interface TunnelOptions extends SessionTuning {
 
 /** A person waiting at the first connect hears within a minute, even when every attempt goes unanswered. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 60_000;
-/** How long a clean disconnect waits for the gateway to confirm the delete. */
-const DELETE_WAIT_MS = 3000;
+/**
+ * How long a disconnect waits for the session to finish its Delete: past the Delete's own budget (3.5 s), with room
+ * for a request outstanding before it, so the session, not this limit, normally ends it.
+ */
+const DELETE_WAIT_MS = 8000;
 const DEFAULT_PATH_MTU = 1500;
 /** How often the clocks are compared: a resume is noticed within this long. */
 const CLOCK_WATCH_MS = 2000;

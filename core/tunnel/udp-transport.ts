@@ -58,6 +58,9 @@ export type OpenTransport = (
 
 export class UdpTransport implements Transport {
   private closed = false;
+  /** Datagrams handed to the socket and not yet sent. */
+  private sending = 0;
+  private socketClosed = false;
   /** The address and port datagrams to the gateway leave from (needed for NAT detection hashes). */
   private local: AddressInfo;
 
@@ -115,15 +118,36 @@ export class UdpTransport implements Transport {
     }
     this.socket.close();
     this.socket = socket;
+    // what the old socket still had to send left from an address that is gone
+    this.sending = 0;
     this.local = socket.address();
   }
 
   send(data: Uint8Array, port: number): void {
-    this.socket.send(data, port, this.remoteAddress);
+    if (this.closed) return;
+    this.sending++;
+    this.socket.send(data, port, this.remoteAddress, this.sent);
   }
 
+  /** One closure for every datagram: ESP goes through here too. */
+  private readonly sent = (): void => {
+    this.sending--;
+    if (this.closed && this.sending <= 0) this.closeSocket();
+  };
+
+  /**
+   * Closes once what was sent has left: dgram resolves even an IP literal on a later tick, and a socket closed before
+   * that drops the datagram without a word, such as the Delete sent just before a session ends.
+   */
   close(): void {
+    if (this.closed) return;
     this.closed = true;
+    if (this.sending <= 0) this.closeSocket();
+  }
+
+  private closeSocket(): void {
+    if (this.socketClosed) return;
+    this.socketClosed = true;
     this.socket.close();
   }
 }

@@ -4,6 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { loginArgs, OutpostProcess } from '../interop/cli-process.js';
+import { median } from '../interop/connect-times.js';
 import { startGateway } from '../support/gateway.js';
 import { TestNetwork } from '../support/netns.js';
 import { startStrongswanClient } from '../support/strongswan-client.js';
@@ -11,12 +12,6 @@ import { startStrongswanClient } from '../support/strongswan-client.js';
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const IKE = 'aes256gcm16-prfsha256-x25519';
 const ESP = 'aes256gcm16';
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 const net = await TestNetwork.create();
 try {

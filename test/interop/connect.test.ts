@@ -171,6 +171,18 @@ describe('fails with a clear error', () => {
     assert.equal(r.error?.code, 'identity-mismatch', JSON.stringify(r.error));
   });
 
+  test('without --gateway-id, a gateway dialled by host name must hold that name as a dNSName', async () => {
+    // two names for the gateway's address; the gateway presents the certificate of ecdsa.vpn.example.test
+    net.setClientHosts({ [gw.ids.ecdsa]: gw.address, 'other.vpn.example.test': gw.address });
+    const dialling = (name: string) => ['--gateway', name, '--ca', gw.pki.ecdsaCaPem, '--auth', 'eap-mschapv2'];
+    const c = await connectAndCheck([...dialling(gw.ids.ecdsa), '--user', gw.user.name], password(), 'ecdsa');
+    assert.equal(c.gateway, gw.ids.ecdsa);
+    const r = await expectFailure(net, [...dialling('other.vpn.example.test'), '--user', gw.user.name], password());
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.error?.code, 'identity-mismatch', JSON.stringify(r.error));
+    assert.match(String(r.error?.message), /not issued to "other\.vpn\.example\.test", the address you connected to/);
+  });
+
   test('no common proposal', async () => {
     const args = [...eapArgs('ecdsa', gw.pki.ecdsaCaPem), '--ike', 'aes192gcm16-prfsha384-ecp384'];
     const r = await expectFailure(net, args, password());

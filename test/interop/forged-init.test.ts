@@ -1,13 +1,16 @@
 /**
  * Before the gateway is authenticated, anyone on the path can answer for it (RFC 7296 §2.21.1). A forged IKE_SA_INIT
  * answer that refuses (NO_PROPOSAL_CHOSEN), or that carries a key exchange we cannot use, must not end the
- * connection: the client keeps sending, and connects when the real gateway answers.
+ * connection: the client keeps sending, and connects when the real gateway answers. Nor must an IKE_AUTH answer
+ * claiming AUTHENTICATION_FAILED without the SA's keys (RFC 7296 §2.21.2): it lacks the encrypted payload every
+ * IKE_AUTH message has, so it is dropped.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   decodeMessage,
+  ExchangeType,
   encodeMessage,
   findPayload,
   NotifyType,
@@ -33,10 +36,10 @@ after(async () => {
   await net?.destroy();
 });
 
-/** The gateway namespace drops IKE on port 500 until `open()`: meanwhile only our forgeries answer. */
-async function holdGateway(): Promise<{ open(): Promise<void> }> {
+/** The gateway namespace drops IKE on `port` until `open()`: meanwhile only our forgeries answer. */
+async function holdGateway(port = 500): Promise<{ open(): Promise<void> }> {
   const table = 'outpost_forged_init_test';
-  const rules = `table inet ${table} {\n chain input {\n type filter hook input priority 0;\n udp dport 500 drop\n }\n}\n`;
+  const rules = `table inet ${table} {\n chain input {\n type filter hook input priority 0;\n udp dport ${port} drop\n }\n}\n`;
   const held = await net.exec(net.gatewayNs, ['nft', '-f', '-'], { input: rules });
   assert.equal(held.code, 0, held.stderr);
   return {
@@ -44,6 +47,19 @@ async function holdGateway(): Promise<{ open(): Promise<void> }> {
       await net.exec(net.gatewayNs, ['nft', 'delete', 'table', 'inet', table]);
     },
   };
+}
+
+/** The forgery sent, the client must still be trying; once the gateway may answer, it connects. */
+async function notBelievedThenConnects(proc: OutpostProcess, held: { open(): Promise<void> }): Promise<void> {
+  await sleep(300);
+  assert.equal(
+    proc.events.find((e) => e.event === 'error'),
+    undefined,
+    'the forged answer is not believed',
+  );
+  await held.open();
+  const connected = await proc.waitFor('connected', 30_000);
+  assert.ok(connected, `not connected after the forgery: ${JSON.stringify(proc.events)} ${proc.stderr}`);
 }
 
 /** A forged answer to the client's IKE_SA_INIT, from the gateway's address and port. */
@@ -89,19 +105,46 @@ describe('forged answers before the gateway is authenticated', { timeout: 120_00
           from: { port: 500 },
           payload: forge(request),
         });
-        await sleep(300);
-        assert.equal(
-          proc.events.find((e) => e.event === 'error'),
-          undefined,
-          'one forged answer is not believed',
-        );
-        await held.open();
-        const connected = await proc.waitFor('connected', 30_000);
-        assert.ok(connected, `not connected after the forgery: ${JSON.stringify(proc.events)} ${proc.stderr}`);
+        await notBelievedThenConnects(proc, held);
       } finally {
         await held.open();
         await proc.stop();
       }
     });
   }
+
+  test('an unprotected IKE_AUTH answer with AUTHENTICATION_FAILED does not end the connection', async () => {
+    // IKE_SA_INIT goes through; IKE_AUTH requests (UDP 4500) are held, so only the forgery answers the first one
+    const held = await holdGateway(4500);
+    const initAnswers = await captureUdp(net, net.gatewayNs, 'vcli', 'src port 500');
+    const proc = OutpostProcess.start(net, loginArgs(gw), { OUTPOST_PASSWORD: gw.user.password });
+    try {
+      await proc.until((e) => e.event === 'progress' && String(e.message).startsWith('IKE SA negotiated'));
+      const [initAnswer] = await initAnswers.stop();
+      assert.ok(initAnswer, "the gateway's IKE_SA_INIT answer");
+      const { header } = decodeMessage(initAnswer);
+      const forged = encodeMessage({ ...header, exchange: ExchangeType.IKE_AUTH, messageId: 1 }, [
+        notify(NotifyType.AUTHENTICATION_FAILED),
+      ]);
+      const [clientPort] = await udpPortsOf(net, net.clientNs, proc.pid);
+      assert.ok(clientPort);
+      const to = net.clientAddress;
+      // from 4500 behind the non-ESP marker, where IKE_AUTH travels, and from 500 as it is
+      const marked = Uint8Array.from([0, 0, 0, 0, ...forged]);
+      const delivered = await captureUdp(net, net.clientNs, 'vgw', `dst port ${clientPort}`);
+      await sendUdp(net, net.gatewayNs, { to, port: clientPort, from: { port: 4500 }, payload: marked });
+      await sendUdp(net, net.gatewayNs, { to, port: clientPort, from: { port: 500 }, payload: forged });
+      const arrived = await delivered.stop();
+      for (const sent of [marked, forged]) {
+        assert.ok(
+          arrived.some((d) => Buffer.compare(d, sent) === 0),
+          'the forgery reached the client',
+        );
+      }
+      await notBelievedThenConnects(proc, held);
+    } finally {
+      await held.open();
+      await proc.stop();
+    }
+  });
 });

@@ -4,6 +4,7 @@
 //   rsa    gateway: RSA-2048 certificate (other CA) client: EAP-MSCHAPv2
 //   psk    both: pre-shared key (client IDi pskClientId)
 //   totp   gateway: ECDSA certificate               client: EAP-MSCHAPv2, then EAP-GTC with a TOTP code (RFC 4739)
+//   nochild  both: pre-shared key; refuses every CHILD_SA (NO_PROPOSAL_CHOSEN) after authenticating
 // All hand out a virtual IP from the pool with DNS 198.51.100.53 and INTERNAL_IP4_SUBNET 198.51.100.0/24.
 // With { ipv6Pool: true } a sixth, full6 (PSK like full), also hands out IPv6 addresses from 2001:db8:2::/112 and
 // offers ::/0 beside 0.0.0.0/0; the others stay IPv4-only.
@@ -52,6 +53,11 @@ export interface GatewayIds {
   full: 'full.vpn.example.test';
   /** Like `full`, with IPv6 too (local_ts ::/0, a virtual IPv6 address); only with the ipv6Pool option. */
   full6: 'full6.vpn.example.test';
+  /**
+   * PSK like `psk`, but its CHILD_SA allows only aes192gcm16, which no client offers by default: IKE_AUTH
+   * authenticates both ends, then refuses the CHILD_SA with NO_PROPOSAL_CHOSEN and keeps the IKE SA.
+   */
+  nochild: 'nochild.vpn.example.test';
 }
 
 export type GatewayConnection = keyof GatewayIds;
@@ -93,6 +99,7 @@ export const GATEWAY_IDS: GatewayIds = {
   totp: 'totp.vpn.example.test',
   full: 'full.vpn.example.test',
   full6: 'full6.vpn.example.test',
+  nochild: 'nochild.vpn.example.test',
 };
 
 /** Broad, but without aes192 so that a client offering only aes192gcm16 provokes NO_PROPOSAL_CHOSEN. */
@@ -267,11 +274,11 @@ function swanctlConf(
     ...(options.ikeLifetime ? rekeyTimes(options.ikeLifetime, 'over_time') : []),
     ...(options.dpdDelay ? [`dpd_delay = ${options.dpdDelay}`] : []),
   ];
-  const child = (name: string, localTs = '198.51.100.0/24'): string =>
+  const child = (name: string, localTs = '198.51.100.0/24', espProposals = ESP_PROPOSALS): string =>
     section('children', [
       section(name, [
         `local_ts = ${localTs}`,
-        `esp_proposals = ${ESP_PROPOSALS.join(', ')}`,
+        `esp_proposals = ${espProposals.join(', ')}`,
         ...(options.childLifetime ? rekeyTimes(options.childLifetime, 'life_time') : []),
       ]),
     ]);
@@ -303,6 +310,12 @@ function swanctlConf(
       section('local', ['auth = psk', `id = ${GATEWAY_IDS.full}`]),
       section('remote', ['auth = psk', `id = ${pskClientId}`]),
       child('full', '0.0.0.0/0'),
+    ]),
+    section('nochild', [
+      ...ike,
+      section('local', ['auth = psk', `id = ${GATEWAY_IDS.nochild}`]),
+      section('remote', ['auth = psk', `id = ${pskClientId}`]),
+      child('nochild', '198.51.100.0/24', ['aes192gcm16']),
     ]),
     ...(options.certificateMatrix
       ? (Object.keys(BAD_CERTIFICATES) as BadCertificate[]).map((name) =>
@@ -337,6 +350,7 @@ function swanctlConf(
       `id-2 = ${GATEWAY_IDS.full}`,
       `id-3 = ${pskClientId}`,
       `id-4 = ${GATEWAY_IDS.full6}`,
+      `id-5 = ${GATEWAY_IDS.nochild}`,
       `secret = "${psk}"`,
     ]),
   ]);

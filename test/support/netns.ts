@@ -42,6 +42,8 @@ const STOP_GRACE_MS = 3000;
 /** What the client namespace resolves with before any VPN: a documentation address, never used. */
 export const CLIENT_RESOLV_CONF = 'nameserver 192.0.2.53\n';
 const DEFAULT_EXEC_TIMEOUT_MS = 30_000;
+/** The router namespace's nftables table for setRouterUdpLoss. */
+const LOSS_TABLE = 'outpost_loss';
 /** Debian's python3 (.ci/run installs it), not a version manager's shim first on PATH, which costs 0.6 s a start. */
 export const PYTHON3 = '/usr/bin/python3';
 
@@ -198,6 +200,15 @@ export class TestNetwork {
     return join(this.resolvConfDir, 'resolv.conf');
   }
 
+  /**
+   * Names the client namespace resolves through its own /etc/hosts (`ip netns exec` bind-mounts this file too, for
+   * processes started after it exists), each to a documentation address.
+   */
+  setClientHosts(hosts: Record<string, string>): void {
+    const lines = Object.entries(hosts).map(([name, address]) => `${address} ${name}\n`);
+    writeFileSync(join(this.resolvConfDir, 'hosts'), `127.0.0.1 localhost\n${lines.join('')}`);
+  }
+
   private get resolvConfDir(): string {
     return join('/etc/netns', this.clientNs);
   }
@@ -247,6 +258,28 @@ export class TestNetwork {
     for (const [key, value] of settings) {
       if (value !== undefined) await this.#check(nat, ['sysctl', '-q', '-w', `${key}=${value}`]);
     }
+  }
+
+  /**
+   * The router drops `percent` % of the UDP datagrams it forwards, in each direction, each one at random (nftables
+   * numgen): a lossy path for IKE and ESP-in-UDP alike. 0 takes the loss away.
+   */
+  async setRouterUdpLoss(percent: number): Promise<void> {
+    const nat = this.#requireNat();
+    if (!Number.isInteger(percent) || percent < 0 || percent > 100)
+      throw new Error(`not a loss percentage: ${percent}`);
+    await this.exec(nat, ['nft', 'delete', 'table', 'inet', LOSS_TABLE]);
+    if (percent === 0) return;
+    const rule = `meta l4proto udp numgen random mod 100 < ${percent} counter drop`;
+    const ruleset = `table inet ${LOSS_TABLE} {\n chain forward {\n  type filter hook forward priority 0;\n  ${rule}\n }\n}\n`;
+    const loaded = await this.exec(nat, ['nft', '-f', '-'], { input: ruleset });
+    if (loaded.code !== 0) throw new Error(`nft in ${nat} failed: ${loaded.stderr.trim()}`);
+  }
+
+  /** How many datagrams setRouterUdpLoss has dropped so far: proof that the path was lossy. */
+  async routerUdpDrops(): Promise<number> {
+    const listed = await this.exec(this.#requireNat(), ['nft', 'list', 'table', 'inet', LOSS_TABLE]);
+    return Number(/counter packets (\d+)/.exec(listed.stdout)?.[1] ?? 0);
   }
 
   #requireNat(): string {

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { DecodeError, OutpostError } from '../../errors.js';
 import { parseCertificateDer, parseCertificatesPem, subjectPublicKeyInfoSha1 } from './certificate.js';
-import { cert, fixtureFile, run, makeCertificates, removeCertificates } from './test-support.js';
+import { cert, fixtureFile, makeCertificates, removeCertificates, run } from './test-support.js';
 
 before(makeCertificates);
 after(removeCertificates);

@@ -11,7 +11,7 @@ import { DecodeError, OutpostError } from '../../errors.js';
 import { type GatewayCredential, sharedKeyAuth, signedOctets, verifyGatewayAuth } from '../auth.js';
 import type { AuthRound, Identity, SessionConfig } from '../config.js';
 import type { Response } from '../exchange-manager.js';
-import { certificateMatchesIdentity, formatIdentity, parseIdentity } from '../identity.js';
+import { certificateMatchesIdentity, dialledIdentity, formatIdentity, parseIdentity } from '../identity.js';
 import type { IkeSa } from '../ike-sa.js';
 import {
   AuthMethod,
@@ -247,7 +247,7 @@ export class IkeAuthTask implements Task<GatewayIdentity> {
   /** The credential the gateway must prove, after checking its identity and certificate chain. */
   private expectedGatewayCredential(payloads: Payload[] = []): GatewayCredential {
     const idr = this.gatewayId!;
-    const { gatewayAuth, remoteId, remote } = this.config;
+    const { gatewayAuth, remoteId, gatewayName } = this.config;
     const received = formatIdentity(idr.idType, idr.data);
     if (remoteId && (remoteId.idType !== idr.idType || Buffer.compare(remoteId.data, idr.data) !== 0)) {
       throw new OutpostError(
@@ -274,12 +274,16 @@ export class IkeAuthTask implements Task<GatewayIdentity> {
       .filter((c) => c.encoding === CertEncoding.X509_SIGNATURE)
       .map((c) => parseCertificateDer(c.data));
     validateCertificateChain(certificate, intermediates, gatewayAuth.trustAnchors, new Date());
-    // without a configured identity the gateway must hold a certificate for the address we dialled
-    const expected = remoteId ?? parseIdentity(remote.address);
+    // without a configured identity the gateway must hold a certificate for the name or address dialled, not for
+    // whatever address it resolved to
+    const expected = remoteId ?? dialledIdentity(gatewayName);
     if (!certificateMatchesIdentity(certificate, expected.idType, expected.data)) {
+      const wanted = formatIdentity(expected.idType, expected.data);
       throw new OutpostError(
         'identity-mismatch',
-        `The gateway's certificate is not issued to "${formatIdentity(expected.idType, expected.data)}" as your profile expects. Do not connect; tell IT.`,
+        remoteId
+          ? `The gateway's certificate is not issued to "${wanted}" as your profile expects. Do not connect; tell IT.`
+          : `The gateway's certificate is not issued to "${wanted}", the address you connected to. Do not connect; tell IT.`,
         { detail: `certificate subject: ${certificate.subject}; SAN: ${certificate.subjectAltName ?? 'none'}` },
       );
     }
