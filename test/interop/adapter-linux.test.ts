@@ -16,8 +16,8 @@ import { tunnelMtu } from '../../core/adapter/mtu.js';
 import type { NetworkPlan } from '../../core/adapter/types.js';
 import { getEncryption } from '../../core/crypto/registry.js';
 import { EncrId } from '../../core/iana.js';
-import { processAlive, run, stopChild } from '../support/netns.js';
 import { AgentClient } from '../support/agent.js';
+import { processAlive, run, stopChild } from '../support/netns.js';
 import type { AgentCommand } from './adapter-agent.js';
 
 const NS = `opad-${process.pid}-${randomBytes(3).toString('hex')}`;

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { access } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Gateway, type GatewayConnection, startGateway } from '../support/gateway.js';
 import { download, iperf, startHttpServer, startIperfServer } from '../support/lan-services.js';
 import { type NatMapping, type NetworkOptions, processAlive, run, TestNetwork } from '../support/netns.js';

@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import type { KillSwitchPolicy } from '../../core/adapter/types.js';
-import { processAlive, run, stopChild } from '../support/netns.js';
 import { AgentClient } from '../support/agent.js';
+import { processAlive, run, stopChild } from '../support/netns.js';
 import type { KillSwitchCommand } from './kill-switch-agent.js';
 
 const NS = `ks-${process.pid}-${randomBytes(3).toString('hex')}`;

@@ -5,27 +5,16 @@
  * 60 s. The figures are printed; `npm run bench` prints them too.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { type Gateway, startGateway } from '../support/gateway.js';
-import { TestNetwork } from '../support/netns.js';
 import { gatewayOutage, type OutageOptions } from '../support/outage.js';
+import { withGateway } from './with-gateway.js';
 
 async function outage(options: OutageOptions): Promise<void> {
-  const net = await TestNetwork.create();
-  let gw: Gateway | undefined;
-  try {
-    gw = await startGateway(net);
+  await withGateway({}, async (net, gw) => {
     const { backAfterS } = await gatewayOutage(net, gw, options);
     console.log(`# down ${options.downMs / 1000} s, traffic ${options.traffic}: back ${backAfterS.toFixed(1)} s after`);
     assert.ok(backAfterS * 1000 <= options.withinMs);
-  } finally {
-    await gw?.stop();
-    await net.destroy();
-    rmSync(join(tmpdir(), `outpost-state-${net.clientNs}`), { recursive: true, force: true });
-  }
+  });
 }
 
 describe('reconnecting after the gateway is lost', () => {

@@ -2,7 +2,8 @@
  * Roaming against a real strongSwan gateway (issue 9): while traffic flows through the tunnel, the client's address
  * on its only network changes (the old one removed, another added, the default route following), as when a laptop
  * moves to another network. With MOBIKE at the gateway the same IKE SA moves to the new address (RFC 4555); without
- * it the tunnel is set up again. Either way traffic flows again within 10 s.
+ * it the tunnel is set up again. Either way traffic flows again within 10 s. And behind a NAT router whose mapping
+ * expires and comes back on another port, the same IKE SA carries on from the new port.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -15,20 +16,21 @@ const NEW_ADDRESS = '192.0.2.3';
 const TRAFFIC_AGAIN_MS = 10_000;
 const SETTLE_MS = 4000;
 
-/** The gateway's view of the client's IKE SA: its unique id, SPIs and the client's address. */
+/** The gateway's view of the client's IKE SA: its unique id, SPIs and the client's address and port. */
 interface GatewaySa {
   uniqueId: string;
   spis: string;
   remote: string;
+  remotePort: number;
 }
 
 async function gatewaySa(gw: Gateway): Promise<GatewaySa> {
   const sas = await gw.listSas();
   const ike = /^ecdsa: #(\d+), ESTABLISHED, IKEv2, ([0-9a-f]+_i\*? [0-9a-f]+_r\*?)$/m.exec(sas);
-  const remote = /^ +remote '[^']*' @ ([\d.]+)\[\d+\]/m.exec(sas);
+  const remote = /^ +remote '[^']*' @ ([\d.]+)\[(\d+)\]/m.exec(sas);
   assert.ok(ike && remote, sas);
   assert.match(sas, /^ +ecdsa: #\d+, reqid \d+, INSTALLED, TUNNEL-in-UDP/m, sas);
-  return { uniqueId: ike[1]!, spis: ike[2]!, remote: remote[1]! };
+  return { uniqueId: ike[1]!, spis: ike[2]!, remote: remote[1]!, remotePort: Number(remote[2]) };
 }
 
 async function pingsLanHost(net: TestNetwork, gw: Gateway): Promise<boolean> {
@@ -81,7 +83,9 @@ describe("roaming: the client's address changes while connected", () => {
         assert.equal(before.remote, '192.0.2.2');
         const { noticedMs, trafficMs } = await moveAndTimeTraffic(net, gw, proc);
         const after = await gatewaySa(gw);
-        assert.deepEqual(after, { ...before, remote: NEW_ADDRESS }, 'same IKE SA, now at the new address');
+        const { remotePort: _port, ...moved } = after;
+        const { remotePort: _before, ...was } = before;
+        assert.deepEqual(moved, { ...was, remote: NEW_ADDRESS }, 'same IKE SA, now at the new address');
         const progress = proc.events.filter((e) => e.event === 'progress').map((e) => String(e.message));
         assert.ok(
           progress.some((m) => /moved to the new network address without reconnecting/.test(m)),
@@ -116,5 +120,41 @@ describe("roaming: the client's address changes while connected", () => {
         if (completed) assert.equal(code, 0, proc.stderr);
       }
     });
+  });
+});
+
+test('a NAT rebinding (the router maps the client to another port) keeps the same IKE SA', async () => {
+  await withGateway({ nat: true }, async (net, gw) => {
+    const proc = await connected(net, gw);
+    let completed = false;
+    try {
+      const before = await gatewaySa(gw);
+      assert.ok(before.remotePort < 20_000 || before.remotePort > 20_999, `mapped from ${before.remotePort} at first`);
+      // the next mappings come from 20000-20999; the current one expires a second after its next packet
+      await net.setNatPorts(20_000, 20_999);
+      await net.setNatUdpTimeouts({ unrepliedSeconds: 1, streamSeconds: 1 });
+      assert.ok(await pingsLanHost(net, gw), 'a packet each way takes the short timeout');
+      const expired = performance.now();
+      while ((await net.natMappings()).some((m) => m.remote.port === 4500)) {
+        assert.ok(performance.now() - expired < 5000, 'the mapping expired');
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      await net.setNatUdpTimeouts({ unrepliedSeconds: 30, streamSeconds: 120 });
+      const rebound = performance.now();
+      while (!(await pingsLanHost(net, gw))) {
+        assert.ok(performance.now() - rebound < 30_000, 'traffic flows again from the new mapping');
+      }
+      const trafficMs = Math.round(performance.now() - rebound);
+      const after = await gatewaySa(gw);
+      assert.equal(after.uniqueId, before.uniqueId, 'the same IKE SA');
+      assert.equal(after.spis, before.spis);
+      assert.ok(after.remotePort >= 20_000 && after.remotePort <= 20_999, `now from ${after.remotePort}`);
+      assert.equal(proc.events.filter((e) => e.event === 'connected').length, 1, 'no reconnect');
+      console.log(`# NAT rebinding: traffic again after ${trafficMs} ms, from port ${after.remotePort}`);
+      completed = true;
+    } finally {
+      const code = await proc.stop();
+      if (completed) assert.equal(code, 0, proc.stderr);
+    }
   });
 });

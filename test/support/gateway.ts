@@ -14,7 +14,7 @@ import { basename, join } from 'node:path';
 import { generateSecret } from 'otplib';
 import { Charon } from './charon.js';
 import type { TestNetwork } from './netns.js';
-import { type BadCertificate, BAD_CERTIFICATES, createBadCertificates, createTestPki, type TestPki } from './pki.js';
+import { BAD_CERTIFICATES, type BadCertificate, createBadCertificates, createTestPki, type TestPki } from './pki.js';
 import { createRunDir, removeRunDir } from './run-dir.js';
 import { section } from './swanctl-conf.js';
 

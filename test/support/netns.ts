@@ -228,8 +228,22 @@ export class TestNetwork {
     }
     await ip(['-n', nat, 'link', 'set', 'lo', 'up']);
     await this.#check(nat, ['sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
-    const ruleset =
-      'table ip nat {\n chain post {\n  type nat hook postrouting priority 100;\n  oifname "vgw" masquerade\n }\n}\n';
+    await this.#loadMasquerade(nat);
+  }
+
+  /**
+   * New mappings take outside ports from `from`-`to` (as a carrier-grade NAT or a rebooted home router might), so
+   * a flow whose mapping expired comes back from another port; existing mappings keep theirs.
+   */
+  async setNatPorts(from: number, to: number): Promise<void> {
+    const nat = this.#requireNat();
+    await this.exec(nat, ['nft', 'delete', 'table', 'ip', 'nat']);
+    await this.#loadMasquerade(nat, `oifname "vgw" meta l4proto udp masquerade to :${from}-${to}`);
+  }
+
+  /** The router's masquerade, `first` (a narrower rule) before the catch-all. */
+  async #loadMasquerade(nat: string, first = ''): Promise<void> {
+    const ruleset = `table ip nat {\n chain post {\n  type nat hook postrouting priority 100;\n  ${first}\n  oifname "vgw" masquerade\n }\n}\n`;
     const loaded = await this.exec(nat, ['nft', '-f', '-'], { input: ruleset });
     if (loaded.code !== 0) throw new Error(`nft in ${nat} failed: ${loaded.stderr.trim()}`);
   }
