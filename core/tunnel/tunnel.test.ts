@@ -50,8 +50,12 @@ class GatewayPath {
   failOpens: OutpostError[] = [];
   private gateway = new FakeGateway();
 
+  /** The gateway address each attempt opened its path to. */
+  readonly remotes: string[] = [];
+
   readonly open: OpenTransport = async (remoteAddress, _port, received) => {
     this.opened++;
+    this.remotes.push(remoteAddress);
     const failure = this.failOpens.shift();
     if (failure) throw failure;
     this.gateway = new FakeGateway();
@@ -244,4 +248,35 @@ test('disconnect deletes the IKE SA, restores the settings and lifts the kill sw
     'kill-switch off',
   ]);
   assert.equal(tunnel.current, 'disconnected');
+});
+
+test('every attempt looks the gateway up again; the kill switch follows a new address, and DNS failing keeps the last', async () => {
+  const answers: Array<string | OutpostError> = [
+    '192.0.2.1',
+    '192.0.2.7',
+    new OutpostError('network', 'The gateway address "vpn.example.test" could not be found.'),
+  ];
+  const { tunnel, path, host, progress } = tunnelWith({
+    killSwitch: true,
+    resolveGateway: async () => {
+      const answer = answers.shift() ?? '192.0.2.7';
+      if (answer instanceof OutpostError) throw answer;
+      return answer;
+    },
+  });
+  path.failOpens.push(
+    new OutpostError('network', 'This computer has no route to the VPN gateway.'),
+    new OutpostError('network', 'This computer has no route to the VPN gateway.'),
+  );
+  await tunnel.connect();
+  assert.deepEqual(path.remotes, ['192.0.2.1', '192.0.2.7', '192.0.2.7']);
+  assert.deepEqual(
+    host.calls.filter((c) => c.startsWith('kill-switch')),
+    ['kill-switch on 192.0.2.1', 'kill-switch on 192.0.2.7'],
+  );
+  assert.ok(
+    progress.some((m) => /could not be found\. Using 192\.0\.2\.7 as before/.test(m)),
+    progress.join('\n'),
+  );
+  await tunnel.disconnect();
 });
