@@ -22,6 +22,7 @@ async function rekeysUnderLoad(gatewayOptions: GatewayOptions, clientFlags: stri
   await withGateway(gatewayOptions ?? {}, async (net, gw) => {
     const server = await startIperfServer(net);
     const proc = OutpostProcess.start(net, args(gw, clientFlags), { OUTPOST_PASSWORD: gw.user.password });
+    let completed = false;
     try {
       assert.ok(await proc.waitFor('connected'), proc.stderr);
       const result = await iperf(net, net.clientNs, { seconds: 12, bitrate: '8M' });
@@ -42,11 +43,14 @@ async function rekeysUnderLoad(gatewayOptions: GatewayOptions, clientFlags: stri
       }
       assert.equal(sas.match(/ESTABLISHED/g)?.length, 1, sas);
       assert.equal(sas.match(/INSTALLED/g)?.length, 1, sas);
+      completed = true;
     } finally {
       const code = await proc.stop();
       await server.stop();
+      // an assertion above is the news: the exit code only when everything else held
       const events = proc.events.filter((e) => e.event !== 'stats');
-      assert.equal(code, 0, `${proc.stderr} ${JSON.stringify(events)}`);
+      if (completed) assert.equal(code, 0, `${proc.stderr} ${JSON.stringify(events)}`);
+      else console.log(`# client exited ${code}: ${proc.stderr} ${JSON.stringify(events)}`);
     }
   });
 }
