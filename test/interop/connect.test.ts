@@ -5,23 +5,19 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { totpCode } from '../../core/cli/secrets.js';
-import { type Gateway, startGateway } from '../support/gateway.js';
-import { TestNetwork } from '../support/netns.js';
+import type { Gateway } from '../support/gateway.js';
+import type { TestNetwork } from '../support/netns.js';
 import { type CliEvent, expectFailure, loginArgs, OutpostProcess } from './cli-process.js';
+import { gatewayForFile } from './with-gateway.js';
 
 let net: TestNetwork;
 let gw: Gateway;
 
-before(async () => {
-  net = await TestNetwork.create();
-  gw = await startGateway(net);
-});
-
-after(async () => {
-  await gw?.stop();
-  await net?.destroy();
+gatewayForFile((madeNet, madeGw) => {
+  net = madeNet;
+  gw = madeGw;
 });
 
 function eapArgs(conn: 'ecdsa' | 'rsa' | 'totp', ca: string): string[] {

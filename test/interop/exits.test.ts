@@ -4,23 +4,19 @@
  * and no IKE SA of ours is left in `swanctl --list-sas` once the client has exited (nothing else would remove it).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Gateway, startGateway } from '../support/gateway.js';
-import { TestNetwork } from '../support/netns.js';
+import type { Gateway } from '../support/gateway.js';
+import type { TestNetwork } from '../support/netns.js';
 import { expectFailure, loginArgs, OutpostProcess } from './cli-process.js';
+import { gatewayForFile } from './with-gateway.js';
 
 let net: TestNetwork;
 let gw: Gateway;
 
-before(async () => {
-  net = await TestNetwork.create();
-  gw = await startGateway(net);
-});
-
-after(async () => {
-  await gw?.stop();
-  await net?.destroy();
+gatewayForFile((madeNet, madeGw) => {
+  net = madeNet;
+  gw = madeGw;
 });
 
 /** How many Deletes of an IKE SA of `conn` the gateway has received so far. */

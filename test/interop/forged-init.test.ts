@@ -6,7 +6,7 @@
  * IKE_AUTH message has, so it is dropped.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   decodeMessage,
@@ -18,22 +18,18 @@ import {
   PayloadType,
 } from '../../core/ike/message/index.js';
 import type { Payload } from '../../core/ike/message/types.js';
-import { type Gateway, startGateway } from '../support/gateway.js';
-import { TestNetwork } from '../support/netns.js';
+import type { Gateway } from '../support/gateway.js';
+import type { TestNetwork } from '../support/netns.js';
 import { captureUdp, sendUdp, udpPortsOf } from '../support/packets.js';
 import { loginArgs, OutpostProcess } from './cli-process.js';
+import { gatewayForFile } from './with-gateway.js';
 
 let net: TestNetwork;
 let gw: Gateway;
 
-before(async () => {
-  net = await TestNetwork.create();
-  gw = await startGateway(net);
-});
-
-after(async () => {
-  await gw?.stop();
-  await net?.destroy();
+gatewayForFile((madeNet, madeGw) => {
+  net = madeNet;
+  gw = madeGw;
 });
 
 /** The gateway namespace drops IKE on `port` until `open()`: meanwhile only our forgeries answer. */

@@ -2,6 +2,7 @@
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { type Gateway, type GatewayOptions, startGateway } from '../support/gateway.js';
 import { TestNetwork } from '../support/netns.js';
 
@@ -21,4 +22,21 @@ export async function withGateway(
     await net.destroy();
     rmSync(join(tmpdir(), `outpost-state-${net.clientNs}`), { recursive: true, force: true });
   }
+}
+
+/**
+ * One network and gateway for every test of a file: made before the first, handed to `ready`, removed after the last.
+ */
+export function gatewayForFile(ready: (net: TestNetwork, gw: Gateway) => void, options: GatewayOptions = {}): void {
+  let net: TestNetwork | undefined;
+  let gw: Gateway | undefined;
+  before(async () => {
+    net = await TestNetwork.create();
+    gw = await startGateway(net, options);
+    ready(net, gw);
+  });
+  after(async () => {
+    await gw?.stop();
+    await net?.destroy();
+  });
 }
