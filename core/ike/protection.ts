@@ -6,7 +6,7 @@
 import type { Encryption } from '../crypto/encryption.js';
 import type { Integrity } from '../crypto/integrity.js';
 import { randomBytes } from '../crypto/random.js';
-import { DecodeError, OutpostError } from '../errors.js';
+import { DecodeError } from '../errors.js';
 import { IKE_HEADER_LENGTH, PayloadType } from '../iana.js';
 import type { IkeKeys } from './keys.js';
 import { GENERIC_HEADER_LENGTH } from './message/constants.js';
@@ -205,7 +205,8 @@ export class FragmentCollector {
     const first = this.parts.get(1)!;
     this.parts.clear();
     this.messageId = -1;
-    if (first.innerType === PayloadType.NONE) throw new OutpostError('malformed', 'Received a broken message.');
+    // a DecodeError like any other broken message: the session drops it, where another error would end the session
+    if (first.innerType === PayloadType.NONE) throw new DecodeError('the first fragment names no inner payload');
     return decodePayloadChain(first.innerType, Buffer.concat(ordered));
   }
 }

@@ -3,6 +3,7 @@ import type { FuzzTarget } from '../target.js';
 import { eapTarget } from './eap.js';
 import { espTarget } from './esp.js';
 import { ikeEncryptedTarget } from './ike-encrypted.js';
+import { ikeFragmentsTarget } from './ike-fragments.js';
 import { ikeMessageTarget } from './ike-message.js';
 import { profileTarget } from './profile.js';
 import { x509Target } from './x509.js';
@@ -10,6 +11,7 @@ import { x509Target } from './x509.js';
 export const TARGETS: readonly FuzzTarget[] = [
   ikeMessageTarget,
   ikeEncryptedTarget,
+  ikeFragmentsTarget,
   eapTarget,
   espTarget,
   x509Target,
