@@ -1,5 +1,6 @@
 /** Every fuzz target, in the order the runner reports them. */
 import type { FuzzTarget } from '../target.js';
+import { configPayloadTarget } from './config-payload.js';
 import { eapTarget } from './eap.js';
 import { espTarget } from './esp.js';
 import { ikeEncryptedTarget } from './ike-encrypted.js';
@@ -12,6 +13,7 @@ export const TARGETS: readonly FuzzTarget[] = [
   ikeMessageTarget,
   ikeEncryptedTarget,
   ikeFragmentsTarget,
+  configPayloadTarget,
   eapTarget,
   espTarget,
   x509Target,
