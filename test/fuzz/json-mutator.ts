@@ -34,12 +34,12 @@ const HOSTILE_STRINGS = [
 ];
 
 /** A copy to insert, so no value is shared between places (a shared one could come to contain itself). */
-export function clone(value: Json): Json {
+function clone(value: Json): Json {
   return JSON.parse(JSON.stringify(value)) as Json;
 }
 
 /** An own, enumerable key, __proto__ included (an assignment would set the prototype instead). */
-export function setOwn(target: { [key: string]: Json }, key: string, value: Json): void {
+function setOwn(target: { [key: string]: Json }, key: string, value: Json): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
@@ -57,17 +57,13 @@ export class JsonMutator {
   private readonly strings: readonly string[];
   private readonly plausible: readonly Json[];
 
-  constructor(
-    private readonly dice: Dice,
-    private readonly words: JsonVocabulary,
-  ) {
+  constructor(private readonly words: JsonVocabulary) {
     this.keys = [...words.keys, ...HOSTILE_KEYS];
     this.strings = [...words.strings, ...HOSTILE_STRINGS];
     this.plausible = words.documents.flatMap((d) => containers(d).flatMap((c) => Object.values(c)));
   }
 
-  string(): string {
-    const { dice } = this;
+  private string(dice: Dice): string {
     switch (dice.int(6)) {
       case 0:
         return dice.pick(this.strings);
@@ -89,40 +85,37 @@ export class JsonMutator {
     }
   }
 
-  number(): number {
-    const { dice } = this;
+  private number(dice: Dice): number {
     if (dice.chance(60)) return dice.pick(this.words.numbers) * (dice.chance(10) ? -1 : 1);
     if (dice.chance(50)) return dice.int(70_000);
     return (dice.next() - 2 ** 31) / (1 + dice.int(1000));
   }
 
-  value(depth = 0): Json {
-    const { dice } = this;
+  private value(dice: Dice, depth: number): Json {
     switch (dice.int(depth > 2 ? 4 : 7)) {
       case 0:
         return null;
       case 1:
         return dice.chance(50);
       case 2:
-        return this.number();
+        return this.number(dice);
       case 3:
-        return this.string();
+        return this.string(dice);
       case 4:
-        return Array.from({ length: dice.int(6) }, () => this.value(depth + 1));
+        return Array.from({ length: dice.int(6) }, () => this.value(dice, depth + 1));
       case 5: {
         const out: { [key: string]: Json } = {};
-        for (let i = dice.int(4); i > 0; i--) setOwn(out, dice.pick(this.keys), this.value(depth + 1));
+        for (let i = dice.int(4); i > 0; i--) setOwn(out, dice.pick(this.keys), this.value(dice, depth + 1));
         return out;
       }
       default:
         // a string list of the kind documents hold
-        return Array.from({ length: dice.int(10) }, () => this.string());
+        return Array.from({ length: dice.int(10) }, () => this.string(dice));
     }
   }
 
   /** One structural change somewhere inside `root`. */
-  mutate(root: Json): void {
-    const { dice } = this;
+  private mutate(dice: Dice, root: Json): void {
     const target = dice.pick(containers(root));
     if (Array.isArray(target)) {
       const i = dice.int(target.length + 1);
@@ -131,16 +124,16 @@ export class JsonMutator {
           target.splice(i, 1);
           break;
         case 1:
-          target.splice(i, 0, dice.chance(50) && target.length > 0 ? clone(dice.pick(target)) : this.value(1));
+          target.splice(i, 0, dice.chance(50) && target.length > 0 ? clone(dice.pick(target)) : this.value(dice, 1));
           break;
         case 2:
-          if (target.length > 0) target[i % target.length] = this.value(1);
+          if (target.length > 0) target[i % target.length] = this.value(dice, 1);
           break;
         default:
           // many items, to cross the list limits
           for (let n = dice.pick([5, 9, 33, 513]); n > 0; n--) {
             const first = target[0];
-            target.push(first === undefined || typeof first === 'object' ? this.string() : first);
+            target.push(first === undefined || typeof first === 'object' ? this.string(dice) : first);
           }
       }
       return;
@@ -152,17 +145,17 @@ export class JsonMutator {
         if (key !== undefined) delete target[key];
         break;
       case 1:
-        setOwn(target, dice.pick(this.keys), this.value(1));
+        setOwn(target, dice.pick(this.keys), this.value(dice, 1));
         break;
       case 2:
         if (key !== undefined) {
           const value = target[key] as Json;
           delete target[key];
-          setOwn(target, dice.chance(50) ? dice.pick(this.keys) : this.string(), value);
+          setOwn(target, dice.chance(50) ? dice.pick(this.keys) : this.string(dice), value);
         }
         break;
       case 3:
-        if (key !== undefined) setOwn(target, key, this.value(1));
+        if (key !== undefined) setOwn(target, key, this.value(dice, 1));
         break;
       default:
         // a plausible value from another field of a valid document
@@ -171,8 +164,7 @@ export class JsonMutator {
   }
 
   /** Damage to the text itself: truncation, splices, random bytes. */
-  mangle(text: string): string {
-    const { dice } = this;
+  private mangle(dice: Dice, text: string): string {
     switch (dice.int(5)) {
       case 0:
         return text.slice(0, dice.int(text.length + 1));
@@ -199,13 +191,12 @@ export class JsonMutator {
   }
 
   /** The next document: a valid one changed structurally, textually, or both. */
-  document(): string {
-    const { dice } = this;
+  document(dice: Dice): string {
     const raw = clone(dice.pick(this.words.documents));
     const structural = dice.int(4) !== 0;
-    if (structural) for (let n = 1 + dice.int(3); n > 0; n--) this.mutate(raw);
+    if (structural) for (let n = 1 + dice.int(3); n > 0; n--) this.mutate(dice, raw);
     let text = JSON.stringify(raw);
-    if (!structural || dice.chance(15)) text = this.mangle(text);
+    if (!structural || dice.chance(15)) text = this.mangle(dice, text);
     return text;
   }
 }

@@ -58,8 +58,10 @@ interface ProfileFile {
   text: string;
 }
 
+const MUTATOR = new JsonMutator(VOCABULARY);
+
 function generate(dice: Dice): ProfileFile {
-  return { name: dice.pick(FILE_NAMES), text: new JsonMutator(dice, VOCABULARY).document() };
+  return { name: dice.pick(FILE_NAMES), text: MUTATOR.document(dice) };
 }
 
 export const profileTarget = defineTarget({
