@@ -5,7 +5,7 @@
  */
 import { PayloadType } from '../../core/iana.js';
 import { GENERIC_HEADER_LENGTH } from '../../core/ike/message/constants.js';
-import { type Dice, mutateBytes, tweakU16 } from './mutator.js';
+import { type Dice, mutateBytes, mutateList, tweakU16 } from './mutator.js';
 
 export interface Segment {
   type: number;
@@ -60,42 +60,20 @@ export function joinChain(segments: readonly Segment[]): JoinedChain {
 
 /** One to a few structural changes to a copy of `segments`; `donors` are payloads of other valid chains. */
 export function mutateChain(dice: Dice, segments: readonly Segment[], donors: readonly Segment[]): Segment[] {
-  const out = segments.map((s) => ({ ...s }));
-  for (let n = dice.few(4); n > 0; n--) {
-    const at = dice.int(out.length + 1);
-    const target = out[at % Math.max(1, out.length)];
-    switch (dice.int(8)) {
-      case 0:
-        out.splice(at, 1);
-        break;
-      case 1:
-        if (target) out.splice(dice.int(out.length + 1), 0, { ...target });
-        break;
-      case 2: {
-        const other = dice.int(out.length + 1);
-        if (target && out[other]) [out[at % out.length], out[other]] = [out[other]!, target];
-        break;
+  const donorBodies = donors.map((d) => d.body);
+  return mutateList(dice, segments, {
+    fresh: () => dice.pick(donors),
+    change(segment) {
+      switch (dice.int(4)) {
+        case 0:
+          return { ...segment, type: dice.chance(80) ? dice.pick(PAYLOAD_TYPES) : dice.int(256) };
+        case 1:
+          return { ...segment, critical: !segment.critical };
+        default:
+          return { ...segment, body: mutateBytes(dice, segment.body, donorBodies) };
       }
-      case 3:
-        out.splice(at, 0, { ...dice.pick(donors) });
-        break;
-      case 4:
-        if (target) target.type = dice.chance(80) ? dice.pick(PAYLOAD_TYPES) : dice.int(256);
-        break;
-      case 5:
-        if (target) target.critical = !target.critical;
-        break;
-      default:
-        if (target) {
-          target.body = mutateBytes(
-            dice,
-            target.body,
-            donors.map((d) => d.body),
-          );
-        }
-    }
-  }
-  return out;
+    },
+  });
 }
 
 /**

@@ -9,19 +9,16 @@ import {
   CfgAttr,
   CfgType,
   DhGroupId,
-  EncrId,
-  EsnId,
   IdType,
   NotifyType,
   PayloadType,
-  PrfId,
   ProtocolId,
-  TransformType,
 } from '../../core/iana.js';
 import { notify } from '../../core/ike/message/helpers.js';
 import { encodePayload, payloadTypeOf } from '../../core/ike/message/payloads.js';
 import type { CpPayload, Payload } from '../../core/ike/message/types.js';
 import { selectorFromCidr } from '../../core/ike/traffic-selectors.js';
+import { type ProposalKind, parseProposal } from '../../core/ike/proposals.js';
 import { encodeEap, EapCode, EapType } from '../../core/eap/packet.js';
 import { fromHex } from '../support/hex.js';
 import type { Segment } from './ike-chain.js';
@@ -32,36 +29,13 @@ export const CA_DER = Uint8Array.from(readFileSync(new URL('../../core/profile/t
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 const filled = (length: number, value: number): Uint8Array => new Uint8Array(length).fill(value);
 
-const ESP_SA: Payload = {
-  type: PayloadType.SA,
-  proposals: [
-    {
-      number: 1,
-      protocol: ProtocolId.ESP,
-      spi: fromHex('c0ffee01'),
-      transforms: [
-        { type: TransformType.ENCR, id: EncrId.AES_GCM_16, keyLength: 256 },
-        { type: TransformType.ESN, id: EsnId.NO },
-      ],
-    },
-  ],
-};
+/** A proposal as a gateway answers one, from strongSwan's proposal syntax. */
+function chosenSa(protocol: ProtocolId, spi: Uint8Array, proposal: string, kind: ProposalKind): Payload {
+  return { type: PayloadType.SA, proposals: [{ number: 1, protocol, spi, transforms: parseProposal(proposal, kind) }] };
+}
 
-const IKE_SA: Payload = {
-  type: PayloadType.SA,
-  proposals: [
-    {
-      number: 1,
-      protocol: ProtocolId.IKE,
-      spi: new Uint8Array(0),
-      transforms: [
-        { type: TransformType.ENCR, id: EncrId.AES_CBC, keyLength: 128 },
-        { type: TransformType.PRF, id: PrfId.HMAC_SHA2_256 },
-        { type: TransformType.DH, id: DhGroupId.CURVE25519 },
-      ],
-    },
-  ],
-};
+const ESP_SA = chosenSa(ProtocolId.ESP, fromHex('c0ffee01'), 'aes256gcm16', 'esp');
+const IKE_SA = chosenSa(ProtocolId.IKE, new Uint8Array(0), 'aes128-sha256-x25519', 'ike');
 
 /** A configuration reply with every attribute parseConfigReply reads, and two it ignores. */
 export const CP_REPLY: CpPayload = {

@@ -162,3 +162,38 @@ export function mutateBytes(dice: Dice, bytes: Uint8Array, donors: readonly Uint
   for (let n = dice.few(6); n > 0; n--) out = mutateOnce(dice, out, donors);
   return out === bytes ? bytes.slice() : out;
 }
+
+export interface ListChanges<T> {
+  /** A changed copy of one item (the item itself is shared and must not be modified). */
+  change(item: T): T;
+  /** An item to insert: one from another valid input, or a new one. */
+  fresh(): T;
+}
+
+/** One to a few changes to a copy of a list: an item dropped, repeated, moved, inserted, or changed. */
+export function mutateList<T>(dice: Dice, items: readonly T[], changes: ListChanges<T>): T[] {
+  const out = items.slice();
+  for (let n = dice.few(4); n > 0; n--) {
+    const at = dice.int(out.length + 1);
+    const item = out[at % Math.max(1, out.length)];
+    switch (item === undefined ? 3 : dice.int(6)) {
+      case 0:
+        out.splice(at, 1);
+        break;
+      case 1:
+        out.splice(dice.int(out.length + 1), 0, item!);
+        break;
+      case 2: {
+        const other = dice.int(out.length);
+        [out[at % out.length], out[other]] = [out[other]!, item!];
+        break;
+      }
+      case 3:
+        out.splice(at, 0, changes.fresh());
+        break;
+      default:
+        out[at % out.length] = changes.change(item!);
+    }
+  }
+  return out;
+}

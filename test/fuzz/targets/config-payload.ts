@@ -10,7 +10,7 @@ import type { CfgAttribute } from '../../../core/ike/message/types.js';
 import { parseCidr, parseIp } from '../../../core/net/address.js';
 import { toHex } from '../../support/hex.js';
 import { CP_REPLY } from '../ike-seeds.js';
-import { type Dice, mutateBytes } from '../mutator.js';
+import { type Dice, mutateBytes, mutateList } from '../mutator.js';
 import { defineTarget } from '../target.js';
 
 const ATTRIBUTE_TYPES: readonly number[] = Object.values(CfgAttr);
@@ -19,34 +19,19 @@ const SEED_BODY = encodePayload(CP_REPLY);
 const MAX_VALUE = 0xffff;
 
 function mutateAttributes(dice: Dice, attributes: readonly CfgAttribute[]): CfgAttribute[] {
-  const out = attributes.slice();
-  for (let n = dice.few(4); n > 0; n--) {
-    const at = dice.int(out.length + 1);
-    const attribute = out[at % Math.max(1, out.length)];
-    switch (dice.int(5)) {
-      case 0:
-        out.splice(at, 1);
-        break;
-      case 1:
-        if (attribute) out.splice(dice.int(out.length + 1), 0, attribute);
-        break;
-      case 2:
-        if (attribute) out[at % out.length] = { ...attribute, attrType: dice.pick(ATTRIBUTE_TYPES) };
-        break;
-      case 3:
-        if (attribute) {
-          const value = dice.bytes(Math.min(MAX_VALUE, dice.length(attribute.value.length)));
-          out[at % out.length] = { ...attribute, value };
-        }
-        break;
-      default:
-        if (attribute) {
-          const value = mutateBytes(dice, attribute.value).subarray(0, MAX_VALUE);
-          out[at % out.length] = { ...attribute, value };
-        }
-    }
-  }
-  return out;
+  return mutateList(dice, attributes, {
+    fresh: () => ({ attrType: dice.pick(ATTRIBUTE_TYPES), value: dice.bytes(dice.int(20)) }),
+    change(attribute) {
+      switch (dice.int(3)) {
+        case 0:
+          return { ...attribute, attrType: dice.pick(ATTRIBUTE_TYPES) };
+        case 1:
+          return { ...attribute, value: dice.bytes(Math.min(MAX_VALUE, dice.length(attribute.value.length))) };
+        default:
+          return { ...attribute, value: mutateBytes(dice, attribute.value).subarray(0, MAX_VALUE) };
+      }
+    },
+  });
 }
 
 function generate(dice: Dice): Uint8Array {

@@ -9,7 +9,7 @@ import { isOutpostError } from '../../../core/errors.js';
 import { EapCode, EapType, encodeEap } from '../../../core/eap/packet.js';
 import { EapPeer, type EapMethodName } from '../../../core/eap/peer.js';
 import { fromHex, toHex } from '../../support/hex.js';
-import { type Dice, mutateBytes } from '../mutator.js';
+import { type Dice, mutateBytes, mutateList } from '../mutator.js';
 import { defineTarget } from '../target.js';
 
 // RFC 2759 §9.2: with this peer challenge, user "User" and password "clientPass", the gateway's authenticator
@@ -100,23 +100,10 @@ function mutateTypeData(dice: Dice, packet: Uint8Array): Uint8Array {
 
 function generate(dice: Dice): Conversation {
   const method = dice.pick(METHODS);
-  const packets = dice.pick(CONVERSATIONS[method]).slice();
-  for (let n = dice.few(3); n > 0; n--) {
-    const at = dice.int(packets.length);
-    switch (dice.int(6)) {
-      case 0:
-        packets.splice(at, 1);
-        break;
-      case 1:
-        packets.splice(dice.int(packets.length + 1), 0, dice.pick(ALL_PACKETS));
-        break;
-      case 2:
-        packets[at] = mutateBytes(dice, packets[at] ?? IDENTITY, ALL_PACKETS);
-        break;
-      default:
-        packets[at] = mutateTypeData(dice, packets[at] ?? IDENTITY);
-    }
-  }
+  const packets = mutateList(dice, dice.pick(CONVERSATIONS[method]), {
+    fresh: () => dice.pick(ALL_PACKETS),
+    change: (packet) => (dice.chance(25) ? mutateBytes(dice, packet, ALL_PACKETS) : mutateTypeData(dice, packet)),
+  });
   return { method, packets };
 }
 

@@ -11,7 +11,7 @@ import { toHex } from '../../support/hex.js';
 import { mutatedChain } from '../ike-chain.js';
 import { INNER_CHAINS, INNER_DONORS } from '../ike-seeds.js';
 import { gatewayHeader, TEST_SAS, type TestSa } from '../ike-test-sa.js';
-import { type Dice, mutateBytes } from '../mutator.js';
+import { type Dice, mutateBytes, mutateList } from '../mutator.js';
 import { decodeReceived } from '../received-payloads.js';
 import { defineTarget } from '../target.js';
 
@@ -45,31 +45,14 @@ function generate(dice: Dice): FragmentDelivery {
     const messageHeader = wrong && dice.chance(30) ? { ...header, messageId: header.messageId + 1 } : header;
     datagrams.push(sa.gateway.sealEncoded(messageHeader, chunk, innerType, { n: number, total }));
   }
-  for (let changes = dice.int(3); changes > 0; changes--) datagrams = reshuffled(dice, datagrams);
-  return { sa, datagrams };
-}
-
-/** One change to the order of delivery: a loss, a duplicate, a swap, or damage in transit. */
-function reshuffled(dice: Dice, datagrams: Uint8Array[]): Uint8Array[] {
-  if (datagrams.length === 0) return datagrams;
-  const out = datagrams.slice();
-  const at = dice.int(out.length);
-  switch (dice.int(4)) {
-    case 0:
-      out.splice(at, 1);
-      break;
-    case 1:
-      out.splice(dice.int(out.length + 1), 0, out[at]!);
-      break;
-    case 2: {
-      const other = dice.int(out.length);
-      [out[at], out[other]] = [out[other]!, out[at]!];
-      break;
-    }
-    default:
-      out[at] = mutateBytes(dice, out[at]!);
+  if (dice.chance(40) && datagrams.length > 0) {
+    // losses, duplicates, reordering and damage in transit
+    datagrams = mutateList(dice, datagrams, {
+      fresh: () => dice.pick(datagrams),
+      change: (datagram) => mutateBytes(dice, datagram),
+    });
   }
-  return out;
+  return { sa, datagrams };
 }
 
 /**
