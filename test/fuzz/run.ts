@@ -1,7 +1,8 @@
 /**
  * `npm run fuzz`: every fuzz target for --count inputs (default 1,000,000, or FUZZ_COUNT), split across worker threads
  * (--workers, default 2), from --seed (or FUZZ_SEED). Prints per target the inputs run, how many decoded, how many
- * were refused with a typed error, the crashes and the time; exits 1 on any crash, naming seed, index and input.
+ * were refused (a typed error, a dropped packet, a failed sign-in), the crashes and the time; exits 1 on any crash,
+ * naming seed, index and input.
  * `--target NAME` (repeatable) runs some targets only; `--index N` runs one input on this thread, to reproduce a crash.
  */
 import { availableParallelism } from 'node:os';

@@ -9,8 +9,11 @@ export interface TargetSpec<Input> {
   readonly name: string;
   /** The input for one index, built from that index's own dice. */
   generate(dice: Dice): Input;
-  /** Feeds the input to the decoder (and what the engine would call on its result); throws to reject it. */
-  run(input: Input): void;
+  /**
+   * Feeds the input to the decoder (and what the engine would call on its result): true when it decoded, false when
+   * it was refused without an exception (a dropped packet, a failed sign-in), or it throws.
+   */
+  run(input: Input): boolean;
   /** Whether an error thrown by run() is one the decoder is documented to throw. */
   expected(error: unknown): boolean;
   /** The input as a crash report shows it: hex for bytes. */
@@ -56,8 +59,7 @@ export function defineTarget<Input>(spec: TargetSpec<Input>): FuzzTarget {
       const started = performance.now();
       let outcome: Outcome;
       try {
-        spec.run(input);
-        outcome = 'accepted';
+        outcome = spec.run(input) ? 'accepted' : 'rejected';
       } catch (error) {
         outcome = spec.expected(error) ? 'rejected' : { crash: stackOf(error), input: spec.show(input) };
       }

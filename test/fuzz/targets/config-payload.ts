@@ -53,15 +53,16 @@ function checkAssigned(config: AssignedConfig): void {
   }
 }
 
-function run(body: Uint8Array): void {
+function run(body: Uint8Array): boolean {
   const payload = decodePayload(PayloadType.CP, PayloadType.NONE, false, body);
-  if (payload.type !== PayloadType.CP) return;
+  if (payload.type !== PayloadType.CP) return false;
   const config = parseConfigReply(payload);
   try {
     checkAssigned(config);
   } catch (error) {
     throw new Error(`configuration reply decoded to a malformed value: ${messageOf(error)}`);
   }
+  return true;
 }
 
 export const configPayloadTarget = defineTarget({

@@ -5,8 +5,8 @@
  * reordered. EapPeer.handle never throws by contract: it turns every error into a 'failure' step, keeping a foreign
  * exception as the cause, so a failure caused by anything but an OutpostError is a crash.
  */
-import { isOutpostError } from '../../../core/errors.js';
-import { EapCode, EapType, encodeEap } from '../../../core/eap/packet.js';
+import { isOutpostError, messageOf } from '../../../core/errors.js';
+import { decodeEap, EapCode, type EapPacket, EapType, encodeEap } from '../../../core/eap/packet.js';
 import { EapPeer, type EapMethodName } from '../../../core/eap/peer.js';
 import { fromHex, toHex } from '../../support/hex.js';
 import { type Dice, mutateBytes, mutateList } from '../mutator.js';
@@ -107,19 +107,38 @@ function generate(dice: Dice): Conversation {
   return { method, packets };
 }
 
-function run({ method, packets }: Conversation): void {
+/** What the peer sends back must itself be a well-formed EAP Response to the request it answers. */
+function checkResponse(request: Uint8Array, message: Uint8Array): void {
+  let response: EapPacket;
+  try {
+    response = decodeEap(message);
+  } catch (error) {
+    // not a DecodeError for the oracle: the peer's own output is at fault, not the gateway's input
+    throw new Error(`the peer sent a malformed response: ${messageOf(error)}`);
+  }
+  if (response.code !== EapCode.RESPONSE || response.identifier !== request[1]) {
+    throw new Error(`answered request ${request[1]} with code ${response.code}, identifier ${response.identifier}`);
+  }
+}
+
+/** Decoded: the conversation did not end in a failure step. */
+function run({ method, packets }: Conversation): boolean {
   const peer = new EapPeer({
     identity: 'User',
     method,
     secret: () => 'clientPass',
     randomBytes: () => PEER_CHALLENGE,
   });
+  let failed = false;
   for (const packet of packets) {
     const step = peer.handle(packet);
     if (step.kind === 'failure' && step.error.cause !== undefined && !isOutpostError(step.error.cause)) {
       throw step.error.cause;
     }
+    if (step.kind === 'respond') checkResponse(packet, step.message);
+    failed = step.kind === 'failure';
   }
+  return !failed;
 }
 
 export const eapTarget = defineTarget({

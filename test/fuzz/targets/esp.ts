@@ -86,16 +86,20 @@ function generate(dice: Dice): EspInput {
   return { transform, esn, packets };
 }
 
-function run({ transform, esn, packets }: EspInput): void {
+/** Decoded: at least one packet came out as an inner packet. */
+function run({ transform, esn, packets }: EspInput): boolean {
   const engine = new EspEngine();
   engine.installInbound(new InboundSa(config(transform, esn)));
+  let delivered = false;
   for (const packet of packets) {
     classifyNatTDatagram(packet);
     const inner = engine.decapsulate(packet);
     if (inner !== undefined && !(inner instanceof Uint8Array && inner.length <= packet.length)) {
       throw new Error(`decapsulate returned ${String(inner)}`);
     }
+    delivered ||= inner !== undefined;
   }
+  return delivered;
 }
 
 export const espTarget = defineTarget({

@@ -26,8 +26,9 @@ function generate(dice: Dice): SealedMessage {
   return { sa, datagram: dice.chance(8) ? mutateBytes(dice, datagram) : datagram };
 }
 
-function run({ sa, datagram }: SealedMessage): void {
+function run({ sa, datagram }: SealedMessage): boolean {
   decodeReceived(sa.outpost.open(datagram, decodeMessage(datagram)));
+  return true;
 }
 
 export const ikeEncryptedTarget = defineTarget({

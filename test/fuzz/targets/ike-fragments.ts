@@ -56,20 +56,23 @@ function generate(dice: Dice): FragmentDelivery {
 }
 
 /**
- * A fragment the engine drops (a DecodeError: IkeSession.receive drops those and goes on) does not stop the ones after
+ * Decoded: a message was reassembled. A fragment the engine drops (a DecodeError: IkeSession.receive drops those and goes on) does not stop the ones after
  * it; any other error would end the session, so it is a crash here.
  */
-function run({ sa, datagrams }: FragmentDelivery): void {
+function run({ sa, datagrams }: FragmentDelivery): boolean {
   const collector = new FragmentCollector();
+  let reassembled = false;
   for (const datagram of datagrams) {
     try {
       const message = decodeMessage(datagram);
       const payloads = collector.add(message.header.messageId, sa.outpost.openFragment(datagram, message));
       if (payloads) decodeReceived(payloads);
+      reassembled ||= payloads !== undefined;
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error;
     }
   }
+  return reassembled;
 }
 
 export const ikeFragmentsTarget = defineTarget({

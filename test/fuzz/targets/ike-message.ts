@@ -76,7 +76,7 @@ function generate(dice: Dice): Uint8Array {
 export const ikeMessageTarget = defineTarget({
   name: 'ike-message',
   generate,
-  run: (datagram) => void decodeMessage(datagram),
+  run: (datagram) => decodeMessage(datagram) !== undefined,
   expected: (error) => error instanceof DecodeError,
   show: toHex,
 });

@@ -67,7 +67,7 @@ function generate(dice: Dice): ProfileFile {
 export const profileTarget = defineTarget({
   name: 'profile',
   generate,
-  run: ({ name, text }) => void parseProfileText(name, text, fileURLToPath(TESTDATA)),
+  run: ({ name, text }) => parseProfileText(name, text, fileURLToPath(TESTDATA)) !== undefined,
   expected: isOutpostError,
   show: ({ name, text }) => `${name} ${JSON.stringify(text)}`,
 });

@@ -118,7 +118,7 @@ function generate(dice: Dice): CertificateInput {
   return { der, pem };
 }
 
-function run({ der, pem }: CertificateInput): void {
+function run({ der, pem }: CertificateInput): boolean {
   const certificates = pem === undefined ? [parseCertificateDer(der)] : parseCertificatesPem(pem);
   for (const certificate of certificates) {
     certificateFields(certificate);
@@ -127,6 +127,7 @@ function run({ der, pem }: CertificateInput): void {
     certificateMatchesIdentity(certificate, IdType.IPV4_ADDR, Uint8Array.of(192, 0, 2, 1));
     certificateMatchesIdentity(certificate, IdType.DER_ASN1_DN, fromHex(NAME));
   }
+  return true;
 }
 
 export const x509Target = defineTarget({
