@@ -14,6 +14,7 @@ import {
   PayloadType,
   ProtocolId,
 } from '../../core/iana.js';
+import { parseIdentity } from '../../core/ike/identity.js';
 import { notify } from '../../core/ike/message/helpers.js';
 import { encodePayload, payloadTypeOf } from '../../core/ike/message/payloads.js';
 import type { CpPayload, Payload } from '../../core/ike/message/types.js';
@@ -95,6 +96,7 @@ export const INNER_PAYLOADS: readonly Payload[] = [
   { type: PayloadType.KE, group: DhGroupId.CURVE25519, data: filled(32, 0x22) },
   { type: PayloadType.VENDOR, data: ascii('Outpost fuzz') },
   { type: 'unrecognized', payloadType: 200, critical: false, body: filled(8, 0x33) },
+  { type: PayloadType.IDr, ...parseIdentity('C=CH, O=Outpost Test, CN=Outpost Test CA') },
 ];
 
 /** Payloads of an IKE_SA_INIT response, outside any encryption. */
@@ -124,6 +126,7 @@ export const INNER_CHAINS: readonly (readonly Segment[])[] = [
   [18],
   [1, 5, 13, 20, 21],
   [2, 19],
+  [23, 3, 4],
 ].map((indices) => indices.map((i) => segmentOf(INNER_PAYLOADS[i]!)));
 
 export const INNER_DONORS: readonly Segment[] = [...INNER_PAYLOADS, ...OUTER_PAYLOADS].map(segmentOf);

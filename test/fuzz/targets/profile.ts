@@ -4,8 +4,13 @@
  * ('profile-invalid', or 'unsupported' for a .sswan setting Outpost cannot honour).
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { isOutpostError } from '../../../core/errors.js';
+import { formatCidr, parseCidr } from '../../../core/net/address.js';
+import { authNeeds } from '../../../core/profile/auth-rules.js';
+import type { Profile } from '../../../core/profile/types.js';
+import { MTU_MAX, MTU_MIN } from '../../../core/profile/validate.js';
 import { parseProfileText } from '../../../electron/services/profile-store.js';
 import { type Json, JsonMutator } from '../json-mutator.js';
 import type { Dice } from '../mutator.js';
@@ -64,10 +69,40 @@ function generate(dice: Dice): ProfileFile {
   return { name: dice.pick(FILE_NAMES), text: MUTATOR.document(dice) };
 }
 
+function isCanonicalCidr(text: string): boolean {
+  try {
+    return formatCidr(parseCidr(text)) === text;
+  } catch {
+    return false;
+  }
+}
+
+/** What every reader of a Profile relies on; an accepted profile that breaks it is a reader that let a value through. */
+function checkProfile(profile: Profile): void {
+  const { port } = profile.gateway;
+  const broken = [
+    (!Number.isInteger(port) || port < 1 || port > 65535) && `gateway port ${port}`,
+    profile.mtu !== undefined && !(Number.isInteger(profile.mtu) && profile.mtu >= MTU_MIN && profile.mtu <= MTU_MAX)
+      ? `MTU ${profile.mtu}`
+      : false,
+    ...profile.splitSubnets.map((subnet) => !isCanonicalCidr(subnet) && `split subnet "${subnet}"`),
+    ...profile.dnsServers.map((server) => isIP(server) === 0 && `DNS server "${server}"`),
+    (profile.ikeProposals.length === 0 || profile.espProposals.length === 0) && 'no proposals',
+    authNeeds(profile.auth).gatewayCa === 'required' && profile.gateway.caCertificatesPem === undefined && 'no CA',
+    profile.gateway.address === '' && 'no gateway address',
+  ].filter((problem) => problem !== false);
+  if (broken.length > 0) throw new Error(`profile accepted with ${broken.join(', ')}`);
+}
+
+function run({ name, text }: ProfileFile): boolean {
+  checkProfile(parseProfileText(name, text, fileURLToPath(TESTDATA)).profile);
+  return true;
+}
+
 export const profileTarget = defineTarget({
   name: 'profile',
   generate,
-  run: ({ name, text }) => parseProfileText(name, text, fileURLToPath(TESTDATA)) !== undefined,
+  run,
   expected: isOutpostError,
   show: ({ name, text }) => `${name} ${JSON.stringify(text)}`,
 });
