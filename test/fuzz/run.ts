@@ -10,13 +10,15 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { type CampaignResult, type Crash, type FuzzTarget, runCampaign } from './target.js';
 import { TARGETS } from './targets/index.js';
-import type { RangeJob } from './worker.js';
+import type { ChunkReport, RangeJob } from './worker.js';
 
 const DEFAULT_SEED = 0x0f022;
 /** A worker that stays on one input this long is hung (a slow input that returns is caught at 1 s by the oracle). */
 const HANG_MS = 10_000;
 /** Room for what a decoder may legitimately hold; more than this on one input is a crash too. */
 const WORKER_HEAP_MB = 1024;
+/** Crashes reported in full at the end: the first ones are enough to start with. */
+const REPORTED_CRASHES = 10;
 /** A crash report shows this much of its input; the reproduce line prints all of it. */
 const MAX_SHOWN_INPUT = 8192;
 
@@ -60,29 +62,44 @@ function add(into: CampaignResult, from: CampaignResult): void {
 }
 
 /**
- * Runs one index range in a worker thread. A hang or a worker that dies (out of memory) is a crash at the index it
- * was running; the rest of the range goes on in a fresh worker.
+ * Runs one index range in worker threads. A hang or a worker that dies (out of memory) is a crash at the index it was
+ * running; the inputs before it that were not reported yet run again, and the rest of the range goes on, in a fresh
+ * worker.
  */
 function runRange(target: FuzzTarget, from: number, to: number): Promise<CampaignResult> {
   const total = emptyResult();
+  const pending: [number, number][] = [[from, to]];
   return new Promise((resolve) => {
-    const start = (first: number): void => {
+    const next = (): void => {
+      const range = pending.shift();
+      if (range === undefined) resolve(total);
+      else runInWorker(...range);
+    };
+    const runInWorker = (first: number, end: number): void => {
       const running = new Int32Array(new SharedArrayBuffer(4));
       running[0] = first;
       const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
         workerData: running.buffer,
         resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
       });
+      let reached = first;
       let last = first;
       let lastChange = Date.now();
-      const fail = (error: string): void => {
+      let settled = false;
+      const finish = (): void => {
+        settled = true;
         clearInterval(watchdog);
-        const index = Atomics.load(running, 0);
         void worker.terminate();
-        add(total, { ...emptyResult(), inputs: index - first + 1, crashed: 1 });
+      };
+      const fail = (error: string): void => {
+        if (settled) return;
+        finish();
+        const index = Atomics.load(running, 0);
+        add(total, { ...emptyResult(), inputs: 1, crashed: 1 });
         total.crashes.push({ target: target.name, seed, index, error, input: target.show(seed, index) });
-        if (index + 1 < to) start(index + 1);
-        else resolve(total);
+        if (index + 1 < end) pending.unshift([index + 1, end]);
+        if (reached < index) pending.unshift([reached, index]);
+        next();
       };
       const watchdog = setInterval(() => {
         const now = Atomics.load(running, 0);
@@ -93,17 +110,19 @@ function runRange(target: FuzzTarget, from: number, to: number): Promise<Campaig
           fail(`no answer for ${HANG_MS / 1000} s: an endless loop or a runaway computation`);
         }
       }, 500);
-      worker.on('message', (result: CampaignResult) => {
-        clearInterval(watchdog);
-        add(total, result);
-        void worker.terminate();
-        resolve(total);
+      worker.on('message', (report: ChunkReport) => {
+        add(total, report.result);
+        reached = report.reached;
+        if (reached < end) return;
+        finish();
+        next();
       });
       worker.on('error', (error) => fail(`worker died: ${error.message}`));
-      const job: RangeJob = { target: target.name, seed, from: first, to };
+      worker.on('exit', (code) => fail(`worker exited with code ${code} before it answered`));
+      const job: RangeJob = { target: target.name, seed, from: first, to: end };
       worker.postMessage(job);
     };
-    start(from);
+    next();
   });
 }
 
@@ -140,7 +159,6 @@ async function main(): Promise<number> {
     if (target === undefined || targets.length !== 1) throw new Error('--index needs exactly one --target');
     const result = runCampaign(target, seed, index, index + 1);
     console.log(`input: ${target.show(seed, index)}`);
-    // the whole input was printed above: the crash report need not repeat it
     for (const crash of result.crashes) reportCrash(crash);
     console.log(result.crashed === 0 ? `no crash (${result.accepted ? 'decoded' : 'refused'})` : 'crash');
     return result.crashed === 0 ? 0 : 1;
@@ -164,7 +182,8 @@ async function main(): Promise<number> {
   console.log(
     `${'total'.padEnd(16)}${column(totals.inputs, 10)}${column(totals.accepted, 10)}${column(totals.rejected, 10)}${column(totals.crashed, 9)}${column(seconds.toFixed(1), 9)}`,
   );
-  for (const crash of totals.crashes) reportCrash(crash);
+  for (const crash of totals.crashes.slice(0, REPORTED_CRASHES)) reportCrash(crash);
+  if (totals.crashed > REPORTED_CRASHES) console.log(`\n… and ${totals.crashed - REPORTED_CRASHES} more crashes`);
   return totals.crashed === 0 ? 0 : 1;
 }
 
