@@ -76,12 +76,16 @@ export class JsonMutator {
           out += String.fromCharCode(dice.chance(90) ? 32 + dice.int(95) : dice.int(0x10000));
         return out;
       }
-      case 3:
-        return `${dice.int(300)}.${dice.int(300)}.${dice.int(300)}.${dice.int(300)}${dice.chance(50) ? `/${dice.int(40)}` : ''}`;
+      case 3: {
+        const address = Array.from({ length: 4 }, () => dice.int(300)).join('.');
+        return dice.chance(50) ? `${address}/${dice.int(40)}` : address;
+      }
       case 4:
         return `${dice.pick(this.strings)}${dice.int(100_000)}`;
-      default:
-        return `${dice.int(0x10000).toString(16)}::${dice.int(0x10000).toString(16)}${dice.chance(30) ? `/${dice.int(140)}` : ''}`;
+      default: {
+        const address = `${dice.int(0x10000).toString(16)}::${dice.int(0x10000).toString(16)}`;
+        return dice.chance(30) ? `${address}/${dice.int(140)}` : address;
+      }
     }
   }
 

@@ -148,8 +148,15 @@ function reportCrash(crash: Crash): void {
   console.log(`  ${crash.error.split('\n').join('\n  ')}`);
 }
 
-function column(text: string | number, width: number): string {
-  return String(text).padStart(width);
+const COLUMN_WIDTHS = [10, 10, 10, 9, 9];
+
+/** One line of the table: the target's name, then its figures right-aligned. */
+function row(name: string, cells: readonly (string | number)[]): string {
+  return name.padEnd(16) + cells.map((cell, i) => String(cell).padStart(COLUMN_WIDTHS[i] ?? 0)).join('');
+}
+
+function resultRow(name: string, result: CampaignResult, seconds: number): string {
+  return row(name, [result.inputs, result.accepted, result.rejected, result.crashed, seconds.toFixed(1)]);
 }
 
 async function main(): Promise<number> {
@@ -164,24 +171,18 @@ async function main(): Promise<number> {
     return result.crashed === 0 ? 0 : 1;
   }
   console.log(`fuzz: seed ${seed}, ${count} inputs per target, ${workerCount} worker threads`);
-  console.log(
-    `${'target'.padEnd(16)}${column('inputs', 10)}${column('decoded', 10)}${column('refused', 10)}${column('crashes', 9)}${column('seconds', 9)}`,
-  );
+  console.log(row('target', ['inputs', 'decoded', 'refused', 'crashes', 'seconds']));
   const started = performance.now();
   const totals = emptyResult();
   for (const target of targets) {
     const targetStarted = performance.now();
     const result = await fuzz(target);
     const seconds = (performance.now() - targetStarted) / 1000;
-    console.log(
-      `${target.name.padEnd(16)}${column(result.inputs, 10)}${column(result.accepted, 10)}${column(result.rejected, 10)}${column(result.crashed, 9)}${column(seconds.toFixed(1), 9)}`,
-    );
+    console.log(resultRow(target.name, result, seconds));
     add(totals, result);
   }
   const seconds = (performance.now() - started) / 1000;
-  console.log(
-    `${'total'.padEnd(16)}${column(totals.inputs, 10)}${column(totals.accepted, 10)}${column(totals.rejected, 10)}${column(totals.crashed, 9)}${column(seconds.toFixed(1), 9)}`,
-  );
+  console.log(resultRow('total', totals, seconds));
   for (const crash of totals.crashes.slice(0, REPORTED_CRASHES)) reportCrash(crash);
   if (totals.crashed > REPORTED_CRASHES) console.log(`\n… and ${totals.crashed - REPORTED_CRASHES} more crashes`);
   return totals.crashed === 0 ? 0 : 1;

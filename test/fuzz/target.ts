@@ -2,7 +2,7 @@
  * What a fuzz target is and the oracle that judges one input: the decoder returns a value or throws an error it is
  * documented to throw; anything else (another exception, more than a second on one input) is a crash.
  */
-import { messageOf } from '../../core/errors.js';
+import { DecodeError, messageOf } from '../../core/errors.js';
 import { Dice } from './mutator.js';
 
 export interface TargetSpec<Input> {
@@ -28,6 +28,11 @@ export interface FuzzTarget {
   attempt(seed: number, index: number): Outcome;
   /** The input of one index as a crash report shows it, for an input that never returned (a hang, memory). */
   show(seed: number, index: number): string;
+}
+
+/** The `expected` of the byte decoders: they refuse what they cannot read with a DecodeError and nothing else. */
+export function isDecodeError(error: unknown): boolean {
+  return error instanceof DecodeError;
 }
 
 /** More than this on one input is a crash: a decoder that slow is a denial of service waiting for a packet. */

@@ -2,7 +2,7 @@
  * The configuration payload (RFC 7296 §3.15): its body decoded as the chain decoder does, then read by
  * parseConfigReply. Mutations work on the attribute list (retyped, resized, duplicated, dropped) as well as raw bytes.
  */
-import { DecodeError, messageOf } from '../../../core/errors.js';
+import { messageOf } from '../../../core/errors.js';
 import { CfgAttr, CfgType, PayloadType } from '../../../core/iana.js';
 import { type AssignedConfig, parseConfigReply } from '../../../core/ike/config-payload.js';
 import { decodePayload, encodePayload } from '../../../core/ike/message/payloads.js';
@@ -11,7 +11,7 @@ import { parseCidr, parseIp } from '../../../core/net/address.js';
 import { toHex } from '../../support/hex.js';
 import { CP_REPLY } from '../ike-seeds.js';
 import { type Dice, mutateBytes, mutateList } from '../mutator.js';
-import { defineTarget } from '../target.js';
+import { defineTarget, isDecodeError } from '../target.js';
 
 const ATTRIBUTE_TYPES: readonly number[] = Object.values(CfgAttr);
 const SEED_BODY = encodePayload(CP_REPLY);
@@ -69,6 +69,6 @@ export const configPayloadTarget = defineTarget({
   name: 'config-payload',
   generate,
   run,
-  expected: (error) => error instanceof DecodeError,
+  expected: isDecodeError,
   show: toHex,
 });

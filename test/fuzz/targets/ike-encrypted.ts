@@ -3,7 +3,6 @@
  * gateway would seal them, so that decodeMessage, decryption, the inner payload decoders and what reads their contents
  * all see the mutation. A few inputs are damaged after sealing instead, for the integrity and padding checks.
  */
-import { DecodeError } from '../../../core/errors.js';
 import { decodeMessage } from '../../../core/ike/message/message.js';
 import { toHex } from '../../support/hex.js';
 import { joinChain, mutatedChain } from '../ike-chain.js';
@@ -11,7 +10,7 @@ import { INNER_CHAINS, INNER_DONORS } from '../ike-seeds.js';
 import { gatewayHeader, TEST_SAS, type TestSa } from '../ike-test-sa.js';
 import { type Dice, mutateBytes } from '../mutator.js';
 import { decodeReceived } from '../received-payloads.js';
-import { defineTarget } from '../target.js';
+import { defineTarget, isDecodeError } from '../target.js';
 
 interface SealedMessage {
   sa: TestSa;
@@ -35,6 +34,6 @@ export const ikeEncryptedTarget = defineTarget({
   name: 'ike-encrypted',
   generate,
   run,
-  expected: (error) => error instanceof DecodeError,
+  expected: isDecodeError,
   show: ({ sa, datagram }) => `${sa.name} ${toHex(datagram)}`,
 });

@@ -3,7 +3,6 @@
  * and first-payload fields sometimes wrong, then delivered duplicated, reordered, partly lost or under other message
  * IDs to one FragmentCollector, as the exchange manager delivers them.
  */
-import { DecodeError } from '../../../core/errors.js';
 import { PayloadType } from '../../../core/iana.js';
 import { decodeMessage } from '../../../core/ike/message/message.js';
 import { FragmentCollector } from '../../../core/ike/protection.js';
@@ -13,7 +12,7 @@ import { INNER_CHAINS, INNER_DONORS } from '../ike-seeds.js';
 import { gatewayHeader, TEST_SAS, type TestSa } from '../ike-test-sa.js';
 import { type Dice, mutateBytes, mutateList } from '../mutator.js';
 import { decodeReceived } from '../received-payloads.js';
-import { defineTarget } from '../target.js';
+import { defineTarget, isDecodeError } from '../target.js';
 
 interface FragmentDelivery {
   sa: TestSa;
@@ -56,8 +55,8 @@ function generate(dice: Dice): FragmentDelivery {
 }
 
 /**
- * Decoded: a message was reassembled. A fragment the engine drops (a DecodeError: IkeSession.receive drops those and goes on) does not stop the ones after
- * it; any other error would end the session, so it is a crash here.
+ * Decoded: a message was reassembled. A fragment the engine drops (a DecodeError: IkeSession.receive drops those and
+ * goes on) does not stop the ones after it; any other error would end the session, so it is a crash here.
  */
 function run({ sa, datagrams }: FragmentDelivery): boolean {
   const collector = new FragmentCollector();
@@ -69,7 +68,7 @@ function run({ sa, datagrams }: FragmentDelivery): boolean {
       if (payloads) decodeReceived(payloads);
       reassembled ||= payloads !== undefined;
     } catch (error) {
-      if (!(error instanceof DecodeError)) throw error;
+      if (!isDecodeError(error)) throw error;
     }
   }
   return reassembled;
@@ -79,6 +78,6 @@ export const ikeFragmentsTarget = defineTarget({
   name: 'ike-fragments',
   generate,
   run,
-  expected: (error) => error instanceof DecodeError,
+  expected: isDecodeError,
   show: ({ sa, datagrams }) => `${sa.name} ${datagrams.map(toHex).join(' ')}`,
 });

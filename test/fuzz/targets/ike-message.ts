@@ -1,5 +1,4 @@
 /** decodeMessage on whole datagrams: the IKE header and the outer payload chain (RFC 7296 §3.1, §3.2). */
-import { DecodeError } from '../../../core/errors.js';
 import { ExchangeType, IKE_HEADER_LENGTH, NotifyType } from '../../../core/iana.js';
 import { notify } from '../../../core/ike/message/helpers.js';
 import { decodeMessage, encodeMessage } from '../../../core/ike/message/message.js';
@@ -15,7 +14,7 @@ import { toHex } from '../../support/hex.js';
 import { mutatedChain, type Segment, splitChain } from '../ike-chain.js';
 import { INNER_DONORS, OUTER_PAYLOADS } from '../ike-seeds.js';
 import { type Dice, mutateBytes, tweakU16 } from '../mutator.js';
-import { defineTarget } from '../target.js';
+import { defineTarget, isDecodeError } from '../target.js';
 
 const INIT_RESPONSE_HEADER = {
   spiI: new Uint8Array(8).fill(4),
@@ -77,6 +76,6 @@ export const ikeMessageTarget = defineTarget({
   name: 'ike-message',
   generate,
   run: (datagram) => decodeMessage(datagram) !== undefined,
-  expected: (error) => error instanceof DecodeError,
+  expected: isDecodeError,
   show: toHex,
 });

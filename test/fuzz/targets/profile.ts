@@ -77,7 +77,7 @@ function isCanonicalCidr(text: string): boolean {
   }
 }
 
-/** What every reader of a Profile relies on; an accepted profile that breaks it is a reader that let a value through. */
+/** What every user of a Profile relies on; an accepted profile that breaks it means a reader let a bad value in. */
 function checkProfile(profile: Profile): void {
   const { port } = profile.gateway;
   const broken = [
