@@ -69,6 +69,14 @@ export const EAP_SEEDS: readonly Uint8Array[] = [
 
 const SELECTORS = [selectorFromCidr('10.0.0.0/8'), selectorFromCidr('2001:db8::/32')];
 
+/** A DER ECDSA signature: SEQUENCE of two INTEGERs, r with a leading zero. */
+const ECDSA = `3045 0221 00${'a1'.repeat(32)} 0220 ${'5b'.repeat(32)}`;
+/** AlgorithmIdentifier of RSASSA-PSS: SHA-256, MGF1 with SHA-256, salt length 32 (RFC 4055 §3.1). */
+const RSASSA_PSS = `3041 06092a864886f70d01010a 3034
+  a00f 300d 0609608648016503040201 0500
+  a11c 301a 06092a864886f70d010108 300d 0609608648016503040201 0500
+  a203 020120`;
+
 /** Payloads of the protected exchanges: what the decrypted SK of an IKE_AUTH response or an INFORMATIONAL holds. */
 export const INNER_PAYLOADS: readonly Payload[] = [
   { type: PayloadType.IDr, idType: IdType.FQDN, data: ascii('vpn.example.com') },
@@ -97,6 +105,17 @@ export const INNER_PAYLOADS: readonly Payload[] = [
   { type: PayloadType.VENDOR, data: ascii('Outpost fuzz') },
   { type: 'unrecognized', payloadType: 200, critical: false, body: filled(8, 0x33) },
   { type: PayloadType.IDr, ...parseIdentity('C=CH, O=Outpost Test, CN=Outpost Test CA') },
+  // RFC 7427 AUTH: ECDSA with SHA-256 (the CA's key is P-256), and RSASSA-PSS with its parameters spelled out
+  {
+    type: PayloadType.AUTH,
+    method: AuthMethod.DIGITAL_SIGNATURE,
+    data: fromHex(`0c 300a06082a8648ce3d040302 ${ECDSA}`),
+  },
+  {
+    type: PayloadType.AUTH,
+    method: AuthMethod.DIGITAL_SIGNATURE,
+    data: fromHex(`43 ${RSASSA_PSS} ${'5a'.repeat(256)}`),
+  },
 ];
 
 /** Payloads of an IKE_SA_INIT response, outside any encryption. */
@@ -127,6 +146,8 @@ export const INNER_CHAINS: readonly (readonly Segment[])[] = [
   [1, 5, 13, 20, 21],
   [2, 19],
   [23, 3, 4],
+  [0, 3, 24],
+  [0, 25],
 ].map((indices) => indices.map((i) => segmentOf(INNER_PAYLOADS[i]!)));
 
 export const INNER_DONORS: readonly Segment[] = [...INNER_PAYLOADS, ...OUTER_PAYLOADS].map(segmentOf);
