@@ -1,6 +1,7 @@
 /**
  * X.509 certificates (RFC 5280) as a gateway sends them in CERT payloads and as profiles carry them: the strict DER
- * reader, the fields Outpost reads itself, OpenSSL's parse, and the identity checks on the result; and PEM bundles.
+ * reader, the fields Outpost reads itself, OpenSSL's parse, the identity checks and path validation on the result;
+ * and PEM bundles.
  * Mutations work on the DER tree (with donors: subjectAltNames of every kind, constraints, odd times, integers and
  * object identifiers), on raw bytes, and on the PEM text.
  */
@@ -11,6 +12,7 @@ import {
   parseCertificatesPem,
   subjectPublicKeyInfoSha1,
 } from '../../../core/crypto/x509/certificate.js';
+import { validateCertificateChain } from '../../../core/crypto/x509/path.js';
 import { isOutpostError } from '../../../core/errors.js';
 import { IdType } from '../../../core/iana.js';
 import { certificateMatchesIdentity } from '../../../core/ike/identity.js';
@@ -93,6 +95,10 @@ function withExtension(der: Uint8Array, extension: DerNode): DerNode {
 const SEEDS: readonly DerNode[] = [parseTree(CA_DER), parseTree(SSWAN_DER), withExtension(CA_DER, DONORS[0]!)];
 const SEED_BYTES = SEEDS.map(encodeTree);
 
+const CA = parseCertificateDer(CA_DER);
+/** Inside the fixtures' validity, so that the path checks past the dates are reached. */
+const VALIDATION_TIME = new Date('2027-06-01T00:00:00Z');
+
 interface CertificateInput {
   der: Uint8Array;
   /** Set when the input is read as PEM text instead. */
@@ -126,6 +132,9 @@ function run({ der, pem }: CertificateInput): boolean {
     certificateMatchesIdentity(certificate, IdType.FQDN, Buffer.from('vpn.example.com'));
     certificateMatchesIdentity(certificate, IdType.IPV4_ADDR, Uint8Array.of(192, 0, 2, 1));
     certificateMatchesIdentity(certificate, IdType.DER_ASN1_DN, fromHex(NAME));
+    // as the gateway's certificate under the profile's CA, and as a CA a profile brought (trusted as it stands)
+    validateCertificateChain(certificate, [], [CA], VALIDATION_TIME);
+    validateCertificateChain(certificate, [], [certificate], VALIDATION_TIME);
   }
   return true;
 }
