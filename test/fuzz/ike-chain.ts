@@ -59,7 +59,7 @@ export function joinChain(segments: readonly Segment[]): JoinedChain {
 }
 
 /** One to a few structural changes to a copy of `segments`; `donors` are payloads of other valid chains. */
-export function mutateChain(dice: Dice, segments: readonly Segment[], donors: readonly Segment[]): Segment[] {
+function mutateChain(dice: Dice, segments: readonly Segment[], donors: readonly Segment[]): Segment[] {
   const donorBodies = donors.map((d) => d.body);
   return mutateList(dice, segments, {
     fresh: () => dice.pick(donors),

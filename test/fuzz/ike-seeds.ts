@@ -56,7 +56,7 @@ export const CP_REPLY: CpPayload = {
 };
 
 /** EAP packets a gateway sends inside IKE_AUTH: identity and MS-CHAPv2 challenge requests, then the outcome. */
-export const EAP_SEEDS: readonly Uint8Array[] = [
+const EAP_SEEDS: readonly Uint8Array[] = [
   encodeEap({ code: EapCode.REQUEST, identifier: 1, type: EapType.IDENTITY, data: new Uint8Array(0) }),
   encodeEap({
     code: EapCode.REQUEST,
@@ -78,7 +78,7 @@ const RSASSA_PSS = `3041 06092a864886f70d01010a 3034
   a203 020120`;
 
 /** Payloads of the protected exchanges: what the decrypted SK of an IKE_AUTH response or an INFORMATIONAL holds. */
-export const INNER_PAYLOADS: readonly Payload[] = [
+const INNER_PAYLOADS: readonly Payload[] = [
   { type: PayloadType.IDr, idType: IdType.FQDN, data: ascii('vpn.example.com') },
   { type: PayloadType.IDr, idType: IdType.IPV4_ADDR, data: fromHex('c0000201') },
   { type: PayloadType.IDr, idType: IdType.RFC822_ADDR, data: ascii('gw@example.com') },
@@ -128,7 +128,7 @@ export const OUTER_PAYLOADS: readonly Payload[] = [
   { type: PayloadType.CERTREQ, encoding: CertEncoding.X509_SIGNATURE, data: filled(20, 0x77) },
 ];
 
-export function segmentOf(payload: Payload): Segment {
+function segmentOf(payload: Payload): Segment {
   return { type: payloadTypeOf(payload), critical: false, body: encodePayload(payload) };
 }
 

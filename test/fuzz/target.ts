@@ -36,7 +36,7 @@ export function isDecodeError(error: unknown): boolean {
 }
 
 /** More than this on one input is a crash: a decoder that slow is a denial of service waiting for a packet. */
-export const SLOW_INPUT_MS = 1000;
+const SLOW_INPUT_MS = 1000;
 
 function stackOf(error: unknown): string {
   return error instanceof Error ? (error.stack ?? error.message) : messageOf(error);
