@@ -41,6 +41,7 @@ export function parseConfigReply(cp: CpPayload): AssignedConfig {
       case CfgAttr.INTERNAL_IP6_ADDRESS:
         if (v.length === 0) break;
         expectLength(attr, 17, 'INTERNAL_IP6_ADDRESS');
+        if (v[16]! > 128) throw new DecodeError('INTERNAL_IP6_ADDRESS prefix over 128');
         out.ip6 ??= `${formatIp(v.subarray(0, 16))}/${v[16]}`;
         break;
       case CfgAttr.INTERNAL_IP4_DNS:

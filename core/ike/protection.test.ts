@@ -91,3 +91,18 @@ for (const [name, s] of SUITES) {
     assert.deepEqual(result, inner);
   });
 }
+
+// Found by the fuzzer (test/fuzz, ike-fragments): IkeSession drops a DecodeError and ends the session on any other
+// error, so a reassembled message that names no first payload must be a DecodeError like every other broken message.
+test('fragments whose first one names no inner payload are a DecodeError, so the message is dropped', () => {
+  const [, s] = SUITES[0]!;
+  const { initiator, responder } = pair(s);
+  const plaintext = Uint8Array.of(0, 0, 0, 8, 1, 2, 3, 4);
+  const collector = new FragmentCollector();
+  const first = initiator.sealEncoded(header, plaintext.subarray(0, 4), PayloadType.NONE, { n: 1, total: 2 });
+  const second = initiator.sealEncoded(header, plaintext.subarray(4), PayloadType.NONE, { n: 2, total: 2 });
+  assert.equal(collector.add(1, responder.openFragment(first, decodeMessage(first))), undefined);
+  assert.throws(() => collector.add(1, responder.openFragment(second, decodeMessage(second))), {
+    name: 'DecodeError',
+  });
+});

@@ -6,7 +6,7 @@
 import type { Encryption } from '../crypto/encryption.js';
 import type { Integrity } from '../crypto/integrity.js';
 import { randomBytes } from '../crypto/random.js';
-import { DecodeError, OutpostError } from '../errors.js';
+import { DecodeError } from '../errors.js';
 import { IKE_HEADER_LENGTH, PayloadType } from '../iana.js';
 import type { IkeKeys } from './keys.js';
 import { GENERIC_HEADER_LENGTH } from './message/constants.js';
@@ -63,7 +63,7 @@ export class MessageProtection {
   seal(header: IkeHeader, inner: Payload[], maxDatagram?: number): Uint8Array[] {
     const plaintext = encodePayloadChain(inner);
     const firstType = firstPayloadType(inner);
-    const single = this.sealOne(header, plaintext, firstType, undefined);
+    const single = this.sealEncoded(header, plaintext, firstType, undefined);
     if (maxDatagram === undefined || single.length <= maxDatagram) return [single];
 
     const room = this.fragmentRoom(maxDatagram);
@@ -72,7 +72,7 @@ export class MessageProtection {
     const fragments: Uint8Array[] = [];
     for (let n = 1; n <= total; n++) {
       const chunk = plaintext.subarray((n - 1) * room, n * room);
-      fragments.push(this.sealOne(header, chunk, n === 1 ? firstType : PayloadType.NONE, { n, total }));
+      fragments.push(this.sealEncoded(header, chunk, n === 1 ? firstType : PayloadType.NONE, { n, total }));
     }
     return fragments;
   }
@@ -87,7 +87,11 @@ export class MessageProtection {
     return room;
   }
 
-  private sealOne(
+  /**
+   * One SK message, or the SKF fragment `fragment`, around an inner chain that is already encoded. seal() is how the
+   * engine sends; tests call this to protect bytes our encoder would never write, so that they reach the decoders.
+   */
+  sealEncoded(
     header: IkeHeader,
     plaintext: Uint8Array,
     innerType: number,
@@ -201,7 +205,8 @@ export class FragmentCollector {
     const first = this.parts.get(1)!;
     this.parts.clear();
     this.messageId = -1;
-    if (first.innerType === PayloadType.NONE) throw new OutpostError('malformed', 'Received a broken message.');
+    // a DecodeError like any other broken message: the session drops it, where another error would end the session
+    if (first.innerType === PayloadType.NONE) throw new DecodeError('the first fragment names no inner payload');
     return decodePayloadChain(first.innerType, Buffer.concat(ordered));
   }
 }

@@ -3,7 +3,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { DecodeError, OutpostError } from '../../errors.js';
-import { parseCertificateDer, parseCertificatesPem, subjectPublicKeyInfoSha1 } from './certificate.js';
+import {
+  certificateFields,
+  parseCertificateDer,
+  parseCertificatesPem,
+  subjectPublicKeyInfoSha1,
+} from './certificate.js';
 import { cert, fixtureFile, makeCertificates, removeCertificates, run } from './test-support.js';
 
 before(makeCertificates);
@@ -73,5 +78,15 @@ describe('parseCertificateDer', () => {
       assert.throws(() => parseCertificateDer(der.subarray(0, length)), DecodeError, `prefix ${length}`);
     }
     assert.throws(() => parseCertificateDer(Uint8Array.from([...der, 0])), DecodeError);
+  });
+
+  // Found by the fuzzer (test/fuzz, ike-encrypted): the certificate parsed, and reading its key for the AUTH check
+  // then threw OpenSSL's own "decode error" instead of a DecodeError.
+  it('refuses a certificate whose public key OpenSSL cannot read (an EC point off the curve) with DecodeError', () => {
+    const der = Uint8Array.from(cert('ecGateway').raw);
+    const spki = certificateFields(cert('ecGateway')).subjectPublicKeyInfo;
+    const damaged = der.slice();
+    damaged[Buffer.from(der).indexOf(Buffer.from(spki)) + spki.length - 1]! ^= 0x01;
+    assert.throws(() => parseCertificateDer(damaged), DecodeError);
   });
 });

@@ -59,6 +59,9 @@ export function parseCertificateDer(der: Uint8Array): X509Certificate {
   let certificate: X509Certificate;
   try {
     certificate = new X509Certificate(bytes);
+    // OpenSSL reads the key only when asked, then throws its own error: a key it cannot read (an EC point off its
+    // curve, say) makes the certificate useless, so it is malformed here and not a surprise at AUTH time
+    void certificate.publicKey;
   } catch (cause) {
     throw new DecodeError(`certificate: ${cause instanceof Error ? cause.message : 'rejected by OpenSSL'}`);
   }

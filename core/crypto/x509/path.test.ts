@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import type { X509Certificate } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { encodeTree, parseTree } from '../../../test/fuzz/der-tree.js';
 import { OutpostError } from '../../errors.js';
+import { parseCertificateDer } from './certificate.js';
 import { validateCertificateChain } from './path.js';
 import { cert, makeCertificates, removeCertificates } from './test-support.js';
 
@@ -146,5 +149,30 @@ describe('validateCertificateChain', () => {
       NOT_OUR_CA,
       /no path/,
     );
+  });
+});
+
+// Found by the fuzzer (test/fuzz, x509): Node's X509Certificate gives undefined for an empty subject or issuer, and
+// wording the refusal then threw a TypeError instead of the untrusted-certificate error.
+describe('validateCertificateChain with empty names', () => {
+  const withEmptyName = (index: number): X509Certificate => {
+    const tree = parseTree(Uint8Array.from(cert('ecGateway').raw));
+    const tbs = tree.children![0]!;
+    // TBSCertificate: version [0], serialNumber, signature, issuer (3), validity, subject (5), …
+    tbs.children![index] = { tag: 0x30, children: [], contents: new Uint8Array(0) };
+    return parseCertificateDer(encodeTree(tree));
+  };
+
+  it('refuses a certificate with an empty issuer or subject with untrusted-certificate, naming the empty name', () => {
+    for (const [index, name] of [
+      [3, 'issuer'],
+      [5, 'subject'],
+    ] as const) {
+      assertUntrusted(
+        () => validateCertificateChain(withEmptyName(index), [], [cert('ecRoot')], new Date()),
+        NOT_OUR_CA,
+        new RegExp(`${name}: \\(empty name\\)`),
+      );
+    }
   });
 });

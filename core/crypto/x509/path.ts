@@ -175,16 +175,24 @@ function unfitForGateway(certificate: Link): OutpostError | undefined {
   );
 }
 
+/**
+ * A name on one line. Node's X509Certificate gives undefined, not '', for an empty name (whatever its typings say),
+ * and RFC 5280 §4.1.2.6 allows an empty subject when the subjectAltName carries the identity.
+ */
+export function nameLine(dn: string | undefined): string {
+  return dn === undefined ? '(empty name)' : dn.split('\n').join(', ');
+}
+
 function untrusted(message: string, certificate: Link, reason: string): OutpostError {
-  const oneLine = (dn: string) => dn.split('\n').join(', ');
   return new OutpostError('untrusted-certificate', message, {
-    detail: `subject: ${oneLine(certificate.cert.subject)}; issuer: ${oneLine(certificate.cert.issuer)}; reason: ${reason}`,
+    detail: `subject: ${nameLine(certificate.cert.subject)}; issuer: ${nameLine(certificate.cert.issuer)}; reason: ${reason}`,
   });
 }
 
 function commonName(certificate: Link): string {
-  const line = certificate.cert.subject.split('\n').find((part) => part.startsWith('CN='));
-  return line === undefined ? certificate.cert.subject.split('\n').join(', ') : line.slice(3);
+  const subject: string | undefined = certificate.cert.subject;
+  const line = subject?.split('\n').find((part) => part.startsWith('CN='));
+  return line === undefined ? nameLine(subject) : line.slice(3);
 }
 
 function day(date: Date): string {

@@ -5,7 +5,7 @@
  */
 import type { X509Certificate } from 'node:crypto';
 import { parseCertificateDer, subjectPublicKeyInfoSha1 } from '../../crypto/x509/certificate.js';
-import { validateCertificateChain } from '../../crypto/x509/path.js';
+import { nameLine, validateCertificateChain } from '../../crypto/x509/path.js';
 import { EapPeer } from '../../eap/peer.js';
 import { DecodeError, OutpostError } from '../../errors.js';
 import { type GatewayCredential, sharedKeyAuth, signedOctets, verifyGatewayAuth } from '../auth.js';
@@ -84,7 +84,7 @@ export class IkeAuthTask implements Task<GatewayIdentity> {
     if (!this.gatewayId) return undefined;
     return {
       id: formatIdentity(this.gatewayId.idType, this.gatewayId.data),
-      certificateSubject: this.certificate?.subject.replaceAll('\n', ', '),
+      certificateSubject: this.certificate && nameLine(this.certificate.subject),
     };
   }
 
