@@ -67,7 +67,7 @@ async function moveAndTimeTraffic(
  */
 async function connected(net: TestNetwork, gw: Gateway): Promise<OutpostProcess> {
   const proc = OutpostProcess.start(net, loginArgs(gw), { OUTPOST_PASSWORD: gw.user.password });
-  assert.ok(await proc.waitFor('connected'), proc.stderr);
+  assert.ok(await proc.waitFor('connected'), `${proc.stderr} ${JSON.stringify(proc.events)}`);
   assert.ok(await pingsLanHost(net, gw), 'traffic flows before the move');
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   return proc;
