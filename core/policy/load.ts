@@ -7,13 +7,14 @@
  * Anything that cannot be trusted or read gives the default policy and a warning for the log, never a crash: a broken
  * policy must not stop people from working, and the warning tells IT why their setting did not apply.
  */
-import { messageOf } from '../errors.js';
+
 import { CommandFailed, type CommandRunner, runCommand } from '../adapter/linux/commands.js';
+import { messageOf } from '../errors.js';
 import { parseXmlPlist } from './plist.js';
 import { posixFolderTrust, readTrustedFile, type Trust } from './posix-trust.js';
-import { defaultPolicy, parsePolicy, POLICY_KEYS, type Policy } from './schema.js';
+import { defaultPolicy, POLICY_KEYS, type Policy, parsePolicy } from './schema.js';
 import { ownerSidCommand, windowsFolderTrust } from './windows-acl.js';
-import { parseRegQuery, POLICY_KEY } from './windows-registry.js';
+import { POLICY_KEY, parseRegQuery } from './windows-registry.js';
 
 export const LINUX_POLICY_FILE = '/etc/outpost/policy.json';
 export const MACOS_POLICY_FILE = '/Library/Managed Preferences/com.outpost.vpn.plist';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { isJsonObject } from '../profile/json-fields.js';
 import { parseXmlPlist } from './plist.js';
-import { DEFAULT_POLICY, LOG_LEVELS, parsePolicy, POLICY_KEYS } from './schema.js';
+import { DEFAULT_POLICY, LOG_LEVELS, POLICY_KEYS, parsePolicy } from './schema.js';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 const ADMX = read('build/windows/outpost.admx');

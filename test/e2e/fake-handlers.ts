@@ -2,12 +2,15 @@
  * Scripted CommandHandlers for the UI tests: one profile store in memory, a gateway that accepts only
  * `correct horse`, and a TOTP secret that yields a fixed code. The real services replace this in the gateway e2e run.
  */
+
+import { defaultPolicy } from '../../core/policy/schema.js';
 import type {
   CommandHandlers,
   ConnectionStatus,
   Counters,
   EventName,
   Events,
+  PolicyView,
   ProfileSummary,
   Settings,
 } from '../../electron/ipc/schema.js';
@@ -22,8 +25,18 @@ export interface FakeBackend {
   settings: Settings;
 }
 
-export function fakeBackend(emit: <E extends EventName>(event: E, payload: Events[E]) => void): FakeBackend {
-  const profiles: ProfileSummary[] = [];
+/** IT's policy and the profiles already there (IT's managed ones) for a run; none and an empty list by default. */
+export interface FakeSetup {
+  policy?: Partial<PolicyView>;
+  profiles?: ProfileSummary[];
+}
+
+export function fakeBackend(
+  emit: <E extends EventName>(event: E, payload: Events[E]) => void,
+  setup: FakeSetup = {},
+): FakeBackend {
+  const profiles: ProfileSummary[] = [...(setup.profiles ?? [])];
+  const policy: PolicyView = { ...defaultPolicy(), ...setup.policy };
   const stored = new Map<string, string>();
   const settings: Settings = { autoConnect: false, launchAtLogin: false, killSwitch: false };
   const calls: FakeBackend['calls'] = [];
@@ -119,6 +132,7 @@ export function fakeBackend(emit: <E extends EventName>(event: E, payload: Event
     'settings:get': async () => settings,
     'settings:set': async (patch) => Object.assign(settings, patch),
     'logs:export': async () => '2026-11-27T01:00:00Z ike: IKE_SA established, password=<redacted>\n',
+    'policy:get': async () => policy,
   };
 
   // Record every call so the tests can check what the UI asked main to do.
