@@ -37,8 +37,14 @@ export function fakeBackend(
 ): FakeBackend {
   const profiles: ProfileSummary[] = [...(setup.profiles ?? [])];
   const policy: PolicyView = { ...defaultPolicy(), ...setup.policy };
+  // as main reports them: the settings IT decides read as IT set them
+  const settings: Settings = {
+    autoConnect: policy.alwaysOn,
+    launchAtLogin: policy.alwaysOn,
+    killSwitch: policy.killSwitch,
+  };
   const stored = new Map<string, string>();
-  const settings: Settings = { autoConnect: false, launchAtLogin: false, killSwitch: false };
+
   const calls: FakeBackend['calls'] = [];
   let status: ConnectionStatus = { state: 'disconnected', dns: [], splitSubnets: [] };
   let counterTimer: NodeJS.Timeout | undefined;
