@@ -12,25 +12,15 @@ import { test } from 'node:test';
 import { CommandFailed, type CommandRunner } from '../adapter/linux/commands.js';
 import { loadPolicy, managedFolderTrust } from './load.js';
 import { parseXmlPlist } from './plist.js';
-import { DEFAULT_POLICY, POLICY_KEYS, type Policy } from './schema.js';
+import { DEFAULT_POLICY, POLICY_KEYS } from './schema.js';
+import { FULL_POLICY } from './testdata/full-policy.js';
 import { parseIcacls, windowsFolderTrust } from './windows-acl.js';
 import { parseRegQuery } from './windows-registry.js';
 
 const fixture = (name: string) => readFileSync(new URL(`testdata/${name}`, import.meta.url), 'utf8');
 const NOBODY = 65534;
 
-/** What every full fixture (JSON, registry, plist) says. */
-const FULL: Policy = {
-  allowUserProfiles: false,
-  profiles: ['office', 'lab.sswan'],
-  defaultProfile: 'office',
-  alwaysOn: true,
-  killSwitch: true,
-  allowRememberPassword: false,
-  allowedAuthMethods: ['eap-mschapv2', 'eap-mschapv2+totp'],
-  logLevel: 'debug',
-  updates: 'https://updates.example.com/outpost/',
-};
+const FULL = FULL_POLICY;
 
 /** A folder like /etc/outpost under a fresh root-owned 0755 temp folder: policy.json and profiles/. */
 async function etc(body: (dir: string) => Promise<void>): Promise<void> {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AUTH_METHODS } from '../profile/types.js';
 import { DEFAULT_POLICY, parsePolicy } from './schema.js';
+import { FULL_POLICY } from './testdata/full-policy.js';
 
 test('no keys: the defaults, which allow everything, force nothing and check no updates', () => {
   const { policy, warnings } = parsePolicy({}, 'test');
@@ -12,32 +13,9 @@ test('no keys: the defaults, which allow everything, force nothing and check no 
 });
 
 test('every key of a complete policy is read', () => {
-  const { policy, warnings } = parsePolicy(
-    {
-      allowUserProfiles: false,
-      profiles: ['office', 'lab.sswan'],
-      defaultProfile: 'office',
-      alwaysOn: true,
-      killSwitch: true,
-      allowRememberPassword: false,
-      allowedAuthMethods: ['eap-mschapv2', 'eap-mschapv2+totp'],
-      logLevel: 'debug',
-      updates: 'https://updates.example.com/outpost/',
-    },
-    'test',
-  );
+  const { policy, warnings } = parsePolicy(structuredClone(FULL_POLICY), 'test');
   assert.deepEqual(warnings, []);
-  assert.deepEqual(policy, {
-    allowUserProfiles: false,
-    profiles: ['office', 'lab.sswan'],
-    defaultProfile: 'office',
-    alwaysOn: true,
-    killSwitch: true,
-    allowRememberPassword: false,
-    allowedAuthMethods: ['eap-mschapv2', 'eap-mschapv2+totp'],
-    logLevel: 'debug',
-    updates: 'https://updates.example.com/outpost/',
-  });
+  assert.deepEqual(policy, FULL_POLICY);
 });
 
 test('registry and plist integers 0/1 are booleans; other numbers are not', () => {
