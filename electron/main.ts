@@ -36,9 +36,11 @@ import {
   withCsp,
 } from './security.js';
 import { createAppServices } from './services/app-services.js';
+import { loadItSetup } from './services/it-setup.js';
 import { forwardPowerEvents } from './services/power-events.js';
 import { managedProfilesDir } from './services/profile-store.js';
 import { trayIconFiles, trayState, trayVariant } from './tray-icons.js';
+import { type TrayAction, trayMenu } from './tray-menu.js';
 
 const root = app.getAppPath();
 const pageFile = join(root, 'dist', 'renderer', 'index.html');
@@ -59,9 +61,10 @@ const network = process.getuid?.() === 0 ? linuxNetworkHost() : helperNetworkHos
 
 async function start(): Promise<void> {
   await app.whenReady();
-  const { logs, settings, connection, handlers } = createAppServices({
+  const it = await loadItSetup({ platform: process.platform, managedDir: managedProfilesDir() });
+  const { logs, settings, connection, handlers, policy } = createAppServices({
     configDir: app.getPath('userData'),
-    managedDir: managedProfilesDir(),
+    it,
     createTunnel: (profile, credentials, { killSwitch, connectTimeoutMs }) =>
       new Tunnel(profile, credentials, network, {
         reconnect: true,
@@ -88,34 +91,34 @@ async function start(): Promise<void> {
     window.focus();
   };
 
+  const actions: Record<TrayAction, () => void> = {
+    connect: () => void connectLast(),
+    disconnect: () =>
+      void handlers['connection:disconnect']().catch((e: unknown) => logs.log(`Disconnect failed: ${String(e)}`)),
+    open: showWindow,
+    quit: () => void quit(),
+  };
   const tray = new Tray(trayImage('disconnected'));
   const refreshTray = (status: ConnectionStatus) => {
     tray.setImage(trayImage(status.state));
     tray.setToolTip(`Outpost VPN: ${status.state}`);
-    const busy = status.state === 'connecting' || status.state === 'disconnecting' || status.state === 'reconnecting';
-    const up = status.state === 'connected' || status.state === 'reconnecting';
-    tray.setContextMenu(
-      Menu.buildFromTemplate([
-        up || busy
-          ? {
-              label: 'Disconnect',
-              enabled: status.state !== 'disconnecting',
-              click: () =>
-                void connection.disconnect().catch((e: unknown) => logs.log(`Disconnect failed: ${String(e)}`)),
-            }
-          : { label: 'Connect', click: () => void connectLast() },
-        { label: 'Open Outpost', click: showWindow },
-        { type: 'separator' },
-        { label: 'Quit', click: () => void quit() },
-      ]),
+    const items = trayMenu(status, policy).map((item) =>
+      'separator' in item
+        ? { type: 'separator' as const }
+        : { label: item.label, enabled: item.enabled, ...(item.action ? { click: actions[item.action] } : {}) },
     );
+    tray.setContextMenu(Menu.buildFromTemplate(items));
   };
 
-  /** Tray Connect: the last profile with remembered secrets; when something is missing, the window asks. */
+  /**
+   * Tray Connect and connecting at start: IT's default profile, else the last one, with remembered secrets; when
+   * something is missing, the window asks.
+   */
   const connectLast = async () => {
-    const { lastProfileId } = await settings.get();
-    if (lastProfileId === undefined) return showWindow();
-    await handlers['connection:connect']({ profileId: lastProfileId }).catch(() => showWindow());
+    const { defaultProfileId } = await handlers['policy:get']();
+    const profileId = defaultProfileId ?? (await settings.get()).lastProfileId;
+    if (profileId === undefined) return showWindow();
+    await handlers['connection:connect']({ profileId }).catch(() => showWindow());
   };
 
   /** Quit disconnects first, so the gateway is told and the network settings are restored. */
@@ -146,9 +149,10 @@ async function start(): Promise<void> {
     void quit();
   });
 
-  const current = await settings.get();
+  // settings as they apply: IT's always-on turns on starting at login and connecting at start
+  const current = await handlers['settings:get']();
   app.setLoginItemSettings({ openAtLogin: current.launchAtLogin });
-  if (current.autoConnect && current.lastProfileId !== undefined) void connectLast();
+  if (current.autoConnect) void connectLast();
   else showWindow();
 }
 

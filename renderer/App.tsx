@@ -4,6 +4,7 @@ import type {
   ConnectionStatus,
   Counters,
   OutpostApi,
+  PolicyView,
   ProfileSummary,
   Settings,
   UiError,
@@ -22,7 +23,13 @@ type Screen = 'status' | 'login' | 'totp' | 'settings' | 'diagnostics' | 'import
 
 const SAMPLES = 60;
 /** Background reads; any other command is something the user just did, and its outcome replaces the last error. */
-const READS: ReadonlySet<CommandName> = new Set(['profiles:list', 'settings:get', 'connection:status', 'totp:current']);
+const READS: ReadonlySet<CommandName> = new Set([
+  'profiles:list',
+  'settings:get',
+  'connection:status',
+  'totp:current',
+  'policy:get',
+]);
 const IDLE: ConnectionStatus = { state: 'disconnected', dns: [], splitSubnets: [] };
 
 export function App({ api }: { api: OutpostApi }) {
@@ -31,6 +38,8 @@ export function App({ api }: { api: OutpostApi }) {
   const [profileId, setProfileId] = useState<string | undefined>();
   const [settings, setSettings] = useState<Settings>({ autoConnect: false, launchAtLogin: false, killSwitch: false });
   const [status, setStatus] = useState<ConnectionStatus>(IDLE);
+  // IT's policy; until it is read, nothing is forced or hidden (main enforces it either way)
+  const [policy, setPolicy] = useState<PolicyView | undefined>();
   const [samples, setSamples] = useState<Counters[]>([]);
   const [screen, setScreen] = useState<Screen>('status');
   const [error, setError] = useState<UiError | undefined>();
@@ -66,16 +75,21 @@ export function App({ api }: { api: OutpostApi }) {
     });
     const offCounters = api.on('counters', (c) => setSamples((s) => [...s.slice(-(SAMPLES - 1)), c]));
     void (async () => {
-      const [list, saved, current] = await Promise.all([
+      const [list, saved, current, it] = await Promise.all([
         call('profiles:list'),
         call('settings:get'),
         call('connection:status'),
+        call('policy:get'),
       ]);
+      if (it !== undefined) setPolicy(it.value);
       if (saved !== undefined) setSettings(saved.value);
       if (current !== undefined) setStatus(current.value);
       if (list !== undefined) {
         setProfiles(list.value);
-        const preferred = list.value.find((p) => p.id === saved?.value.lastProfileId) ?? list.value[0];
+        const preferred =
+          list.value.find((p) => p.id === it?.value.defaultProfileId) ??
+          list.value.find((p) => p.id === saved?.value.lastProfileId) ??
+          list.value[0];
         setProfileId(preferred?.id);
         if (preferred === undefined) setScreen('import');
       }
@@ -159,6 +173,7 @@ export function App({ api }: { api: OutpostApi }) {
           <FirstRun
             call={call}
             first={profiles.length === 0}
+            allowed={policy?.allowUserProfiles ?? true}
             onImported={(p) => {
               setProfiles((list) => [...list.filter((q) => q.id !== p.id), p]);
               setProfileId(p.id);
@@ -171,6 +186,7 @@ export function App({ api }: { api: OutpostApi }) {
             key={profile.id}
             call={call}
             profile={profile}
+            mayRemember={policy?.allowRememberPassword ?? true}
             onSignedIn={(password) => {
               setSessionPassword(password);
               void refreshProfiles();
@@ -196,6 +212,7 @@ export function App({ api }: { api: OutpostApi }) {
             samples={samples}
             busy={busy}
             askCode={needsTotpCode}
+            alwaysOn={policy?.alwaysOn ?? false}
             onConnect={(otp) => void connect(otp)}
             onDisconnect={() => void disconnect()}
           />
@@ -205,6 +222,7 @@ export function App({ api }: { api: OutpostApi }) {
             call={call}
             settings={settings}
             profiles={profiles}
+            policy={policy}
             onSettings={setSettings}
             onProfilesChanged={() => void refreshProfiles()}
             onAddProfile={() => go('import')}

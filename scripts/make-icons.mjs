@@ -6,7 +6,7 @@
 // with an outline that reads on light (dark outline) or dark (light outline) task bars, at 16 px and @2x 32 px. macOS
 // gets template images instead (black + alpha, recoloured by the menu bar), where the state is the shape: outline,
 // outline with a dot, filled, outline with a cross.
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
@@ -158,6 +158,63 @@ function appIcon(size) {
   ]);
 }
 
+// --- installer icons: a Windows .ico and a macOS .icns, both holding PNG images (Vista+ and macOS 10.7+ read them) ---
+
+function ico(images) {
+  const head = Buffer.alloc(6 + 16 * images.length);
+  head.writeUInt16LE(0, 0);
+  head.writeUInt16LE(1, 2);
+  head.writeUInt16LE(images.length, 4);
+  let offset = head.length;
+  images.forEach(({ size, bytes }, i) => {
+    const entry = 6 + 16 * i;
+    head.writeUInt8(size >= 256 ? 0 : size, entry); // 0 means 256
+    head.writeUInt8(size >= 256 ? 0 : size, entry + 1);
+    head.writeUInt16LE(1, entry + 4); // colour planes
+    head.writeUInt16LE(32, entry + 6); // bits per pixel
+    head.writeUInt32LE(bytes.length, entry + 8);
+    head.writeUInt32LE(offset, entry + 12);
+    offset += bytes.length;
+  });
+  return Buffer.concat([head, ...images.map((i) => i.bytes)]);
+}
+
+/** The icns types that hold PNG data, by pixel size (Apple's "ic" types; @2x ones share a size with the next). */
+const ICNS_TYPES = [
+  ['icp4', 16],
+  ['icp5', 32],
+  ['icp6', 64],
+  ['ic07', 128],
+  ['ic08', 256],
+  ['ic09', 512],
+  ['ic10', 1024],
+  ['ic11', 32],
+  ['ic12', 64],
+  ['ic13', 256],
+  ['ic14', 512],
+];
+
+function icns(pngBySize) {
+  const chunks = ICNS_TYPES.map(([type, size]) => {
+    const head = Buffer.alloc(8);
+    head.write(type, 0, 'latin1');
+    head.writeUInt32BE(8 + pngBySize.get(size).length, 4);
+    return Buffer.concat([head, pngBySize.get(size)]);
+  });
+  const head = Buffer.alloc(8);
+  head.write('icns', 0, 'latin1');
+  head.writeUInt32BE(8 + chunks.reduce((n, c) => n + c.length, 0), 4);
+  return Buffer.concat([head, ...chunks]);
+}
+
+/** The app icon at every size the installers use: build/icon.png (1024 px, Linux), build/icon.ico, build/icon.icns. */
+function installerIcons(files) {
+  const bySize = new Map([16, 24, 32, 48, 64, 128, 256, 512, 1024].map((size) => [size, appIcon(size)]));
+  files.set('build/icon.png', bySize.get(1024));
+  files.set('build/icon.ico', ico([16, 24, 32, 48, 64, 128, 256].map((size) => ({ size, bytes: bySize.get(size) }))));
+  files.set('build/icon.icns', icns(bySize));
+}
+
 /** Every file, by its path under the repository, with its bytes. */
 export function renderIcons() {
   const files = new Map();
@@ -170,6 +227,7 @@ export function renderIcons() {
     files.set(`assets/tray/${state}Template@2x.png`, templateTray(state, 32));
   }
   files.set('assets/icon.png', appIcon(256));
+  installerIcons(files);
   return files;
 }
 

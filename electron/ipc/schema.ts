@@ -3,6 +3,7 @@
  * main implements the commands, the preload exposes exactly these, the renderer calls them typed, and the
  * development/test bridge serves the same schema over a socket. Plain data only: no Node or DOM types.
  */
+import type { Policy } from '../../core/policy/schema.js';
 import type { AuthMethodName } from '../../core/profile/types.js';
 import type { TotpInfo } from '../../core/secrets/totp.js';
 import type { TunnelState } from '../../core/tunnel/tunnel.js';
@@ -63,6 +64,15 @@ export interface Settings {
   lastProfileId?: string;
 }
 
+/**
+ * IT's policy as the window needs it (everything allowed, nothing forced, when IT set none). The services enforce it;
+ * the window hides what the policy forbids (Disconnect, "remember", adding profiles) and shows what it forces.
+ */
+export interface PolicyView extends Policy {
+  /** The policy's defaultProfile as the id of a listed profile; absent when IT named none or it is not there. */
+  defaultProfileId?: string;
+}
+
 /** What a TOTP enrollment link says besides the secret; the engine owns the shape. */
 export type { TotpInfo };
 
@@ -99,10 +109,12 @@ export interface Commands {
   // biome-ignore lint/suspicious/noConfusingVoidType: a command with no result resolves to nothing
   'connection:disconnect': { args: []; result: void };
   'connection:status': { args: []; result: ConnectionStatus };
+  /** The settings as they apply: those IT's policy decides show its values. */
   'settings:get': { args: []; result: Settings };
   'settings:set': { args: [settings: Partial<Settings>]; result: Settings };
   /** The log with secrets redacted, for the diagnostics screen's export. */
   'logs:export': { args: []; result: string };
+  'policy:get': { args: []; result: PolicyView };
 }
 
 export interface Events {
@@ -135,6 +147,7 @@ const COMMAND_SET = {
   'settings:get': true,
   'settings:set': true,
   'logs:export': true,
+  'policy:get': true,
 } satisfies Record<CommandName, true>;
 
 const EVENT_SET = { status: true, counters: true } satisfies Record<EventName, true>;

@@ -3,10 +3,12 @@
  * keychain, the connection service and the log, behind the command handlers. The app (main.ts) and the e2e gateway
  * bridge (test/e2e/gateway-bridge.ts) both run exactly this.
  */
+import type { Policy } from '../../core/policy/schema.js';
 import { keytarStore } from '../../core/secrets/keychain.js';
 import type { CommandHandlers } from '../ipc/schema.js';
 import { ConnectionService, type TunnelFactory } from './connection-service.js';
 import { createHandlers, type HandlerDeps } from './handlers.js';
+import type { ItSetup } from './it-setup.js';
 import { LogBuffer } from './log-buffer.js';
 import { ProfileStore } from './profile-store.js';
 import { SettingsStore } from './settings-store.js';
@@ -16,27 +18,34 @@ export interface AppServices {
   settings: SettingsStore;
   connection: ConnectionService;
   handlers: CommandHandlers;
+  /** IT's policy, for what main decides itself: always-on, the tray menu, and (later) the updater's feed. */
+  policy: Policy;
 }
 
 export function createAppServices(options: {
   configDir: string;
-  /** Profiles IT provisions, shown read-only. */
-  managedDir: string;
+  /** IT's policy and trusted profile folder (loadItSetup), whose profiles are shown read-only. */
+  it: ItSetup;
   createTunnel: TunnelFactory;
   clockWarning?: HandlerDeps['clockWarning'];
 }): AppServices {
-  const { configDir, managedDir, createTunnel, clockWarning } = options;
+  const { configDir, it, createTunnel, clockWarning } = options;
+  const { policy, managedDir } = it;
   const logs = new LogBuffer();
+  logs.setLevel(policy.logLevel);
+  if (it.source !== undefined) logs.log(`Policy from ${it.source}`);
+  for (const warning of it.warnings) logs.log(warning, 'warn');
   const secrets = keytarStore();
   const profiles = new ProfileStore({
     configDir,
     managedDir,
     secrets,
-    onSkipped: (file, reason) => logs.log(`Profile ${file} left out: ${reason}`),
+    policy,
+    onSkipped: (file, reason) => logs.log(`Profile ${file} left out: ${reason}`, 'warn'),
   });
   const settings = new SettingsStore(configDir);
   const killSwitch = async () => (await settings.get()).killSwitch;
-  const connection = new ConnectionService({ profiles, secrets, logs, createTunnel, killSwitch });
-  const handlers = createHandlers({ profiles, settings, secrets, connection, logs, clockWarning });
-  return { logs, settings, connection, handlers };
+  const connection = new ConnectionService({ profiles, secrets, logs, createTunnel, killSwitch, policy });
+  const handlers = createHandlers({ profiles, settings, secrets, connection, logs, policy, clockWarning });
+  return { logs, settings, connection, handlers, policy };
 }

@@ -6,11 +6,18 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { OutpostError } from '../../core/errors.js';
+import { defaultPolicy, type Policy } from '../../core/policy/schema.js';
 import type { ConnectionStatus, Counters } from '../ipc/schema.js';
 import { APP_CONNECT_TIMEOUT_MS, type ConnectionService } from './connection-service.js';
 import { LogBuffer } from './log-buffer.js';
 import { ProfileStore } from './profile-store.js';
-import { MemorySecretStore, pskProfileJson, type ScriptedConnection, scriptedConnection } from './test-support.js';
+import {
+  type FakeTunnel,
+  MemorySecretStore,
+  pskProfileJson,
+  type ScriptedConnection,
+  scriptedConnection,
+} from './test-support.js';
 import { CommandFailure } from './ui-error.js';
 
 // RFC 6238 Appendix B: the SHA-1 seed "12345678901234567890" (base32 below); at T = 59 s the 8-digit code is 94287082.
@@ -212,3 +219,55 @@ test('the kill switch is asked for when the user turned it on, or when the profi
     await rm(root, { recursive: true, force: true });
   }
 });
+
+/** A PSK profile imported before IT's policy arrived, and a service under `policy`. */
+async function underPolicy(
+  policy: Partial<Policy>,
+  body: (ctx: {
+    id: string;
+    connection: ConnectionService;
+    secrets: MemorySecretStore;
+    tunnels: FakeTunnel[];
+  }) => Promise<void>,
+) {
+  const root = await mkdtemp(join(tmpdir(), 'outpost-conn-policy-'));
+  const secrets = new MemorySecretStore();
+  const before = new ProfileStore({ configDir: root, managedDir: undefined, secrets });
+  const { id } = await before.import({ name: 'lab.json', content: pskProfileJson('Lab') });
+  const full = { ...defaultPolicy(), ...policy };
+  const profiles = new ProfileStore({ configDir: root, managedDir: undefined, secrets, policy: full });
+  const { connection, tunnels } = scriptedConnection({ profiles, secrets, logs: new LogBuffer(), policy: full });
+  try {
+    await body({ id, connection, secrets, tunnels });
+  } finally {
+    await connection.disconnect();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+test('policy: a profile whose sign-in method IT does not allow is refused at connect, before any tunnel', () =>
+  underPolicy({ allowedAuthMethods: ['eap-mschapv2+totp'] }, async ({ id, connection, secrets, tunnels }) => {
+    await secrets.set(id, 'psk', 'lab-psk');
+    await assert.rejects(connection.connect({ profileId: id }), (e: unknown) => {
+      assert.ok(e instanceof Error);
+      assert.match(e.message, /policy-auth-method/);
+      return true;
+    });
+    assert.equal(tunnels.length, 0);
+  }));
+
+test('policy: a forced kill switch is on for every connection, whatever the user chose', () =>
+  underPolicy({ killSwitch: true }, async ({ id, connection, tunnels }) => {
+    await connection.connect({ profileId: id, password: 'lab-psk' });
+    assert.equal(tunnels[0]!.options.killSwitch, true);
+  }));
+
+test('policy: without allowRememberPassword nothing reaches the keychain and an earlier stored secret is deleted', () =>
+  underPolicy({ allowRememberPassword: false }, async ({ id, connection, secrets, tunnels }) => {
+    await secrets.set(id, 'psk', 'stored-before-the-policy');
+    await assert.rejects(connection.connect({ profileId: id }), /psk-required/);
+    assert.equal(await secrets.get(id, 'psk'), undefined);
+    await connection.connect({ profileId: id, password: 'typed-psk', remember: true });
+    assert.deepEqual(tunnels[0]!.credentials.psk, new TextEncoder().encode('typed-psk'));
+    assert.equal(secrets.values.size, 0);
+  }));

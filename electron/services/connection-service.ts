@@ -4,6 +4,7 @@
  * Every secret it handles is handed to the log buffer for redaction and never logged or stored unasked.
  */
 import { EventEmitter } from 'node:events';
+import { defaultPolicy, type Policy } from '../../core/policy/schema.js';
 import type { Profile } from '../../core/profile/types.js';
 import type { SecretStore } from '../../core/secrets/keychain.js';
 import { currentCode } from '../../core/secrets/totp.js';
@@ -12,6 +13,7 @@ import type { Credentials } from '../../core/tunnel/session-config.js';
 import type { TrafficStats, TunnelEvents } from '../../core/tunnel/tunnel.js';
 import type { ConnectionStatus, Counters, Events } from '../ipc/schema.js';
 import type { LogBuffer } from './log-buffer.js';
+import { assertAuthMethodAllowed } from './policy-rules.js';
 import type { ProfileStore } from './profile-store.js';
 import { fail, toFailure, toUiError } from './ui-error.js';
 
@@ -46,6 +48,8 @@ export interface ConnectionServiceDeps {
   createTunnel: TunnelFactory;
   /** The user's kill switch setting, read at each connect. */
   killSwitch?: () => Promise<boolean>;
+  /** IT's policy: allowed sign-in methods, a forced kill switch, whether secrets may be remembered. */
+  policy?: Policy;
   clock?: () => number;
   /** How often counters are sampled and pushed while connected. */
   sampleMs?: number;
@@ -62,10 +66,12 @@ export class ConnectionService extends EventEmitter<ServiceEvents> {
   private sampler: NodeJS.Timeout | undefined;
   private lastSample: Counters | undefined;
   private readonly clock: () => number;
+  private readonly policy: Policy;
 
   constructor(private readonly deps: ConnectionServiceDeps) {
     super();
     this.clock = deps.clock ?? Date.now;
+    this.policy = deps.policy ?? defaultPolicy();
   }
 
   status(): ConnectionStatus {
@@ -80,11 +86,13 @@ export class ConnectionService extends EventEmitter<ServiceEvents> {
     const { profile: fileProfile } = await this.deps.profiles.get(input.profileId);
     const choices = await this.deps.profiles.choices(input.profileId);
     const profile: Profile = { ...fileProfile, username: choices.username ?? fileProfile.username };
+    assertAuthMethodAllowed(this.policy, profile);
     const credentials = await this.credentials(input, profile);
 
     const { logs } = this.deps;
     logs.log(`Connecting to "${profile.name}" at ${profile.gateway.address} (${profile.auth})`);
-    const killSwitch = profile.killSwitch === true || (await this.deps.killSwitch?.()) === true;
+    const killSwitch =
+      this.policy.killSwitch || profile.killSwitch === true || (await this.deps.killSwitch?.()) === true;
     const tunnel = this.deps.createTunnel(profile, credentials, {
       killSwitch,
       connectTimeoutMs: APP_CONNECT_TIMEOUT_MS,
@@ -157,15 +165,19 @@ export class ConnectionService extends EventEmitter<ServiceEvents> {
     this.tunnel.wake(reason);
   }
 
-  /** The secrets this profile's method needs; the stored ones first, else what the user typed. */
+  /**
+   * The secrets this profile's method needs; the stored ones first, else what the user typed. When IT does not allow
+   * remembering, nothing is stored and anything stored before the policy arrived is deleted, not used.
+   */
   private async credentials(input: ConnectInput, profile: Profile): Promise<Credentials> {
     const { secrets, logs } = this.deps;
     const id = input.profileId;
     const kind = profile.auth === 'psk' ? 'psk' : 'password';
     const typed = input.password === '' ? undefined : input.password;
-    if (input.remember === false) await secrets.delete(id, kind);
-    if (input.remember === true && typed !== undefined) await secrets.set(id, kind, typed);
-    const secret = typed ?? (await secrets.get(id, kind));
+    const mayRemember = this.policy.allowRememberPassword;
+    if (input.remember === false || !mayRemember) await secrets.delete(id, kind);
+    if (input.remember === true && mayRemember && typed !== undefined) await secrets.set(id, kind, typed);
+    const secret = typed ?? (mayRemember ? await secrets.get(id, kind) : undefined);
     logs.addSecret(secret);
     if (profile.auth === 'psk') {
       if (secret === undefined) throw fail('psk-required', 'Enter the pre-shared key IT gave you to connect.');

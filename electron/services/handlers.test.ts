@@ -103,8 +103,8 @@ test('import, list with keychain flags, credentials remembered and forgotten, re
     assert.deepEqual(
       list.map((p) => [p.name, p.managed, p.username, p.hasPassword]),
       [
-        ['Office (Android export)', false, 'alice.b', true],
         ['HQ', true, undefined, false],
+        ['Office (Android export)', false, 'alice.b', true],
       ],
     );
     await handlers['credentials:set']({ profileId: imported.id, username: 'alice.b', remember: false });

@@ -2,13 +2,15 @@
  * Every IPC command wired to the services. Arguments come from the renderer and are checked here before use; every
  * failure leaves as a CommandFailure carrying a UiError.
  */
+import { defaultPolicy, type Policy } from '../../core/policy/schema.js';
 import type { AuthMethodName } from '../../core/profile/types.js';
 import type { SecretStore } from '../../core/secrets/keychain.js';
 import { currentCode, parseTotpUri } from '../../core/secrets/totp.js';
 import type { CommandHandlers, ProfileSummary } from '../ipc/schema.js';
 import type { ConnectionService } from './connection-service.js';
 import type { LogBuffer } from './log-buffer.js';
-import type { ProfileStore, StoredProfile } from './profile-store.js';
+import { assertMayDisconnect, assertSettingsChangeAllowed, effectiveSettings } from './policy-rules.js';
+import { managedProfileId, type ProfileStore, type StoredProfile } from './profile-store.js';
 import type { SettingsStore } from './settings-store.js';
 import { fail, toFailure } from './ui-error.js';
 
@@ -18,6 +20,8 @@ export interface HandlerDeps {
   secrets: SecretStore;
   connection: ConnectionService;
   logs: LogBuffer;
+  /** IT's policy; the defaults (everything allowed) without one. */
+  policy?: Policy;
   clock?: () => number;
   /** A clock to compare this computer's with (e.g. the gateway's HTTP Date); without it no clock warning is given. */
   clockWarning?: (period: number) => Promise<string | undefined>;
@@ -51,6 +55,7 @@ function secretKind(auth: AuthMethodName): 'psk' | 'password' {
 export function createHandlers(deps: HandlerDeps): CommandHandlers {
   const { profiles, settings, secrets, connection, logs } = deps;
   const clock = deps.clock ?? Date.now;
+  const policy = deps.policy ?? defaultPolicy();
 
   async function summary(stored: StoredProfile): Promise<ProfileSummary> {
     const { id, managed, profile } = stored;
@@ -63,7 +68,8 @@ export function createHandlers(deps: HandlerDeps): CommandHandlers {
       auth: profile.auth,
       managed,
       ...(username === undefined ? {} : { username }),
-      hasPassword: (await secrets.get(id, secretKind(profile.auth))) !== undefined,
+      // a password stored before IT forbade remembering is never used (and deleted at the next connect)
+      hasPassword: policy.allowRememberPassword && (await secrets.get(id, secretKind(profile.auth))) !== undefined,
       hasTotp: (await secrets.get(id, 'totp')) !== undefined && choices.totp !== undefined,
     };
   }
@@ -80,6 +86,7 @@ export function createHandlers(deps: HandlerDeps): CommandHandlers {
     'profiles:remove': async (profileId) => {
       const id = text(profileId, 'profileId');
       if (connection.status().profileId === id && connection.status().state !== 'disconnected') {
+        assertMayDisconnect(policy);
         await connection.disconnect();
       }
       await profiles.remove(id);
@@ -90,7 +97,7 @@ export function createHandlers(deps: HandlerDeps): CommandHandlers {
       const id = text(fields.profileId, 'profileId');
       const username = text(fields.username, 'username').trim();
       const password = optionalText(fields.password, 'password');
-      const remember = optionalBoolean(fields.remember, 'remember') ?? false;
+      const remember = policy.allowRememberPassword && (optionalBoolean(fields.remember, 'remember') ?? false);
       const { profile } = await profiles.get(id);
       logs.addSecret(password);
       if (profile.auth !== 'psk') {
@@ -148,11 +155,23 @@ export function createHandlers(deps: HandlerDeps): CommandHandlers {
         ...(remember === undefined ? {} : { remember }),
       });
     },
-    'connection:disconnect': () => connection.disconnect(),
+    'connection:disconnect': async () => {
+      assertMayDisconnect(policy);
+      await connection.disconnect();
+    },
     'connection:status': async () => connection.status(),
-    'settings:get': () => settings.get(),
-    'settings:set': async (change) => settings.set(object(change, 'settings')),
+    'settings:get': async () => effectiveSettings(await settings.get(), policy),
+    'settings:set': async (change) => {
+      const fields = object(change, 'settings');
+      assertSettingsChangeAllowed(fields, policy);
+      return effectiveSettings(await settings.set(fields), policy);
+    },
     'logs:export': async () => logs.export(),
+    'policy:get': async () => {
+      const wanted = policy.defaultProfile === undefined ? undefined : managedProfileId(policy.defaultProfile);
+      const listed = wanted !== undefined && (await profiles.list()).some((p) => p.id === wanted);
+      return listed ? { ...policy, defaultProfileId: wanted } : { ...policy };
+    },
   };
 
   // One place turns every failure into a UiError the window can show.

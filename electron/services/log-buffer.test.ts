@@ -51,3 +51,25 @@ test('the buffer keeps only the newest lines', () => {
   );
   assert.equal(new LogBuffer(3, clock).export(), '');
 });
+
+/** The message of each kept line (the word after the time stamp). */
+const kept = (logs: LogBuffer) =>
+  logs
+    .export()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(' ')[1]);
+
+test('the level (from IT’s policy) decides which lines are kept; info by default', () => {
+  const logs = new LogBuffer(100, clock);
+  logs.log('detail', 'debug');
+  logs.log('normal');
+  logs.log('careful', 'warn');
+  assert.deepEqual(kept(logs), ['normal', 'careful']);
+  logs.setLevel('debug');
+  logs.log('detail', 'debug');
+  logs.setLevel('error');
+  logs.log('normal');
+  logs.log('broken', 'error');
+  assert.deepEqual(kept(logs), ['normal', 'careful', 'detail', 'broken']);
+});

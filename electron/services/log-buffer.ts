@@ -2,6 +2,7 @@
  * The diagnostics log: the last lines in memory only, each passed through redaction before it is stored, so an
  * export can never hold a password, PSK or TOTP secret even if a message quoted one.
  */
+import { LOG_LEVELS, type LogLevel } from '../../core/policy/schema.js';
 
 export const REDACTED = '[redacted]';
 
@@ -19,6 +20,8 @@ function escapeRegExp(text: string): string {
 export class LogBuffer {
   private readonly lines: string[] = [];
   private readonly known = new Set<string>();
+  /** Lines less important than this are not kept; IT's policy may ask for more (debug) or less. */
+  private level: LogLevel = 'info';
 
   constructor(
     private readonly capacity = 2000,
@@ -39,7 +42,12 @@ export class LogBuffer {
     return out.replace(SECRET_PARAM, `$1${REDACTED}`).replace(BASE32_BLOB, REDACTED);
   }
 
-  log(message: string): void {
+  setLevel(level: LogLevel): void {
+    this.level = level;
+  }
+
+  log(message: string, level: LogLevel = 'info'): void {
+    if (LOG_LEVELS.indexOf(level) > LOG_LEVELS.indexOf(this.level)) return;
     const line = `${new Date(this.clock()).toISOString()} ${this.redact(message)}`;
     this.lines.push(line);
     if (this.lines.length > this.capacity) this.lines.splice(0, this.lines.length - this.capacity);

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { managedProfilesDir, ProfileStore } from './profile-store.js';
+import { defaultPolicy, type Policy } from '../../core/policy/schema.js';
+import { managedProfileId, managedProfilesDir, ProfileStore } from './profile-store.js';
 import { MemorySecretStore, pskProfileJson } from './test-support.js';
 import { CommandFailure } from './ui-error.js';
 
@@ -18,6 +19,7 @@ async function setup(
     managed: string;
     skipped: string[];
   }) => Promise<void>,
+  policy?: Partial<Policy>,
 ) {
   const root = await mkdtemp(join(tmpdir(), 'outpost-profiles-'));
   const config = join(root, 'config');
@@ -29,6 +31,7 @@ async function setup(
     managedDir: managed,
     secrets,
     onSkipped: (f) => skipped.push(f),
+    ...(policy === undefined ? {} : { policy: { ...defaultPolicy(), ...policy } }),
   });
   try {
     await body({ store, secrets, config, managed, skipped });
@@ -102,7 +105,7 @@ test('a file that is not a profile is refused with its own name in the sentence,
     await assert.rejects(readdir(join(config, 'profiles')), { code: 'ENOENT' });
   }));
 
-test('managed profiles are listed read-only after the user ones; unreadable files are skipped and reported', () =>
+test('managed profiles are listed read-only before the user ones; unreadable files are skipped and reported', () =>
   setup(async ({ store, managed, skipped }) => {
     await mkdir(managed, { recursive: true });
     await writeFile(join(managed, 'HQ.json'), pskProfileJson('Headquarters'));
@@ -113,8 +116,8 @@ test('managed profiles are listed read-only after the user ones; unreadable file
     assert.deepEqual(
       listed.map((p) => [p.id, p.managed, p.profile.name]),
       [
-        [user.id, false, 'Zeta lab'],
         ['managed-HQ', true, 'Headquarters'],
+        [user.id, false, 'Zeta lab'],
       ],
     );
     assert.deepEqual(skipped, [join(managed, 'broken.sswan')]);
@@ -174,4 +177,82 @@ test('choices survive a restart and damaged entries are dropped', () =>
       store.setChoices('managed-none', () => ({})),
       failure('profile-not-found'),
     );
+  }));
+
+/** IT's profile folder with three profiles and one the user imported before the policy arrived. */
+async function withManaged(managed: string) {
+  await mkdir(managed, { recursive: true });
+  await writeFile(join(managed, 'alpha.json'), pskProfileJson('Alpha'));
+  await writeFile(join(managed, 'office.json'), pskProfileJson('Office'));
+  await writeFile(join(managed, 'lab.json'), pskProfileJson('Lab'));
+}
+
+test('policy profiles: the pinned managed profiles come first in the policy’s order, named by file or path', () =>
+  setup(
+    async ({ store, managed }) => {
+      await withManaged(managed);
+      const user = await store.import({ name: 'mine.json', content: pskProfileJson('Mine') });
+      assert.deepEqual(
+        (await store.list()).map((p) => p.id),
+        ['managed-office', 'managed-lab', 'managed-alpha', user.id],
+      );
+    },
+    { profiles: ['office.json', '/etc/outpost/profiles/lab.sswan', 'gone'] },
+  ));
+
+test('managedProfileId: a file name, with or without extension, or a path, names the same profile', () => {
+  for (const ref of ['office', 'office.json', 'office.sswan', '/etc/outpost/profiles/office.json', 'C:\\x\\office']) {
+    assert.equal(managedProfileId(ref), 'managed-office', ref);
+  }
+});
+
+test('allowUserProfiles false: import refused in words, the user’s profiles hidden and unusable, IT’s still there', async () => {
+  let userId = '';
+  await setup(async ({ store, config, managed }) => {
+    await withManaged(managed);
+    userId = (await store.import({ name: 'mine.json', content: pskProfileJson('Mine') })).id;
+    const locked = new ProfileStore({
+      configDir: config,
+      managedDir: managed,
+      secrets: new MemorySecretStore(),
+      policy: { ...defaultPolicy(), allowUserProfiles: false },
+    });
+    await assert.rejects(locked.import({ name: 'more.json', content: pskProfileJson('More') }), (e: unknown) => {
+      assert.ok(e instanceof CommandFailure);
+      assert.equal(e.uiError.code, 'policy-user-profiles');
+      assert.equal(
+        e.uiError.message,
+        'Your IT department provides the VPN profiles on this computer, so adding or using your own is turned off.',
+      );
+      return true;
+    });
+    assert.deepEqual(
+      (await locked.list()).map((p) => p.id),
+      ['managed-alpha', 'managed-lab', 'managed-office'],
+    );
+    await assert.rejects(locked.get(userId), failure('policy-user-profiles'));
+    assert.equal((await locked.get('managed-lab')).managed, true);
+  });
+});
+
+test('allowedAuthMethods: a profile with another sign-in method is refused at import, in words', () =>
+  setup(
+    async ({ store, config }) => {
+      await assert.rejects(store.import({ name: 'lab.json', content: pskProfileJson('Lab') }), (e: unknown) => {
+        assert.ok(e instanceof CommandFailure);
+        assert.equal(e.uiError.code, 'policy-auth-method');
+        assert.match(e.uiError.message, /does not allow profiles that sign in with a pre-shared key, so "Lab"/);
+        return true;
+      });
+      await assert.rejects(readdir(join(config, 'profiles')), { code: 'ENOENT' });
+    },
+    { allowedAuthMethods: ['eap-mschapv2'] },
+  ));
+
+test('an untrusted managed folder (undefined) gives no managed profiles and no managed ids', () =>
+  setup(async ({ config, managed }) => {
+    await withManaged(managed);
+    const store = new ProfileStore({ configDir: config, managedDir: undefined, secrets: new MemorySecretStore() });
+    assert.deepEqual(await store.list(), []);
+    await assert.rejects(store.get('managed-office'), failure('profile-not-found'));
   }));

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, extname, join, win32 } from 'node:path';
 import { isOutpostError, messageOf, OutpostError } from '../../core/errors.js';
+import { defaultPolicy, type Policy } from '../../core/policy/schema.js';
 import { isJsonObject } from '../../core/profile/json-fields.js';
 import { isSswanProfile } from '../../core/profile/load.js';
 import { parseNativeProfile } from '../../core/profile/native.js';
@@ -15,6 +16,7 @@ import type { Profile } from '../../core/profile/types.js';
 import type { SecretStore } from '../../core/secrets/keychain.js';
 import type { TotpInfo } from '../ipc/schema.js';
 import { readJsonFile, writeJsonFile } from './json-file.js';
+import { assertAuthMethodAllowed, assertUserProfilesAllowed } from './policy-rules.js';
 import { fail } from './ui-error.js';
 
 export interface StoredProfile {
@@ -32,9 +34,14 @@ export interface ProfileChoices {
 export interface ProfileStoreOptions {
   /** The user's config directory (Electron's userData). */
   configDir: string;
-  /** IT's folder of managed profiles; managedProfilesDir() for this computer. */
-  managedDir: string;
+  /**
+   * IT's folder of managed profiles (managedProfilesDir() for this computer), once checked to be IT's alone; undefined
+   * when there is none or it could not be trusted.
+   */
+  managedDir: string | undefined;
   secrets: SecretStore;
+  /** IT's policy; the defaults (everything allowed) without one. */
+  policy?: Policy;
   /** Told about profile files that cannot be read, which are left out of the list. */
   onSkipped?: (file: string, reason: string) => void;
 }
@@ -53,6 +60,15 @@ export function managedProfilesDir(
   if (platform === 'win32') return win32.join(env.ProgramData ?? 'C:\\ProgramData', 'Outpost', 'profiles');
   if (platform === 'darwin') return '/Library/Application Support/Outpost/profiles';
   return '/etc/outpost/profiles';
+}
+
+/**
+ * The id of a managed profile that IT's policy names by file name ("office", "office.sswan") or by a path to the
+ * file: only the name counts, since managed profiles are read from IT's checked folder alone.
+ */
+export function managedProfileId(reference: string): string {
+  const base = reference.split(/[\\/]/).at(-1) ?? reference;
+  return `${MANAGED_PREFIX}${base.replace(/\.(json|sswan)$/i, '')}`;
 }
 
 /**
@@ -87,33 +103,43 @@ export function parseProfileText(
 export class ProfileStore {
   private readonly userDir: string;
   private readonly choicesFile: string;
+  private readonly policy: Policy;
 
   constructor(private readonly options: ProfileStoreOptions) {
     this.userDir = join(options.configDir, 'profiles');
     this.choicesFile = join(options.configDir, 'profile-choices.json');
+    this.policy = options.policy ?? defaultPolicy();
   }
 
   async import(file: { name: string; content: string }): Promise<StoredProfile> {
+    assertUserProfilesAllowed(this.policy);
     if (Buffer.byteLength(file.content, 'utf8') > MAX_PROFILE_BYTES) {
       throw fail('profile-invalid', `"${basename(file.name)}" is too large to be a VPN profile.`);
     }
     const { profile, extension } = parseProfileText(file.name, file.content, this.userDir);
+    assertAuthMethodAllowed(this.policy, profile);
     const id = randomUUID();
     await mkdir(this.userDir, { recursive: true, mode: 0o700 });
     await writeFile(join(this.userDir, `${id}${extension}`), file.content, { mode: 0o600, flag: 'wx' });
     return { id, managed: false, profile };
   }
 
-  /** The user's profiles, then the managed ones, each group sorted by name. */
+  /**
+   * IT's profiles first (those the policy pins in its order, then the others by name), then the user's by name; the
+   * user's are left out when the policy allows IT's only.
+   */
   async list(): Promise<StoredProfile[]> {
-    const user = await this.readFolder(this.userDir, false);
-    const managed = await this.readFolder(this.options.managedDir, true);
+    const managed = this.options.managedDir === undefined ? [] : await this.readFolder(this.options.managedDir, true);
+    const user = this.policy.allowUserProfiles ? await this.readFolder(this.userDir, false) : [];
+    const pinned = this.policy.profiles.map(managedProfileId);
+    const rank = (p: StoredProfile) => (pinned.includes(p.id) ? pinned.indexOf(p.id) : pinned.length);
     const byName = (a: StoredProfile, b: StoredProfile) => a.profile.name.localeCompare(b.profile.name);
-    return [...user.sort(byName), ...managed.sort(byName)];
+    return [...managed.sort((a, b) => rank(a) - rank(b) || byName(a, b)), ...user.sort(byName)];
   }
 
   async get(id: string): Promise<StoredProfile> {
     const location = this.locate(id);
+    if (!location.managed) assertUserProfilesAllowed(this.policy);
     for (const extension of PROFILE_EXTENSIONS) {
       const path = join(location.dir, `${location.name}${extension}`);
       let text: string;
@@ -150,10 +176,11 @@ export class ProfileStore {
 
   private locate(id: string): { dir: string; name: string; managed: boolean } {
     if (USER_ID.test(id)) return { dir: this.userDir, name: id, managed: false };
-    if (id.startsWith(MANAGED_PREFIX)) {
+    const { managedDir } = this.options;
+    if (id.startsWith(MANAGED_PREFIX) && managedDir !== undefined) {
       const name = id.slice(MANAGED_PREFIX.length);
       if (MANAGED_NAME.test(name) && !name.includes('..')) {
-        return { dir: this.options.managedDir, name, managed: true };
+        return { dir: managedDir, name, managed: true };
       }
     }
     throw notFound();

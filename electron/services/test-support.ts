@@ -122,7 +122,7 @@ export interface ScriptedConnection {
  * until a test changes it), and `tunnels` keeps every tunnel made. Counters are sampled once a minute.
  */
 export function scriptedConnection(
-  deps: Pick<ConnectionServiceDeps, 'profiles' | 'secrets' | 'logs' | 'clock' | 'killSwitch'>,
+  deps: Pick<ConnectionServiceDeps, 'profiles' | 'secrets' | 'logs' | 'clock' | 'killSwitch' | 'policy'>,
 ): ScriptedConnection {
   const tunnels: FakeTunnel[] = [];
   const outcome: { next: TunnelOutcome } = { next: { result: connectResult('10.9.0.7', ['10.9.0.53']) } };

@@ -6,10 +6,13 @@ import type { Call } from '../api.js';
 export function FirstRun({
   call,
   first,
+  allowed,
   onImported,
 }: {
   call: Call;
   first: boolean;
+  /** IT's policy lets the user add profiles; otherwise only IT's are used. */
+  allowed: boolean;
   onImported: (p: ProfileSummary) => void;
 }) {
   const [busy, setBusy] = useState(false);
@@ -22,6 +25,18 @@ export function FirstRun({
     setBusy(false);
     event.target.value = '';
     if (imported !== undefined) onImported(imported.value);
+  }
+
+  if (!allowed) {
+    return (
+      <section aria-labelledby="import-title">
+        <h1 id="import-title">No connection profile yet</h1>
+        <p>
+          Your IT department provides the VPN profiles on this computer, so adding your own is turned off. Ask them to
+          set up your connection.
+        </p>
+      </section>
+    );
   }
 
   return (

@@ -10,15 +10,18 @@ import { TextField } from '../components/TextField.js';
 export function Login({
   call,
   profile,
+  mayRemember,
   onSignedIn,
 }: {
   call: Call;
   profile: ProfileSummary;
+  /** IT's policy allows keeping the password in the keychain. */
+  mayRemember: boolean;
   onSignedIn: (password: string | undefined) => void;
 }) {
   const [username, setUsername] = useState(profile.username ?? '');
   const [password, setPassword] = useState('');
-  const [remember, setRemember] = useState(profile.hasPassword);
+  const [remember, setRemember] = useState(mayRemember && profile.hasPassword);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -49,10 +52,12 @@ export function Login({
           value={password}
           onChange={setPassword}
         />
-        <label className="check">
-          <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} />
-          Remember my password on this computer
-        </label>
+        {mayRemember && (
+          <label className="check">
+            <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} />
+            Remember my password on this computer
+          </label>
+        )}
         <button type="submit" className="primary">
           Continue
         </button>

@@ -1,10 +1,11 @@
-import type { ProfileSummary, Settings } from '../../electron/ipc/schema.js';
+import type { PolicyView, ProfileSummary, Settings } from '../../electron/ipc/schema.js';
 import type { Call } from '../api.js';
 
 export function SettingsScreen({
   call,
   settings,
   profiles,
+  policy,
   onSettings,
   onProfilesChanged,
   onAddProfile,
@@ -12,6 +13,8 @@ export function SettingsScreen({
   call: Call;
   settings: Settings;
   profiles: ProfileSummary[];
+  /** IT's policy, once read: the settings it decides are shown locked. */
+  policy: PolicyView | undefined;
   onSettings: (s: Settings) => void;
   onProfilesChanged: () => void;
   onAddProfile: () => void;
@@ -23,16 +26,24 @@ export function SettingsScreen({
     onSettings(saved === undefined ? settings : saved.value);
   }
 
-  /** One on/off setting, labelled; `hint` names the element that explains it. */
+  const locked = {
+    autoConnect: policy?.alwaysOn === true,
+    launchAtLogin: policy?.alwaysOn === true,
+    killSwitch: policy?.killSwitch === true,
+  };
+
+  /** One on/off setting, labelled; `hint` names the element that explains it. A setting IT decides is locked. */
   const toggle = (key: 'autoConnect' | 'launchAtLogin' | 'killSwitch', label: string, hint?: string) => (
     <label className="check">
       <input
         type="checkbox"
         checked={settings[key]}
+        disabled={locked[key]}
         onChange={(e) => void change({ [key]: e.target.checked })}
         aria-describedby={hint}
       />
       {label}
+      {locked[key] && <span className="hint"> (set by your IT department)</span>}
     </label>
   );
 
@@ -72,9 +83,11 @@ export function SettingsScreen({
             </li>
           ))}
         </ul>
-        <button type="button" onClick={onAddProfile}>
-          Add a profile…
-        </button>
+        {policy?.allowUserProfiles !== false && (
+          <button type="button" onClick={onAddProfile}>
+            Add a profile…
+          </button>
+        )}
       </fieldset>
     </section>
   );

@@ -20,6 +20,7 @@ export function Status({
   samples,
   busy,
   askCode,
+  alwaysOn,
   onConnect,
   onDisconnect,
 }: {
@@ -29,6 +30,8 @@ export function Status({
   busy: boolean;
   /** The profile needs a one-time code and none is stored: ask for it before connecting. */
   askCode: boolean;
+  /** IT keeps the VPN connected: no Disconnect while it is up or on its way. */
+  alwaysOn: boolean;
   onConnect: (otp: string | undefined) => void;
   onDisconnect: () => void;
 }) {
@@ -40,8 +43,9 @@ export function Status({
   function submit(event: FormEvent) {
     event.preventDefault();
     if (busy || status.state === 'disconnecting') return;
-    if (up) onDisconnect();
-    else {
+    if (up) {
+      if (!alwaysOn) onDisconnect();
+    } else {
       onConnect(askCode ? otp : undefined);
       setOtp('');
     }
@@ -50,6 +54,7 @@ export function Status({
   return (
     <section aria-labelledby="status-title">
       <h1 id="status-title">{profile.name}</h1>
+      {profile.managed && <p className="hint">Provided by your IT department</p>}
       <p className={`state state-${status.state}`} role="status" aria-live="polite">
         {STATE_WORDS[status.state]}
       </p>
@@ -66,14 +71,18 @@ export function Status({
             onChange={setOtp}
           />
         )}
-        <button
-          type="submit"
-          className={`connect ${up ? 'is-up' : ''}`}
-          // aria-disabled, not disabled: a disabled button drops keyboard focus mid-connect.
-          aria-disabled={busy || status.state === 'disconnecting'}
-        >
-          {up ? 'Disconnect' : 'Connect'}
-        </button>
+        {up && alwaysOn ? (
+          <p className="hint">Your IT department keeps this VPN connected at all times.</p>
+        ) : (
+          <button
+            type="submit"
+            className={`connect ${up ? 'is-up' : ''}`}
+            // aria-disabled, not disabled: a disabled button drops keyboard focus mid-connect.
+            aria-disabled={busy || status.state === 'disconnecting'}
+          >
+            {up ? 'Disconnect' : 'Connect'}
+          </button>
+        )}
       </form>
       <dl className="facts">
         <dt>Gateway</dt>

@@ -2,12 +2,15 @@
  * Scripted CommandHandlers for the UI tests: one profile store in memory, a gateway that accepts only
  * `correct horse`, and a TOTP secret that yields a fixed code. The real services replace this in the gateway e2e run.
  */
+
+import { defaultPolicy } from '../../core/policy/schema.js';
 import type {
   CommandHandlers,
   ConnectionStatus,
   Counters,
   EventName,
   Events,
+  PolicyView,
   ProfileSummary,
   Settings,
 } from '../../electron/ipc/schema.js';
@@ -22,10 +25,26 @@ export interface FakeBackend {
   settings: Settings;
 }
 
-export function fakeBackend(emit: <E extends EventName>(event: E, payload: Events[E]) => void): FakeBackend {
-  const profiles: ProfileSummary[] = [];
+/** IT's policy and the profiles already there (IT's managed ones) for a run; none and an empty list by default. */
+export interface FakeSetup {
+  policy?: Partial<PolicyView>;
+  profiles?: ProfileSummary[];
+}
+
+export function fakeBackend(
+  emit: <E extends EventName>(event: E, payload: Events[E]) => void,
+  setup: FakeSetup = {},
+): FakeBackend {
+  const profiles: ProfileSummary[] = [...(setup.profiles ?? [])];
+  const policy: PolicyView = { ...defaultPolicy(), ...setup.policy };
+  // as main reports them: the settings IT decides read as IT set them
+  const settings: Settings = {
+    autoConnect: policy.alwaysOn,
+    launchAtLogin: policy.alwaysOn,
+    killSwitch: policy.killSwitch,
+  };
   const stored = new Map<string, string>();
-  const settings: Settings = { autoConnect: false, launchAtLogin: false, killSwitch: false };
+
   const calls: FakeBackend['calls'] = [];
   let status: ConnectionStatus = { state: 'disconnected', dns: [], splitSubnets: [] };
   let counterTimer: NodeJS.Timeout | undefined;
@@ -119,6 +138,7 @@ export function fakeBackend(emit: <E extends EventName>(event: E, payload: Event
     'settings:get': async () => settings,
     'settings:set': async (patch) => Object.assign(settings, patch),
     'logs:export': async () => '2026-11-27T01:00:00Z ike: IKE_SA established, password=<redacted>\n',
+    'policy:get': async () => policy,
   };
 
   // Record every call so the tests can check what the UI asked main to do.

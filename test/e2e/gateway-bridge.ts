@@ -10,6 +10,7 @@
  * Prints `{"pageUrl": …}` as one JSON line once serving; disconnects and exits when stdin ends or on SIGTERM.
  */
 import { linuxNetworkHost } from '../../core/adapter/linux/host.js';
+import { defaultPolicy } from '../../core/policy/schema.js';
 import { Tunnel } from '../../core/tunnel/tunnel.js';
 import { createAppServices } from '../../electron/services/app-services.js';
 import { startBridgeServer } from './bridge-server.js';
@@ -22,7 +23,7 @@ if (root === undefined || configDir === undefined || managedDir === undefined ||
 
 const { connection, handlers } = createAppServices({
   configDir,
-  managedDir,
+  it: { policy: defaultPolicy(), managedDir, warnings: [] },
   createTunnel: (profile, credentials, { killSwitch }) =>
     new Tunnel(profile, credentials, linuxNetworkHost({ stateDir }), { connectTimeoutMs: 15_000, killSwitch }),
 });
