@@ -1,7 +1,7 @@
 /**
  * The Debian package of the command line and its network service, staged by hand and built with
  * `dpkg-deb --root-owner-group`: no debhelper, every file's place, mode and time chosen here, so two builds of the
- * same commit are byte-identical (SOURCE_DATE_EPOCH, gzip -n, sorted md5sums).
+ * same commit are byte-identical (SOURCE_DATE_EPOCH for every time, gzip without names or times, sorted md5sums).
  *
  *   /usr/bin/outpost -> ../lib/outpost-cli/outpost.mjs   the engine and CLI, one file bundled by esbuild
  *   /usr/lib/outpost-cli/node_modules/koffi              koffi's loader and its Linux x86-64 binary (TUN ioctls)
@@ -45,7 +45,6 @@ const DEPENDS = ['nodejs (>= 20.6)', 'adduser', 'iproute2', 'nftables', 'libc6 (
 
 export interface BuiltPackage {
   path: string;
-  version: string;
   /** The npm packages bundled into outpost.mjs (the copyright file must name each). */
   bundledPackages: string[];
 }
@@ -179,7 +178,7 @@ export async function buildLinuxPackage(outDir = join(ROOT, 'release')): Promise
       env: { ...process.env, SOURCE_DATE_EPOCH: String(epoch) },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-    return { path, version, bundledPackages };
+    return { path, bundledPackages };
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
