@@ -19,12 +19,6 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
 const { build } = pkg;
 const section = (name: string) => build[name] as Record<string, unknown>;
 
-/** Files the Linux packaging work (another branch) adds under build/linux; named here, checked once they exist. */
-const FROM_LINUX_PACKAGING = [
-  'build/linux/outpost-helper.service',
-  'build/linux/after-install.sh',
-  'build/linux/after-remove.sh',
-];
 
 /** Every string in the config that names a file or folder of the repository's build/. */
 function referencedPaths(value: unknown): string[] {
@@ -34,12 +28,11 @@ function referencedPaths(value: unknown): string[] {
   return [];
 }
 
-test('every file the config names exists (build/linux/* once the Linux packaging lands)', () => {
+test('every file the config names exists', () => {
   const paths = [...referencedPaths(build), `build/${section('pkg').scripts}`];
   assert.ok(paths.length > 10);
-  const missing = paths.filter((p) => !existsSync(join(root, p)) && !FROM_LINUX_PACKAGING.includes(p));
+  const missing = paths.filter((p) => !existsSync(join(root, p)));
   assert.deepEqual(missing, []);
-  for (const p of paths.filter((p) => p.startsWith('build/linux/'))) assert.ok(FROM_LINUX_PACKAGING.includes(p), p);
 });
 
 test('identity and output: appId, product name, maintainer with an email, release/ as the output folder', () => {
@@ -92,7 +85,7 @@ test('Electron fuses: no running as Node, no NODE_OPTIONS or inspector flags, on
   assert.equal(build.asar, true);
 });
 
-test('Linux: deb, rpm and AppImage; deb depends keep electron-builder’s defaults; the tray extension recommended', () => {
+test('Linux: deb, rpm and AppImage; deb depends keep electron-builder’s defaults and add the network service', () => {
   assert.deepEqual(section('linux').target, ['deb', 'rpm', 'AppImage']);
   const fpm = readFileSync(join(root, 'node_modules/app-builder-lib/out/targets/FpmTarget.js'), 'utf8');
   const defaults = JSON.parse(/case "deb":\s*return (\[[^\]]*\])/.exec(fpm)?.[1] ?? '[]') as string[];
@@ -101,9 +94,9 @@ test('Linux: deb, rpm and AppImage; deb depends keep electron-builder’s defaul
   for (const name of defaults) assert.ok(depends.includes(name), `deb.depends lost the default ${name}`);
   assert.ok(depends.includes('libsecret-1-0'), 'keytar');
   assert.deepEqual(section('deb').recommends, ['gnome-shell-extension-appindicator']);
-  const resources = section('linux').extraResources as { from: string }[];
-  assert.ok(resources.some((r) => r.from === 'build/linux/outpost-helper.service'));
-  for (const target of ['deb', 'rpm']) assert.equal(section(target).afterInstall, 'build/linux/after-install.sh');
+  // the helper, its hardened unit and the group come from the one package that owns them (packaging/linux)
+  assert.ok(depends.includes('outpost-cli'), 'the network service');
+  assert.equal(section('linux').extraResources, undefined, 'no second copy of the unit');
 });
 
 test('Windows: per-machine NSIS with the helper service and a locked %ProgramData%\\Outpost, an MSI, env-driven signing', () => {

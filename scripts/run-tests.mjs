@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under core/, electron/, renderer/ and test/ with node's own test runner (TypeScript through tsx).
-// `--unit` leaves out test/interop (those need root, network namespaces and strongSwan).
+// Runs every *.test.ts under core/, electron/, renderer/, scripts/ and test/ with node's own test runner (TypeScript
+// through tsx).
+// `--unit` leaves out test/interop (those need root, network namespaces and strongSwan; the Debian package test
+// installs and purges a package).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +21,7 @@ function find(dir) {
   return out;
 }
 
-let files = ['core', 'electron', 'renderer', 'test'].flatMap((d) => {
+let files = ['core', 'electron', 'renderer', 'scripts', 'test'].flatMap((d) => {
   try {
     return find(d);
   } catch {

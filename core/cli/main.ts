@@ -7,6 +7,7 @@ import { RouteWatch } from '../adapter/linux/route-watch.js';
 import { isOutpostError, messageOf, type OutpostError } from '../errors.js';
 import type { ConnectResult } from '../tunnel/connection.js';
 import { Tunnel } from '../tunnel/tunnel.js';
+import { VERSION } from '../version.js';
 import { type Command, parseArgs } from './args.js';
 import { type OpenedHost, openNetworkHost } from './network-host.js';
 import { collectSecrets, terminalPrompter } from './secrets.js';
@@ -85,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_OK;
   }
   if (command.kind === 'version') {
-    out(`outpost ${process.env.npm_package_version ?? '0.1.0'}`);
+    out(`outpost ${VERSION}`);
     return EXIT_OK;
   }
   try {

@@ -3,7 +3,7 @@
  * SO_PEERGROUPS for its supplementary groups, Linux 4.13+): nothing the client says about itself is believed.
  */
 import type { Socket } from 'node:net';
-import koffi from 'koffi';
+import { ffi } from '../adapter/linux/ffi.js';
 
 export interface PeerCredentials {
   pid: number;
@@ -26,7 +26,7 @@ let getsockopt: GetSockOpt | undefined;
 
 function load(): GetSockOpt {
   if (getsockopt) return getsockopt;
-  const lib = koffi.load('libc.so.6');
+  const lib = ffi().load('libc.so.6');
   const fn = lib.func('int getsockopt(int fd, int level, int name, _Out_ uint8_t *value, _Inout_ uint32_t *length)');
   getsockopt = (fd, level, name, value, length) => fn(fd, level, name, value, length) as number;
   return getsockopt;
@@ -45,12 +45,12 @@ export function peerCredentials(socket: Socket): PeerCredentials {
   const ucred = Buffer.alloc(UCRED_SIZE);
   const length = [UCRED_SIZE];
   if (read(fd, SOL_SOCKET, SO_PEERCRED, ucred, length) !== 0 || length[0] !== UCRED_SIZE) {
-    throw new Error(`SO_PEERCRED failed: errno ${koffi.errno()}`);
+    throw new Error(`SO_PEERCRED failed: errno ${ffi().errno()}`);
   }
   const groupBuffer = Buffer.alloc(MAX_GROUPS * 4);
   const groupLength = [groupBuffer.length];
   if (read(fd, SOL_SOCKET, SO_PEERGROUPS, groupBuffer, groupLength) !== 0) {
-    throw new Error(`SO_PEERGROUPS failed: errno ${koffi.errno()}`);
+    throw new Error(`SO_PEERGROUPS failed: errno ${ffi().errno()}`);
   }
   const groups: number[] = [];
   for (let offset = 0; offset + 4 <= (groupLength[0] ?? 0); offset += 4) groups.push(groupBuffer.readUInt32LE(offset));

@@ -9,7 +9,8 @@
  */
 import { closeSync, constants, openSync } from 'node:fs';
 import { constants as os } from 'node:os';
-import koffi from 'koffi';
+import type koffi from 'koffi';
+import { ffi } from './ffi.js';
 import { adapterError } from '../adapter-error.js';
 import type { VirtualAdapter } from '../types.js';
 
@@ -43,7 +44,7 @@ let libc: Libc | undefined;
 /** Loaded on first use, so importing this module on another OS (or without koffi's binary) costs nothing. */
 function loadLibc(): Libc {
   if (libc) return libc;
-  const lib = koffi.load('libc.so.6');
+  const lib = ffi().load('libc.so.6');
   const ioctl = lib.func('int ioctl(int fd, unsigned long request, _Inout_ uint8_t *arg)');
   const ioctlValue = lib.func('ioctl', 'int', ['int', 'unsigned long', 'unsigned long']);
   const read = lib.func('long read(int fd, _Out_ uint8_t *buf, unsigned long count)');
@@ -87,7 +88,7 @@ export function createPersistentTun(name: string, owner: { uid: number; gid: num
       if (ioctlValue(fd, request, value) < 0) {
         throw adapterError(
           'The virtual network adapter could not be created.',
-          `${what} ${name}: ${errnoName(koffi.errno())}`,
+          `${what} ${name}: ${errnoName(ffi().errno())}`,
         );
       }
     }
@@ -116,7 +117,7 @@ function attach(name: string, extraFlags: number): { fd: number; name: string } 
   ifreq.write(name, 0, 'ascii');
   ifreq.writeUInt16LE(IFF_TUN | IFF_NO_PI | extraFlags, IFNAMSIZ);
   if (ioctl(fd, TUNSETIFF, ifreq) < 0) {
-    const errno = koffi.errno();
+    const errno = ffi().errno();
     closeSync(fd);
     const message =
       errno === os.errno.EPERM
@@ -150,7 +151,7 @@ class LinuxTun implements VirtualAdapter {
     this.handler = handler;
     if (this.poller || this.closed) return;
     // level-triggered: whatever a round leaves unread makes the fd readable again on the next loop iteration
-    this.poller = koffi.node.poll(this.fd, { readable: true }, () => this.drain());
+    this.poller = ffi().node.poll(this.fd, { readable: true }, () => this.drain());
   }
 
   private drain(): void {
@@ -158,7 +159,7 @@ class LinuxTun implements VirtualAdapter {
     while (!this.closed) {
       const n = this.libc.read(fd, buffer, READ_BUFFER);
       if (n <= 0) {
-        const errno = n < 0 ? koffi.errno() : 0;
+        const errno = n < 0 ? ffi().errno() : 0;
         if (errno === os.errno.EINTR) continue;
         // EAGAIN: drained until the next readable event
         if (errno !== os.errno.EAGAIN) this.counters.readErrors++;
