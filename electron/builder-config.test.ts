@@ -19,7 +19,6 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
 const { build } = pkg;
 const section = (name: string) => build[name] as Record<string, unknown>;
 
-
 /** Every string in the config that names a file or folder of the repository's build/. */
 function referencedPaths(value: unknown): string[] {
   if (typeof value === 'string') return value.startsWith('build/') ? [value] : [];
@@ -30,7 +29,7 @@ function referencedPaths(value: unknown): string[] {
 
 test('every file the config names exists', () => {
   const paths = [...referencedPaths(build), `build/${section('pkg').scripts}`];
-  assert.ok(paths.length > 10);
+  assert.ok(paths.length > 5, 'the config names its files under build/');
   const missing = paths.filter((p) => !existsSync(join(root, p)));
   assert.deepEqual(missing, []);
 });
