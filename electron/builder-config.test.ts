@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -117,9 +118,9 @@ test('Windows: per-machine NSIS with the helper service and a locked %ProgramDat
   assert.doesNotMatch(text, /certificatePassword|certificateFile|cscKey|CSC_KEY_PASSWORD/, 'no secret in the config');
 });
 
-test('macOS: a pkg whose postinstall loads the helper LaunchDaemon; tray-only, hardened, notarized from the environment', () => {
+test('macOS: a pkg (installs) and a zip (what the updater downloads) whose postinstall loads the helper LaunchDaemon; tray-only, hardened, notarized from the environment', () => {
   const mac = section('mac');
-  assert.deepEqual(mac.target, ['pkg']);
+  assert.deepEqual(mac.target, ['pkg', 'zip']);
   assert.deepEqual(mac.extendInfo, { LSUIElement: true });
   assert.equal(mac.hardenedRuntime, true);
   assert.notEqual(mac.notarize, false, 'electron-builder notarizes when APPLE_API_KEY/APPLE_ID… are set');
@@ -137,6 +138,31 @@ test('macOS: a pkg whose postinstall loads the helper LaunchDaemon; tray-only, h
   const resources = (mac.extraResources as { from: string }[]).map((r) => r.from);
   assert.deepEqual(resources, ['build/macos/com.outpost.helper.plist', 'build/macos/uninstall.sh']);
   accessSync(join(root, 'build/macos/uninstall.sh'), constants.X_OK);
+});
+
+test('the whole config passes electron-builder’s own schema (a misplaced key fails the release build)', async () => {
+  const require = createRequire(import.meta.url);
+  const { validateConfiguration } = require('app-builder-lib/out/util/config/config') as {
+    validateConfiguration: (config: unknown, logger: unknown) => Promise<void>;
+  };
+  const { DebugLogger } = require('builder-util') as { DebugLogger: new (enabled: boolean) => unknown };
+  await validateConfiguration(build, new DebugLogger(false));
+  // e.g. publisherName directly under win, where electron-builder 25 had it, is refused by 26
+  const misplaced = { ...build, win: { ...section('win'), publisherName: 'Outpost VPN' } };
+  await assert.rejects(validateConfiguration(misplaced, new DebugLogger(false)), /configuration\.win/);
+});
+
+test('updates: app-update.yml is written, Windows updates must carry our Authenticode signature, macOS gets a zip', () => {
+  // the feed itself comes from IT's policy at run time (electron/services/updates.ts); this entry only makes
+  // electron-builder write app-update.yml, where the updater finds its cache folder and the publisher name
+  assert.deepEqual(build.publish, [{ provider: 'generic', url: 'https://updates.outpostvpn.invalid/' }]);
+  const win = section('win');
+  assert.equal(win.verifyUpdateCodeSignature, true);
+  // without a publisher name in app-update.yml electron-updater skips the check; our signing is a custom command,
+  // from which electron-builder cannot read the certificate's name, so it is given here
+  assert.deepEqual((win.signtoolOptions as { publisherName?: unknown }).publisherName, ['Outpost VPN']);
+  assert.ok((section('mac').target as string[]).includes('zip'), 'Squirrel.Mac updates from a zip');
+  assert.ok((section('linux').target as string[]).includes('AppImage'), 'the one Linux format the updater replaces');
 });
 
 test('engines: the Node the CLI and tests run on (20); packaging’s Node 22.12 is stated in the README', () => {
