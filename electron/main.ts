@@ -39,6 +39,7 @@ import { createAppServices } from './services/app-services.js';
 import { loadItSetup } from './services/it-setup.js';
 import { forwardPowerEvents } from './services/power-events.js';
 import { managedProfilesDir } from './services/profile-store.js';
+import { startUpdates } from './services/updates.js';
 import { trayIconFiles, trayState, trayVariant } from './tray-icons.js';
 import { type TrayAction, trayMenu } from './tray-menu.js';
 
@@ -77,6 +78,15 @@ async function start(): Promise<void> {
 
   lockDownSessions();
   registerHandlers(handlers);
+  void startUpdates(
+    { feed: policy.updates, isPackaged: app.isPackaged, platform: process.platform, appImage: process.env.APPIMAGE },
+    {
+      // loaded only with a feed: electron-updater requires electron when it loads. Its autoUpdater is a getter that
+      // Node's ESM import does not see as a named export, so it is read from the CommonJS module itself
+      loadUpdater: async () => (await import('electron-updater')).default.autoUpdater,
+      log: (line, level) => logs.log(line, level),
+    },
+  ).catch((error: unknown) => logs.log(`Updates could not start: ${String(error)}`, 'warn'));
 
   let window: BrowserWindow | undefined;
   let quitting = false;

@@ -18,7 +18,7 @@ export interface AppServices {
   settings: SettingsStore;
   connection: ConnectionService;
   handlers: CommandHandlers;
-  /** IT's policy, for what main decides itself: always-on, the tray menu, and (later) the updater's feed. */
+  /** IT's policy, for what main decides itself: always-on, the tray menu and the updater's feed. */
   policy: Policy;
 }
 
