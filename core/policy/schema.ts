@@ -12,7 +12,7 @@ import { AUTH_METHODS, type AuthMethodName, isAuthMethodName } from '../profile/
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** Where the (future) updater looks: nowhere, or one HTTPS feed IT chose. */
+/** Where the updater (electron/services/updates.ts) looks: nowhere, or one HTTPS feed IT chose. */
 export type UpdateFeed = 'off' | `https://${string}`;
 
 export interface Policy {
