@@ -57,7 +57,8 @@ export interface Results {
   'kill-switch': Record<string, never>;
   restore: Record<string, never>;
   disconnect: Record<string, never>;
-  status: { session: SessionStatus | null };
+  /** policyKillSwitch: IT forces the kill switch, and the helper holds it on while a plan is applied. */
+  status: { session: SessionStatus | null; policyKillSwitch: boolean };
 }
 
 export interface SessionStatus {

@@ -2,10 +2,11 @@
  * The helper service on a real Unix socket (these tests run as root; the group is `root`, gid 0) in front of a fake
  * OS side: the socket's mode and group, a real HelperClient's session, 5,000 seeded garbage and mutated lines over one
  * connection that each get one refusal (or an answer, for a request the mutation left valid) and leave the connection
- * serving, an oversized line that ends only its own connection, and a closed connection's session restored.
+ * serving, an oversized line that ends only its own connection, and a closed connection's session restored; IT's
+ * policy read at start and enforced, or ignored with a logged reason when its file is not root's.
  */
 import assert from 'node:assert/strict';
-import { lstatSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -181,7 +182,9 @@ describe('helper server on a Unix socket', () => {
     dir = mkdtempSync(join(tmpdir(), 'outpost-helper-'));
     socketPath = join(dir, 'helper.sock');
     host = new RecordingHost(false);
-    server = await HelperServer.start({ socketPath, group: 'root', log: (line) => log.push(line) }, host);
+    // a policy file of the test's own, which does not exist: no policy, whatever this machine has in /etc/outpost
+    const policyFile = join(dir, 'policy.json');
+    server = await HelperServer.start({ socketPath, group: 'root', policyFile, log: (line) => log.push(line) }, host);
   });
 
   after(async () => {
@@ -214,6 +217,7 @@ describe('helper server on a Unix socket', () => {
       assert.equal(host.applied, 'outpost0');
       assert.deepEqual(await client.request('status', {}), {
         session: { uid: 0, adapter: 'outpost0', applied: true, killSwitch: false, orphaned: false },
+        policyKillSwitch: false,
       });
       // the kill switch on and off again, off being `policy: null` as the client sends it
       await client.request('kill-switch', { policy: POLICY });
@@ -229,7 +233,7 @@ describe('helper server on a Unix socket', () => {
     assert.deepEqual(host.calls.slice(-2), ['restore', 'remove outpost0']);
     const other = await HelperClient.connect(socketPath);
     try {
-      assert.deepEqual(await other.request('status', {}), { session: null });
+      assert.deepEqual(await other.request('status', {}), { session: null, policyKillSwitch: false });
     } finally {
       other.close();
     }
@@ -253,7 +257,7 @@ describe('helper server on a Unix socket', () => {
       assert.equal(session?.orphaned, true);
       await next.request('disconnect', {});
       assert.equal(host.killSwitchOn, false);
-      assert.deepEqual(await next.request('status', {}), { session: null });
+      assert.deepEqual(await next.request('status', {}), { session: null, policyKillSwitch: false });
     } finally {
       next.close();
     }
@@ -354,4 +358,56 @@ describe('helper server on a Unix socket', () => {
     assert.equal(host.devices.size, 0);
     await assert.rejects(client.request('hello', {}), /network service stopped/);
   });
+});
+
+describe("the helper's policy", () => {
+  const NOBODY = 65534;
+
+  /** A helper started with a policy.json forcing the kill switch, in a root-owned folder like /etc/outpost. */
+  async function withPolicy(
+    owner: number,
+    body: (client: HelperClient, host: RecordingHost, log: string[]) => Promise<void>,
+  ) {
+    const dir = mkdtempSync(join(tmpdir(), 'outpost-helper-policy-'));
+    chmodSync(dir, 0o755);
+    mkdirSync(join(dir, 'outpost'), { mode: 0o755 });
+    const policyFile = join(dir, 'outpost', 'policy.json');
+    writeFileSync(policyFile, JSON.stringify({ killSwitch: true }), { mode: 0o644 });
+    chownSync(policyFile, owner, owner);
+    const host = new RecordingHost(false);
+    const log: string[] = [];
+    const socketPath = join(dir, 'helper.sock');
+    const server = await HelperServer.start(
+      { socketPath, group: 'root', policyFile, log: (line) => log.push(line) },
+      host,
+    );
+    const client = await HelperClient.connect(socketPath);
+    try {
+      await body(client, host, log);
+    } finally {
+      client.close();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('is read at start and enforced: the kill switch comes on with the plan and stays on while connected', () =>
+    withPolicy(0, async (client, host, log) => {
+      assert.ok(log.some((line) => /policy\.json: the kill switch is on while connected/.test(line)));
+      assert.equal((await client.request('status', {})).policyKillSwitch, true);
+      const { adapter } = await client.request('open-adapter', {});
+      await client.request('apply', { plan: plan(adapter) });
+      assert.equal(host.killSwitchOn, true);
+      await assert.rejects(client.request('kill-switch', { policy: null }), /IT department requires the kill switch/);
+      assert.equal(host.killSwitchOn, true);
+    }));
+
+  it('is not believed from a file another user could have written: nothing is forced, and the log says why', () =>
+    withPolicy(NOBODY, async (client, host, log) => {
+      assert.ok(log.some((line) => /policy\.json is ignored: .*belongs to user id 65534, not root/.test(line)));
+      assert.equal((await client.request('status', {})).policyKillSwitch, false);
+      const { adapter } = await client.request('open-adapter', {});
+      await client.request('apply', { plan: plan(adapter) });
+      assert.equal(host.killSwitchOn, false);
+    }));
 });

@@ -3,6 +3,8 @@
  * line; the caller is known from the kernel (SO_PEERCRED), allowed when root or a member of the group, and its
  * requests go to the one network session (sessions.ts). A bad request is answered with a refusal and the connection
  * goes on; a line over the size limit ends the connection. A connection that closes has its session restored at once.
+ * IT's policy is read once at start, with the app's loader and its root-ownership checks: what the helper enforces
+ * must not come from a file a user could write.
  */
 import { execFile } from 'node:child_process';
 import { chmodSync, chownSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
@@ -10,6 +12,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { messageOf, OutpostError } from '../errors.js';
+import { loadPolicy } from '../policy/load.js';
 import { type PeerCredentials, peerCredentials } from './peer-credentials.js';
 import {
   encodeResponse,
@@ -20,7 +23,7 @@ import {
   RequestError,
   type Response,
 } from './protocol.js';
-import { Refusal, type SessionHost, Sessions } from './sessions.js';
+import { Refusal, type SessionHost, type SessionRules, Sessions } from './sessions.js';
 
 export const DEFAULT_SOCKET = '/run/outpost/helper.sock';
 export const DEFAULT_GROUP = 'outpost';
@@ -28,6 +31,8 @@ export const DEFAULT_GROUP = 'outpost';
 interface HelperOptions {
   socketPath: string;
   group: string;
+  /** IT's policy file; /etc/outpost/policy.json when not given (tests use a folder of their own). */
+  policyFile?: string;
   /** Told of each connection and refusal, for the service's log (never a secret: requests carry none). */
   log?: (line: string) => void;
 }
@@ -74,7 +79,7 @@ export class HelperServer {
     const gid = await groupId(options.group);
     await clearStaleSocket(options.socketPath);
     mkdirSync(dirname(options.socketPath), { recursive: true, mode: 0o755 });
-    const sessions = new Sessions(host);
+    const sessions = new Sessions(host, await sessionRules(options));
     const server = createServer();
     const helper = new HelperServer(server, sessions, { ...options, gid });
     server.on('connection', (socket) => helper.serve(socket));
@@ -176,6 +181,14 @@ export class HelperServer {
   private log(line: string): void {
     this.options.log?.(line);
   }
+}
+
+/** The part of IT's policy the helper enforces; a policy that cannot be trusted or read enforces nothing, logged. */
+async function sessionRules(options: HelperOptions): Promise<SessionRules> {
+  const { policy, source, warnings } = await loadPolicy({ platform: 'linux', file: options.policyFile });
+  for (const warning of warnings) options.log?.(warning);
+  if (policy.killSwitch) options.log?.(`${source}: the kill switch is on while connected and cannot be turned off`);
+  return { killSwitch: policy.killSwitch };
 }
 
 function refusal(id: number, reason: Refusal): Response {

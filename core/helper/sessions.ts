@@ -7,9 +7,16 @@
  *    Mullvad's lockdown mode) until the same user reconnects or says disconnect;
  *  - root may end any session.
  * Every operation runs one at a time, in arrival order.
+ *
+ * When IT's policy forces the kill switch, the helper holds it on whenever a plan is applied, whatever the client asks:
+ * a user could otherwise drive the helper with a client of their own (or `outpost connect` without --kill-switch) and
+ * have the tunnel without it. Disconnecting stays the user's right: `restore` and `disconnect` still end the tunnel,
+ * and lift a kill switch the helper turned on by itself (the client, never having asked, will never say "off").
  */
 import type { KillSwitch, KillSwitchPolicy, NetworkConfigurator, NetworkPlan } from '../adapter/types.js';
+import { NAT_T_PORT } from '../esp/udp-encap.js';
 import { messageOf, OutpostError } from '../errors.js';
+import { DEFAULT_IKE_PORT } from '../profile/validate.js';
 import type { PeerCredentials } from './peer-credentials.js';
 import { PROTOCOL_VERSION, type RefusalCode, type Request, type Results, type SessionStatus } from './protocol.js';
 
@@ -22,6 +29,15 @@ export interface SessionHost {
     remove(name: string): Promise<void>;
   };
 }
+
+/** What IT's policy decides for the helper; the rest of the policy is the app's to apply. */
+export interface SessionRules {
+  /** The kill switch is on while a plan is applied and cannot be turned off then. */
+  killSwitch: boolean;
+}
+
+const FORCED_OFF_REFUSED =
+  'Your IT department requires the kill switch: it stays on while you are connected, and is lifted when you disconnect.';
 
 /** A refusal with its code and a sentence for the person at the keyboard. */
 export class Refusal extends Error {
@@ -41,14 +57,22 @@ interface Session {
   connection: number | undefined;
   adapter: string | undefined;
   applied: boolean;
-  killSwitch: boolean;
+  /** What the kill switch lets through while it is on. */
+  guard: KillSwitchPolicy | undefined;
+  /** The helper turned the kill switch on for the policy, not the client: restore lifts it. */
+  forced: boolean;
+  /** The ports the client last asked the kill switch to allow, for the one the policy forces. */
+  ports: number[];
 }
 
 export class Sessions {
   private session: Session | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly host: SessionHost) {}
+  constructor(
+    private readonly host: SessionHost,
+    private readonly rules: SessionRules,
+  ) {}
 
   /** Runs `request` from `connection` for `caller`; resolves with its result or rejects with a Refusal. */
   handle<R extends Request>(connection: number, caller: PeerCredentials, request: R): Promise<Results[R['cmd']]> {
@@ -61,7 +85,7 @@ export class Sessions {
       const session = this.session;
       if (session?.connection !== connection) return;
       await this.restoreNetwork(session);
-      if (session.killSwitch) session.connection = undefined;
+      if (session.guard) session.connection = undefined;
       else this.session = undefined;
     });
   }
@@ -83,11 +107,11 @@ export class Sessions {
     const session = this.session;
     switch (request.cmd) {
       case 'hello':
-        return { version: PROTOCOL_VERSION, uid: caller.uid, killSwitch: this.visibleTo(caller)?.killSwitch ?? false };
+        return { version: PROTOCOL_VERSION, uid: caller.uid, killSwitch: this.visibleTo(caller)?.guard !== undefined };
       case 'status':
-        return { session: this.statusFor(caller) };
+        return { session: this.statusFor(caller), policyKillSwitch: this.rules.killSwitch };
       case 'begin':
-        return { killSwitch: this.claim(connection, caller).killSwitch };
+        return { killSwitch: this.claim(connection, caller).guard !== undefined };
       case 'open-adapter': {
         const own = this.claim(connection, caller);
         own.adapter ??= await this.host.adapters.create({ uid: caller.uid, gid: caller.gid });
@@ -100,13 +124,14 @@ export class Sessions {
         const own = this.claim(connection, caller);
         await this.setKillSwitch(own, request.policy);
         // off, with nothing applied: the app disconnected; the session is free for whoever connects next
-        if (!own.killSwitch && !own.adapter && !own.applied) this.session = undefined;
+        if (!own.guard && !own.adapter && !own.applied) this.session = undefined;
         return {};
       }
       case 'restore':
         if (session && this.mayTouch(session, connection, caller)) {
           await this.restoreNetwork(session);
-          if (!session.killSwitch) this.session = undefined;
+          if (session.forced) await this.setKillSwitch(session, null);
+          if (!session.guard) this.session = undefined;
         }
         return {};
       case 'disconnect':
@@ -123,7 +148,15 @@ export class Sessions {
   private claim(connection: number, caller: PeerCredentials): Session {
     const session = this.session;
     if (!session) {
-      this.session = { uid: caller.uid, connection, adapter: undefined, applied: false, killSwitch: false };
+      this.session = {
+        uid: caller.uid,
+        connection,
+        adapter: undefined,
+        applied: false,
+        guard: undefined,
+        forced: false,
+        ports: [DEFAULT_IKE_PORT, NAT_T_PORT],
+      };
       return this.session;
     }
     if (session.connection === connection) return session;
@@ -152,8 +185,14 @@ export class Sessions {
   private statusFor(caller: PeerCredentials): SessionStatus | null {
     const session = this.visibleTo(caller);
     if (!session) return null;
-    const { uid, adapter, applied, killSwitch } = session;
-    return { uid, adapter: adapter ?? null, applied, killSwitch, orphaned: session.connection === undefined };
+    const { uid, adapter, applied, guard } = session;
+    return {
+      uid,
+      adapter: adapter ?? null,
+      applied,
+      killSwitch: guard !== undefined,
+      orphaned: session.connection === undefined,
+    };
   }
 
   private async apply(session: Session, plan: NetworkPlan): Promise<void> {
@@ -164,18 +203,28 @@ export class Sessions {
         plan.adapter,
       );
     }
+    // before the routes, so the tunnel is never up without it; a kill switch for another gateway would block this one
+    if (this.rules.killSwitch && session.guard?.gateway !== plan.gateway) {
+      // still the helper's own when it only follows the plan to a new gateway address (a move, a reconnect)
+      const forced = session.guard === undefined || session.forced;
+      await this.setKillSwitch(session, { gateway: plan.gateway, ports: session.guard?.ports ?? session.ports });
+      session.forced = forced;
+    }
     session.applied = true;
     await this.failing(() => this.host.configurator.apply(plan));
   }
 
   private async setKillSwitch(session: Session, policy: KillSwitchPolicy | null): Promise<void> {
     if (policy) {
+      session.ports = policy.ports;
       await this.failing(() => this.host.killSwitch.enable(policy));
-      session.killSwitch = true;
+      session.guard = policy;
     } else {
+      if (this.rules.killSwitch && session.applied) throw new Refusal('not-allowed', FORCED_OFF_REFUSED);
       await this.failing(() => this.host.killSwitch.disable());
-      session.killSwitch = false;
+      session.guard = undefined;
     }
+    session.forced = false;
   }
 
   /** Routes, addresses, DNS and the adapter back as they were; the kill switch as it is. */

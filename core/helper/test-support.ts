@@ -50,7 +50,7 @@ export class RecordingHost implements SessionHost {
   readonly killSwitch = {
     enable: async (policy: KillSwitchPolicy) => {
       this.killSwitchOn = true;
-      this.calls.push(`kill-switch on ${policy.gateway}`);
+      this.calls.push(`kill-switch on ${policy.gateway} ports ${policy.ports.join(',')}`);
     },
     disable: async () => {
       this.killSwitchOn = false;
