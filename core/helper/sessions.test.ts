@@ -206,6 +206,16 @@ describe('helper sessions under a policy that forces the kill switch', () => {
     );
     assert.equal(host.killSwitchOn, true);
     assert.equal(host.applied, 'outpost0');
+    // nor point it at another host, which would open the network to that one
+    const elsewhere = { gateway: '203.0.113.9', ports: [53] };
+    await refusedWith(
+      sessions.handle(1, ALICE, { id: 4, cmd: 'kill-switch', policy: elsewhere }),
+      'not-allowed',
+      /^Your IT department requires the kill switch/,
+    );
+    assert.ok(!host.calls.some((c) => c.includes('203.0.113.9')));
+    await sessions.handle(1, ALICE, { id: 5, cmd: 'kill-switch', policy: { gateway: '192.0.2.1', ports: [4500] } });
+    assert.equal(host.calls.at(-1), 'kill-switch on 192.0.2.1 ports 4500', 'the same gateway, other ports: allowed');
   });
 
   it('keeps the ports the client asked for, and a kill switch the client already has for this gateway', async () => {

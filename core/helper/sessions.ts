@@ -122,7 +122,12 @@ export class Sessions {
         return {};
       case 'kill-switch': {
         const own = this.claim(connection, caller);
-        await this.setKillSwitch(own, request.policy);
+        const { policy } = request;
+        // forced and applied, the kill switch guards the tunnel's gateway: a client may not point it at another host
+        if (this.rules.killSwitch && own.applied && policy && policy.gateway !== own.guard?.gateway) {
+          throw new Refusal('not-allowed', FORCED_OFF_REFUSED, `kill switch for ${policy.gateway} while connected`);
+        }
+        await this.setKillSwitch(own, policy);
         // off, with nothing applied: the app disconnected; the session is free for whoever connects next
         if (!own.guard && !own.adapter && !own.applied) this.session = undefined;
         return {};
