@@ -122,7 +122,10 @@ function filesContaining(dir: string, values: Record<string, string>): Record<st
 function allFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    return statSync(path).isDirectory() ? allFiles(path) : [path];
+    // the keyring daemon removes its runtime sockets as it exits, possibly while we walk: gone is nothing to read
+    const stats = statSync(path, { throwIfNoEntry: false });
+    if (!stats) return [];
+    return stats.isDirectory() ? allFiles(path) : [path];
   });
 }
 
