@@ -11,6 +11,13 @@ export const NAT_T_PORT = 4500;
 /** RFC 3948 §2.2: 4 zero bytes in front of IKE on UDP port 4500 tell IKE apart from ESP. */
 export const NON_ESP_MARKER_LENGTH = 4;
 
+/** An IKE message as it goes on port 4500: behind the Non-ESP Marker. */
+export function withNonEspMarker(ike: Uint8Array): Uint8Array {
+  const framed = new Uint8Array(NON_ESP_MARKER_LENGTH + ike.length);
+  framed.set(ike, NON_ESP_MARKER_LENGTH);
+  return framed;
+}
+
 /** RFC 3948 §2.3: the NAT-keepalive payload, a single 0xFF byte. */
 export const NAT_KEEPALIVE: Uint8Array = Uint8Array.of(0xff);
 

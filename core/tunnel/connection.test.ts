@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OutpostError } from '../errors.js';
-import { NAT_KEEPALIVE, NON_ESP_MARKER_LENGTH } from '../esp/udp-encap.js';
+import { NAT_KEEPALIVE, NON_ESP_MARKER_LENGTH, withNonEspMarker } from '../esp/udp-encap.js';
 import { decodeMessage, ExchangeType } from '../ike/message/index.js';
 import { FakeGateway } from '../ike/test-gateway.js';
 import { testSessionConfig } from '../ike/test-support.js';
@@ -89,10 +89,6 @@ function ikeOf({ data, port }: Datagram): { data: Uint8Array } {
   return { data: port === NAT_T_PORT ? data.subarray(NON_ESP_MARKER_LENGTH) : data };
 }
 
-function framed(message: Uint8Array): Uint8Array {
-  return Buffer.concat([Buffer.alloc(NON_ESP_MARKER_LENGTH), message]);
-}
-
 test('a failure at the edge once the gateway holds the IKE SA ends with that error after the Delete is answered', () => {
   const connection = started();
   const gateway = new FakeGateway();
@@ -102,13 +98,13 @@ test('a failure at the edge once the gateway holds the IKE SA ends with that err
   const waiting = connection.take();
   assert.equal(waiting.send.length, 0, 'the Delete waits for the request the gateway is answering');
   assert.equal(closedWith(waiting.events), undefined, 'the gateway is told first');
-  connection.receive(framed(gateway.seal(gateway.open(ikeOf(auth!)).message.header, [])), NAT_T_PORT, 25);
+  connection.receive(withNonEspMarker(gateway.seal(gateway.open(ikeOf(auth!)).message.header, [])), NAT_T_PORT, 25);
   const { send } = connection.take();
   assert.equal(send.length, 1);
   const request = gateway.open(ikeOf(send[0]!));
   assert.equal(request.message.header.exchange, ExchangeType.INFORMATIONAL);
   assert.equal(request.message.header.messageId, 2, 'the message ID the gateway expects next');
-  connection.receive(framed(gateway.seal(request.message.header, [])), NAT_T_PORT, 30);
+  connection.receive(withNonEspMarker(gateway.seal(request.message.header, [])), NAT_T_PORT, 30);
   assert.equal(closedWith(connection.take().events), 'network');
   assert.ok(connection.isClosed);
 });

@@ -10,7 +10,13 @@ import { clampMss } from '../adapter/mss-clamp.js';
 import { mssFor, tunnelMtu } from '../adapter/mtu.js';
 import { isOutpostError, type OutpostError } from '../errors.js';
 import { EspEngine } from '../esp/engine.js';
-import { classifyNatTDatagram, NAT_KEEPALIVE, NAT_T_PORT, NON_ESP_MARKER_LENGTH } from '../esp/udp-encap.js';
+import {
+  classifyNatTDatagram,
+  NAT_KEEPALIVE,
+  NAT_T_PORT,
+  NON_ESP_MARKER_LENGTH,
+  withNonEspMarker,
+} from '../esp/udp-encap.js';
 import type { Endpoint, SessionConfig } from '../ike/config.js';
 import { formatTransforms } from '../ike/proposals.js';
 import { IkeSession, type SessionCounters, type SessionEvent } from '../ike/session.js';
@@ -222,9 +228,7 @@ export class Connection {
     const { send, events } = this.session.take();
     for (const { data, natT } of send) {
       if (natT || this.gatewayPort === NAT_T_PORT) {
-        const framed = new Uint8Array(NON_ESP_MARKER_LENGTH + data.length);
-        framed.set(data, NON_ESP_MARKER_LENGTH);
-        this.send(framed, NAT_T_PORT, now);
+        this.send(withNonEspMarker(data), NAT_T_PORT, now);
       } else {
         this.send(data, this.gatewayPort, now);
       }

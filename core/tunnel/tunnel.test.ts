@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { KillSwitchPolicy, NetworkHost, NetworkPlan, VirtualAdapter } from '../adapter/types.js';
 import { OutpostError } from '../errors.js';
-import { classifyNatTDatagram, NON_ESP_MARKER_LENGTH } from '../esp/udp-encap.js';
+import { classifyNatTDatagram, NON_ESP_MARKER_LENGTH, withNonEspMarker } from '../esp/udp-encap.js';
 import { decodeMessage, ExchangeType, PayloadType } from '../ike/message/index.js';
 import { FakeGateway } from '../ike/test-gateway.js';
 import { parseNativeProfile } from '../profile/native.js';
@@ -66,7 +66,7 @@ class GatewayPath {
       send: (data, port) => {
         const answer = this.answer(data, port);
         if (!answer) return;
-        const framed = port === NAT_T_PORT ? Buffer.concat([Buffer.alloc(NON_ESP_MARKER_LENGTH), answer]) : answer;
+        const framed = port === NAT_T_PORT ? withNonEspMarker(answer) : answer;
         setImmediate(() => received(framed, port));
       },
       rebind: async () => {},

@@ -118,7 +118,6 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   /** The address the kill switch lets through. */
   private guardedAddress: string | undefined;
   private readonly clock: Clock;
-  private state: TunnelState = 'disconnected';
   /** Milliseconds from starting the attempt to the CHILD_SA, and to traffic flowing, for the last connection. */
   timings: { childSaMs: number; readyMs: number } | undefined;
 
@@ -133,12 +132,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   }
 
   get current(): TunnelState {
-    return this.state;
-  }
-
-  /** The lifecycle's own phase: 'backing-off' and 'reconnecting' both show as 'reconnecting' in `current`. */
-  get lifecyclePhase(): PhaseName {
-    return this.phase.name;
+    return PUBLIC_STATE[this.phase.name];
   }
 
   get connection(): ConnectResult | undefined {
@@ -215,8 +209,9 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
           reconnect: this.options.reconnect !== false,
           random: this.options.random ?? Math.random,
         });
+        const before = this.current;
         this.phase = phase;
-        this.setState(PUBLIC_STATE[phase.name]);
+        if (this.current !== before) this.emit('state', this.current);
         for (const effect of effects) this.perform(effect);
       }
     } finally {
@@ -273,12 +268,6 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       if (error) pending.reject(error);
       else if (result) pending.resolve(result);
     });
-  }
-
-  private setState(state: TunnelState): void {
-    if (state === this.state) return;
-    this.state = state;
-    this.emit('state', state);
   }
 
   /** Runs a change of the host after the ones before it; the queue goes on whether it fails or not. */
@@ -354,8 +343,8 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       pathMtu: this.options.pathMtu ?? DEFAULT_PATH_MTU,
       mtu: this.profile.mtu,
     });
-    const attempt: Attempt = { connection, transport, adapter: undefined, result: undefined, startedAt: 0 };
-    attempt.startedAt = this.clock.monotonic();
+    const startedAt = this.clock.monotonic();
+    const attempt: Attempt = { connection, transport, adapter: undefined, result: undefined, startedAt };
     this.attempt = attempt;
     this.feed(attempt, (c, now) => c.start(now));
   }
