@@ -32,7 +32,9 @@ export type ErrorCode =
   // Outpost's privileged network service is not running, or cannot be reached
   | 'helper-unavailable'
   // the network service refused a request: not allowed, another user's session, or a request it does not accept
-  | 'helper-refused';
+  | 'helper-refused'
+  // an image given to enroll an authenticator: not an image, too large, without a QR code, or not a setup code
+  | 'qr-unreadable';
 
 export class OutpostError extends Error {
   readonly code: ErrorCode;
