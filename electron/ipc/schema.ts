@@ -115,6 +115,8 @@ export interface Commands {
   /** The log with secrets redacted, for the diagnostics screen's export. */
   'logs:export': { args: []; result: string };
   'policy:get': { args: []; result: PolicyView };
+  /** A picture of IT's QR code; main decodes it and keeps the secret: the window gets back only the labels. */
+  'totp:enroll-image': { args: [input: { profileId: string; source: QrImageSource }]; result: TotpInfo };
 }
 
 export interface Events {
@@ -148,6 +150,7 @@ const COMMAND_SET = {
   'settings:set': true,
   'logs:export': true,
   'policy:get': true,
+  'totp:enroll-image': true,
 } satisfies Record<CommandName, true>;
 
 const EVENT_SET = { status: true, counters: true } satisfies Record<EventName, true>;
@@ -161,3 +164,10 @@ export const EVENTS = Object.keys(EVENT_SET) as readonly EventName[];
 export type CommandHandlers = {
   [C in CommandName]: (...args: Commands[C]['args']) => Promise<Commands[C]['result']>;
 };
+
+/**
+ * Where the picture of an authenticator QR code comes from: a PNG/JPEG file the window read (base64, since the
+ * schema carries plain data), or the clipboard or the primary screen, which main reads itself (the screen after the
+ * user confirms).
+ */
+export type QrImageSource = { kind: 'file'; base64: string } | { kind: 'clipboard' } | { kind: 'screen' };

@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import QRCode from 'qrcode';
 import { OutpostError } from '../../core/errors.js';
 import { COMMANDS, type CommandHandlers, type Settings, type UiError } from '../ipc/schema.js';
 import { createHandlers } from './handlers.js';
+import { electronQrImageReader, type ImageLike, type QrImageReader } from './qr-image.js';
 import { LogBuffer } from './log-buffer.js';
 import { ProfileStore } from './profile-store.js';
 import { SettingsStore } from './settings-store.js';
@@ -38,6 +40,7 @@ interface Ctx {
 async function setup(
   body: (ctx: Ctx) => Promise<void>,
   clockWarning?: (period: number) => Promise<string | undefined>,
+  qrImages?: QrImageReader,
 ): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'outpost-handlers-'));
   const config = join(root, 'config');
@@ -56,6 +59,7 @@ async function setup(
     logs,
     clock: () => now.ms,
     ...(clockWarning ? { clockWarning } : {}),
+    ...(qrImages ? { qrImages } : {}),
   });
   try {
     await body({ handlers, secrets, tunnels, outcome, managed, config, now });
@@ -208,3 +212,88 @@ test("the current code carries a warning when this computer's clock is off", () 
     },
     async (period) => `clock off by ${period}`,
   ));
+
+const pngOf = async (text: string) => new Uint8Array(await QRCode.toBuffer(text, { type: 'png' }));
+const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+
+test('QR enrollment from a file: the secret goes to the keychain, the window gets only the labels', () =>
+  setup(async ({ handlers, secrets }) => {
+    const { id } = await handlers['profiles:import']({ name: 'office.json', content: TOTP_PROFILE });
+    const source = { kind: 'file' as const, base64: base64(await pngOf(RFC6238_URI)) };
+    const info = await handlers['totp:enroll-image']({ profileId: id, source });
+    assert.deepEqual(info, { issuer: 'ACME', account: 'alice', algorithm: 'SHA1', digits: 8, period: 30 });
+    assert.ok(!JSON.stringify(info).includes('GEZDGNBV'));
+    assert.equal(await secrets.get(id, 'totp'), 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ');
+    assert.deepEqual(await handlers['totp:current'](id), { code: '94287082', secondsLeft: 1 });
+    const log = await handlers['logs:export']();
+    assert.match(log, /Authenticator enrolled from a QR code \(file\)/);
+    assert.ok(!log.includes('GEZDGNBV'));
+  }));
+
+test('QR enrollment refusals: no QR code, not a setup code, not base64, no clipboard here; nothing stored', () =>
+  setup(async ({ handlers, secrets }) => {
+    const { id } = await handlers['profiles:import']({ name: 'office.json', content: TOTP_PROFILE });
+    const enroll = (source: unknown) => handlers['totp:enroll-image']({ profileId: id, source: source as never });
+    const blank = base64(Buffer.from('not a picture at all'));
+    await assert.rejects(enroll({ kind: 'file', base64: blank }), uiError('qr-unreadable'));
+    const web = base64(await pngOf('https://www.example.com/'));
+    await assert.rejects(enroll({ kind: 'file', base64: web }), (e: unknown) => {
+      assert.match((JSON.parse((e as Error).message) as UiError).message, /not an authenticator setup code/);
+      return true;
+    });
+    await assert.rejects(enroll({ kind: 'file', base64: '<script>' }), uiError('invalid-input'));
+    await assert.rejects(enroll({ kind: 'camera' }), uiError('invalid-input'));
+    await assert.rejects(enroll({ kind: 'clipboard' }), uiError('qr-source-unavailable'));
+    assert.equal(secrets.values.size, 0);
+  }));
+
+/** Electron's NativeImage as the clipboard and the capturer hand it over. */
+const image = (png: Uint8Array | undefined): ImageLike => ({
+  isEmpty: () => png === undefined,
+  toPNG: () => png ?? new Uint8Array(0),
+});
+
+test('QR enrollment from the clipboard and from the primary screen once the user agrees', async () => {
+  const png = await pngOf(RFC6238_URI);
+  const clip: { png: Uint8Array | undefined } = { png: undefined };
+  const asked: { width: number; height: number }[] = [];
+  let agree = false;
+  const reader = electronQrImageReader({
+    clipboard: { readImage: () => image(clip.png) },
+    desktopCapturer: {
+      getSources: async ({ thumbnailSize }) => {
+        asked.push(thumbnailSize);
+        return [
+          { display_id: '7', thumbnail: image(undefined) },
+          { display_id: '1', thumbnail: image(png) },
+        ];
+      },
+    },
+    screen: { getPrimaryDisplay: () => ({ id: 1, size: { width: 1280, height: 800 }, scaleFactor: 2 }) },
+    confirmScreenScan: async () => agree,
+  });
+  await setup(
+    async ({ handlers, secrets }) => {
+      const { id } = await handlers['profiles:import']({ name: 'office.json', content: TOTP_PROFILE });
+      await assert.rejects(
+        handlers['totp:enroll-image']({ profileId: id, source: { kind: 'clipboard' } }),
+        uiError('qr-clipboard-empty'),
+      );
+      await assert.rejects(
+        handlers['totp:enroll-image']({ profileId: id, source: { kind: 'screen' } }),
+        uiError('qr-scan-declined'),
+      );
+      assert.deepEqual(asked, [], 'nothing is captured unless the user agrees');
+      assert.equal(secrets.values.size, 0);
+      clip.png = png;
+      assert.equal((await handlers['totp:enroll-image']({ profileId: id, source: { kind: 'clipboard' } })).digits, 8);
+      await handlers['totp:remove'](id);
+      agree = true;
+      assert.equal((await handlers['totp:enroll-image']({ profileId: id, source: { kind: 'screen' } })).issuer, 'ACME');
+      assert.deepEqual(asked, [{ width: 2560, height: 1600 }], 'the primary screen in device pixels');
+      assert.equal(await secrets.get(id, 'totp'), 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ');
+    },
+    undefined,
+    reader,
+  );
+});

@@ -5,10 +5,12 @@
 import { defaultPolicy, type Policy } from '../../core/policy/schema.js';
 import type { AuthMethodName } from '../../core/profile/types.js';
 import type { SecretStore } from '../../core/secrets/keychain.js';
-import { currentCode, parseTotpUri } from '../../core/secrets/totp.js';
+import { totpFromQrImage } from '../../core/secrets/qr.js';
+import { currentCode, parseTotpUri, type TotpEnrollment, type TotpInfo } from '../../core/secrets/totp.js';
 import type { CommandHandlers, ProfileSummary } from '../ipc/schema.js';
 import type { ConnectionService } from './connection-service.js';
 import type { LogBuffer } from './log-buffer.js';
+import { parseQrImageSource, type QrImageReader, qrImageBytes } from './qr-image.js';
 import { assertMayDisconnect, assertSettingsChangeAllowed, effectiveSettings } from './policy-rules.js';
 import { managedProfileId, type ProfileStore, type StoredProfile } from './profile-store.js';
 import type { SettingsStore } from './settings-store.js';
@@ -25,6 +27,8 @@ export interface HandlerDeps {
   clock?: () => number;
   /** A clock to compare this computer's with (e.g. the gateway's HTTP Date); without it no clock warning is given. */
   clockWarning?: (period: number) => Promise<string | undefined>;
+  /** The clipboard and the screen for QR enrollment; absent where there is no desktop (the test bridge). */
+  qrImages?: QrImageReader;
 }
 
 function text(value: unknown, what: string): string {
@@ -74,6 +78,17 @@ export function createHandlers(deps: HandlerDeps): CommandHandlers {
     };
   }
 
+  /** The one enrollment path for a link and a QR picture: checked in full before, secret to the keychain only. */
+  async function enroll(id: string, { info, secret }: TotpEnrollment, from: string): Promise<TotpInfo> {
+    logs.addSecret(secret);
+    await secrets.set(id, 'totp', secret);
+    await profiles.setChoices(id, (c) => ({ ...c, totp: info }));
+    logs.log(
+      `Authenticator enrolled from ${from} for profile ${id} (${info.algorithm}, ${info.digits} digits, ${info.period} s)`,
+    );
+    return info;
+  }
+
   const handlers: CommandHandlers = {
     'profiles:list': async () => Promise.all((await profiles.list()).map(summary)),
     'profiles:import': async (file) => {
@@ -117,12 +132,14 @@ export function createHandlers(deps: HandlerDeps): CommandHandlers {
       const fields = object(input, 'input');
       const id = text(fields.profileId, 'profileId');
       await profiles.get(id);
-      const { info, secret } = parseTotpUri(text(fields.uri, 'uri'));
-      logs.addSecret(secret);
-      await secrets.set(id, 'totp', secret);
-      await profiles.setChoices(id, (c) => ({ ...c, totp: info }));
-      logs.log(`Authenticator enrolled for profile ${id} (${info.algorithm}, ${info.digits} digits, ${info.period} s)`);
-      return info;
+      return enroll(id, parseTotpUri(text(fields.uri, 'uri')), 'a link');
+    },
+    'totp:enroll-image': async (input) => {
+      const fields = object(input, 'input');
+      const id = text(fields.profileId, 'profileId');
+      const source = parseQrImageSource(fields.source);
+      await profiles.get(id);
+      return enroll(id, totpFromQrImage(await qrImageBytes(source, deps.qrImages)), `a QR code (${source.kind})`);
     },
     'totp:current': async (profileId) => {
       const id = text(profileId, 'profileId');

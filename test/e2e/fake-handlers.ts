@@ -139,6 +139,10 @@ export function fakeBackend(
     'settings:set': async (patch) => Object.assign(settings, patch),
     'logs:export': async () => '2026-11-27T01:00:00Z ike: IKE_SA established, password=<redacted>\n',
     'policy:get': async () => policy,
+    'totp:enroll-image': async ({ profileId }) => {
+      find(profileId).hasTotp = true;
+      return { issuer: 'Example Corp', account: 'alice', algorithm: 'SHA1', digits: 6, period: 30 };
+    },
   };
 
   // Record every call so the tests can check what the UI asked main to do.
