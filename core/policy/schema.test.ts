@@ -84,3 +84,12 @@ test('the defaults are not shared: changing one parsed policy leaves the next al
   parsePolicy({}, 't').policy.allowedAuthMethods.pop();
   assert.deepEqual(parsePolicy({}, 't').policy.allowedAuthMethods, AUTH_METHODS);
 });
+
+test('requiredNotifications: known kinds are kept, unknown ones dropped with a warning, a non-list ignored', () => {
+  const some = parsePolicy({ requiredNotifications: ['reconnecting', 'popups', 'password'] }, 't');
+  assert.deepEqual(some.policy.requiredNotifications, ['reconnecting', 'password']);
+  assert.match(some.warnings[0]?.message ?? '', /"popups" is not a notification Outpost shows/);
+  const wrong = parsePolicy({ requiredNotifications: 'disconnected' }, 't');
+  assert.deepEqual(wrong.policy.requiredNotifications, []);
+  assert.equal(wrong.warnings.length, 1);
+});

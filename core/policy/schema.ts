@@ -12,6 +12,10 @@ import { AUTH_METHODS, type AuthMethodName, isAuthMethodName } from '../profile/
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** The desktop notifications the app can show; each one a user can turn off unless IT requires it. */
+export const NOTIFICATION_KINDS = ['connected', 'disconnected', 'reconnecting', 'code-needed', 'password'] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
 /** Where the updater (electron/services/updates.ts) looks: nowhere, or one HTTPS feed IT chose. */
 export type UpdateFeed = 'off' | `https://${string}`;
 
@@ -32,6 +36,8 @@ export interface Policy {
   allowedAuthMethods: AuthMethodName[];
   logLevel: LogLevel;
   updates: UpdateFeed;
+  /** Notifications shown whatever the user's settings say (e.g. a lost connection on a kill-switch laptop). */
+  requiredNotifications: NotificationKind[];
 }
 
 export type PolicyKey = keyof Policy;
@@ -47,11 +53,17 @@ export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
   allowedAuthMethods: [...AUTH_METHODS],
   logLevel: 'info',
   updates: 'off',
+  requiredNotifications: [],
 });
 
 /** A fresh copy of the defaults, for a caller that fills it in. */
 export function defaultPolicy(): Policy {
-  return { ...DEFAULT_POLICY, profiles: [], allowedAuthMethods: [...DEFAULT_POLICY.allowedAuthMethods] };
+  return {
+    ...DEFAULT_POLICY,
+    profiles: [],
+    allowedAuthMethods: [...DEFAULT_POLICY.allowedAuthMethods],
+    requiredNotifications: [],
+  };
 }
 
 /** A problem in IT's policy, in words for IT (it goes to the log; the user never needs to act on it). */
@@ -139,6 +151,20 @@ const PARSERS: { [K in PolicyKey]: { expected: string; parse: Parser<K> } } = {
     parse: (value) => ((LOG_LEVELS as readonly unknown[]).includes(value) ? (value as LogLevel) : undefined),
   },
   updates: { expected: '"off" or an https:// address', parse: updateFeed },
+  requiredNotifications: {
+    expected: `a list of notifications (${NOTIFICATION_KINDS.join(', ')})`,
+    parse: (value, warn) => {
+      const entries = list(value);
+      if (entries === undefined) return undefined;
+      const kinds: NotificationKind[] = [];
+      for (const entry of entries) {
+        const kind = NOTIFICATION_KINDS.find((k) => k === entry);
+        if (kind === undefined) warn(`${JSON.stringify(entry)} is not a notification Outpost shows; it is left out`);
+        else kinds.push(kind);
+      }
+      return kinds;
+    },
+  },
 };
 
 export const POLICY_KEYS = Object.keys(PARSERS) as PolicyKey[];

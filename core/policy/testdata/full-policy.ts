@@ -11,4 +11,5 @@ export const FULL_POLICY: Policy = {
   allowedAuthMethods: ['eap-mschapv2', 'eap-mschapv2+totp'],
   logLevel: 'debug',
   updates: 'https://updates.example.com/outpost/',
+  requiredNotifications: ['disconnected', 'reconnecting'],
 };
