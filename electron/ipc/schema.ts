@@ -3,7 +3,7 @@
  * main implements the commands, the preload exposes exactly these, the renderer calls them typed, and the
  * development/test bridge serves the same schema over a socket. Plain data only: no Node or DOM types.
  */
-import type { Policy } from '../../core/policy/schema.js';
+import type { NotificationKind, Policy } from '../../core/policy/schema.js';
 import type { AuthMethodName } from '../../core/profile/types.js';
 import type { TotpInfo } from '../../core/secrets/totp.js';
 import type { TunnelState } from '../../core/tunnel/tunnel.js';
@@ -62,6 +62,8 @@ export interface Settings {
   /** Block everything outside the tunnel while connected and reconnecting (a profile from IT may force it). */
   killSwitch: boolean;
   lastProfileId?: string;
+  /** Which desktop notifications are shown; main always fills every kind in (IT may require some). */
+  notifications?: NotificationSwitches;
 }
 
 /**
@@ -171,3 +173,8 @@ export type CommandHandlers = {
  * user confirms).
  */
 export type QrImageSource = { kind: 'file'; base64: string } | { kind: 'clipboard' } | { kind: 'screen' };
+
+export type { NotificationKind };
+
+/** One switch per desktop notification the app can show. */
+export type NotificationSwitches = Record<NotificationKind, boolean>;

@@ -12,7 +12,7 @@ import { createHandlers } from './handlers.js';
 import { electronQrImageReader, type ImageLike, type QrImageReader } from './qr-image.js';
 import { LogBuffer } from './log-buffer.js';
 import { ProfileStore } from './profile-store.js';
-import { SettingsStore } from './settings-store.js';
+import { DEFAULT_SETTINGS, SettingsStore } from './settings-store.js';
 import { MemorySecretStore, pskProfileJson, type ScriptedConnection, scriptedConnection } from './test-support.js';
 
 const testdata = (name: string) => fileURLToPath(new URL(`../../core/profile/testdata/${name}`, import.meta.url));
@@ -195,7 +195,7 @@ test('arguments of the wrong shape from the window are refused, not used', () =>
     );
     await assert.rejects(handlers['settings:set'](bad({ autoConnect: 1 })), uiError('settings-invalid'));
     const settings: Settings = await handlers['settings:set']({ launchAtLogin: true });
-    assert.deepEqual(settings, { autoConnect: false, launchAtLogin: true, killSwitch: false });
+    assert.deepEqual(settings, { ...DEFAULT_SETTINGS, launchAtLogin: true });
     await assert.rejects(handlers['profiles:import']({ name: 'a.json', content: '[]' }), uiError('profile-invalid'));
   }));
 

@@ -84,6 +84,18 @@ test('killSwitch forced: the setting reads on and turning it off is refused', ()
     assert.equal((await handlers['settings:set']({ killSwitch: true, autoConnect: true })).killSwitch, true);
   }));
 
+test("requiredNotifications: those read on and cannot be turned off; the others stay the user's", () =>
+  setup({ requiredNotifications: ['disconnected'] }, async ({ handlers }) => {
+    assert.equal((await handlers['settings:get']()).notifications?.disconnected, true);
+    await assert.rejects(
+      handlers['settings:set']({ notifications: { disconnected: false } as never }),
+      refused('policy-setting'),
+    );
+    const changed = await handlers['settings:set']({ notifications: { reconnecting: false } as never });
+    assert.equal(changed.notifications?.reconnecting, false);
+    assert.equal(changed.notifications?.disconnected, true);
+  }));
+
 test('allowRememberPassword false: "remember" stores nothing, and a stored password is not reported', () =>
   setup({ allowRememberPassword: false }, async ({ handlers, secrets }) => {
     await secrets.set('managed-office', 'psk', 'from before the policy');

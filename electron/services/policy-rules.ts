@@ -49,9 +49,11 @@ export function lockedSettings(policy: Policy): Partial<Settings> {
   };
 }
 
-/** The user's settings as they apply under the policy. */
+/** The user's settings as they apply under the policy; notifications IT requires show as on. */
 export function effectiveSettings(settings: Settings, policy: Policy): Settings {
-  return { ...settings, ...lockedSettings(policy) };
+  const required = Object.fromEntries(policy.requiredNotifications.map((kind) => [kind, true]));
+  const notifications = settings.notifications && { ...settings.notifications, ...required };
+  return { ...settings, ...lockedSettings(policy), ...(notifications ? { notifications } : {}) };
 }
 
 /** A change the user may make: refused when it would undo a setting IT decides. */
@@ -60,6 +62,11 @@ export function assertSettingsChangeAllowed(change: Partial<Settings>, policy: P
   for (const [key, value] of Object.entries(change) as [keyof Settings, unknown][]) {
     if (key in locked && value !== undefined && value !== locked[key]) {
       throw fail('policy-setting', 'Your IT department manages this setting.', `"${key}" is set by policy`);
+    }
+  }
+  for (const kind of policy.requiredNotifications) {
+    if (change.notifications?.[kind] === false) {
+      throw fail('policy-setting', 'Your IT department requires this notification.', `"${kind}" is required`);
     }
   }
 }

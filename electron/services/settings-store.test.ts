@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Settings } from '../ipc/schema.js';
-import { DEFAULT_SETTINGS, SettingsStore } from './settings-store.js';
+import { DEFAULT_NOTIFICATIONS, DEFAULT_SETTINGS, SettingsStore } from './settings-store.js';
 import { CommandFailure } from './ui-error.js';
 
 async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
@@ -21,26 +21,22 @@ test('no file gives the defaults; a change is merged, written and read back', ()
     const store = new SettingsStore(dir);
     assert.deepEqual(await store.get(), DEFAULT_SETTINGS);
     assert.deepEqual(await store.set({ autoConnect: true }), {
+      ...DEFAULT_SETTINGS,
       autoConnect: true,
-      launchAtLogin: false,
-      killSwitch: false,
     });
     assert.deepEqual(await store.set({ lastProfileId: 'p1' }), {
+      ...DEFAULT_SETTINGS,
       autoConnect: true,
-      launchAtLogin: false,
-      killSwitch: false,
       lastProfileId: 'p1',
     });
     assert.deepEqual(await new SettingsStore(dir).get(), {
+      ...DEFAULT_SETTINGS,
       autoConnect: true,
-      launchAtLogin: false,
-      killSwitch: false,
       lastProfileId: 'p1',
     });
     assert.deepEqual(JSON.parse(await readFile(join(dir, 'settings.json'), 'utf8')), {
+      ...DEFAULT_SETTINGS,
       autoConnect: true,
-      launchAtLogin: false,
-      killSwitch: false,
       lastProfileId: 'p1',
     });
   }));
@@ -54,7 +50,7 @@ test('a damaged or hand-edited file is validated field by field on read', () =>
       join(dir, 'settings.json'),
       JSON.stringify({ autoConnect: 'yes', launchAtLogin: true, lastProfileId: 7, password: 'x' }),
     );
-    assert.deepEqual(await store.get(), { autoConnect: false, launchAtLogin: true, killSwitch: false });
+    assert.deepEqual(await store.get(), { ...DEFAULT_SETTINGS, launchAtLogin: true });
   }));
 
 test('a change of the wrong type is refused and nothing is written', () =>
@@ -67,4 +63,21 @@ test('a change of the wrong type is refused and nothing is written', () =>
     });
     await assert.rejects(store.set({ password: 'x' } as unknown as Partial<Settings>), CommandFailure);
     assert.deepEqual(await store.get(), DEFAULT_SETTINGS);
+  }));
+
+test('notification switches: defaults filled in, one switch changed keeps the others, bad kinds refused', () =>
+  withDir(async (dir) => {
+    const store = new SettingsStore(dir);
+    assert.deepEqual((await store.get()).notifications, DEFAULT_NOTIFICATIONS);
+    assert.equal(DEFAULT_NOTIFICATIONS.connected, false, 'a connect the user just clicked is not announced');
+    const off = await store.set({ notifications: { reconnecting: false } as never });
+    assert.deepEqual(off.notifications, { ...DEFAULT_NOTIFICATIONS, reconnecting: false });
+    assert.deepEqual((await new SettingsStore(dir).get()).notifications?.reconnecting, false);
+    await assert.rejects(store.set({ notifications: { popups: true } as never }), CommandFailure);
+    await assert.rejects(store.set({ notifications: { password: 'no' } as never }), CommandFailure);
+    await writeFile(
+      join(dir, 'settings.json'),
+      JSON.stringify({ notifications: { connected: 'yes', password: false } }),
+    );
+    assert.deepEqual((await store.get()).notifications, { ...DEFAULT_NOTIFICATIONS, password: false });
   }));

@@ -1,19 +1,35 @@
 /** The app's settings in the user's config directory; a missing, damaged or hand-edited file gives the defaults. */
 import { join } from 'node:path';
+import { NOTIFICATION_KINDS } from '../../core/policy/schema.js';
 import { isJsonObject } from '../../core/profile/json-fields.js';
-import type { Settings } from '../ipc/schema.js';
+import type { NotificationSwitches, Settings } from '../ipc/schema.js';
 import { readJsonFile, writeJsonFile } from './json-file.js';
 import { fail } from './ui-error.js';
 
-export const DEFAULT_SETTINGS: Settings = { autoConnect: false, launchAtLogin: false, killSwitch: false };
+/** A connect the user just clicked needs no notification; losing it, or a code or password needed, does. */
+export const DEFAULT_NOTIFICATIONS: Readonly<NotificationSwitches> = Object.freeze({
+  connected: false,
+  disconnected: true,
+  reconnecting: true,
+  'code-needed': true,
+  password: true,
+});
+
+export const DEFAULT_SETTINGS: Settings = {
+  autoConnect: false,
+  launchAtLogin: false,
+  killSwitch: false,
+  notifications: { ...DEFAULT_NOTIFICATIONS },
+};
 const SWITCHES = ['autoConnect', 'launchAtLogin', 'killSwitch'] as const;
 
 const MAX_ID_LENGTH = 200;
 
 /** Only the known fields with the right types survive; anything else falls back to the default. */
 function parseSettings(raw: unknown): Settings {
-  const settings: Settings = { ...DEFAULT_SETTINGS };
+  const settings: Settings = { ...DEFAULT_SETTINGS, notifications: parseNotifications(undefined) };
   if (!isJsonObject(raw)) return settings;
+  settings.notifications = parseNotifications(raw.notifications);
   for (const key of SWITCHES) {
     const value = raw[key];
     if (typeof value === 'boolean') settings[key] = value;
@@ -22,6 +38,26 @@ function parseSettings(raw: unknown): Settings {
     settings.lastProfileId = raw.lastProfileId;
   }
   return settings;
+}
+
+function parseNotifications(raw: unknown): NotificationSwitches {
+  const switches = { ...DEFAULT_NOTIFICATIONS };
+  if (!isJsonObject(raw)) return switches;
+  for (const kind of NOTIFICATION_KINDS) {
+    const value = raw[kind];
+    if (typeof value === 'boolean') switches[kind] = value;
+  }
+  return switches;
+}
+
+/** A change to some notification switches: known kinds with booleans only. */
+function validNotificationChange(value: unknown): boolean {
+  return (
+    isJsonObject(value) &&
+    Object.entries(value).every(
+      ([kind, on]) => (NOTIFICATION_KINDS as readonly string[]).includes(kind) && typeof on === 'boolean',
+    )
+  );
 }
 
 export class SettingsStore {
@@ -43,10 +79,15 @@ export class SettingsStore {
       const ok =
         key === 'lastProfileId'
           ? typeof value === 'string' && value.length <= MAX_ID_LENGTH
-          : (SWITCHES as readonly string[]).includes(key) && typeof value === 'boolean';
+          : key === 'notifications'
+            ? validNotificationChange(value)
+            : (SWITCHES as readonly string[]).includes(key) && typeof value === 'boolean';
       if (!ok) throw invalid(`"${key}" cannot be set to ${JSON.stringify(value)}`);
     }
-    const next = parseSettings({ ...(await this.get()), ...change });
+    const current = await this.get();
+    // one switch changes at a time from the window: the others keep their values
+    const notifications = { ...current.notifications, ...change.notifications };
+    const next = parseSettings({ ...current, ...change, notifications });
     await writeJsonFile(this.file, next);
     return next;
   }
