@@ -10,12 +10,17 @@ import { pathToFileURL } from 'node:url';
 import {
   app,
   BrowserWindow,
+  clipboard,
+  desktopCapturer,
+  dialog,
   ipcMain,
   Menu,
   type NativeImage,
+  Notification,
   nativeImage,
   nativeTheme,
   powerMonitor,
+  screen,
   session,
   Tray,
 } from 'electron';
@@ -38,7 +43,10 @@ import {
 import { createAppServices } from './services/app-services.js';
 import { loadItSetup } from './services/it-setup.js';
 import { forwardPowerEvents } from './services/power-events.js';
+import type { Notifier } from './services/notifications.js';
 import { managedProfilesDir } from './services/profile-store.js';
+import { electronQrImageReader } from './services/qr-image.js';
+import { toUiError } from './services/ui-error.js';
 import { startUpdates } from './services/updates.js';
 import { trayIconFiles, trayState, trayVariant } from './tray-icons.js';
 import { type TrayAction, trayMenu } from './tray-menu.js';
@@ -63,7 +71,7 @@ const network = process.getuid?.() === 0 ? linuxNetworkHost() : helperNetworkHos
 async function start(): Promise<void> {
   await app.whenReady();
   const it = await loadItSetup({ platform: process.platform, managedDir: managedProfilesDir() });
-  const { logs, settings, connection, handlers, policy } = createAppServices({
+  const { logs, settings, connection, handlers, policy, notifications } = createAppServices({
     configDir: app.getPath('userData'),
     it,
     createTunnel: (profile, credentials, { killSwitch, connectTimeoutMs }) =>
@@ -74,6 +82,8 @@ async function start(): Promise<void> {
         watchSource: (gateway, source) => new RouteWatch(gateway, source),
       }),
     clockWarning: checkClock,
+    notifier: desktopNotifier(),
+    qrImages: electronQrImageReader({ clipboard, desktopCapturer, screen, confirmScreenScan }),
   });
 
   lockDownSessions();
@@ -128,7 +138,10 @@ async function start(): Promise<void> {
     const { defaultProfileId } = await handlers['policy:get']();
     const profileId = defaultProfileId ?? (await settings.get()).lastProfileId;
     if (profileId === undefined) return showWindow();
-    await handlers['connection:connect']({ profileId }).catch(() => showWindow());
+    await handlers['connection:connect']({ profileId }).catch((error: unknown) => {
+      void notifications.authPrompt(toUiError(error));
+      showWindow();
+    });
   };
 
   /** Quit disconnects first, so the gateway is told and the network settings are restored. */
@@ -237,4 +250,28 @@ async function checkClock(period: number): Promise<string | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** Electron's notifications, where the desktop has a notification service (on Linux: libnotify). */
+function desktopNotifier(): Notifier {
+  const icon = join(app.getAppPath(), 'assets', 'icon.png');
+  return {
+    show: ({ title, body }) => {
+      if (Notification.isSupported()) new Notification({ title, body, icon }).show();
+    },
+  };
+}
+
+/** The screen is looked at only after the person agrees, each time. */
+async function confirmScreenScan(): Promise<boolean> {
+  const { response } = await dialog.showMessageBox({
+    type: 'question',
+    buttons: ['Scan screen', 'Cancel'],
+    defaultId: 0,
+    cancelId: 1,
+    message: 'Look for the QR code on your screen?',
+    detail:
+      'Show the QR code from IT on your main screen first. Outpost takes one picture of it, reads the code and keeps nothing else.',
+  });
+  return response === 0;
 }

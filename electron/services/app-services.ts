@@ -10,8 +10,11 @@ import { ConnectionService, type TunnelFactory } from './connection-service.js';
 import { createHandlers, type HandlerDeps } from './handlers.js';
 import type { ItSetup } from './it-setup.js';
 import { LogBuffer } from './log-buffer.js';
+import { type Notifier, StatusNotifications } from './notifications.js';
+import { effectiveSettings } from './policy-rules.js';
 import { ProfileStore } from './profile-store.js';
-import { SettingsStore } from './settings-store.js';
+import type { QrImageReader } from './qr-image.js';
+import { DEFAULT_NOTIFICATIONS, SettingsStore } from './settings-store.js';
 
 export interface AppServices {
   logs: LogBuffer;
@@ -20,6 +23,8 @@ export interface AppServices {
   handlers: CommandHandlers;
   /** IT's policy, for what main decides itself: always-on, the tray menu and the updater's feed. */
   policy: Policy;
+  /** Desktop notifications from status changes; main also reports auth prompts of connects nobody watched. */
+  notifications: StatusNotifications;
 }
 
 export function createAppServices(options: {
@@ -28,8 +33,11 @@ export function createAppServices(options: {
   it: ItSetup;
   createTunnel: TunnelFactory;
   clockWarning?: HandlerDeps['clockWarning'];
+  /** Shows desktop notifications (Electron's Notification in the app); without one, none are shown. */
+  notifier?: Notifier;
+  qrImages?: QrImageReader;
 }): AppServices {
-  const { configDir, it, createTunnel, clockWarning } = options;
+  const { configDir, it, createTunnel, clockWarning, qrImages } = options;
   const { policy, managedDir } = it;
   const logs = new LogBuffer();
   logs.setLevel(policy.logLevel);
@@ -46,6 +54,12 @@ export function createAppServices(options: {
   const settings = new SettingsStore(configDir);
   const killSwitch = async () => (await settings.get()).killSwitch;
   const connection = new ConnectionService({ profiles, secrets, logs, createTunnel, killSwitch, policy });
-  const handlers = createHandlers({ profiles, settings, secrets, connection, logs, policy, clockWarning });
-  return { logs, settings, connection, handlers, policy };
+  const handlers = createHandlers({ profiles, settings, secrets, connection, logs, policy, clockWarning, qrImages });
+  const notifications = new StatusNotifications({
+    notifier: options.notifier ?? { show: () => undefined },
+    switches: async () => effectiveSettings(await settings.get(), policy).notifications ?? { ...DEFAULT_NOTIFICATIONS },
+    onError: (error) => logs.log(`Notification failed: ${String(error)}`, 'warn'),
+  });
+  connection.on('status', (status) => void notifications.status(status));
+  return { logs, settings, connection, handlers, policy, notifications };
 }

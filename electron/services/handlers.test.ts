@@ -256,10 +256,19 @@ const image = (png: Uint8Array | undefined): ImageLike => ({
 test('QR enrollment from the clipboard and from the primary screen once the user agrees', async () => {
   const png = await pngOf(RFC6238_URI);
   const clip: { png: Uint8Array | undefined } = { png: undefined };
+  const clipboardItems = () =>
+    clip.png === undefined
+      ? [{ types: ['text/plain'], getType: async () => new Blob(['hello']) }]
+      : [
+          {
+            types: ['text/html', 'image/png'],
+            getType: async (type: string) => new Blob([type === 'image/png' ? clip.png! : '']),
+          },
+        ];
   const asked: { width: number; height: number }[] = [];
   let agree = false;
   const reader = electronQrImageReader({
-    clipboard: { readImage: () => image(clip.png) },
+    clipboard: { read: async () => clipboardItems() },
     desktopCapturer: {
       getSources: async ({ thumbnailSize }) => {
         asked.push(thumbnailSize);

@@ -13,8 +13,16 @@ export interface ImageLike {
   toPNG(): Uint8Array;
 }
 
+/** The picture formats the decoder reads, as the clipboard names them. */
+const CLIPBOARD_IMAGE_TYPES = ['image/png', 'image/jpeg'] as const;
+
+/** The part of Electron's (W3C-style) clipboard used here. */
+export interface ClipboardLike {
+  read(): Promise<{ readonly types: readonly string[]; getType(type: string): Promise<Blob | unknown> }[]>;
+}
+
 export interface ElectronImageDeps {
-  clipboard: { readImage(): ImageLike };
+  clipboard: ClipboardLike;
   desktopCapturer: {
     getSources(options: {
       types: 'screen'[];
@@ -35,11 +43,13 @@ export interface QrImageReader {
 export function electronQrImageReader(deps: ElectronImageDeps): QrImageReader {
   return {
     clipboard: async () => {
-      const image = deps.clipboard.readImage();
-      if (image.isEmpty()) {
-        throw fail('qr-clipboard-empty', 'The clipboard holds no picture. Copy the QR code as an image and try again.');
+      for (const item of await deps.clipboard.read()) {
+        const type = CLIPBOARD_IMAGE_TYPES.find((t) => item.types.includes(t));
+        if (type === undefined) continue;
+        const blob = await item.getType(type);
+        if (blob instanceof Blob) return new Uint8Array(await blob.arrayBuffer());
       }
-      return image.toPNG();
+      throw fail('qr-clipboard-empty', 'The clipboard holds no picture. Copy the QR code as an image and try again.');
     },
     screen: async () => {
       if (!(await deps.confirmScreenScan())) throw fail('qr-scan-declined', 'The screen was not scanned.');
