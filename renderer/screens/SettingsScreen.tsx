@@ -1,5 +1,6 @@
 import type { PolicyView, ProfileSummary, Settings } from '../../electron/ipc/schema.js';
 import type { Call } from '../api.js';
+import { NotificationSettings } from './NotificationSettings.js';
 
 export function SettingsScreen({
   call,
@@ -67,6 +68,7 @@ export function SettingsScreen({
           unexpectedly, the block stays until you connect again or disconnect.
         </p>
       </fieldset>
+      <NotificationSettings settings={settings} policy={policy} change={change} />
       <fieldset>
         <legend>Connection profiles</legend>
         <ul className="profiles">

@@ -1,15 +1,26 @@
-import { type FormEvent, useEffect, useState } from 'react';
-import type { ProfileSummary, TotpCode, TotpInfo } from '../../electron/ipc/schema.js';
+import { type ChangeEvent, type DragEvent, type FormEvent, useEffect, useState } from 'react';
+import type { ProfileSummary, QrImageSource, TotpCode, TotpInfo } from '../../electron/ipc/schema.js';
 import type { Call } from '../api.js';
 
+/** A picture's bytes as base64, in chunks (a spread of a whole picture would overflow the call stack). */
+async function base64Of(file: File): Promise<string> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
 /**
- * Two-factor setup: paste the otpauth:// link from IT so Outpost answers the code round itself, then compare the code
- * shown here with the phone. Hardware-token users choose to be asked for a code at each connect instead.
+ * Two-factor setup: the QR code or the otpauth:// link from IT, so Outpost answers the code round itself, then compare
+ * the code shown here with the phone. The picture goes to main, which reads the code and keeps the secret; this window
+ * only learns the issuer and account. Hardware-token users choose to be asked for a code at each connect instead.
  */
 export function TotpEnroll({ call, profile, onDone }: { call: Call; profile: ProfileSummary; onDone: () => void }) {
   const [uri, setUri] = useState('');
   const [info, setInfo] = useState<TotpInfo | undefined>();
   const [code, setCode] = useState<TotpCode | undefined>();
+  const [busy, setBusy] = useState(false);
+  const [dragging, setDragging] = useState(false);
   const enrolled = info !== undefined || profile.hasTotp;
 
   useEffect(() => {
@@ -33,6 +44,29 @@ export function TotpEnroll({ call, profile, onDone }: { call: Call; profile: Pro
     if (result !== undefined) setInfo(result.value);
   }
 
+  async function enrollFrom(source: QrImageSource) {
+    setBusy(true);
+    try {
+      const result = await call('totp:enroll-image', { profileId: profile.id, source });
+      if (result !== undefined) setInfo(result.value);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function onFile(event: ChangeEvent<HTMLInputElement>) {
+    const file = event.target.files?.[0];
+    event.target.value = '';
+    if (file !== undefined) await enrollFrom({ kind: 'file', base64: await base64Of(file) });
+  }
+
+  async function onDrop(event: DragEvent<HTMLElement>) {
+    event.preventDefault();
+    setDragging(false);
+    const file = event.dataTransfer.files[0];
+    if (file !== undefined) await enrollFrom({ kind: 'file', base64: await base64Of(file) });
+  }
+
   async function askEachTime() {
     if (profile.hasTotp || info !== undefined) {
       if ((await call('totp:remove', profile.id)) === undefined) return;
@@ -44,10 +78,37 @@ export function TotpEnroll({ call, profile, onDone }: { call: Call; profile: Pro
     <section aria-labelledby="totp-title">
       <h1 id="totp-title">Two-step verification</h1>
       {!enrolled && (
+        <fieldset className="qr-sources" disabled={busy}>
+          <legend>Scan the QR code from IT</legend>
+          <section
+            className={dragging ? 'drop-zone dragging' : 'drop-zone'}
+            aria-label="Drop a picture of the QR code here"
+            onDragOver={(event) => {
+              event.preventDefault();
+              setDragging(true);
+            }}
+            onDragLeave={() => setDragging(false)}
+            onDrop={onDrop}
+          >
+            <p>Drop a picture (PNG or JPEG) of the QR code here, or:</p>
+            <label className="file-picker">
+              <span>Choose image…</span>
+              <input type="file" accept="image/png,image/jpeg" onChange={onFile} />
+            </label>
+            <button type="button" onClick={() => enrollFrom({ kind: 'clipboard' })}>
+              Paste from clipboard
+            </button>
+            <button type="button" onClick={() => enrollFrom({ kind: 'screen' })}>
+              Scan screen
+            </button>
+          </section>
+        </fieldset>
+      )}
+      {!enrolled && (
         <form onSubmit={enroll} className="form">
           <p>
-            If IT gave you a setup link starting with <code>otpauth://</code>, paste it here. Outpost will then enter
-            your one-time codes for you.
+            Or, if IT gave you a setup link starting with <code>otpauth://</code>, paste it here. Either way, Outpost
+            will then enter your one-time codes for you.
           </p>
           <label>
             Setup link
