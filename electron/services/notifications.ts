@@ -54,9 +54,10 @@ function statusNotification(previous: ConnectionStatus | undefined, next: Connec
   const where = next.gateway === undefined ? '' : ` to ${next.gateway}`;
   switch (next.state) {
     case 'connected': {
+      // the all-clear after "connection lost" belongs with it: whoever wants the one wants the other
       const reconnected = before === 'reconnecting';
       return {
-        kind: 'connected' as const,
+        kind: reconnected ? ('reconnecting' as const) : ('connected' as const),
         title: reconnected ? 'VPN reconnected' : 'VPN connected',
         body: `Connected${where}${next.virtualIp === undefined ? '' : ` as ${next.virtualIp}`}.`,
       };

@@ -3,7 +3,7 @@ import type { NotificationKind, PolicyView, Settings } from '../../electron/ipc/
 const LABELS: Record<NotificationKind, string> = {
   connected: 'When the VPN connects',
   disconnected: 'When the VPN disconnects unexpectedly',
-  reconnecting: 'When the connection drops and Outpost reconnects',
+  reconnecting: 'When the connection drops, and when it is back',
   'code-needed': 'When a two-step code is needed',
   password: 'When a password is needed or refused',
 };

@@ -7,7 +7,8 @@
  *
  *   node --import tsx test/e2e/gateway-bridge.ts <rendererDir> <configDir> <managedDir> <stateDir>
  *
- * Prints `{"pageUrl": …}` as one JSON line once serving; disconnects and exits when stdin ends or on SIGTERM.
+ * Prints `{"pageUrl": …}` as one JSON line once serving, then `{"notification": …}` for each desktop notification the
+ * services ask for (the app's Notifier records them here); disconnects and exits when stdin ends or on SIGTERM.
  */
 import { linuxNetworkHost } from '../../core/adapter/linux/host.js';
 import { defaultPolicy } from '../../core/policy/schema.js';
@@ -26,6 +27,7 @@ const { connection, handlers } = createAppServices({
   it: { policy: defaultPolicy(), managedDir, warnings: [] },
   createTunnel: (profile, credentials, { killSwitch }) =>
     new Tunnel(profile, credentials, linuxNetworkHost({ stateDir }), { connectTimeoutMs: 15_000, killSwitch }),
+  notifier: { show: (notification) => process.stdout.write(`${JSON.stringify({ notification })}\n`) },
 });
 const server = await startBridgeServer({ root, handlers });
 connection.on('status', (status) => server.emit('status', status));
