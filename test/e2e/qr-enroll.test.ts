@@ -1,0 +1,97 @@
+/**
+ * Two-step enrollment from a QR code, and desktop notifications, in real headless Chromium against the REAL services
+ * and the real strongSwan gateway (test/e2e/gateway-session.ts): pictures that are no setup code are refused in words;
+ * a PNG of the gateway's otpauth:// link, made here with the `qrcode` library and given to "Choose image…", enrolls
+ * without the secret ever reaching the window; a two-round login follows without typing a code. Then the gateway
+ * drops the session and the services ask the notifier to say "connection lost: reconnecting". Needs root.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import QRCode from 'qrcode';
+import { oathtoolTotp } from '../support/oathtool.js';
+import { connectAndCheck, GatewaySession, profileFile } from './gateway-session.js';
+import { screenshot, until } from './page-helpers.js';
+
+const ROOT = process.getuid?.() === 0;
+
+const session = new GatewaySession();
+let page: Page;
+/** Every WebSocket frame the window received from the services. */
+const received: string[] = [];
+
+before(async () => {
+  if (!ROOT) return;
+  await session.open('e2e-qr');
+  page = session.page;
+  // watch the bridge from the first frame: reload with the listener in place
+  page.on('websocket', (socket) => socket.on('framereceived', ({ payload }) => received.push(String(payload))));
+  await page.reload();
+  await page.getByRole('heading', { name: 'Welcome to Outpost' }).waitFor();
+});
+
+after(() => session.close());
+
+const png = async (text: string) => ({
+  name: 'qr.png',
+  mimeType: 'image/png',
+  buffer: await QRCode.toBuffer(text, { type: 'png' }),
+});
+
+test('a QR code picture enrolls two-step codes without the secret reaching the window; two rounds, no typing', {
+  skip: !ROOT && 'needs root',
+}, async () => {
+  const gw = session.gw;
+  assert.ok(gw);
+  await page.getByLabel('Choose profile file').setInputFiles(profileFile('Example Corp 2FA', gw, 'totp'));
+  await page.getByRole('heading', { name: 'Sign in to Example Corp 2FA' }).waitFor();
+  await page.getByLabel('Password', { exact: true }).fill(gw.user.password);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
+
+  // what cannot be used is refused in words by main's decoder, and the window stays on the setup screen
+  const chooseImage = page.getByLabel('Choose image…');
+  await chooseImage.setInputFiles(await png('https://www.example.com/'));
+  await page.getByRole('alert').getByText('This QR code is not an authenticator setup code').waitFor();
+  await screenshot(page, 'gateway-totp-qr-refused');
+  await chooseImage.setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not a picture') });
+  await page.getByRole('alert').getByText('This file is not a PNG or JPEG picture.').waitFor();
+  // the bridge has no desktop: reading the clipboard is refused, not faked
+  await page.getByRole('button', { name: 'Paste from clipboard' }).click();
+  await page.getByRole('alert').getByText('Reading the clipboard or the screen is not available here').waitFor();
+
+  const uri = `otpauth://totp/Example%20Corp:${gw.user.name}?secret=${gw.totpSecret}&issuer=Example%20Corp`;
+  await chooseImage.setInputFiles(await png(uri));
+  const shown = page.locator('p.code');
+  await shown.waitFor();
+  await page.getByText('Example Corp: check that this code matches your authenticator app.').waitFor();
+  const earlier = await oathtoolTotp(gw.totpSecret, 30);
+  const code = ((await shown.textContent()) ?? '').replace('Current code: ', '');
+  const now = await oathtoolTotp(gw.totpSecret);
+  assert.ok([earlier, now].includes(code), `shown ${code}, oathtool says ${earlier} (30 s ago) / ${now}`);
+  assert.ok(received.length > 0, 'the bridge traffic was watched');
+  for (const frame of received) assert.ok(!frame.includes(gw.totpSecret), `the secret reached the window: ${frame}`);
+  assert.ok(!(await page.content()).includes(gw.totpSecret));
+
+  await page.getByRole('button', { name: 'Done' }).click();
+  await page.getByRole('button', { name: 'Connect', exact: true }).waitFor();
+  await page.getByLabel('Code from your token').waitFor({ state: 'detached', timeout: 5000 });
+  await connectAndCheck(page, gw, 'totp');
+  assert.deepEqual(session.notifications, [], 'a connect the user clicked is not announced by default');
+});
+
+test('the gateway drops the session: the services ask the notifier for "connection lost: reconnecting"', {
+  skip: !ROOT && 'needs root',
+}, async () => {
+  const gw = session.gw;
+  assert.ok(gw);
+  const { code, stderr } = await gw.swanctl(['--terminate', '--ike', 'totp']);
+  assert.equal(code, 0, stderr);
+  await until(async () => session.notifications.some((n) => n.kind === 'reconnecting'), 20_000);
+  assert.deepEqual(session.notifications[0], {
+    kind: 'reconnecting',
+    title: 'VPN connection lost: reconnecting',
+    body: `The connection to ${gw.address} dropped. Outpost is reconnecting; your traffic waits until it is back.`,
+  });
+  assert.ok(!session.notifications.some((n) => n.kind === 'disconnected'), 'reconnecting is not a disconnect');
+});
