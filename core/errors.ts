@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'invalid-ke'
   | 'authentication-failed'
   | 'password-rejected'
+  // the account's password has expired (MS-CHAPv2 E=648): the user must change it before connecting
+  | 'password-expired'
   | 'otp-rejected'
   | 'ts-unacceptable'
   | 'cp-required'

@@ -54,7 +54,7 @@ export function mschapV2FailureError(failure: MschapV2FailureMessage): OutpostEr
         detail,
       });
     case 648:
-      return new OutpostError('authentication-failed', 'Your password has expired. Change it, then connect again.', {
+      return new OutpostError('password-expired', 'Your password has expired. Change it, then connect again.', {
         detail,
       });
     case 649:

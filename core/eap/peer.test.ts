@@ -156,18 +156,18 @@ describe('EapPeer with EAP-MSCHAPv2', () => {
   });
 
   it('turns the account errors 646-649 into clear sentences', () => {
-    const expected: [number, RegExp][] = [
-      [646, /time of day/],
-      [647, /disabled/],
-      [648, /expired/],
-      [649, /not allowed to connect/],
+    const expected: [number, RegExp, string][] = [
+      [646, /time of day/, 'authentication-failed'],
+      [647, /disabled/, 'authentication-failed'],
+      [648, /expired/, 'password-expired'],
+      [649, /not allowed to connect/, 'authentication-failed'],
     ];
-    for (const [code, sentence] of expected) {
+    for (const [code, sentence, errorCode] of expected) {
       const { peer: p } = mschapPeer();
       respond(p.handle(challengeRequest(2, 1)));
       respond(p.handle(failureRequest(3, `E=${code} R=0 V=3`)));
       const error = failure(p.handle(eapFailure(3)));
-      assert.equal(error.code, 'authentication-failed', String(code));
+      assert.equal(error.code, errorCode, String(code));
       assert.match(error.message, sentence);
     }
   });

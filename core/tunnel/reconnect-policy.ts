@@ -12,6 +12,7 @@ const BACKOFF_FIRST_MS = 1000;
 /** Errors that another attempt cannot fix: asking again would only lock the account or hide the problem. */
 const FINAL_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'password-rejected',
+  'password-expired',
   'otp-rejected',
   'authentication-failed',
   'untrusted-certificate',

@@ -97,6 +97,11 @@ test("a failed first connect is the window's to show; a refused password or code
       body: 'Your username or password was not accepted. Open Outpost VPN to continue.',
     },
   ]);
+  const expired: UiError = { code: 'password-expired', message: 'Your password has expired.' };
+  assert.deepEqual(
+    run(states(status('connected'), status('error', expired)), DEFAULT_NOTIFICATIONS).map((n) => [n.kind, n.title]),
+    [['password', 'Password expired']],
+  );
   const code: UiError = { code: 'otp-rejected', message: 'The one-time code was not accepted.' };
   assert.equal(run(states(status('reconnecting'), status('error', code)))[1]?.kind, 'code-needed');
 });

@@ -39,12 +39,18 @@ const AUTH_KINDS: Record<string, NotificationKind> = {
   'otp-rejected': 'code-needed',
   'password-required': 'password',
   'password-rejected': 'password',
+  'password-expired': 'password',
 };
 
 function authNotification(error: UiError): DesktopNotification | undefined {
   const kind = AUTH_KINDS[error.code];
   if (kind === undefined) return undefined;
-  const title = kind === 'code-needed' ? 'Two-step code needed' : 'Password needed';
+  const title =
+    kind === 'code-needed'
+      ? 'Two-step code needed'
+      : error.code === 'password-expired'
+        ? 'Password expired'
+        : 'Password needed';
   return { kind, title, body: `${error.message} Open Outpost VPN to continue.` };
 }
 
