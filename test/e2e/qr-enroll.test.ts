@@ -3,14 +3,17 @@
  * and the real strongSwan gateway (test/e2e/gateway-session.ts): pictures that are no setup code are refused in words;
  * a PNG of the gateway's otpauth:// link, made here with the `qrcode` library and given to "Choose image…", enrolls
  * without the secret ever reaching the window; a two-round login follows without typing a code. Then the gateway
- * drops the session and the services ask the notifier to say "connection lost: reconnecting". Needs root.
+ * drops the session: with that notification switched off in Settings nothing is said; switched on, the services ask
+ * the notifier for "connection lost: reconnecting", then "reconnected"; a Disconnect the user clicks is never announced.
+ * Needs root.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import QRCode from 'qrcode';
+import type { Gateway } from '../support/gateway.js';
 import { oathtoolTotp } from '../support/oathtool.js';
-import { connectAndCheck, GatewaySession, profileFile } from './gateway-session.js';
+import { connectAndCheck, disconnectAndCheck, established, GatewaySession, profileFile } from './gateway-session.js';
 import { screenshot, until } from './page-helpers.js';
 
 const ROOT = process.getuid?.() === 0;
@@ -80,18 +83,68 @@ test('a QR code picture enrolls two-step codes without the secret reaching the w
   assert.deepEqual(session.notifications, [], 'a connect the user clicked is not announced by default');
 });
 
-test('the gateway drops the session: the services ask the notifier for "connection lost: reconnecting"', {
+/** The gateway ends the client's IKE SA (a Delete, as when IT kills a session); resolves with the SA's number. */
+async function dropSession(gw: Gateway): Promise<string> {
+  // swanctl numbers IKE SAs: "totp: #3, ESTABLISHED, …"
+  const number = /^totp: (#\d+),/.exec((await established(gw, 'totp')) ?? '')?.[1];
+  assert.ok(number, 'no session to drop');
+  const { code, stderr } = await gw.swanctl(['--terminate', '--ike', 'totp']);
+  assert.equal(code, 0, stderr);
+  return number;
+}
+
+/** The tunnel is back by itself (both rounds again, the code made from the keychain's secret) with a new IKE SA. */
+async function backAfter(gw: Gateway, dropped: string): Promise<void> {
+  await until(async () => {
+    const number = /^totp: (#\d+),/.exec((await established(gw, 'totp')) ?? '')?.[1];
+    return number !== undefined && number !== dropped;
+  }, 30_000);
+  await page.getByRole('status').getByText('Connected', { exact: true }).waitFor({ timeout: 10_000 });
+}
+
+test('switched off in Settings, a dropped session and its return are not announced', {
   skip: !ROOT && 'needs root',
 }, async () => {
   const gw = session.gw;
   assert.ok(gw);
-  const { code, stderr } = await gw.swanctl(['--terminate', '--ike', 'totp']);
-  assert.equal(code, 0, stderr);
-  await until(async () => session.notifications.some((n) => n.kind === 'reconnecting'), 20_000);
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const drops = page.getByLabel('When the connection drops, and when it is back');
+  assert.equal(await drops.isChecked(), true, 'on by default');
+  await drops.uncheck();
+  await until(async () => !(await drops.isChecked()));
+  await page.getByRole('button', { name: 'Connection' }).click();
+  await backAfter(gw, await dropSession(gw));
+  await new Promise((ok) => setTimeout(ok, 1000));
+  assert.deepEqual(session.notifications, []);
+  // on again for the next test
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await drops.check();
+  await until(async () => drops.isChecked());
+  await page.getByRole('button', { name: 'Connection' }).click();
+});
+
+test('the gateway drops the session: "connection lost: reconnecting", then "reconnected"; a Disconnect is silent', {
+  skip: !ROOT && 'needs root',
+}, async () => {
+  const gw = session.gw;
+  assert.ok(gw);
+  const dropped = await dropSession(gw);
+  await until(async () => session.notifications.length > 0, 20_000);
   assert.deepEqual(session.notifications[0], {
     kind: 'reconnecting',
     title: 'VPN connection lost: reconnecting',
     body: `The connection to ${gw.address} dropped. Outpost is reconnecting; your traffic waits until it is back.`,
   });
-  assert.ok(!session.notifications.some((n) => n.kind === 'disconnected'), 'reconnecting is not a disconnect');
+  await backAfter(gw, dropped);
+  await until(async () => session.notifications.length > 1);
+  assert.deepEqual(
+    session.notifications.map((n) => [n.kind, n.title]),
+    [
+      ['reconnecting', 'VPN connection lost: reconnecting'],
+      ['reconnecting', 'VPN reconnected'],
+    ],
+  );
+  await disconnectAndCheck(page, gw, 'totp');
+  await new Promise((ok) => setTimeout(ok, 1000));
+  assert.equal(session.notifications.length, 2, "the user's own Disconnect is not announced");
 });
