@@ -42,8 +42,8 @@ import {
 } from './security.js';
 import { createAppServices } from './services/app-services.js';
 import { loadItSetup } from './services/it-setup.js';
-import { forwardPowerEvents } from './services/power-events.js';
 import type { Notifier } from './services/notifications.js';
+import { forwardPowerEvents } from './services/power-events.js';
 import { managedProfilesDir } from './services/profile-store.js';
 import { electronQrImageReader } from './services/qr-image.js';
 import { toUiError } from './services/ui-error.js';

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import QRCode from 'qrcode';
-import { MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, QrImageError, type QrFailure, totpFromQrImage } from './qr.js';
+import { MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, type QrFailure, QrImageError, totpFromQrImage } from './qr.js';
 
 const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 const LINK = `otpauth://totp/Example%20Corp:alice?secret=${SECRET}&issuer=Example%20Corp&digits=6&period=30`;

@@ -9,9 +9,9 @@ import QRCode from 'qrcode';
 import { OutpostError } from '../../core/errors.js';
 import { COMMANDS, type CommandHandlers, type Settings, type UiError } from '../ipc/schema.js';
 import { createHandlers } from './handlers.js';
-import { electronQrImageReader, type ImageLike, type QrImageReader } from './qr-image.js';
 import { LogBuffer } from './log-buffer.js';
 import { ProfileStore } from './profile-store.js';
+import { electronQrImageReader, type ImageLike, type QrImageReader } from './qr-image.js';
 import { DEFAULT_SETTINGS, SettingsStore } from './settings-store.js';
 import { MemorySecretStore, pskProfileJson, type ScriptedConnection, scriptedConnection } from './test-support.js';
 

@@ -10,9 +10,9 @@ import { currentCode, parseTotpUri, type TotpEnrollment, type TotpInfo } from '.
 import type { CommandHandlers, ProfileSummary } from '../ipc/schema.js';
 import type { ConnectionService } from './connection-service.js';
 import type { LogBuffer } from './log-buffer.js';
-import { parseQrImageSource, type QrImageReader, qrImageBytes } from './qr-image.js';
 import { assertMayDisconnect, assertSettingsChangeAllowed, effectiveSettings } from './policy-rules.js';
 import { managedProfileId, type ProfileStore, type StoredProfile } from './profile-store.js';
+import { parseQrImageSource, type QrImageReader, qrImageBytes } from './qr-image.js';
 import type { SettingsStore } from './settings-store.js';
 import { fail, toFailure } from './ui-error.js';
 

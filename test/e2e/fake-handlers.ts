@@ -14,6 +14,7 @@ import type {
   ProfileSummary,
   Settings,
 } from '../../electron/ipc/schema.js';
+import { DEFAULT_NOTIFICATIONS } from '../../electron/services/settings-store.js';
 
 export const GOOD_PASSWORD = 'correct horse';
 export const VIRTUAL_IP = '198.18.0.2';
@@ -42,6 +43,10 @@ export function fakeBackend(
     autoConnect: policy.alwaysOn,
     launchAtLogin: policy.alwaysOn,
     killSwitch: policy.killSwitch,
+    notifications: {
+      ...DEFAULT_NOTIFICATIONS,
+      ...Object.fromEntries(policy.requiredNotifications.map((kind) => [kind, true])),
+    },
   };
   const stored = new Map<string, string>();
 
