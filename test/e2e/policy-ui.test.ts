@@ -65,6 +65,7 @@ test('strict policy: IT’s default profile selected and marked, no "remember", 
       alwaysOn: true,
       killSwitch: true,
       allowRememberPassword: false,
+      requiredNotifications: ['disconnected'],
       defaultProfileId: 'managed-office',
     },
   });
@@ -91,6 +92,10 @@ test('strict policy: IT’s default profile selected and marked, no "remember", 
   assert.equal(await killSwitch.isDisabled(), true);
   assert.equal(await page.getByLabel('Connect automatically when Outpost starts').isDisabled(), true);
   assert.equal(await page.getByLabel('Start Outpost when I log in to this computer').isDisabled(), true);
+  const lost = page.getByLabel('When the VPN disconnects unexpectedly');
+  assert.equal(await lost.isChecked(), true);
+  assert.equal(await lost.isDisabled(), true, 'a notification IT requires cannot be turned off');
+  assert.equal(await page.getByLabel('When the VPN connects').isDisabled(), false);
   assert.equal(await page.getByRole('button', { name: 'Add a profile…' }).count(), 0);
   assert.equal(await page.getByText('— provided by IT').count(), 2);
   await screenshot(page, 'policy-settings');
