@@ -12,8 +12,8 @@ import { parseTotpUri, type TotpEnrollment } from './totp.js';
 
 /** Larger than any photo of a QR code needs to be; a screenshot of two 4K screens still fits. */
 export const MAX_IMAGE_BYTES = 8 * 1024 * 1024;
-/** 16 megapixels: about 64 MB of RGBA while the code is looked for. */
-export const MAX_IMAGE_PIXELS = 16 * 1024 * 1024;
+/** 16 megapixels (a 4K screen is 8.3): about 64 MB of RGBA while the code is looked for. */
+export const MAX_IMAGE_PIXELS = 16_000_000;
 
 export type QrFailure = 'not-an-image' | 'too-large' | 'no-qr-code' | 'not-a-setup-code';
 
@@ -72,7 +72,8 @@ function decodeJpeg(bytes: Uint8Array): RgbaImage {
     const image = jpeg.decode(bytes, {
       useTArray: true,
       formatAsRGBA: true,
-      maxResolutionInMP: MAX_IMAGE_PIXELS / (1024 * 1024),
+      // jpeg-js counts a megapixel as 10^6 pixels
+      maxResolutionInMP: MAX_IMAGE_PIXELS / 1_000_000,
       maxMemoryUsageInMB: 256,
     });
     return { width: image.width, height: image.height, data: new Uint8ClampedArray(image.data.buffer) };
