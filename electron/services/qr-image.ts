@@ -1,6 +1,7 @@
 /**
  * The pictures main reads itself for QR enrollment: the clipboard's image and, once the user agrees, the primary
- * screen. Both become PNG bytes in memory and go straight to the decoder; nothing is written to disk. Electron's
+ * screen, the whole of it (the decoder finds the code anywhere in the picture). Both stay bytes in memory (PNG, or
+ * JPEG from the clipboard) and go straight to the decoder; nothing is written to disk. Electron's
  * clipboard, desktopCapturer and screen are passed in (their shapes below), so this runs under Node with fakes.
  */
 import { MAX_IMAGE_BYTES, QrImageError } from '../../core/secrets/qr.js';
@@ -18,7 +19,7 @@ const CLIPBOARD_IMAGE_TYPES = ['image/png', 'image/jpeg'] as const;
 
 /** The part of Electron's (W3C-style) clipboard used here. */
 export interface ClipboardLike {
-  read(): Promise<{ readonly types: readonly string[]; getType(type: string): Promise<Blob | unknown> }[]>;
+  read(): Promise<{ readonly types: readonly string[]; getType(type: string): Promise<unknown> }[]>;
 }
 
 export interface ElectronImageDeps {
