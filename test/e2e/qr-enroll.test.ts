@@ -1,6 +1,7 @@
 /**
  * Two-step enrollment from a QR code, and desktop notifications, in real headless Chromium against the REAL services
- * and the real strongSwan gateway (test/e2e/gateway-session.ts): pictures that are no setup code are refused in words;
+ * and the real strongSwan gateway (test/e2e/gateway-session.ts): pictures that are no setup code (one dropped on the
+ * drop zone, one chosen) are refused in words;
  * a PNG of the gateway's otpauth:// link, made here with the `qrcode` library and given to "Choose image…", enrolls
  * without the secret ever reaching the window; a two-round login follows without typing a code. Then the gateway
  * drops the session: with that notification switched off in Settings nothing is said; switched on, the services ask
@@ -52,10 +53,23 @@ test('a QR code picture enrolls two-step codes without the secret reaching the w
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
 
-  // what cannot be used is refused in words by main's decoder, and the window stays on the setup screen
-  const chooseImage = page.getByLabel('Choose image…');
-  await chooseImage.setInputFiles(await png('https://www.example.com/'));
+  // what cannot be used is refused in words by main's decoder, and the window stays on the setup screen: first a
+  // picture dropped on the drop zone (a web address's QR code)
+  const web = (await png('https://www.example.com/')).buffer.toString('base64');
+  // page code as text, as the other browser tests write it: this project's Node typings have no DOM
+  const dataTransfer = await page.evaluateHandle(
+    `(() => {
+      const transfer = new DataTransfer();
+      const bytes = Uint8Array.from(atob('${web}'), (c) => c.charCodeAt(0));
+      transfer.items.add(new File([bytes], 'web.png', { type: 'image/png' }));
+      return transfer;
+    })()`,
+  );
+  await page
+    .getByRole('region', { name: 'Drop a picture of the QR code here' })
+    .dispatchEvent('drop', { dataTransfer });
   await page.getByRole('alert').getByText('This QR code is not an authenticator setup code').waitFor();
+  const chooseImage = page.getByLabel('Choose image…');
   await screenshot(page, 'gateway-totp-qr-refused');
   await chooseImage.setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not a picture') });
   await page.getByRole('alert').getByText('This file is not a PNG or JPEG picture.').waitFor();
