@@ -2,11 +2,10 @@
  * The Electron main process, kept thin: the app's lifecycle, the tray, the window and the IPC wiring. Everything with
  * logic lives in services/ (tested under Node) and security.ts; the engine runs here, in core's Tunnel.
  *
- * Layout (relative to app.getAppPath()): dist/renderer/index.html (vite), dist/electron/preload.cjs (bundled),
- * assets/ (icons).
+ * Layout (relative to app.getAppPath(), the asar when packaged, the repository when started with `electron .`):
+ * dist/renderer/ (vite; served as app://outpost/), dist/electron/preload.cjs (bundled), assets/ (icons).
  */
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import {
   app,
   BrowserWindow,
@@ -16,6 +15,7 @@ import {
   nativeImage,
   nativeTheme,
   powerMonitor,
+  protocol,
   session,
   Tray,
 } from 'electron';
@@ -28,7 +28,10 @@ import { clockWarning } from '../core/secrets/totp.js';
 import { Tunnel } from '../core/tunnel/tunnel.js';
 import { eventChannel } from './ipc/channels.js';
 import { COMMANDS, type CommandHandlers, type ConnectionStatus, type EventName, type Events } from './ipc/schema.js';
+import { serveAppRequest } from './app-protocol.js';
 import {
+  APP_PAGE_URL,
+  APP_SCHEME,
   permissionDecision,
   secureWebPreferences,
   shouldBlockNavigation,
@@ -44,9 +47,13 @@ import { trayIconFiles, trayState, trayVariant } from './tray-icons.js';
 import { type TrayAction, trayMenu } from './tray-menu.js';
 
 const root = app.getAppPath();
-const pageFile = join(root, 'dist', 'renderer', 'index.html');
-const pageUrl = pathToFileURL(pageFile).href;
+const rendererDir = join(root, 'dist', 'renderer');
 const preloadFile = join(root, 'dist', 'electron', 'preload.cjs');
+
+// before ready: app:// is a standard, secure origin (CSP 'self', fetch of its own files), never file://
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -76,6 +83,7 @@ async function start(): Promise<void> {
     clockWarning: checkClock,
   });
 
+  protocol.handle(APP_SCHEME, (request) => serveAppRequest(request, rendererDir));
   lockDownSessions();
   registerHandlers(handlers);
   void startUpdates(
@@ -178,7 +186,7 @@ function registerHandlers(handlers: CommandHandlers): void {
     const handler = handlers[command] as (...args: unknown[]) => Promise<unknown>;
     ipcMain.handle(command, (event, ...args: unknown[]) => {
       // only our own page may call: a frame or page from anywhere else gets nothing
-      if (event.senderFrame === null || shouldBlockNavigation(event.senderFrame.url, pageUrl)) {
+      if (event.senderFrame === null || shouldBlockNavigation(event.senderFrame.url)) {
         throw new Error('Refused: not the Outpost window.');
       }
       return handler(...args);
@@ -191,17 +199,19 @@ function lockDownSessions(): void {
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: withCsp(details.responseHeaders) });
   });
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) =>
-    callback(permissionDecision()),
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback, details) =>
+    callback(permissionDecision(permission, details.requestingUrl)),
   );
-  session.defaultSession.setPermissionCheckHandler(() => permissionDecision());
+  session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin) =>
+    permissionDecision(permission, requestingOrigin),
+  );
   app.on('web-contents-created', (_event, contents) => {
     contents.setWindowOpenHandler(windowOpenDecision);
     contents.on('will-navigate', (event, url) => {
-      if (shouldBlockNavigation(url, pageUrl)) event.preventDefault();
+      if (shouldBlockNavigation(url)) event.preventDefault();
     });
     contents.on('will-redirect', (event, url) => {
-      if (shouldBlockNavigation(url, pageUrl)) event.preventDefault();
+      if (shouldBlockNavigation(url)) event.preventDefault();
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
@@ -214,7 +224,7 @@ function createWindow(quitting: () => boolean): BrowserWindow {
     show: false,
     title: 'Outpost VPN',
     icon: join(app.getAppPath(), 'assets', 'icon.png'),
-    webPreferences: secureWebPreferences(preloadFile),
+    webPreferences: secureWebPreferences(preloadFile, { devTools: !app.isPackaged }),
   });
   window.removeMenu();
   // closing hides to the tray; only Quit ends the app
@@ -223,7 +233,7 @@ function createWindow(quitting: () => boolean): BrowserWindow {
     event.preventDefault();
     window.hide();
   });
-  void window.loadFile(pageFile);
+  void window.loadURL(APP_PAGE_URL);
   return window;
 }
 
