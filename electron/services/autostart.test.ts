@@ -8,6 +8,7 @@ import {
   applyAutostart,
   autostartDir,
   HIDDEN_ARG,
+  launchCommand,
   quoteExecArg,
   startedAtLogin,
   windowAtStart,
@@ -106,4 +107,18 @@ test('a leftover file in the way does not stop the entry from being replaced', a
   writeFileSync(join(dir, 'autostart', AUTOSTART_FILE), 'stale');
   await applyAutostart(true, options);
   assert.match(readFileSync(join(dir, 'autostart', AUTOSTART_FILE), 'utf8'), /^Exec=\/x --hidden$/m);
+});
+
+test('the login command: the AppImage, the packaged executable, or electron with the app folder', () => {
+  const app = {
+    isPackaged: true,
+    execPath: '/opt/Outpost VPN/outpost-vpn',
+    appPath: '/opt/Outpost VPN/resources/app.asar',
+  };
+  assert.deepEqual(launchCommand(app), ['/opt/Outpost VPN/outpost-vpn']);
+  assert.deepEqual(launchCommand({ ...app, appImage: '/home/me/Outpost.AppImage' }), ['/home/me/Outpost.AppImage']);
+  assert.deepEqual(
+    launchCommand({ isPackaged: false, execPath: '/repo/node_modules/electron/dist/electron', appPath: '/repo' }),
+    ['/repo/node_modules/electron/dist/electron', '/repo'],
+  );
 });

@@ -85,3 +85,17 @@ export function windowAtStart(start: { atLogin: boolean; autoConnect: boolean; h
   if (start.atLogin) return 'tray';
   return start.autoConnect && start.hasProfile ? 'tray' : 'show';
 }
+
+/**
+ * The command a login starts: the AppImage when run as one (its mount path changes each run), the packaged
+ * executable, or, unpacked (`electron .`), Electron with the app folder.
+ */
+export function launchCommand(app: {
+  isPackaged: boolean;
+  execPath: string;
+  appPath: string;
+  appImage?: string;
+}): string[] {
+  if (app.appImage !== undefined && app.appImage !== '') return [app.appImage];
+  return app.isPackaged ? [app.execPath] : [app.execPath, app.appPath];
+}

@@ -27,13 +27,14 @@ export const DISCONNECT_LIMIT_MS = { shutdown: 3_000, quit: 5_000 } as const;
 
 export type EndReason = 'quit' | 'shutdown' | 'log-off';
 
-/** The parts of Electron's powerMonitor and app, and of the connection service, this uses. */
-export interface PowerSource {
-  on(event: PowerEvent, listener: () => void): unknown;
-  on(event: 'shutdown', listener: (event: { preventDefault(): void }) => void): unknown;
-}
-export interface SessionSource {
-  on(event: 'session-end', listener: () => void): unknown;
+/**
+ * Electron's powerMonitor and app as event emitters. (Electron 45's typings give powerMonitor's 'shutdown' listener
+ * no argument although it receives the event whose preventDefault delays the shutdown, so the listeners here are
+ * typed loosely and the event is checked before use.)
+ */
+type Preventable = { preventDefault(): void } | undefined;
+export interface EventSource {
+  on(event: string, listener: (event: Preventable) => void): unknown;
 }
 export interface Wakeable {
   wake(reason: string): void;
@@ -96,8 +97,8 @@ export function createEnding(deps: {
  * as Electron asks, until the app quits) and Windows log off end the app after a bounded disconnect.
  */
 export function forwardLifecycleEvents(deps: {
-  power: PowerSource;
-  session: SessionSource;
+  power: EventSource;
+  session: EventSource;
   connection: Wakeable;
   ending: Ending;
   log: (line: string) => void;
@@ -108,8 +109,8 @@ export function forwardLifecycleEvents(deps: {
   >) {
     power.on(event, () => (wake ? connection.wake(line) : log(line)));
   }
-  power.on('shutdown', (event) => {
-    event.preventDefault();
+  power.on('shutdown', (event: Preventable) => {
+    event?.preventDefault();
     void ending.end('shutdown');
   });
   // Windows: the handler cannot delay the log off; the disconnect starts at once and the app quits when it ends
