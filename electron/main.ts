@@ -56,6 +56,7 @@ const rendererDir = join(root, 'dist', 'renderer');
 const preloadFile = join(root, 'dist', 'electron', 'preload.cjs');
 /** The tray window: a compact panel, as macOS and Windows tray apps open. */
 const WINDOW_SIZE = { width: 360, height: 560 };
+const TRAY_CLICK_AFTER_BLUR_MS = 300;
 
 // before ready: app:// is a standard, secure origin (CSP 'self', fetch of its own files), never file://
 protocol.registerSchemesAsPrivileged([
@@ -85,6 +86,11 @@ async function start(): Promise<void> {
   let window: BrowserWindow | undefined;
   /** A native dialog over the window takes its focus: the window must not hide under it. */
   let dialogOpen = false;
+  /**
+   * When blur hid the window: a click on the tray icon blurs the window before the click arrives, and that click
+   * must not open it again at once.
+   */
+  let hiddenByBlurAt = 0;
 
   const it = await loadItSetup({ platform: process.platform, managedDir: managedProfilesDir() });
   const { logs, connection, handlers, policy, applySettings } = createServices({
@@ -170,7 +176,9 @@ async function start(): Promise<void> {
     });
     // a tray panel goes away when the user clicks elsewhere, but not while the inspector or a dialog has the focus
     created.on('blur', () => {
-      if (!dialogOpen && !created.webContents.isDevToolsOpened()) created.hide();
+      if (dialogOpen || created.webContents.isDevToolsOpened()) return;
+      hiddenByBlurAt = Date.now();
+      created.hide();
     });
     // closing hides to the tray; only Quit ends the app
     created.on('close', (event) => {
@@ -191,7 +199,10 @@ async function start(): Promise<void> {
     window.show();
     window.focus();
   };
-  const toggleWindow = () => (window?.isVisible() ? window.hide() : showWindow());
+  const toggleWindow = () => {
+    if (window?.isVisible()) window.hide();
+    else if (Date.now() - hiddenByBlurAt > TRAY_CLICK_AFTER_BLUR_MS) showWindow();
+  };
 
   const actions: Record<TrayAction, () => void> = {
     connect: () => void connectAtStart(true),

@@ -231,3 +231,15 @@ test('two-step enrollment from the otpauth:// link, then a two-round login witho
   await screenshot(page, 'gateway-totp');
   await disconnectAndCheck(gw, 'totp');
 });
+
+test('the log file the services wrote holds the sessions but no password or TOTP secret', {
+  skip: !ROOT && 'needs root',
+}, async () => {
+  assert.ok(gw);
+  const log = readFileSync(join(work, 'state', 'logs', 'outpost.log'), 'utf8');
+  assert.match(log, /Connected: virtual IP \d+\.\d+\.\d+\.\d+/);
+  assert.match(log, /Authenticator enrolled/);
+  for (const secret of [gw.user.password, `${gw.user.password}-wrong`, gw.totpSecret]) {
+    assert.ok(!log.includes(secret), 'a secret reached the log file');
+  }
+});
