@@ -8,7 +8,7 @@
  * Shutdown, log off and Quit disconnect first, so the gateway hears a DELETE and the network service restores routes
  * and DNS, but each only for a bounded time: the OS kills an app that holds up its shutdown (logind's default
  * InhibitDelayMaxSec is 5 s; Windows gives about 5 s after WM_QUERYENDSESSION), and a gateway that does not answer
- * must not keep Quit from quitting.
+ * must not keep Quit from quitting (the network service restores routes and DNS when the app's socket closes).
  */
 
 /** Electron's powerMonitor events that only log or wake the tunnel. */
