@@ -11,6 +11,7 @@
  * Prints `{"pageUrl": …}` as one JSON line once serving; disconnects and exits when stdin ends or on SIGTERM.
  */
 import { linuxNetworkHost } from '../../core/adapter/linux/host.js';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultPolicy } from '../../core/policy/schema.js';
 import { createServices } from '../../electron/services/create-services.js';
@@ -28,6 +29,12 @@ const { connection, handlers } = createServices({
   it: { policy: defaultPolicy(), managedDir, warnings: [] },
   network: linuxNetworkHost({ stateDir }),
   connectTimeoutMs: 15_000,
+  // the app asks where with a native save dialog; here the report goes to the state folder
+  saveReport: async (fileName, text) => {
+    const path = join(stateDir, fileName);
+    await writeFile(path, text, { mode: 0o600 });
+    return path;
+  },
 });
 const server = await startBridgeServer({ root, handlers });
 connection.on('status', (status) => server.emit('status', status));
