@@ -195,7 +195,8 @@ async function start(): Promise<void> {
     const bounds = tray.getBounds();
     const anchor: Rectangle = bounds.width > 0 ? bounds : { ...screen.getCursorScreenPoint(), width: 0, height: 0 };
     const { workArea } = screen.getDisplayMatching(anchor);
-    window.setPosition(...positionOf(trayWindowPosition(bounds, workArea, WINDOW_SIZE)));
+    const { x, y } = trayWindowPosition(bounds, workArea, WINDOW_SIZE);
+    window.setPosition(x, y);
     window.show();
     window.focus();
   };
@@ -265,10 +266,6 @@ async function start(): Promise<void> {
   const hasProfile = (await startProfile()) !== undefined;
   if (applied.autoConnect) void connectAtStart(!atLogin);
   if (windowAtStart({ atLogin, autoConnect: applied.autoConnect, hasProfile }) === 'show') showWindow();
-}
-
-function positionOf(point: { x: number; y: number }): [number, number] {
-  return [point.x, point.y];
 }
 
 function trayImage(state: ConnectionStatus['state']): NativeImage {
