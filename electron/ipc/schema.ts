@@ -83,6 +83,9 @@ export interface TotpCode {
   clockWarning?: string;
 }
 
+/** Where the problem report went; not saved when the user cancelled the save dialog. */
+export type ProblemReportResult = { saved: false } | { saved: true; path: string };
+
 export interface Commands {
   'profiles:list': { args: []; result: ProfileSummary[] };
   /** A file IT sent: native JSON or strongSwan .sswan. */
@@ -115,6 +118,8 @@ export interface Commands {
   /** The log with secrets redacted, for the diagnostics screen's export. */
   'logs:export': { args: []; result: string };
   'policy:get': { args: []; result: PolicyView };
+  /** "Create problem report": main asks where to save it (a native dialog) and writes the redacted text there. */
+  'report:create': { args: []; result: ProblemReportResult };
 }
 
 export interface Events {
@@ -148,6 +153,7 @@ const COMMAND_SET = {
   'settings:set': true,
   'logs:export': true,
   'policy:get': true,
+  'report:create': true,
 } satisfies Record<CommandName, true>;
 
 const EVENT_SET = { status: true, counters: true } satisfies Record<EventName, true>;

@@ -139,6 +139,7 @@ export function fakeBackend(
     'settings:set': async (patch) => Object.assign(settings, patch),
     'logs:export': async () => '2026-11-27T01:00:00Z ike: IKE_SA established, password=<redacted>\n',
     'policy:get': async () => policy,
+    'report:create': async () => ({ saved: true, path: '/home/alice/outpost-problem-report.txt' }),
   };
 
   // Record every call so the tests can check what the UI asked main to do.

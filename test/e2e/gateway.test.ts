@@ -231,3 +231,26 @@ test('two-step enrollment from the otpauth:// link, then a two-round login witho
   await screenshot(page, 'gateway-totp');
   await disconnectAndCheck(gw, 'totp');
 });
+
+test('the log file and the problem report (Diagnostics → Create problem report…) hold the sessions but no secret', {
+  skip: !ROOT && 'needs root',
+}, async () => {
+  assert.ok(gw);
+  const log = readFileSync(join(work, 'state', 'logs', 'outpost.log'), 'utf8');
+  assert.match(log, /Connected: virtual IP \d+\.\d+\.\d+\.\d+/);
+  assert.match(log, /Authenticator enrolled/);
+  await page.getByRole('button', { name: 'Diagnostics' }).click();
+  await page.getByRole('button', { name: 'Create problem report…' }).click();
+  const notice = await page.getByText(/^Problem report saved to /).textContent({ timeout: 10_000 });
+  const path = /^Problem report saved to (.+)\.$/.exec(notice ?? '')?.[1] ?? '';
+  assert.match(path, /outpost-problem-report-[\dT-]+\.txt$/);
+  const report = readFileSync(path, 'utf8');
+  assert.match(report, /^Outpost VPN problem report\n/);
+  assert.match(report, /^State: disconnected$/m);
+  assert.match(report, /== Log ==\n[\s\S]*Connected: virtual IP/);
+  assert.match(report, /password-rejected/, 'the wrong password attempt is among the last errors or the log');
+  for (const secret of [gw.user.password, `${gw.user.password}-wrong`, gw.totpSecret]) {
+    assert.ok(!log.includes(secret), 'a secret reached the log file');
+    assert.ok(!report.includes(secret), 'a secret reached the problem report');
+  }
+});
