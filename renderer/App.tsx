@@ -130,6 +130,13 @@ export function App({ api }: { api: OutpostApi }) {
     setView(next);
   }
 
+  /** A new profile is selected at once; one that needs a password opens the sign-in panel next. */
+  function imported(p: ProfileSummary) {
+    setProfiles((list) => [...list.filter((q) => q.id !== p.id), p]);
+    setProfileId(p.id);
+    setView(p.auth === 'psk' ? 'home' : 'login');
+  }
+
   async function connect(otp: string | undefined) {
     if (profile === undefined) return;
     if (needsPassword && sessionPassword === undefined) {
@@ -180,11 +187,7 @@ export function App({ api }: { api: OutpostApi }) {
             call={call}
             first={profiles.length === 0}
             allowed={policy?.allowUserProfiles ?? true}
-            onImported={(p) => {
-              setProfiles((list) => [...list.filter((q) => q.id !== p.id), p]);
-              setProfileId(p.id);
-              setView(p.auth === 'psk' ? 'home' : 'login');
-            }}
+            onImported={imported}
           />
         </main>
       </div>
@@ -208,8 +211,9 @@ export function App({ api }: { api: OutpostApi }) {
               onClick={() => open('settings')}
             >
               <svg viewBox="0 0 24 24" aria-hidden="true" className="icon">
-                <circle cx="12" cy="12" r="3" />
-                <path d="M12 2v3M12 19v3M2 12h3M19 12h3M4.9 4.9l2.1 2.1M17 17l2.1 2.1M4.9 19.1L7 17M17 7l2.1-2.1" />
+                <circle cx="12" cy="12" r="2.5" />
+                <circle cx="12" cy="12" r="6.5" />
+                <path d="M12 2.5v3M12 18.5v3M2.5 12h3M18.5 12h3M5.3 5.3l2.1 2.1M16.6 16.6l2.1 2.1M5.3 18.7l2.1-2.1M16.6 7.4l2.1-2.1" />
               </svg>
             </button>
           </header>
@@ -237,9 +241,11 @@ export function App({ api }: { api: OutpostApi }) {
             <button type="button" data-opens="login" onClick={() => open('login')}>
               Sign in
             </button>
-            <button type="button" data-opens="totp" onClick={() => open('totp')}>
-              Two-step
-            </button>
+            {profile.auth === 'eap-mschapv2+totp' && (
+              <button type="button" data-opens="totp" onClick={() => open('totp')}>
+                Two-step
+              </button>
+            )}
             <button type="button" data-opens="diagnostics" onClick={() => open('diagnostics')}>
               Diagnostics
             </button>
@@ -248,16 +254,7 @@ export function App({ api }: { api: OutpostApi }) {
       ) : (
         <Panel onClose={close}>
           {view === 'import' && (
-            <FirstRun
-              call={call}
-              first={false}
-              allowed={policy?.allowUserProfiles ?? true}
-              onImported={(p) => {
-                setProfiles((list) => [...list.filter((q) => q.id !== p.id), p]);
-                setProfileId(p.id);
-                setView(p.auth === 'psk' ? 'home' : 'login');
-              }}
-            />
+            <FirstRun call={call} first={false} allowed={policy?.allowUserProfiles ?? true} onImported={imported} />
           )}
           {view === 'login' && (
             <Login
