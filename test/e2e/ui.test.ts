@@ -238,6 +238,17 @@ test('keyboard only: every panel opens with Enter, Tab reaches all its controls,
     );
     assert.equal(focused, opener, 'focus returns to what opened the panel');
   }
+  // adding a profile opens from the Settings panel
+  await page.getByRole('button', { name: 'Settings', exact: true }).focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'Add a profile…' }).focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Add a connection profile' }).waitFor();
+  const stops = await tabStops(page);
+  assert.deepEqual(stops, ['Back', 'Choose profile file']);
+  await page.keyboard.press('Escape');
+  await connectButton().waitFor();
+  assert.equal(String(await page.evaluate('document.activeElement.getAttribute("aria-label")')), 'Settings');
 });
 
 test('a hardware-token user is asked for the code at Connect', async () => {
