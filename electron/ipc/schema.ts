@@ -45,6 +45,8 @@ export interface ConnectionStatus {
   /** ms since the epoch when the tunnel came up. */
   connectedSince?: number;
   error?: UiError;
+  /** While connecting or reconnecting: what the tunnel is doing now, in its own words (its latest progress message). */
+  step?: string;
 }
 
 export interface Counters {

@@ -23,7 +23,12 @@ export interface FakeBackend {
   handlers: CommandHandlers;
   calls: { command: string; args: unknown[] }[];
   settings: Settings;
+  /** How long a Connect stays "connecting" (reporting its steps) before it succeeds; Disconnect cancels it. */
+  connectDelay: { ms: number };
 }
+
+/** The steps a slow Connect reports, in order, as the engine's progress messages would. */
+export const CONNECT_STEPS = ['Contacting gateway vpn.example.test', 'Gateway authenticated as vpn.example.test'];
 
 /** IT's policy and the profiles already there (IT's managed ones) for a run; none and an empty list by default. */
 export interface FakeSetup {
@@ -48,6 +53,29 @@ export function fakeBackend(
   const calls: FakeBackend['calls'] = [];
   let status: ConnectionStatus = { state: 'disconnected', dns: [], splitSubnets: [] };
   let counterTimer: NodeJS.Timeout | undefined;
+  const connectDelay = { ms: 0 };
+  let cancelConnect: (() => void) | undefined;
+
+  /** Reports each step while the delay runs; rejects as the engine does when Disconnect cancels it. */
+  const slowConnect = (profileId: string, gateway: string) =>
+    new Promise<void>((ok, fail) => {
+      const steps = CONNECT_STEPS.map((step, i) =>
+        setTimeout(
+          () => {
+            status = { state: 'connecting', profileId, gateway, dns: [], splitSubnets: [], step };
+            emit('status', status);
+          },
+          (i * connectDelay.ms) / (CONNECT_STEPS.length + 1),
+        ),
+      );
+      const done = setTimeout(ok, connectDelay.ms);
+      cancelConnect = () => {
+        for (const timer of [...steps, done]) clearTimeout(timer);
+        fail({ code: 'cancelled', message: 'Connecting was cancelled.' });
+      };
+    }).finally(() => {
+      cancelConnect = undefined;
+    });
 
   const find = (id: string) => {
     const profile = profiles.find((p) => p.id === id);
@@ -105,6 +133,7 @@ export function fakeBackend(
           detail: 'EAP-MSCHAPv2 failure E=691 from vpn.example.test',
         };
       }
+      if (connectDelay.ms > 0) await slowConnect(profileId, profile.gateway);
       status = {
         state: 'connected',
         profileId,
@@ -130,6 +159,7 @@ export function fakeBackend(
       return status;
     },
     'connection:disconnect': async () => {
+      cancelConnect?.();
       clearInterval(counterTimer);
       status = { state: 'disconnected', dns: [], splitSubnets: [] };
       emit('status', status);
@@ -150,5 +180,5 @@ export function fakeBackend(
       return inner(...args);
     };
   }
-  return { handlers, calls, settings };
+  return { handlers, calls, settings, connectDelay };
 }

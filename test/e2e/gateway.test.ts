@@ -1,8 +1,8 @@
 /**
  * The built renderer in real headless Chromium, driving the REAL main-process services (test/e2e/gateway-bridge.ts:
  * profile and settings stores, gnome-keyring through keytar, ConnectionService with core's Tunnel) against the real
- * strongSwan gateway: import profile → sign in → Connect → Connected with the virtual IP → Disconnect; a wrong password
- * explained in plain words; two-step enrollment from an otpauth:// link, then a two-round login without typing a code.
+ * strongSwan gateway: import profile → sign in → Connect → Connected with the virtual IP → Disconnect; the gateway
+ * ending the tunnel shown as Reconnecting… and Connected again; a wrong password explained in plain words; two-step enrollment from an otpauth:// link, then a two-round login without typing a code.
  * The services and Chromium both run inside the client network namespace (the tunnel needs its TUN device, routes and
  * DNS there, and Chromium must reach the bridge's 127.0.0.1 there). Needs root, strongSwan, dbus and gnome-keyring.
  * Saves screenshots to docs/screenshots/gateway-*.png.
@@ -22,7 +22,7 @@ import { TestNetwork } from '../support/netns.js';
 import { oathtoolTotp } from '../support/oathtool.js';
 import { createRunDir, removeRunDir } from '../support/run-dir.js';
 import { CHROMIUM, launchChromium } from './chromium.js';
-import { SCREENSHOTS, screenshot, until } from './page-helpers.js';
+import { SCREENSHOTS, screenshot, TRAY, until } from './page-helpers.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const BRIDGE = fileURLToPath(new URL('./gateway-bridge.ts', import.meta.url));
@@ -119,6 +119,21 @@ async function disconnectAndCheck(gateway: Gateway, conn: 'ecdsa' | 'totp'): Pro
   assert.equal(await established(gateway, conn), undefined, 'the gateway still holds the IKE SA');
 }
 
+/**
+ * Every state the window announces from now on, recorded in the page as it happens: a reconnect on this machine can
+ * take a few milliseconds, too short to catch by polling from here.
+ */
+async function recordAnnouncedStates(): Promise<() => Promise<string[]>> {
+  await page.evaluate(`(() => {
+    const region = document.querySelector('[role="status"]');
+    window.announced = [region.textContent];
+    new MutationObserver(() => window.announced.push(region.textContent)).observe(region, {
+      childList: true, characterData: true, subtree: true,
+    });
+  })()`);
+  return async () => (await page.evaluate('window.announced')) as string[];
+}
+
 before(async () => {
   if (!ROOT) return;
   work = await createRunDir('e2e-gw');
@@ -133,6 +148,7 @@ before(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   context = await launchChromium(join(work, 'chromium'), chromiumInNamespace(network.clientNs));
   page = context.pages()[0] ?? (await context.newPage());
+  await page.setViewportSize(TRAY);
   page.setDefaultTimeout(10_000);
   page.on('pageerror', (err) => assert.fail(`page error: ${err.message}`));
   await page.goto(pageUrl);
@@ -166,7 +182,9 @@ test('import a profile, sign in, Connect: Connected with the virtual IP on both 
   await page.getByRole('button', { name: 'Continue' }).click();
   // the window now sends no password: the service takes the remembered one from gnome-keyring
   await connectAndCheck(gw, 'ecdsa');
-  await page.getByText('198.51.100.53').waitFor();
+  await page.getByRole('button', { name: 'Diagnostics' }).click();
+  assert.match(await page.getByLabel('Connection details').inputValue(), /DNS: 198\.51\.100\.53/);
+  await page.keyboard.press('Escape');
   // traffic through the tunnel from the lan host shows up in the window's counters
   assert.ok(net);
   const http = await startHttpServer(net, { bytes: 256 * 1024 });
@@ -175,9 +193,25 @@ test('import a profile, sign in, Connect: Connected with the virtual IP on both 
   } finally {
     await http.stop();
   }
-  const received = page.locator('dt:text-is("Received") + dd');
-  await until(async () => /^(2[5-9]\d|[3-9]\d\d)\.\d kB$/.test((await received.textContent()) ?? ''));
+  const received = page.getByTestId('received');
+  await until(async () => /^(2[5-9]\d|[3-9]\d\d)\.\d kB in total$/.test((await received.textContent()) ?? ''));
   await screenshot(page, 'gateway-connected');
+  await disconnectAndCheck(gw, 'ecdsa');
+});
+
+test('the gateway ends the tunnel: the window shows Reconnecting…, then Connected again', {
+  skip: !ROOT && 'needs root',
+}, async () => {
+  assert.ok(gw);
+  await connectAndCheck(gw, 'ecdsa');
+  const announced = await recordAnnouncedStates();
+  const terminated = await gw.swanctl(['--terminate', '--ike', 'ecdsa']);
+  assert.ok(terminated.code === 0, `swanctl --terminate failed: ${terminated.stdout}`);
+  await until(async () => (await announced()).includes('Reconnecting…'), 15_000);
+  await page.getByRole('status').getByText('Connected', { exact: true }).waitFor({ timeout: 20_000 });
+  const states = await announced();
+  assert.deepEqual(states.slice(states.indexOf('Reconnecting…')).at(-1), 'Connected', states.join(' → '));
+  await until(async () => (await established(gw!, 'ecdsa')) !== undefined, 10_000);
   await disconnectAndCheck(gw, 'ecdsa');
 });
 
@@ -192,6 +226,7 @@ test('a wrong password is refused by the gateway and explained in plain words', 
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
   const alert = page.getByRole('alert');
   await alert.getByText('Your username or password was not accepted.').waitFor({ timeout: 20_000 });
+  await page.getByRole('status').getByText('Connection failed', { exact: true }).waitFor();
   await alert.getByText('Details for IT').click();
   await alert.getByText('password-rejected').waitFor();
   await alert.getByText(/E=691/).waitFor();
