@@ -73,7 +73,7 @@ test('native modules are unpacked from the asar; each OS ships only its own koff
   }
 });
 
-test('Electron fuses: no running as Node, no NODE_OPTIONS or inspector flags, only the checked asar, cookies encrypted', () => {
+test('Electron fuses: no running as Node, no NODE_OPTIONS or inspector flags, only the checked asar, cookies encrypted, no file:// privileges', () => {
   assert.deepEqual(build.electronFuses, {
     runAsNode: false,
     enableNodeOptionsEnvironmentVariable: false,
@@ -81,8 +81,20 @@ test('Electron fuses: no running as Node, no NODE_OPTIONS or inspector flags, on
     onlyLoadAppFromAsar: true,
     enableEmbeddedAsarIntegrityValidation: true,
     enableCookieEncryption: true,
+    // the page is served from app:// (electron/app-protocol.ts), so file:// needs none of its legacy privileges
+    grantFileProtocolExtraPrivileges: false,
   });
   assert.equal(build.asar, true);
+});
+
+test('start: `electron .` runs package.json "main", the compiled main process, after building everything it loads', () => {
+  const { main, scripts } = pkg as unknown as { main: string; scripts: Record<string, string> };
+  assert.equal(main, 'dist/electron/main.js');
+  assert.equal(scripts['start:app'], 'npm run build:app && electron .');
+  assert.match(scripts['build:app'] ?? '', /tsc -p tsconfig\.app\.json/);
+  assert.match(scripts['build:app'] ?? '', /vite build renderer/);
+  assert.match(scripts['build:app'] ?? '', /preload\.vite\.config\.ts/);
+  assert.ok((build.files as string[]).includes('dist/**'));
 });
 
 test('Linux: deb, rpm and AppImage; deb depends keep electron-builder’s defaults and add the network service', () => {

@@ -10,10 +10,10 @@ import {
   withCsp,
 } from './security.js';
 
-const APP = 'file:///opt/Outpost/resources/app/renderer/index.html';
+const APP = 'app://outpost/index.html';
 
 test('the window is isolated and sandboxed, without Node, with web security and the preload only', () => {
-  const prefs = secureWebPreferences('/opt/Outpost/resources/app/electron/preload.cjs');
+  const prefs = secureWebPreferences('/opt/Outpost/resources/app/electron/preload.cjs', { devTools: false });
   assert.equal(prefs.preload, '/opt/Outpost/resources/app/electron/preload.cjs');
   assert.equal(prefs.contextIsolation, true);
   assert.equal(prefs.sandbox, true);
@@ -25,11 +25,14 @@ test('the window is isolated and sandboxed, without Node, with web security and 
   assert.equal(prefs.webviewTag, false);
   assert.equal(prefs.experimentalFeatures, false);
   assert.equal(prefs.navigateOnDragDrop, false);
+  assert.equal(prefs.devTools, false);
+  assert.equal(secureWebPreferences('/p.cjs', { devTools: true }).devTools, true);
   // the remote module is gone from Electron (v14+); an old option name must not creep back in
   assert.ok(!('enableRemoteModule' in prefs));
   assert.deepEqual(Object.keys(prefs).sort(), [
     'allowRunningInsecureContent',
     'contextIsolation',
+    'devTools',
     'experimentalFeatures',
     'navigateOnDragDrop',
     'nodeIntegration',
@@ -70,26 +73,35 @@ test('the CSP header replaces any other the response carried', () => {
 });
 
 test("navigation is allowed only to the app's own page; external and other local URLs are refused", () => {
-  assert.equal(shouldBlockNavigation(APP, APP), false);
-  assert.equal(shouldBlockNavigation(`${APP}#/settings`, APP), false);
+  assert.equal(shouldBlockNavigation(APP), false);
+  assert.equal(shouldBlockNavigation(`${APP}#/settings`), false);
   for (const url of [
     'https://example.com/',
     'http://192.0.2.1/',
     'file:///etc/passwd',
-    'file:///opt/Outpost/resources/app/renderer/other.html',
-    'file://evil.example/opt/Outpost/resources/app/renderer/index.html',
+    'file:///opt/Outpost/resources/app/dist/renderer/index.html',
+    'app://outpost/other.html',
+    'app://evil.example/index.html',
+    'app://outpost.evil.example/index.html',
     'javascript:alert(1)',
     'data:text/html,<script>alert(1)</script>',
     'devtools://devtools/bundled/inspector.html',
     'not a url',
     '',
   ]) {
-    assert.equal(shouldBlockNavigation(url, APP), true, url);
-    assert.equal(isAppPage(url, APP), false, url);
+    assert.equal(shouldBlockNavigation(url), true, url);
+    assert.equal(isAppPage(url), false, url);
   }
 });
 
-test('window.open and every permission request are refused', () => {
+test('window.open is refused; of the permissions only clipboard-sanitized-write, and only for our page', () => {
   assert.deepEqual(windowOpenDecision(), { action: 'deny' });
-  assert.equal(permissionDecision(), false);
+  assert.equal(permissionDecision('clipboard-sanitized-write', 'app://outpost'), true);
+  assert.equal(permissionDecision('clipboard-sanitized-write', APP), true);
+  for (const origin of ['https://example.com', 'file:///', 'app://evil', 'null', '']) {
+    assert.equal(permissionDecision('clipboard-sanitized-write', origin), false, origin);
+  }
+  for (const permission of ['clipboard-read', 'notifications', 'media', 'geolocation', 'openExternal', 'fullscreen']) {
+    assert.equal(permissionDecision(permission, 'app://outpost'), false, permission);
+  }
 });

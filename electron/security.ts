@@ -5,9 +5,11 @@
  */
 import type { WebPreferences } from 'electron';
 
-export function secureWebPreferences(preloadPath: string): WebPreferences {
+export function secureWebPreferences(preloadPath: string, options: { devTools: boolean }): WebPreferences {
   return {
     preload: preloadPath,
+    // only an unpacked (developer) build opens the inspector
+    devTools: options.devTools,
     contextIsolation: true,
     sandbox: true,
     nodeIntegration: false,
@@ -21,6 +23,22 @@ export function secureWebPreferences(preloadPath: string): WebPreferences {
     safeDialogs: true,
     spellcheck: false,
   };
+}
+
+/** The renderer's origin: its files are served by the app:// protocol handler (app-protocol.ts), never file://. */
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'outpost';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+export const APP_PAGE_URL = `${APP_ORIGIN}/index.html`;
+
+/** True for our own origin (app://outpost), given a URL or an origin string. */
+export function isAppOrigin(urlOrOrigin: string): boolean {
+  try {
+    const url = new URL(urlOrOrigin);
+    return url.protocol === `${APP_SCHEME}:` && url.host === APP_HOST;
+  } catch {
+    return false;
+  }
 }
 
 /** Only the app's own files: no inline or eval'd script, no remote content, no plug-ins, no framing. */
@@ -39,27 +57,21 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** The page itself may reload or change its #fragment; every other URL is refused. */
-export function isAppPage(url: string, appPageUrl: string): boolean {
+/** The page itself (app://outpost/index.html) may reload or change its #fragment; every other URL is refused. */
+export function isAppPage(url: string): boolean {
   let target: URL;
-  let app: URL;
   try {
     target = new URL(url);
-    app = new URL(appPageUrl);
   } catch {
     return false;
   }
-  return (
-    target.protocol === 'file:' &&
-    app.protocol === 'file:' &&
-    target.host === app.host &&
-    target.pathname === app.pathname
-  );
+  const page = new URL(APP_PAGE_URL);
+  return target.protocol === page.protocol && target.host === page.host && target.pathname === page.pathname;
 }
 
-/** For 'will-navigate' / 'will-redirect': true when the navigation must be prevented. */
-export function shouldBlockNavigation(url: string, appPageUrl: string): boolean {
-  return !isAppPage(url, appPageUrl);
+/** For 'will-navigate' / 'will-redirect' and the IPC sender check: true when the URL is not our page. */
+export function shouldBlockNavigation(url: string): boolean {
+  return !isAppPage(url);
 }
 
 /** For setWindowOpenHandler: the app never opens a second window, whatever the URL. */
@@ -67,9 +79,15 @@ export function windowOpenDecision(): { action: 'deny' } {
   return { action: 'deny' };
 }
 
-/** For setPermissionRequestHandler / setPermissionCheckHandler: camera, notifications, geolocation… all refused. */
-export function permissionDecision(): boolean {
-  return false;
+/**
+ * The one permission the app uses: writing sanitized text to the clipboard ("Copy details"), and only for our own
+ * page. Camera, notifications, geolocation, reading the clipboard… are refused, as is everything for any other origin.
+ */
+export const ALLOWED_PERMISSIONS: readonly string[] = ['clipboard-sanitized-write'];
+
+/** For setPermissionRequestHandler (the requesting URL) and setPermissionCheckHandler (the requesting origin). */
+export function permissionDecision(permission: string, requestingUrlOrOrigin: string): boolean {
+  return ALLOWED_PERMISSIONS.includes(permission) && isAppOrigin(requestingUrlOrOrigin);
 }
 
 /** The response headers with our CSP set, replacing whatever a file or server said. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ConnectionState } from './ipc/schema.js';
-import { trayMenu } from './tray-menu.js';
+import { trayMenu, trayTooltip } from './tray-menu.js';
 
 const status = (state: ConnectionState) => ({ state, dns: [], splitSubnets: [] });
 const actions = (state: ConnectionState, alwaysOn: boolean) =>
@@ -25,4 +25,12 @@ test('always on: no Disconnect in any state, a disabled line saying why; Connect
     assert.deepEqual(menu[0], { label: 'Always on (set by your IT department)', enabled: false });
   }
   assert.deepEqual(actions('error', true), ['connect', 'open', '---', 'quit']);
+});
+
+test('the tooltip says the state and, while connected or trying, the profile', () => {
+  assert.equal(trayTooltip(status('connected'), 'Office'), 'Outpost VPN: Connected (Office)');
+  assert.equal(trayTooltip(status('reconnecting'), 'Office'), 'Outpost VPN: Reconnecting (Office)');
+  assert.equal(trayTooltip(status('error'), 'Office'), 'Outpost VPN: Not connected, error (Office)');
+  assert.equal(trayTooltip(status('disconnected'), 'Office'), 'Outpost VPN: Disconnected');
+  assert.equal(trayTooltip(status('connecting'), undefined), 'Outpost VPN: Connecting');
 });

@@ -23,3 +23,19 @@ export function trayMenu(status: ConnectionStatus, policy: { alwaysOn: boolean }
     { label: 'Quit', enabled: true, action: 'quit' },
   ];
 }
+
+const STATE_WORDS: Record<ConnectionStatus['state'], string> = {
+  disconnected: 'Disconnected',
+  connecting: 'Connecting',
+  connected: 'Connected',
+  reconnecting: 'Reconnecting',
+  disconnecting: 'Disconnecting',
+  error: 'Not connected, error',
+};
+
+/** What hovering the tray icon says: the state, and the profile while there is a connection or an attempt. */
+export function trayTooltip(status: ConnectionStatus, profileName: string | undefined): string {
+  const words = STATE_WORDS[status.state];
+  if (profileName === undefined || status.state === 'disconnected') return `Outpost VPN: ${words}`;
+  return `Outpost VPN: ${words} (${profileName})`;
+}

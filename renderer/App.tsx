@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type {
   CommandName,
   ConnectionStatus,
@@ -11,6 +11,8 @@ import type {
 } from '../electron/ipc/schema.js';
 import type { Call } from './api.js';
 import { ErrorNotice } from './components/ErrorNotice.js';
+import { Panel } from './components/Panel.js';
+import { homeState, STATE_WORDS } from './connection-view.js';
 import { asUiError } from './errors.js';
 import { Diagnostics } from './screens/Diagnostics.js';
 import { FirstRun } from './screens/FirstRun.js';
@@ -19,7 +21,8 @@ import { SettingsScreen } from './screens/SettingsScreen.js';
 import { Status } from './screens/Status.js';
 import { TotpEnroll } from './screens/TotpEnroll.js';
 
-type Screen = 'status' | 'login' | 'totp' | 'settings' | 'diagnostics' | 'import';
+/** The home screen, or the panel open over it. */
+type View = 'home' | 'login' | 'totp' | 'settings' | 'diagnostics' | 'import';
 
 const SAMPLES = 60;
 /** Background reads; any other command is something the user just did, and its outcome replaces the last error. */
@@ -41,9 +44,13 @@ export function App({ api }: { api: OutpostApi }) {
   // IT's policy; until it is read, nothing is forced or hidden (main enforces it either way)
   const [policy, setPolicy] = useState<PolicyView | undefined>();
   const [samples, setSamples] = useState<Counters[]>([]);
-  const [screen, setScreen] = useState<Screen>('status');
+  const [view, setView] = useState<View>('home');
   const [error, setError] = useState<UiError | undefined>();
-  const [busy, setBusy] = useState(false);
+  const [connectPending, setConnectPending] = useState(false);
+  // Set when the user cancels a Connect: its refusal is then what they asked for, not an error to show.
+  const cancelled = useRef(false);
+  // The home control that opened the current panel gets focus back when it closes.
+  const opener = useRef<View | undefined>(undefined);
   // Used for the next Connect only when the user did not ask Outpost to remember it; never persisted.
   const [sessionPassword, setSessionPassword] = useState<string | undefined>();
 
@@ -65,7 +72,6 @@ export function App({ api }: { api: OutpostApi }) {
     if (list === undefined) return;
     setProfiles(list.value);
     setProfileId((current) => (list.value.some((p) => p.id === current) ? current : list.value[0]?.id));
-    if (list.value.length === 0) setScreen('import');
   }, [call]);
 
   useEffect(() => {
@@ -87,11 +93,11 @@ export function App({ api }: { api: OutpostApi }) {
       if (list !== undefined) {
         setProfiles(list.value);
         const preferred =
+          list.value.find((p) => p.id === current?.value.profileId) ??
           list.value.find((p) => p.id === it?.value.defaultProfileId) ??
           list.value.find((p) => p.id === saved?.value.lastProfileId) ??
           list.value[0];
         setProfileId(preferred?.id);
-        if (preferred === undefined) setScreen('import');
       }
       setLoaded(true);
     })();
@@ -101,22 +107,44 @@ export function App({ api }: { api: OutpostApi }) {
     };
   }, [api, call]);
 
+  const close = useCallback(() => {
+    setError(undefined);
+    setView('home');
+  }, []);
+
+  // Back on the home screen, focus returns to what opened the panel (a keyboard user keeps their place).
+  useEffect(() => {
+    if (view !== 'home' || opener.current === undefined) return;
+    document.querySelector<HTMLElement>(`[data-opens="${opener.current}"]`)?.focus();
+    opener.current = undefined;
+  }, [view]);
+
   const profile = profiles.find((p) => p.id === profileId);
   const needsTotpCode = profile?.auth === 'eap-mschapv2+totp' && !profile.hasTotp;
   const needsPassword = profile !== undefined && profile.auth !== 'psk' && !profile.hasPassword;
+  const state = homeState(status, error, connectPending);
 
-  function go(next: Screen) {
+  function open(next: Exclude<View, 'home'>) {
+    if (view === 'home') opener.current = next;
     setError(undefined);
-    setScreen(next);
+    setView(next);
+  }
+
+  /** A new profile is selected at once; one that needs a password opens the sign-in panel next. */
+  function imported(p: ProfileSummary) {
+    setProfiles((list) => [...list.filter((q) => q.id !== p.id), p]);
+    setProfileId(p.id);
+    setView(p.auth === 'psk' ? 'home' : 'login');
   }
 
   async function connect(otp: string | undefined) {
     if (profile === undefined) return;
     if (needsPassword && sessionPassword === undefined) {
-      go('login');
+      open('login');
       return;
     }
-    setBusy(true);
+    cancelled.current = false;
+    setConnectPending(true);
     setSamples([]);
     const input = {
       profileId: profile.id,
@@ -124,114 +152,151 @@ export function App({ api }: { api: OutpostApi }) {
       ...(otp !== undefined ? { otp } : {}),
     };
     const result = await call('connection:connect', input);
-    setBusy(false);
+    setConnectPending(false);
+    if (cancelled.current) {
+      setError(undefined);
+      return;
+    }
     if (result === undefined) return;
     setStatus(result.value);
     if (result.value.error !== undefined) setError(result.value.error);
   }
 
   async function disconnect() {
-    setBusy(true);
+    cancelled.current = state !== 'connected';
     const done = await call('connection:disconnect');
-    setBusy(false);
     if (done !== undefined) setStatus((s) => ({ ...IDLE, profileId: s.profileId }));
   }
 
   if (!loaded) return <p className="loading">Starting Outpost…</p>;
 
-  const nav: [Screen, string][] = [
-    ['status', 'Connection'],
-    ['login', 'Sign in'],
-    ['totp', 'Two-step'],
-    ['settings', 'Settings'],
-    ['diagnostics', 'Diagnostics'],
-  ];
+  // Said once, politely, whatever view is open: the screen reader hears the state change even inside Settings.
+  const announcer = (
+    <p role="status" className="visually-hidden">
+      {STATE_WORDS[state]}
+    </p>
+  );
 
-  return (
-    <div className="app">
-      {profile !== undefined && (
-        <nav aria-label="Sections">
-          <ul>
-            {nav.map(([id, label]) => (
-              <li key={id}>
-                <button
-                  type="button"
-                  className="nav-item"
-                  aria-current={screen === id ? 'page' : undefined}
-                  onClick={() => go(id)}
-                >
-                  {label}
-                </button>
-              </li>
-            ))}
-          </ul>
-        </nav>
-      )}
-      <main>
-        {error !== undefined && <ErrorNotice error={error} onDismiss={() => setError(undefined)} />}
-        {(screen === 'import' || profile === undefined) && (
+  if (profile === undefined) {
+    return (
+      <div className="app">
+        {announcer}
+        <main className="first-run">
+          {error !== undefined && <ErrorNotice error={error} onDismiss={() => setError(undefined)} />}
           <FirstRun
             call={call}
             first={profiles.length === 0}
             allowed={policy?.allowUserProfiles ?? true}
-            onImported={(p) => {
-              setProfiles((list) => [...list.filter((q) => q.id !== p.id), p]);
-              setProfileId(p.id);
-              go(p.auth === 'psk' ? 'status' : 'login');
-            }}
+            onImported={imported}
           />
-        )}
-        {screen === 'login' && profile !== undefined && (
-          <Login
-            key={profile.id}
-            call={call}
-            profile={profile}
-            mayRemember={policy?.allowRememberPassword ?? true}
-            onSignedIn={(password) => {
-              setSessionPassword(password);
-              void refreshProfiles();
-              go(profile.auth === 'eap-mschapv2+totp' && !profile.hasTotp ? 'totp' : 'status');
-            }}
-          />
-        )}
-        {screen === 'totp' && profile !== undefined && (
-          <TotpEnroll
-            key={profile.id}
-            call={call}
-            profile={profile}
-            onDone={() => {
-              void refreshProfiles();
-              go('status');
-            }}
-          />
-        )}
-        {screen === 'status' && profile !== undefined && (
-          <Status
-            profile={profile}
-            status={status}
-            samples={samples}
-            busy={busy}
-            askCode={needsTotpCode}
-            alwaysOn={policy?.alwaysOn ?? false}
-            onConnect={(otp) => void connect(otp)}
-            onDisconnect={() => void disconnect()}
-          />
-        )}
-        {screen === 'settings' && (
-          <SettingsScreen
-            call={call}
-            settings={settings}
-            profiles={profiles}
-            policy={policy}
-            onSettings={setSettings}
-            onProfilesChanged={() => void refreshProfiles()}
-            onAddProfile={() => go('import')}
-          />
-        )}
-        {screen === 'diagnostics' && (
-          <Diagnostics call={call} status={status} counters={samples.at(-1)} profile={profile} />
-        )}
-      </main>
+        </main>
+      </div>
+    );
+  }
+
+  const panelError = error !== undefined && <ErrorNotice error={error} onDismiss={() => setError(undefined)} />;
+
+  return (
+    <div className={`app app-${state}`}>
+      {announcer}
+      {view === 'home' ? (
+        <>
+          <header className="app-bar">
+            <span className="brand">Outpost VPN</span>
+            <button
+              type="button"
+              className="icon-button"
+              aria-label="Settings"
+              data-opens="settings"
+              onClick={() => open('settings')}
+            >
+              <svg viewBox="0 0 24 24" aria-hidden="true" className="icon">
+                <circle cx="12" cy="12" r="2.5" />
+                <circle cx="12" cy="12" r="6.5" />
+                <path d="M12 2.5v3M12 18.5v3M2.5 12h3M18.5 12h3M5.3 5.3l2.1 2.1M16.6 16.6l2.1 2.1M5.3 18.7l2.1-2.1M16.6 7.4l2.1-2.1" />
+              </svg>
+            </button>
+          </header>
+          <main>
+            <Status
+              profiles={profiles}
+              profile={profile}
+              onProfile={(id) => {
+                setError(undefined);
+                setProfileId(id);
+              }}
+              status={status}
+              state={state}
+              error={error}
+              samples={samples}
+              busy={connectPending}
+              askCode={needsTotpCode}
+              alwaysOn={policy?.alwaysOn ?? false}
+              onConnect={(otp) => void connect(otp)}
+              onDisconnect={() => void disconnect()}
+              onDismissError={() => setError(undefined)}
+            />
+          </main>
+          <nav className="app-nav" aria-label="More">
+            <button type="button" data-opens="login" onClick={() => open('login')}>
+              Sign in
+            </button>
+            {profile.auth === 'eap-mschapv2+totp' && (
+              <button type="button" data-opens="totp" onClick={() => open('totp')}>
+                Two-step
+              </button>
+            )}
+            <button type="button" data-opens="diagnostics" onClick={() => open('diagnostics')}>
+              Diagnostics
+            </button>
+          </nav>
+        </>
+      ) : (
+        <Panel onClose={close}>
+          {view === 'import' && (
+            <FirstRun call={call} first={false} allowed={policy?.allowUserProfiles ?? true} onImported={imported} />
+          )}
+          {view === 'login' && (
+            <Login
+              key={profile.id}
+              call={call}
+              profile={profile}
+              mayRemember={policy?.allowRememberPassword ?? true}
+              onSignedIn={(password) => {
+                setSessionPassword(password);
+                void refreshProfiles();
+                setView(profile.auth === 'eap-mschapv2+totp' && !profile.hasTotp ? 'totp' : 'home');
+              }}
+            />
+          )}
+          {view === 'totp' && (
+            <TotpEnroll
+              key={profile.id}
+              call={call}
+              profile={profile}
+              onDone={() => {
+                void refreshProfiles();
+                close();
+              }}
+            />
+          )}
+          {view === 'settings' && (
+            <SettingsScreen
+              call={call}
+              settings={settings}
+              profiles={profiles}
+              policy={policy}
+              onSettings={setSettings}
+              onProfilesChanged={() => void refreshProfiles()}
+              onAddProfile={() => open('import')}
+            />
+          )}
+          {view === 'diagnostics' && (
+            <Diagnostics call={call} status={status} counters={samples.at(-1)} profile={profile} />
+          )}
+          {panelError}
+        </Panel>
+      )}
     </div>
   );
 }

@@ -4,7 +4,7 @@
  * In the shipped app the preload puts it on `window.outpost` and that is always used when present. Only when it is
  * absent (a plain browser in development or the e2e tests) AND the page was opened with `?bridge=ws://127.0.0.1:PORT`
  * does the renderer speak the same schema over a WebSocket to test/e2e/bridge-server.ts. The packaged app has no such
- * server, loads from file:// without that parameter, and its CSP (`connect-src 'self'`) would refuse the socket anyway.
+ * server, loads app://outpost/index.html without that parameter, and its CSP (`connect-src 'self'`) would refuse the socket anyway.
  */
 import type { CommandName, Commands, EventName, Events, OutpostApi, UiError } from '../electron/ipc/schema.js';
 

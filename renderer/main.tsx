@@ -3,8 +3,10 @@ import { createRoot } from 'react-dom/client';
 import { messageOf } from '../core/errors.js';
 import { App } from './App.js';
 import { getApi } from './api.js';
+import { followSystemTheme } from './theme.js';
 import './styles.css';
 
+followSystemTheme(document.documentElement, (query) => window.matchMedia(query));
 const root = createRoot(document.getElementById('root')!);
 try {
   root.render(

@@ -16,6 +16,16 @@ try {
   await page.waitForLoadState('domcontentloaded');
   assert.equal(await page.title(), 'Outpost VPN');
   check('a window titled "Outpost VPN"');
+  assert.equal(page.url(), 'app://outpost/index.html');
+  const served = await page.evaluate(async () => {
+    const response = await fetch('/index.html');
+    return { type: response.headers.get('content-type'), csp: response.headers.get('content-security-policy') };
+  });
+  assert.equal(served.type, 'text/html; charset=utf-8');
+  assert.match(served.csp ?? '', /default-src 'self'/);
+  const outside = await page.evaluate(async () => (await fetch('/%2e%2e/package.json')).status);
+  assert.equal(outside, 404);
+  check('the page comes from app://outpost/ with its CSP header; a path out of dist/renderer is a 404');
 
   const renderer = await page.evaluate(() => ({
     api: typeof globalThis.outpost,
@@ -44,11 +54,15 @@ try {
     BrowserWindow.getAllWindows().map((w) => ({
       title: w.getTitle(),
       sandboxed: w.webContents.getLastWebPreferences()?.sandbox,
+      resizable: w.isResizable(),
+      menu: w.isMenuBarVisible(),
     })),
   );
   assert.equal(windows.length, 1);
   assert.equal(windows[0].sandboxed, true, 'the renderer is sandboxed');
-  check('one window, sandboxed');
+  assert.equal(windows[0].resizable, false, 'the tray window has a fixed size');
+  assert.equal(windows[0].menu, false, 'no menu bar');
+  check('one window, sandboxed, fixed size, no menu bar');
 
   // best effort: a tray icon cannot be listed; a failed Tray would have thrown in main and closed the app already
   check(`tray: app still running after start-up (pid ${app.process().pid})`);

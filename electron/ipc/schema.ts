@@ -45,6 +45,8 @@ export interface ConnectionStatus {
   /** ms since the epoch when the tunnel came up. */
   connectedSince?: number;
   error?: UiError;
+  /** While connecting or reconnecting: what the tunnel is doing now, in its own words (its latest progress message). */
+  step?: string;
 }
 
 export interface Counters {
@@ -85,6 +87,9 @@ export interface TotpCode {
   clockWarning?: string;
 }
 
+/** Where the problem report went; not saved when the user cancelled the save dialog. */
+export type ProblemReportResult = { saved: false } | { saved: true; path: string };
+
 export interface Commands {
   'profiles:list': { args: []; result: ProfileSummary[] };
   /** A file IT sent: native JSON or strongSwan .sswan. */
@@ -117,6 +122,8 @@ export interface Commands {
   /** The log with secrets redacted, for the diagnostics screen's export. */
   'logs:export': { args: []; result: string };
   'policy:get': { args: []; result: PolicyView };
+  /** "Create problem report": main asks where to save it (a native dialog) and writes the redacted text there. */
+  'report:create': { args: []; result: ProblemReportResult };
   /** A picture of IT's QR code; main decodes it and keeps the secret: the window gets back only the labels. */
   'totp:enroll-image': { args: [input: { profileId: string; source: QrImageSource }]; result: TotpInfo };
 }
@@ -152,6 +159,7 @@ const COMMAND_SET = {
   'settings:set': true,
   'logs:export': true,
   'policy:get': true,
+  'report:create': true,
   'totp:enroll-image': true,
 } satisfies Record<CommandName, true>;
 

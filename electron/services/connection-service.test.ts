@@ -82,8 +82,12 @@ test('connects with the remembered password and reports the tunnel as the schema
       connectedSince: now.ms,
     });
     assert.deepEqual(
-      statuses.map((s) => s.state),
-      ['connecting', 'connected'],
+      statuses.map((s) => [s.state, s.step]),
+      [
+        ['connecting', undefined],
+        ['connecting', 'IKE_SA_INIT sent'],
+        ['connected', undefined],
+      ],
     );
     assert.deepEqual(service.status(), status);
   });

@@ -111,10 +111,15 @@ export class ConnectionService extends EventEmitter<ServiceEvents> {
       logs.log(`State: ${state}`);
       // 'up' reports connected with the address; 'closed' reports the end with its reason
       if (state === 'connected' || state === this.current.state) return;
-      const { connectedSince: _since, virtualIp: _ip, error: _error, ...rest } = this.current;
+      const { connectedSince: _since, virtualIp: _ip, error: _error, step: _step, ...rest } = this.current;
       this.update(state === 'reconnecting' || state === 'connecting' ? { ...rest, state } : { ...this.current, state });
     });
-    tunnel.on('progress', (message) => logs.log(message));
+    tunnel.on('progress', (message) => {
+      logs.log(message);
+      // the window shows the step only while the user waits for the tunnel
+      const waiting = this.current.state === 'connecting' || this.current.state === 'reconnecting';
+      if (this.tunnel === tunnel && waiting) this.update({ ...this.current, step: message });
+    });
     tunnel.on('up', (result) => {
       if (this.tunnel === tunnel) this.onUp(result);
     });
@@ -124,7 +129,7 @@ export class ConnectionService extends EventEmitter<ServiceEvents> {
       this.tunnel = undefined;
       if (error) {
         logs.log(`Connection ended: ${error.code}: ${error.message}${error.detail ? ` (${error.detail})` : ''}`);
-        this.update({ ...this.current, state: 'error', error: toUiError(error) });
+        this.update({ ...this.withoutStep(), state: 'error', error: toUiError(error) });
       } else {
         this.update({ state: 'disconnected', dns: [], splitSubnets: [] });
       }
@@ -137,7 +142,7 @@ export class ConnectionService extends EventEmitter<ServiceEvents> {
         this.stopSampling();
         this.tunnel = undefined;
         logs.log(`Connect failed: ${toUiError(error).code}: ${toUiError(error).message}`);
-        this.update({ ...this.current, state: 'error', error: toUiError(error) });
+        this.update({ ...this.withoutStep(), state: 'error', error: toUiError(error) });
       }
       throw toFailure(error);
     }
@@ -208,7 +213,7 @@ export class ConnectionService extends EventEmitter<ServiceEvents> {
     this.deps.logs.log(
       `Connected: virtual IP ${result.config.ip4 ?? 'none'}, IKE ${result.ikeAlgorithms}, ESP ${result.espAlgorithms}`,
     );
-    const { error: _error, ...rest } = this.current;
+    const { error: _error, ...rest } = this.withoutStep();
     this.update({
       ...rest,
       state: 'connected',
@@ -217,6 +222,11 @@ export class ConnectionService extends EventEmitter<ServiceEvents> {
       connectedSince: this.clock(),
     });
     this.startSampling();
+  }
+
+  private withoutStep(): ConnectionStatus {
+    const { step: _step, ...rest } = this.current;
+    return rest;
   }
 
   private update(status: ConnectionStatus): void {

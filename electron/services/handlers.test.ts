@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import QRCode from 'qrcode';
 import { OutpostError } from '../../core/errors.js';
-import { COMMANDS, type CommandHandlers, type Settings, type UiError } from '../ipc/schema.js';
-import { createHandlers } from './handlers.js';
+import { COMMANDS, type Settings, type UiError } from '../ipc/schema.js';
+import { type BaseHandlers, createHandlers } from './handlers.js';
 import { LogBuffer } from './log-buffer.js';
 import { ProfileStore } from './profile-store.js';
 import { electronQrImageReader, type ImageLike, type QrImageReader } from './qr-image.js';
@@ -28,7 +28,7 @@ const TOTP_PROFILE = JSON.stringify({
 const RFC6238_URI = 'otpauth://totp/ACME:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&digits=8&issuer=ACME';
 
 interface Ctx {
-  handlers: CommandHandlers;
+  handlers: BaseHandlers;
   secrets: MemorySecretStore;
   tunnels: ScriptedConnection['tunnels'];
   outcome: ScriptedConnection['outcome'];
@@ -81,9 +81,9 @@ function uiError(code: string) {
   };
 }
 
-test('every command in the schema has a handler', () =>
+test('every command in the schema has a handler here, but the problem report the composition root adds', () =>
   setup(async ({ handlers }) => {
-    assert.deepEqual(Object.keys(handlers).sort(), [...COMMANDS].sort());
+    assert.deepEqual(Object.keys(handlers).sort(), COMMANDS.filter((c) => c !== 'report:create').sort());
   }));
 
 test('import, list with keychain flags, credentials remembered and forgotten, remove deletes secrets', () =>

@@ -56,7 +56,10 @@ function secretKind(auth: AuthMethodName): 'psk' | 'password' {
   return auth === 'psk' ? 'psk' : 'password';
 }
 
-export function createHandlers(deps: HandlerDeps): CommandHandlers {
+/** Every command but those the composition root adds itself (create-services.ts: the problem report). */
+export type BaseHandlers = Omit<CommandHandlers, 'report:create'>;
+
+export function createHandlers(deps: HandlerDeps): BaseHandlers {
   const { profiles, settings, secrets, connection, logs } = deps;
   const clock = deps.clock ?? Date.now;
   const policy = deps.policy ?? defaultPolicy();
@@ -89,7 +92,7 @@ export function createHandlers(deps: HandlerDeps): CommandHandlers {
     return info;
   }
 
-  const handlers: CommandHandlers = {
+  const handlers: BaseHandlers = {
     'profiles:list': async () => Promise.all((await profiles.list()).map(summary)),
     'profiles:import': async (file) => {
       const input = object(file, 'file');
@@ -202,5 +205,5 @@ export function createHandlers(deps: HandlerDeps): CommandHandlers {
       }
     };
   }
-  return guarded as CommandHandlers;
+  return guarded as BaseHandlers;
 }

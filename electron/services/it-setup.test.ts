@@ -3,7 +3,8 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createAppServices } from './app-services.js';
+import { linuxNetworkHost } from '../../core/adapter/linux/host.js';
+import { createServices } from './create-services.js';
 import { loadItSetup } from './it-setup.js';
 import { pskProfileJson } from './test-support.js';
 
@@ -34,7 +35,11 @@ test('a trusted policy and profile folder reach the services: policy, log level,
     });
     assert.equal(it.managedDir, join(dir, 'profiles'));
     assert.equal(it.source, join(dir, 'policy.json'));
-    const services = createAppServices({ configDir: join(dir, 'config'), it, createTunnel: () => assert.fail() });
+    const services = createServices({
+      configDir: join(dir, 'config'),
+      it,
+      network: linuxNetworkHost({ stateDir: join(dir, 'state') }),
+    });
     assert.equal(services.policy.killSwitch, true);
     // the managed folder reached the profile store: the default names a profile it lists
     assert.equal((await services.handlers['policy:get']()).defaultProfileId, 'managed-office');

@@ -12,6 +12,7 @@ const SECRET_PARAM = /([?&;\s]secret=)[^&\s"']*/gi;
 const BASE32_BLOB = /\b(?=[A-Z2-7]*[2-7])(?=[A-Z2-7]*[A-Z])[A-Z2-7]{16,}={0,6}(?![A-Za-z0-9])/g;
 /** Secrets shorter than this are not searched for verbatim: "a" would blank every word. */
 const MIN_KNOWN_SECRET = 3;
+const MAX_PROBLEMS = 20;
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -20,6 +21,9 @@ function escapeRegExp(text: string): string {
 export class LogBuffer {
   private readonly lines: string[] = [];
   private readonly known = new Set<string>();
+  private readonly listeners: ((line: string) => void)[] = [];
+  /** The last warnings and errors, for the problem report's summary. */
+  private readonly problemLines: string[] = [];
   /** Lines less important than this are not kept; IT's policy may ask for more (debug) or less. */
   private level: LogLevel = 'info';
 
@@ -51,6 +55,21 @@ export class LogBuffer {
     const line = `${new Date(this.clock()).toISOString()} ${this.redact(message)}`;
     this.lines.push(line);
     if (this.lines.length > this.capacity) this.lines.splice(0, this.lines.length - this.capacity);
+    if (level === 'warn' || level === 'error') {
+      this.problemLines.push(line);
+      if (this.problemLines.length > MAX_PROBLEMS) this.problemLines.shift();
+    }
+    for (const listener of this.listeners) listener(line);
+  }
+
+  /** Each line as it is kept, already redacted (the log file is one such listener). */
+  onLine(listener: (line: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** The last warnings and errors, redacted again like export(). */
+  problems(): string[] {
+    return this.problemLines.map((line) => this.redact(line));
   }
 
   /** Redacted again on the way out: a secret added after a line was logged is removed from it too. */

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { defaultPolicy, type Policy } from '../../core/policy/schema.js';
-import type { CommandHandlers, UiError } from '../ipc/schema.js';
-import { createHandlers } from './handlers.js';
+import type { UiError } from '../ipc/schema.js';
+import { type BaseHandlers, createHandlers } from './handlers.js';
 import { LogBuffer } from './log-buffer.js';
 import { ProfileStore } from './profile-store.js';
 import { SettingsStore } from './settings-store.js';
@@ -14,7 +14,7 @@ import { MemorySecretStore, pskProfileJson, scriptedConnection } from './test-su
 
 async function setup(
   policy: Partial<Policy>,
-  body: (ctx: { handlers: CommandHandlers; secrets: MemorySecretStore }) => Promise<void>,
+  body: (ctx: { handlers: BaseHandlers; secrets: MemorySecretStore }) => Promise<void>,
 ): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'outpost-policy-handlers-'));
   const managed = join(root, 'managed');

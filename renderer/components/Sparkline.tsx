@@ -5,7 +5,7 @@ import { sparklinePoints } from '../format.js';
 const WIDTH = 120;
 const HEIGHT = 32;
 
-/** Download and upload rate over the recent samples, scaled to the larger of the two. */
+/** Download and upload rate over the recent samples, scaled to the larger of the two; the figures are read aloud only. */
 export function Sparkline({ samples }: { samples: readonly Counters[] }) {
   const rateIn = samples.map((s) => s.rateIn);
   const rateOut = samples.map((s) => s.rateOut);
@@ -24,7 +24,7 @@ export function Sparkline({ samples }: { samples: readonly Counters[] }) {
       </svg>
       <figcaption>
         <span className="key key-in">Download</span> <span className="key key-out">Upload</span>
-        <span className="rates">{summary}</span>
+        <span className="visually-hidden">{summary}</span>
       </figcaption>
     </figure>
   );

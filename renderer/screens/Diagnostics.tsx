@@ -3,7 +3,10 @@ import { formatBytes } from '../../core/format-bytes.js';
 import type { ConnectionStatus, Counters, ProfileSummary } from '../../electron/ipc/schema.js';
 import type { Call } from '../api.js';
 
-/** What IT asks for: the redacted log as a file, and the connection details as text to paste into a ticket. */
+/**
+ * What IT asks for: a problem report (versions, connection, network plan, last errors and the log, all redacted,
+ * saved where the user picks), the redacted log as a file, and the connection details as text to paste into a ticket.
+ */
 export function Diagnostics({
   call,
   status,
@@ -15,7 +18,7 @@ export function Diagnostics({
   counters: Counters | undefined;
   profile: ProfileSummary | undefined;
 }) {
-  const [copied, setCopied] = useState('');
+  const [notice, setNotice] = useState('');
   const details = [
     `Profile: ${profile?.name ?? '-'} (${profile?.auth ?? '-'})`,
     `State: ${status.state}`,
@@ -40,20 +43,32 @@ export function Diagnostics({
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   }
 
+  async function createReport() {
+    const result = await call('report:create');
+    if (result === undefined) return;
+    setNotice(result.value.saved ? `Problem report saved to ${result.value.path}.` : 'No report was saved.');
+  }
+
   async function copyDetails() {
     try {
       await navigator.clipboard.writeText(details);
-      setCopied('Connection details copied.');
+      setNotice('Connection details copied.');
     } catch {
-      setCopied('Copying was not allowed: select the text below and copy it.');
+      setNotice('Copying was not allowed: select the text below and copy it.');
     }
   }
 
   return (
     <section aria-labelledby="diag-title">
       <h1 id="diag-title">Diagnostics</h1>
-      <p>If IT asks for details about a connection problem, send them the log file and the details below.</p>
+      <p>
+        If IT asks for details about a connection problem, create a problem report and send it to them. Passwords and
+        codes are never in it.
+      </p>
       <div className="actions">
+        <button type="button" className="primary" onClick={() => void createReport()}>
+          Create problem report…
+        </button>
         <button type="button" onClick={() => void exportLogs()}>
           Save log file…
         </button>
@@ -61,7 +76,7 @@ export function Diagnostics({
           Copy connection details
         </button>
       </div>
-      <p aria-live="polite">{copied}</p>
+      <p aria-live="polite">{notice}</p>
       <label>
         Connection details
         <textarea readOnly rows={10} value={details} className="details" />

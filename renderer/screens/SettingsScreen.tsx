@@ -74,7 +74,7 @@ export function SettingsScreen({
         <ul className="profiles">
           {profiles.map((p) => (
             <li key={p.id}>
-              <span>
+              <span className="profile-name">
                 <strong>{p.name}</strong> ({p.gateway}){p.managed && ' — provided by IT'}
               </span>
               {!p.managed && (

@@ -1,64 +1,90 @@
 import { type FormEvent, useEffect, useState } from 'react';
-import { formatBytes } from '../../core/format-bytes.js';
-import type { ConnectionState, ConnectionStatus, Counters, ProfileSummary } from '../../electron/ipc/schema.js';
+import { formatBytes, formatRate } from '../../core/format-bytes.js';
+import type { ConnectionStatus, Counters, ProfileSummary, UiError } from '../../electron/ipc/schema.js';
+import { ErrorNotice } from '../components/ErrorNotice.js';
 import { Sparkline } from '../components/Sparkline.js';
+import { StateIcon } from '../components/StateIcon.js';
 import { TextField } from '../components/TextField.js';
+import { type HomeState, STATE_WORDS } from '../connection-view.js';
 import { formatDuration } from '../format.js';
 
-const STATE_WORDS: Record<ConnectionState, string> = {
-  disconnected: 'Not connected',
-  connecting: 'Connecting…',
-  connected: 'Connected',
-  reconnecting: 'Reconnecting…',
-  disconnecting: 'Disconnecting…',
-  error: 'Not connected',
-};
-
+/**
+ * The home screen: one glance answers "am I protected?" (state, colour and icon), one button changes it, and the
+ * facts under it say how well (address, time connected, live rates).
+ */
 export function Status({
+  profiles,
   profile,
+  onProfile,
   status,
+  state,
+  error,
   samples,
   busy,
   askCode,
   alwaysOn,
   onConnect,
   onDisconnect,
+  onDismissError,
 }: {
+  profiles: readonly ProfileSummary[];
   profile: ProfileSummary;
+  onProfile: (id: string) => void;
   status: ConnectionStatus;
+  state: HomeState;
+  error: UiError | undefined;
   samples: readonly Counters[];
   busy: boolean;
   /** The profile needs a one-time code and none is stored: ask for it before connecting. */
   askCode: boolean;
-  /** IT keeps the VPN connected: no Disconnect while it is up or on its way. */
+  /** IT keeps the VPN connected: no Disconnect or Cancel while it is up or on its way. */
   alwaysOn: boolean;
   onConnect: (otp: string | undefined) => void;
+  /** Disconnect, or cancel a Connect on its way. */
   onDisconnect: () => void;
+  onDismissError: () => void;
 }) {
   const [otp, setOtp] = useState('');
-  const now = useNow(status.state === 'connected');
-  const up = status.state === 'connected' || status.state === 'connecting' || status.state === 'reconnecting';
+  const now = useNow(state === 'connected');
+  const waiting = state === 'connecting' || state === 'reconnecting';
+  const up = state === 'connected' || waiting;
   const last = samples.at(-1);
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    if (busy || status.state === 'disconnecting') return;
     if (up) {
       if (!alwaysOn) onDisconnect();
-    } else {
+    } else if (!busy) {
       onConnect(askCode ? otp : undefined);
       setOtp('');
     }
   }
 
+  const connectedFor =
+    state === 'connected' && status.connectedSince !== undefined ? formatDuration(now - status.connectedSince) : '—';
+
   return (
-    <section aria-labelledby="status-title">
-      <h1 id="status-title">{profile.name}</h1>
-      {profile.managed && <p className="hint">Provided by your IT department</p>}
-      <p className={`state state-${status.state}`} role="status" aria-live="polite">
-        {STATE_WORDS[status.state]}
-      </p>
+    <div className={`home home-${state}`}>
+      <div className="hero">
+        <StateIcon state={state} />
+        <p className="state-words">{STATE_WORDS[state]}</p>
+        {waiting && <p className="step">{status.step ?? 'Starting…'}</p>}
+        {state === 'connected' && <p className="step">Your traffic to {profile.name} is protected.</p>}
+        {state === 'disconnected' && <p className="step">Your traffic is not protected by the VPN.</p>}
+      </div>
+      {error !== undefined && <ErrorNotice error={error} onDismiss={onDismissError} />}
       <form onSubmit={submit} className="connect-form">
+        <label className="profile-picker">
+          <span className="picker-label">Profile</span>
+          <select value={profile.id} disabled={up} onChange={(e) => onProfile(e.target.value)}>
+            {profiles.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        {profile.managed && <p className="hint">Provided by your IT department</p>}
         {askCode && !up && (
           <TextField
             label="Code from your token"
@@ -72,38 +98,48 @@ export function Status({
           />
         )}
         {up && alwaysOn ? (
-          <p className="hint">Your IT department keeps this VPN connected at all times.</p>
+          <p className="hint always-on">Your IT department keeps this VPN connected at all times.</p>
         ) : (
           <button
             type="submit"
-            className={`connect ${up ? 'is-up' : ''}`}
+            className={`connect connect-${state === 'connected' ? 'down' : waiting ? 'cancel' : 'up'}`}
             // aria-disabled, not disabled: a disabled button drops keyboard focus mid-connect.
-            aria-disabled={busy || status.state === 'disconnecting'}
+            aria-disabled={busy && !up}
           >
-            {up ? 'Disconnect' : 'Connect'}
+            {state === 'connected' ? 'Disconnect' : waiting ? 'Cancel' : 'Connect'}
           </button>
         )}
       </form>
       <dl className="facts">
-        <dt>Gateway</dt>
-        <dd>{status.gateway ?? profile.gateway}</dd>
-        <dt>Virtual IP</dt>
-        <dd data-testid="virtual-ip">{status.virtualIp ?? '—'}</dd>
-        <dt>DNS</dt>
-        <dd>{status.dns.length > 0 ? status.dns.join(', ') : '—'}</dd>
-        <dt>Connected for</dt>
-        <dd>
-          {status.state === 'connected' && status.connectedSince !== undefined
-            ? formatDuration(now - status.connectedSince)
-            : '—'}
-        </dd>
-        <dt>Received</dt>
-        <dd>{last === undefined ? '—' : formatBytes(last.bytesIn)}</dd>
-        <dt>Sent</dt>
-        <dd>{last === undefined ? '—' : formatBytes(last.bytesOut)}</dd>
+        <div>
+          <dt>Virtual IP</dt>
+          <dd data-testid="virtual-ip">{state === 'connected' ? (status.virtualIp ?? '—') : '—'}</dd>
+        </div>
+        <div>
+          <dt>Connected for</dt>
+          <dd data-testid="connected-for">{connectedFor}</dd>
+        </div>
+        <div>
+          <dt>Download</dt>
+          <dd>
+            {last === undefined ? '—' : formatRate(last.rateIn)}
+            {last !== undefined && (
+              <span className="total" data-testid="received">
+                {formatBytes(last.bytesIn)} in total
+              </span>
+            )}
+          </dd>
+        </div>
+        <div>
+          <dt>Upload</dt>
+          <dd>
+            {last === undefined ? '—' : formatRate(last.rateOut)}
+            {last !== undefined && <span className="total">{formatBytes(last.bytesOut)} in total</span>}
+          </dd>
+        </div>
       </dl>
-      <Sparkline samples={samples} />
-    </section>
+      {state === 'connected' && <Sparkline samples={samples} />}
+    </div>
   );
 }
 
@@ -112,6 +148,7 @@ function useNow(ticking: boolean): number {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
     if (!ticking) return;
+    setNow(Date.now());
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);
   }, [ticking]);

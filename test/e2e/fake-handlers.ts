@@ -24,7 +24,12 @@ export interface FakeBackend {
   handlers: CommandHandlers;
   calls: { command: string; args: unknown[] }[];
   settings: Settings;
+  /** How long a Connect stays "connecting" (reporting its steps) before it succeeds; Disconnect cancels it. */
+  connectDelay: { ms: number };
 }
+
+/** The steps a slow Connect reports, in order, as the engine's progress messages would. */
+export const CONNECT_STEPS = ['Contacting gateway vpn.example.test', 'Gateway authenticated as vpn.example.test'];
 
 /** IT's policy and the profiles already there (IT's managed ones) for a run; none and an empty list by default. */
 export interface FakeSetup {
@@ -53,6 +58,29 @@ export function fakeBackend(
   const calls: FakeBackend['calls'] = [];
   let status: ConnectionStatus = { state: 'disconnected', dns: [], splitSubnets: [] };
   let counterTimer: NodeJS.Timeout | undefined;
+  const connectDelay = { ms: 0 };
+  let cancelConnect: (() => void) | undefined;
+
+  /** Reports each step while the delay runs; rejects as the engine does when Disconnect cancels it. */
+  const slowConnect = (profileId: string, gateway: string) =>
+    new Promise<void>((ok, fail) => {
+      const steps = CONNECT_STEPS.map((step, i) =>
+        setTimeout(
+          () => {
+            status = { state: 'connecting', profileId, gateway, dns: [], splitSubnets: [], step };
+            emit('status', status);
+          },
+          (i * connectDelay.ms) / (CONNECT_STEPS.length + 1),
+        ),
+      );
+      const done = setTimeout(ok, connectDelay.ms);
+      cancelConnect = () => {
+        for (const timer of [...steps, done]) clearTimeout(timer);
+        fail({ code: 'cancelled', message: 'Connecting was cancelled.' });
+      };
+    }).finally(() => {
+      cancelConnect = undefined;
+    });
 
   const find = (id: string) => {
     const profile = profiles.find((p) => p.id === id);
@@ -110,6 +138,7 @@ export function fakeBackend(
           detail: 'EAP-MSCHAPv2 failure E=691 from vpn.example.test',
         };
       }
+      if (connectDelay.ms > 0) await slowConnect(profileId, profile.gateway);
       status = {
         state: 'connected',
         profileId,
@@ -135,6 +164,7 @@ export function fakeBackend(
       return status;
     },
     'connection:disconnect': async () => {
+      cancelConnect?.();
       clearInterval(counterTimer);
       status = { state: 'disconnected', dns: [], splitSubnets: [] };
       emit('status', status);
@@ -144,6 +174,7 @@ export function fakeBackend(
     'settings:set': async (patch) => Object.assign(settings, patch),
     'logs:export': async () => '2026-11-27T01:00:00Z ike: IKE_SA established, password=<redacted>\n',
     'policy:get': async () => policy,
+    'report:create': async () => ({ saved: true, path: '/home/alice/outpost-problem-report.txt' }),
     'totp:enroll-image': async ({ profileId }) => {
       find(profileId).hasTotp = true;
       return { issuer: 'Example Corp', account: 'alice', algorithm: 'SHA1', digits: 6, period: 30 };
@@ -158,5 +189,5 @@ export function fakeBackend(
       return inner(...args);
     };
   }
-  return { handlers, calls, settings };
+  return { handlers, calls, settings, connectDelay };
 }

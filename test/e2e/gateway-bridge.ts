@@ -1,9 +1,10 @@
 /**
  * The real main-process services behind the dev/test bridge, for test/e2e/gateway.test.ts: ProfileStore and
  * SettingsStore in a config directory, the real keychain (keytar; run it inside a D-Bus session with an unlocked
- * gnome-keyring), ConnectionService driving core's Tunnel, and a LogBuffer, wired by createAppServices as in
- * electron/main.ts. Run it inside the client network namespace, since the tunnel creates a TUN device, routes and
- * DNS there.
+ * gnome-keyring), ConnectionService driving core's Tunnel (reconnecting, with a RouteWatch), the log in memory and in
+ * <stateDir>/logs, wired by createServices exactly as electron/main.ts does; only the network host differs (this
+ * process is root in the client network namespace, so it changes the TUN device, routes and DNS there itself, as the
+ * helper would).
  *
  *   node --import tsx test/e2e/gateway-bridge.ts <rendererDir> <configDir> <managedDir> <stateDir>
  *
@@ -11,9 +12,10 @@
  * services ask for (the app's Notifier records them here); disconnects and exits when stdin ends or on SIGTERM.
  */
 import { linuxNetworkHost } from '../../core/adapter/linux/host.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { defaultPolicy } from '../../core/policy/schema.js';
-import { Tunnel } from '../../core/tunnel/tunnel.js';
-import { createAppServices } from '../../electron/services/app-services.js';
+import { createServices } from '../../electron/services/create-services.js';
 import { startBridgeServer } from './bridge-server.js';
 
 const [root, configDir, managedDir, stateDir] = process.argv.slice(2);
@@ -22,11 +24,18 @@ if (root === undefined || configDir === undefined || managedDir === undefined ||
   process.exit(2);
 }
 
-const { connection, handlers } = createAppServices({
+const { connection, handlers } = createServices({
   configDir,
+  logsDir: join(stateDir, 'logs'),
   it: { policy: defaultPolicy(), managedDir, warnings: [] },
-  createTunnel: (profile, credentials, { killSwitch }) =>
-    new Tunnel(profile, credentials, linuxNetworkHost({ stateDir }), { connectTimeoutMs: 15_000, killSwitch }),
+  network: linuxNetworkHost({ stateDir }),
+  connectTimeoutMs: 15_000,
+  // the app asks where with a native save dialog; here the report goes to the state folder
+  saveReport: async (fileName, text) => {
+    const path = join(stateDir, fileName);
+    await writeFile(path, text, { mode: 0o600 });
+    return path;
+  },
   notifier: { show: (notification) => process.stdout.write(`${JSON.stringify({ notification })}\n`) },
 });
 const server = await startBridgeServer({ root, handlers });

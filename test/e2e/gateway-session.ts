@@ -19,7 +19,7 @@ import { type Gateway, startGateway } from '../support/gateway.js';
 import { TestNetwork } from '../support/netns.js';
 import { createRunDir, removeRunDir } from '../support/run-dir.js';
 import { CHROMIUM, launchChromium } from './chromium.js';
-import { SCREENSHOTS } from './page-helpers.js';
+import { SCREENSHOTS, TRAY } from './page-helpers.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const BRIDGE = fileURLToPath(new URL('./gateway-bridge.ts', import.meta.url));
@@ -98,6 +98,7 @@ export class GatewaySession {
     this.context = await launchChromium(join(work, 'chromium'), this.chromiumInNamespace(work, network.clientNs));
     const page = this.context.pages()[0] ?? (await this.context.newPage());
     this.openedPage = page;
+    await page.setViewportSize(TRAY);
     page.setDefaultTimeout(10_000);
     page.on('pageerror', (err) => assert.fail(`page error: ${err.message}`));
     await page.goto(pageUrl);

@@ -14,7 +14,7 @@ import type { ProfileSummary } from '../../electron/ipc/schema.js';
 import { type BridgeServer, startBridgeServer } from './bridge-server.js';
 import { launchChromium } from './chromium.js';
 import { type FakeBackend, type FakeSetup, fakeBackend, GOOD_PASSWORD } from './fake-handlers.js';
-import { SCREENSHOTS, screenshot } from './page-helpers.js';
+import { SCREENSHOTS, screenshot, TRAY } from './page-helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'outpost-policy-ui-'));
 const rendererDir = join(work, 'renderer');
@@ -40,6 +40,7 @@ async function open(setup: FakeSetup): Promise<{ page: Page; backend: FakeBacken
   servers.push(server);
   emit = server.emit;
   const page = await context.newPage();
+  await page.setViewportSize(TRAY);
   page.on('pageerror', (err) => assert.fail(`page error: ${err.message}`));
   await page.goto(server.pageUrl);
   return { page, backend };
@@ -69,7 +70,9 @@ test('strict policy: IT’s default profile selected and marked, no "remember", 
       defaultProfileId: 'managed-office',
     },
   });
-  await page.getByRole('heading', { name: 'Office' }).waitFor();
+  const picker = page.getByRole('combobox', { name: 'Profile' });
+  await picker.waitFor();
+  assert.equal(await picker.inputValue(), 'managed-office');
   assert.equal(await page.getByText('Provided by your IT department').count(), 1);
 
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
@@ -82,8 +85,10 @@ test('strict policy: IT’s default profile selected and marked, no "remember", 
   assert.deepEqual(signIn?.args, [{ profileId: 'managed-office', username: 'alice', remember: false }]);
 
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await page.getByRole('status').getByText('Connected', { exact: true }).waitFor();
   await page.getByText('Your IT department keeps this VPN connected at all times.').waitFor();
   assert.equal(await page.getByRole('button', { name: 'Disconnect' }).count(), 0);
+  assert.equal(await picker.isDisabled(), true);
   await screenshot(page, 'policy-always-on');
 
   await page.getByRole('button', { name: 'Settings' }).click();

@@ -52,6 +52,7 @@ test('a QR code picture enrolls two-step codes without the secret reaching the w
   await page.getByLabel('Password', { exact: true }).fill(gw.user.password);
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
+  await screenshot(page, 'gateway-totp-qr');
 
   // what cannot be used is refused in words by main's decoder, and the window stays on the setup screen: first a
   // picture dropped on the drop zone (a web address's QR code)
@@ -70,7 +71,6 @@ test('a QR code picture enrolls two-step codes without the secret reaching the w
     .dispatchEvent('drop', { dataTransfer });
   await page.getByRole('alert').getByText('This QR code is not an authenticator setup code').waitFor();
   const chooseImage = page.getByLabel('Choose image…');
-  await screenshot(page, 'gateway-totp-qr-refused');
   await chooseImage.setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not a picture') });
   await page.getByRole('alert').getByText('This file is not a PNG or JPEG picture.').waitFor();
   // the bridge has no desktop: reading the clipboard is refused, not faked
@@ -126,7 +126,7 @@ test('switched off in Settings, a dropped session and its return are not announc
   assert.equal(await drops.isChecked(), true, 'on by default');
   await drops.uncheck();
   await until(async () => !(await drops.isChecked()));
-  await page.getByRole('button', { name: 'Connection' }).click();
+  await page.getByRole('button', { name: 'Back' }).click();
   await backAfter(gw, await dropSession(gw));
   await new Promise((ok) => setTimeout(ok, 1000));
   assert.deepEqual(session.notifications, []);
@@ -134,7 +134,7 @@ test('switched off in Settings, a dropped session and its return are not announc
   await page.getByRole('button', { name: 'Settings' }).click();
   await drops.check();
   await until(async () => drops.isChecked());
-  await page.getByRole('button', { name: 'Connection' }).click();
+  await page.getByRole('button', { name: 'Back' }).click();
 });
 
 test('the gateway drops the session: "connection lost: reconnecting", then "reconnected"; a Disconnect is silent', {
