@@ -47,8 +47,8 @@ import {
 import { applyAutostart, launchCommand, startedAtLogin, windowAtStart } from './services/autostart.js';
 import { createServices } from './services/create-services.js';
 import { loadItSetup } from './services/it-setup.js';
-import type { Notifier } from './services/notifications.js';
 import { createEnding, forwardLifecycleEvents } from './services/lifecycle.js';
+import { type Notifier, WINDOWS_APP_USER_MODEL_ID } from './services/notifications.js';
 import { managedProfilesDir } from './services/profile-store.js';
 import { electronQrImageReader } from './services/qr-image.js';
 import { toUiError } from './services/ui-error.js';
@@ -361,6 +361,7 @@ async function checkClock(period: number): Promise<string | undefined> {
 
 /** Electron's notifications, where the desktop has a notification service (on Linux: libnotify). */
 function desktopNotifier(): Notifier {
+  if (process.platform === 'win32') app.setAppUserModelId(WINDOWS_APP_USER_MODEL_ID);
   const icon = join(app.getAppPath(), 'assets', 'icon.png');
   return {
     show: ({ title, body }) => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { ConnectionState, ConnectionStatus, NotificationSwitches, UiError } from '../ipc/schema.js';
 import {
@@ -8,6 +9,7 @@ import {
   type NotificationMemory,
   QUIET_MS,
   StatusNotifications,
+  WINDOWS_APP_USER_MODEL_ID,
 } from './notifications.js';
 import { DEFAULT_NOTIFICATIONS } from './settings-store.js';
 
@@ -176,4 +178,11 @@ test('StatusNotifications reads the switches as they apply (IT-required on) and 
     shown.map((n) => n.title),
     ['VPN reconnected', 'VPN connection lost: reconnecting', 'Two-step code needed'],
   );
+});
+
+test("Windows' AppUserModelID is the installer's appId, or Windows would not show (or let users mute) the toasts", () => {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    build: { appId: string };
+  };
+  assert.equal(WINDOWS_APP_USER_MODEL_ID, pkg.build.appId);
 });

@@ -20,6 +20,12 @@ export interface Notifier {
   show(notification: DesktopNotification): void;
 }
 
+/**
+ * Windows shows (and lets the user switch off) an app's notifications by its AppUserModelID, which the installer gives
+ * the Start menu shortcut from package.json's build.appId: main sets the same at start.
+ */
+export const WINDOWS_APP_USER_MODEL_ID = 'org.outpostvpn.desktop';
+
 /** A repeat of the same notification within this long is not shown again: a flapping link does not spam. */
 export const QUIET_MS = 60_000;
 
