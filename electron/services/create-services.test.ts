@@ -8,6 +8,7 @@ import { defaultPolicy, type Policy } from '../../core/policy/schema.js';
 import { COMMANDS, type ConnectionStatus } from '../ipc/schema.js';
 import { createServices, type ServicesOptions } from './create-services.js';
 import { LOG_FILE_NAME } from './log-file.js';
+import type { DesktopNotification } from './notifications.js';
 
 async function withServices(
   extra: Partial<ServicesOptions> & { policy?: Partial<Policy> },
@@ -104,4 +105,19 @@ test('report:create hands the redacted report to the save dialog and says where 
       assert.deepEqual(await services.handlers['report:create'](), { saved: false });
     },
   );
+});
+
+test('notifications go to the injected notifier, switched by the settings as they apply under IT’s policy', async () => {
+  const shown: DesktopNotification[] = [];
+  const notifier = { show: (n: DesktopNotification) => shown.push(n) };
+  await withServices({ notifier, policy: { requiredNotifications: ['code-needed'] } }, async ({ services }) => {
+    // switched off by the user, one before IT required it: only IT's stays on
+    await services.settings.set({ notifications: { password: false, 'code-needed': false } as never });
+    await services.notifications.authPrompt({ code: 'password-required', message: 'Enter your password.' });
+    await services.notifications.authPrompt({ code: 'otp-required', message: 'Enter the code.' });
+    assert.deepEqual(
+      shown.map((n) => n.title),
+      ['Two-step code needed'],
+    );
+  });
 });
