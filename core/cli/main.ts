@@ -47,6 +47,7 @@ function humanSummary(result: ConnectResult): string {
     line('ESP:', d.esp),
     line('Virtual IP:', d.virtualIp),
     line('DNS:', d.dns),
+    line('DNS domains:', result.config.domains.length > 0 ? d.dnsDomains : 'all names'),
     line('Split subnets:', d.splitSubnets),
     line('Tunnel:', `${result.localTs.join(', ')} <=> ${result.remoteTs.join(', ')}`),
     line('NAT-T:', result.natDetected ? 'yes (UDP 4500)' : 'no'),

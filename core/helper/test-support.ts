@@ -39,6 +39,7 @@ export class RecordingHost implements SessionHost {
       if (this.strict) assert.ok(this.devices.has(plan.adapter), 'a plan for an adapter that exists');
       this.applied = plan.adapter;
       this.calls.push(`apply ${plan.adapter}`);
+      return { notes: [] };
     },
     restore: async () => {
       this.applied = undefined;

@@ -127,6 +127,7 @@ class RecordingNetworkHost implements NetworkHost {
     apply: async (plan: NetworkPlan) => {
       this.calls.push(`apply ${plan.address}`);
       if (this.failApply) throw this.failApply;
+      return { notes: [] };
     },
     restore: async () => {
       this.calls.push('restore');

@@ -422,8 +422,9 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       if (attempt.connection.hasOutput) this.flush(attempt);
     });
     const plan = networkPlan(adapter.name, attempt.transport.remoteAddress, result, this.profile.dnsServers);
-    await this.host.configurator.apply(plan);
+    const { notes } = await this.host.configurator.apply(plan);
     if (attempt !== this.attempt || attempt.connection.isClosed) return;
+    for (const note of notes) this.emit('progress', note);
     this.timings = { childSaMs, readyMs: this.clock.monotonic() - attempt.startedAt };
     this.dispatch({ type: 'up' });
     this.watchSource(attempt);

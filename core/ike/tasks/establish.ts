@@ -33,7 +33,7 @@ export class EstablishTask implements Task<Established> {
     progress: (message: string) => void,
   ) {
     this.auth = new IkeAuthTask(config, sa, progress);
-    this.ikeConfig = new IkeConfigTask(config.requestIpv6);
+    this.ikeConfig = new IkeConfigTask(config.requestIpv6, progress);
     this.child = new ChildCreateTask(config, sa);
   }
 
