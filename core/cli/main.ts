@@ -37,7 +37,7 @@ export function describe(result: ConnectResult): Record<string, unknown> {
   };
 }
 
-function humanSummary(result: ConnectResult): string {
+export function humanSummary(result: ConnectResult): string {
   const d = describe(result);
   const line = (label: string, value: unknown) =>
     `  ${label.padEnd(14)}${Array.isArray(value) ? value.join(', ') || '-' : (value ?? '-')}`;
