@@ -13,8 +13,9 @@ import { after, test } from 'node:test';
 import type { KillSwitchPolicy, NetworkHost, NetworkPlan, VirtualAdapter } from '../adapter/types.js';
 import { OutpostError } from '../errors.js';
 import { classifyNatTDatagram, NON_ESP_MARKER_LENGTH, withNonEspMarker } from '../esp/udp-encap.js';
-import { decodeMessage, ExchangeType, PayloadType } from '../ike/message/index.js';
-import { FakeGateway } from '../ike/test-gateway.js';
+import { decodeMessage, ExchangeType, findNotify, NotifyType, notify, PayloadType } from '../ike/message/index.js';
+import { FakeGateway, redirectData } from '../ike/test-gateway.js';
+import { formatIp } from '../net/address.js';
 import { parseNativeProfile } from '../profile/native.js';
 import type { Clock } from './clock.js';
 import { NAT_T_PORT } from './connection.js';
@@ -52,6 +53,10 @@ class GatewayPath {
 
   /** The gateway address each attempt opened its path to. */
   readonly remotes: string[] = [];
+  /** Where the next IKE_AUTH answers send the client (RFC 5685 §5), one each. */
+  redirects: string[] = [];
+  /** What each IKE_SA_INIT said in REDIRECTED_FROM (undefined: it offered REDIRECT_SUPPORTED instead). */
+  readonly redirectedFrom: Array<string | undefined> = [];
 
   readonly open: OpenTransport = async (remoteAddress, _port, received) => {
     this.opened++;
@@ -87,10 +92,16 @@ class GatewayPath {
     const request = { data, natT: port === NAT_T_PORT };
     const { header } = decodeMessage(data);
     switch (header.exchange) {
-      case ExchangeType.IKE_SA_INIT:
+      case ExchangeType.IKE_SA_INIT: {
+        const from = findNotify(decodeMessage(data).payloads, NotifyType.REDIRECTED_FROM);
+        this.redirectedFrom.push(from ? formatIp(from.data.subarray(2)) : undefined);
         return this.answering ? this.gateway.answerInit(request) : undefined;
-      case ExchangeType.IKE_AUTH:
-        return this.answering ? this.gateway.answerAuth(request, false) : undefined;
+      }
+      case ExchangeType.IKE_AUTH: {
+        const to = this.redirects.shift();
+        const extra = to === undefined ? [] : [notify(NotifyType.REDIRECT, redirectData(to))];
+        return this.answering ? this.gateway.answerAuth(request, false, extra) : undefined;
+      }
       case ExchangeType.INFORMATIONAL: {
         const { message, payloads } = this.gateway.open(request);
         if (payloads.some((p) => p.type === PayloadType.DELETE)) this.seen.deletes++;
@@ -279,5 +290,43 @@ test('every attempt looks the gateway up again; the kill switch follows a new ad
     progress.some((m) => /could not be found\. Using 192\.0\.2\.7 as before/.test(m)),
     progress.join('\n'),
   );
+  await tunnel.disconnect();
+});
+
+test('a redirect (RFC 5685) is followed at once: same profile, the kill switch moves along, REDIRECTED_FROM sent', async () => {
+  const { tunnel, path, host, progress } = tunnelWith({ killSwitch: true });
+  path.redirects.push('192.0.2.9');
+  const result = await tunnel.connect();
+  assert.equal(result.gateway.id, 'gw.example.test', 'the profile’s gateway identity, checked at the new gateway');
+  assert.deepEqual(path.remotes, ['192.0.2.1', '192.0.2.9']);
+  assert.deepEqual(path.redirectedFrom, [undefined, '192.0.2.1']);
+  assert.equal(path.seen.deletes, 1, 'the SA at the first gateway deleted');
+  assert.deepEqual(
+    host.calls.filter((c) => c.startsWith('kill-switch')),
+    ['kill-switch on 192.0.2.1', 'kill-switch on 192.0.2.9'],
+  );
+  assert.ok(
+    progress.includes('The gateway 192.0.2.1 redirected this connection to 192.0.2.9 (1 of at most 5).'),
+    progress.join('\n'),
+  );
+  await tunnel.disconnect();
+});
+
+test('more than 5 redirects in one connect is a loop: a final redirect-loop error, no sixth gateway tried', async () => {
+  const { tunnel, path } = tunnelWith();
+  path.redirects.push('192.0.2.11', '192.0.2.12', '192.0.2.11', '192.0.2.12', '192.0.2.11', '192.0.2.12');
+  await assert.rejects(tunnel.connect(), (e: unknown) => {
+    assert.ok(e instanceof OutpostError);
+    assert.equal(e.code, 'redirect-loop');
+    assert.match(e.message, /keep sending this connection from one to another/);
+    assert.match(e.detail ?? '', /more than 5 redirects; the last from 192\.0\.2\.11 to 192\.0\.2\.12/);
+    return true;
+  });
+  assert.equal(path.opened, 6);
+  assert.equal(tunnel.current, 'error');
+  // a new connect starts counting again, at the profile's gateway
+  path.redirects = [];
+  await tunnel.connect();
+  assert.equal(path.remotes.at(-1), '192.0.2.1');
   await tunnel.disconnect();
 });

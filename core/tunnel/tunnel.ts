@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import type { NetworkHost, SourceWatch, VirtualAdapter } from '../adapter/types.js';
 import { messageOf, OutpostError } from '../errors.js';
+import { GatewayRedirected } from '../ike/redirect.js';
 import type { Profile } from '../profile/types.js';
 import { type Clock, ClockJumpWatch, systemClock } from './clock.js';
 import { Connection, type ConnectionEvent, type ConnectResult, NAT_T_PORT } from './connection.js';
@@ -75,6 +76,10 @@ const DELETE_WAIT_MS = 8000;
 const DEFAULT_PATH_MTU = 1500;
 /** How often the clocks are compared: a resume is noticed within this long. */
 const CLOCK_WATCH_MS = 2000;
+/** RFC 5685 §9 asks for a limit: more redirects than this in one connect is a loop (or someone sending us around). */
+export const MAX_REDIRECTS = 5;
+/** A tunnel up this long before a redirect was moved for maintenance, not looped: the count starts again. */
+const REDIRECT_COUNT_RESET_MS = 60_000;
 
 const PUBLIC_STATE: Record<PhaseName, TunnelState> = {
   idle: 'disconnected',
@@ -117,6 +122,10 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   private gatewayAddress: string | undefined;
   /** The address the kill switch lets through. */
   private guardedAddress: string | undefined;
+  /** Where the last gateway sent us (RFC 5685), instead of the profile's gateway, until an attempt there fails. */
+  private redirect: { to: string; from: string } | undefined;
+  private redirects = 0;
+  private upSince: number | undefined;
   private readonly clock: Clock;
   /** Milliseconds from starting the attempt to the CHILD_SA, and to traffic flowing, for the last connection. */
   timings: { childSaMs: number; readyMs: number } | undefined;
@@ -159,6 +168,8 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     const { name } = this.phase;
     if (name !== 'idle' && name !== 'disconnected' && name !== 'given-up') throw new Error('tunnel already in use');
     await this.host.recover();
+    this.redirect = undefined;
+    this.redirects = 0;
     const settled = new Promise<ConnectResult>((resolve, reject) => {
       this.pendingConnect = { resolve, reject };
     });
@@ -299,7 +310,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   private async lookUpGateway(): Promise<string> {
     try {
       const resolve = this.options.resolveGateway ?? resolveGateway;
-      this.gatewayAddress = await resolve(this.profile.gateway.address);
+      this.gatewayAddress = await resolve(this.redirect?.to ?? this.profile.gateway.address);
     } catch (error) {
       // the kill switch, or a network without DNS yet, may block the lookup: the last answer is the best guess
       if (this.gatewayAddress === undefined) throw error;
@@ -332,13 +343,16 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       transport.close();
       return;
     }
-    const config = sessionConfig(
-      this.profile,
-      this.credentials,
-      { address: transport.localAddress, port: transport.localPort },
-      { address: gatewayAddress, port },
-      this.options,
-    );
+    const config = {
+      ...sessionConfig(
+        this.profile,
+        this.credentials,
+        { address: transport.localAddress, port: transport.localPort },
+        { address: gatewayAddress, port },
+        this.options,
+      ),
+      redirectedFrom: this.redirect?.from,
+    };
     const connection = new Connection(config, {
       pathMtu: this.options.pathMtu ?? DEFAULT_PATH_MTU,
       mtu: this.profile.mtu,
@@ -402,9 +416,41 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       case 'closed':
         clearTimeout(this.deleteTimer);
         this.abandon();
+        if (event.error instanceof GatewayRedirected) {
+          this.followRedirect(event.error, attempt.transport.remoteAddress);
+          break;
+        }
+        // a gateway we were sent to that fails: the next attempt asks the profile's gateway again
+        if (event.error) this.redirect = undefined;
         this.dispatch(event.error ? { type: 'failed', error: event.error } : { type: 'closed' });
         break;
     }
+  }
+
+  /**
+   * The next attempt goes to the gateway `redirected` names, with the same profile and the same checks of the
+   * gateway's identity, and tells it where we came from; past MAX_REDIRECTS the connection ends with 'redirect-loop'.
+   */
+  private followRedirect(redirected: GatewayRedirected, from: string): void {
+    const now = this.clock.monotonic();
+    if (this.upSince !== undefined && now - this.upSince >= REDIRECT_COUNT_RESET_MS) this.redirects = 0;
+    this.upSince = undefined;
+    if (++this.redirects > MAX_REDIRECTS) {
+      this.redirect = undefined;
+      const error = new OutpostError(
+        'redirect-loop',
+        'The VPN gateways keep sending this connection from one to another. Tell IT.',
+        { detail: `more than ${MAX_REDIRECTS} redirects; the last from ${from} to ${redirected.gateway}` },
+      );
+      this.dispatch({ type: 'failed', error });
+      return;
+    }
+    this.redirect = { to: redirected.gateway, from };
+    this.emit(
+      'progress',
+      `The gateway ${from} redirected this connection to ${redirected.gateway} (${this.redirects} of at most ${MAX_REDIRECTS}).`,
+    );
+    this.dispatch({ type: 'redirected' });
   }
 
   /** The CHILD_SA is up: the adapter, then the OS settings; then traffic flows. */
@@ -426,6 +472,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     if (attempt !== this.attempt || attempt.connection.isClosed) return;
     for (const note of notes) this.emit('progress', note);
     this.timings = { childSaMs, readyMs: this.clock.monotonic() - attempt.startedAt };
+    this.upSince = this.clock.monotonic();
     this.dispatch({ type: 'up' });
     this.watchSource(attempt);
     this.emit('up', result);
