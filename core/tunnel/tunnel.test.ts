@@ -20,7 +20,7 @@ import { parseNativeProfile } from '../profile/native.js';
 import type { Clock } from './clock.js';
 import { NAT_T_PORT } from './connection.js';
 import type { Credentials } from './session-config.js';
-import { Tunnel, type TunnelOptions } from './tunnel.js';
+import { FAMILY_HEAD_START_MS, Tunnel, type TunnelOptions } from './tunnel.js';
 import type { OpenTransport, Transport } from './udp-transport.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'outpost-tunnel-test-'));
@@ -51,6 +51,8 @@ class GatewayPath {
   failOpens: OutpostError[] = [];
   private gateway = new FakeGateway();
 
+  /** Gateway addresses whose path loses everything (a broken IPv6 route, say). */
+  readonly silent = new Set<string>();
   /** The gateway address each attempt opened its path to. */
   readonly remotes: string[] = [];
   /** Where the next IKE_AUTH answers send the client (RFC 5685 §5), one each. */
@@ -69,6 +71,7 @@ class GatewayPath {
       localPort: 40000,
       remoteAddress,
       send: (data, port) => {
+        if (this.silent.has(remoteAddress)) return;
         const answer = this.answer(data, port);
         if (!answer) return;
         const framed = port === NAT_T_PORT ? withNonEspMarker(answer) : answer;
@@ -273,7 +276,7 @@ test('every attempt looks the gateway up again; the kill switch follows a new ad
     resolveGateway: async () => {
       const answer = answers.shift() ?? '192.0.2.7';
       if (answer instanceof OutpostError) throw answer;
-      return answer;
+      return [answer];
     },
   });
   path.failOpens.push(
@@ -328,5 +331,40 @@ test('more than 5 redirects in one connect is a loop: a final redirect-loop erro
   path.redirects = [];
   await tunnel.connect();
   assert.equal(path.remotes.at(-1), '192.0.2.1');
+  await tunnel.disconnect();
+});
+
+const DUAL_STACK = async () => ['2001:db8::1', '192.0.2.1'];
+
+test('both families: IPv6 first; answered at once, IPv4 is never tried', async () => {
+  const { tunnel, path } = tunnelWith({ resolveGateway: DUAL_STACK });
+  await tunnel.connect();
+  await new Promise((resolve) => setTimeout(resolve, FAMILY_HEAD_START_MS + 100));
+  assert.deepEqual(path.remotes, ['2001:db8::1']);
+  await tunnel.disconnect();
+});
+
+test('IPv6 unanswered: IPv4 starts after the head start, answers first and carries the tunnel', async () => {
+  const { tunnel, path, progress } = tunnelWith({ resolveGateway: DUAL_STACK });
+  path.silent.add('2001:db8::1');
+  const start = performance.now();
+  await tunnel.connect();
+  assert.ok(performance.now() - start < 1000, 'no IKE retransmission waited for');
+  assert.deepEqual(path.remotes, ['2001:db8::1', '192.0.2.1']);
+  assert.ok(progress.includes('No answer from 2001:db8::1 yet: trying 192.0.2.1 as well.'), progress.join('\n'));
+  assert.ok(progress.includes('192.0.2.1 answered first.'));
+  await tunnel.disconnect();
+  assert.equal(path.seen.deletes, 1, 'the winner’s SA deleted; the loser never had one');
+});
+
+test('with the kill switch (one address let through) the families take turns from attempt to attempt', async () => {
+  const { tunnel, path, host } = tunnelWith({ resolveGateway: DUAL_STACK, killSwitch: true });
+  path.failOpens.push(new OutpostError('network', 'This computer has no route to the VPN gateway.'));
+  await tunnel.connect();
+  assert.deepEqual(path.remotes, ['2001:db8::1', '192.0.2.1']);
+  assert.deepEqual(
+    host.calls.filter((c) => c.startsWith('kill-switch')),
+    ['kill-switch on 2001:db8::1', 'kill-switch on 192.0.2.1'],
+  );
   await tunnel.disconnect();
 });

@@ -11,7 +11,7 @@ import { GatewayRedirected } from '../ike/redirect.js';
 import type { Profile } from '../profile/types.js';
 import { type Clock, ClockJumpWatch, systemClock } from './clock.js';
 import { Connection, type ConnectionEvent, type ConnectResult, NAT_T_PORT } from './connection.js';
-import { resolveGateway } from './gateway-address.js';
+import { familyHeads, resolveGateway } from './gateway-address.js';
 import {
   connectTimeoutError,
   type Effect,
@@ -63,7 +63,8 @@ export interface TunnelOptions extends SessionTuning {
   clock?: Clock;
   random?: () => number;
   openTransport?: OpenTransport;
-  resolveGateway?: (name: string) => Promise<string>;
+  /** Every address of the gateway's name, preferred first (see gateway-address.ts). */
+  resolveGateway?: (name: string) => Promise<string[]>;
 }
 
 /** A person waiting at the first connect hears within a minute, even when every attempt goes unanswered. */
@@ -80,6 +81,11 @@ const CLOCK_WATCH_MS = 2000;
 export const MAX_REDIRECTS = 5;
 /** A tunnel up this long before a redirect was moved for maintenance, not looped: the count starts again. */
 const REDIRECT_COUNT_RESET_MS = 60_000;
+/**
+ * RFC 8305 §5's Connection Attempt Delay: a gateway with both families gets our IKE_SA_INIT over IPv6 first, and
+ * over IPv4 as well when nothing has come back within this long; the family that answers first carries the attempt.
+ */
+export const FAMILY_HEAD_START_MS = 250;
 
 const PUBLIC_STATE: Record<PhaseName, TunnelState> = {
   idle: 'disconnected',
@@ -99,6 +105,10 @@ interface Attempt {
   result: ConnectResult | undefined;
   startedAt: number;
   sourceWatch?: SourceWatch;
+  /** The connection's next deadline. */
+  timer?: NodeJS.Timeout;
+  /** Something came back from the gateway over this attempt's path: its family won any race. */
+  heard: boolean;
 }
 
 export class Tunnel extends EventEmitter<TunnelEvents> {
@@ -106,9 +116,13 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   private readonly inputs: LifecycleInput[] = [];
   private dispatching = false;
   private attempt: Attempt | undefined;
+  /** The other family's attempt while the preferred one has not been answered (FAMILY_HEAD_START_MS). */
+  private rival: Attempt | undefined;
+  private rivalTimer: NodeJS.Timeout | undefined;
+  /** With the kill switch (one address let through) the families take turns from one attempt to the next. */
+  private familyTurn = 0;
   /** Bumped whenever the attempt being set up stops being wanted, so its set-up drops what it made. */
   private generation = 0;
-  private timer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private deleteTimer: NodeJS.Timeout | undefined;
@@ -119,7 +133,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   /** The host's changes (adapter, settings, kill switch) run one at a time, in order. */
   private hostQueue: Promise<void> = Promise.resolve();
   private restored: Promise<void> = Promise.resolve();
-  private gatewayAddress: string | undefined;
+  private gatewayAddresses: string[] | undefined;
   /** The address the kill switch lets through. */
   private guardedAddress: string | undefined;
   /** Where the last gateway sent us (RFC 5685), instead of the profile's gateway, until an attempt there fails. */
@@ -306,21 +320,31 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     this.restored = restored;
   }
 
-  /** The gateway's address, looked up again for every attempt: a gateway may move, or come back elsewhere. */
-  private async lookUpGateway(): Promise<string> {
+  /** The gateway's addresses, looked up again for every attempt: a gateway may move, or come back elsewhere. */
+  private async lookUpGateway(): Promise<string[]> {
     try {
       const resolve = this.options.resolveGateway ?? resolveGateway;
-      this.gatewayAddress = await resolve(this.redirect?.to ?? this.profile.gateway.address);
+      const found = await resolve(this.redirect?.to ?? this.profile.gateway.address);
+      if (found.length === 0)
+        throw new OutpostError('network', 'The gateway’s name has no address. Check the profile.');
+      this.gatewayAddresses = found;
     } catch (error) {
       // the kill switch, or a network without DNS yet, may block the lookup: the last answer is the best guess
-      if (this.gatewayAddress === undefined) throw error;
-      this.emit('progress', `${messageOf(error)} Using ${this.gatewayAddress} as before.`);
+      if (this.gatewayAddresses === undefined) throw error;
+      this.emit('progress', `${messageOf(error)} Using ${this.gatewayAddresses.join(', ')} as before.`);
     }
-    return this.gatewayAddress;
+    return this.gatewayAddresses;
   }
 
+  /**
+   * One attempt, to the gateway's IPv6 or IPv4 address. With both and no kill switch, IPv4 starts too when IPv6 has
+   * not answered within FAMILY_HEAD_START_MS (RFC 8305 in spirit); with the kill switch, which lets one address
+   * through, each attempt takes the next family in turn.
+   */
   private async startAttempt(generation: number): Promise<void> {
-    const gatewayAddress = await this.lookUpGateway();
+    const heads = familyHeads(await this.lookUpGateway());
+    const race = !this.options.killSwitch && heads.length > 1;
+    const gatewayAddress = race ? heads[0]! : heads[this.familyTurn++ % heads.length]!;
     if (this.options.killSwitch && this.guardedAddress !== gatewayAddress) {
       const ports = [...new Set([this.profile.gateway.port, NAT_T_PORT])];
       // queued behind a disconnect's restore, an attempt no longer wanted must not turn the kill switch back on
@@ -330,18 +354,61 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
         this.guardedAddress = gatewayAddress;
       });
     }
+    const attempt = await this.openAttempt(gatewayAddress, generation);
+    if (!attempt) return;
+    this.attempt = attempt;
+    this.feed(attempt, (c, now) => c.start(now));
+    if (!race) return;
+    this.rivalTimer = setTimeout(() => {
+      this.startRival(attempt, heads[1]!, generation).catch(() => {
+        // no route for the other family: the preferred one carries on alone
+      });
+    }, FAMILY_HEAD_START_MS);
+  }
+
+  /** The IPv4 attempt beside an IPv6 one that has not been answered yet. */
+  private async startRival(first: Attempt, address: string, generation: number): Promise<void> {
+    if (first !== this.attempt || first.heard || first.connection.isClosed || generation !== this.generation) return;
+    this.emit('progress', `No answer from ${first.transport.remoteAddress} yet: trying ${address} as well.`);
+    const rival = await this.openAttempt(address, generation);
+    if (!rival) return;
+    if (first !== this.attempt || first.heard || first.connection.isClosed) {
+      this.drop(rival);
+      return;
+    }
+    this.rival = rival;
+    this.feed(rival, (c, now) => c.start(now));
+  }
+
+  /** The first datagram over an attempt's path: during a race, its family wins and the other attempt goes. */
+  private heardFrom(attempt: Attempt): void {
+    attempt.heard = true;
+    if (!this.rival) return;
+    if (attempt === this.rival) {
+      const loser = this.attempt;
+      this.attempt = attempt;
+      this.rival = undefined;
+      if (loser) this.drop(loser);
+      this.emit('progress', `${attempt.transport.remoteAddress} answered first.`);
+    }
+    this.dropRival();
+  }
+
+  /** A transport and a connection for `gatewayAddress`, or undefined when the attempt stopped being wanted meanwhile. */
+  private async openAttempt(gatewayAddress: string, generation: number): Promise<Attempt | undefined> {
     const { port } = this.profile.gateway;
     const open = this.options.openTransport ?? UdpTransport.open;
     const transport = await open(gatewayAddress, port, (datagram, from) => {
-      const attempt = this.attempt;
-      if (attempt?.transport !== transport) return;
+      const attempt = [this.attempt, this.rival].find((a) => a?.transport === transport);
+      if (!attempt) return;
+      if (!attempt.heard) this.heardFrom(attempt);
       const packet = attempt.connection.receive(datagram, from, this.clock.monotonic());
       if (packet) attempt.adapter?.write(packet);
       if (attempt.connection.hasOutput) this.flush(attempt);
     });
     if (generation !== this.generation) {
       transport.close();
-      return;
+      return undefined;
     }
     const config = {
       ...sessionConfig(
@@ -358,14 +425,13 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       mtu: this.profile.mtu,
     });
     const startedAt = this.clock.monotonic();
-    const attempt: Attempt = { connection, transport, adapter: undefined, result: undefined, startedAt };
-    this.attempt = attempt;
-    this.feed(attempt, (c, now) => c.start(now));
+    return { connection, transport, adapter: undefined, result: undefined, startedAt, heard: false };
   }
 
   /** Deletes the IKE SA at the gateway, waiting a bounded time for its answer; then the lifecycle hears 'closed'. */
   private closeAttempt(): void {
     this.generation++;
+    this.dropRival();
     const attempt = this.attempt;
     if (!attempt || attempt.connection.isClosed) {
       this.abandon();
@@ -382,7 +448,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
 
   /** Runs one step of the connection and carries out what it asks. */
   private feed(attempt: Attempt, step: (connection: Connection, now: number) => void): void {
-    if (attempt !== this.attempt) return;
+    if (attempt !== this.attempt && attempt !== this.rival) return;
     step(attempt.connection, this.clock.monotonic());
     this.flush(attempt);
   }
@@ -396,6 +462,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   }
 
   private onEvent(attempt: Attempt, event: ConnectionEvent): void {
+    if (attempt === this.rival && event.type === 'closed') this.dropRival();
     if (attempt !== this.attempt) return;
     switch (event.type) {
       case 'progress':
@@ -415,6 +482,14 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
         break;
       case 'closed':
         clearTimeout(this.deleteTimer);
+        if (event.error && !attempt.heard && this.rival) {
+          // the preferred family never answered; the other is still trying
+          const rival = this.rival;
+          this.rival = undefined;
+          this.drop(attempt);
+          this.attempt = rival;
+          break;
+        }
         this.abandon();
         if (event.error instanceof GatewayRedirected) {
           this.followRedirect(event.error, attempt.transport.remoteAddress);
@@ -511,12 +586,12 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   }
 
   private rearm(attempt: Attempt): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    clearTimeout(attempt.timer);
+    attempt.timer = undefined;
     const deadline = attempt.connection.nextDeadline();
     if (deadline === undefined) return;
     const delay = Math.max(0, deadline - this.clock.monotonic());
-    this.timer = setTimeout(() => this.feed(attempt, (c, now) => c.tick(now)), delay);
+    attempt.timer = setTimeout(() => this.feed(attempt, (c, now) => c.tick(now)), delay);
   }
 
   /** Compares the clocks every few seconds while the connection is wanted: a jump means the computer slept. */
@@ -535,16 +610,27 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     clearTimeout(this.deadlineTimer);
   }
 
-  /** Drops the current attempt's I/O without talking to the gateway. */
+  /** Drops the current attempt's I/O (and a rival's) without talking to the gateway. */
   private abandon(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.dropRival();
     const attempt = this.attempt;
     if (!attempt) return;
+    this.drop(attempt);
+    this.attempt = undefined;
+  }
+
+  private dropRival(): void {
+    clearTimeout(this.rivalTimer);
+    if (this.rival) this.drop(this.rival);
+    this.rival = undefined;
+  }
+
+  private drop(attempt: Attempt): void {
+    clearTimeout(attempt.timer);
+    attempt.timer = undefined;
     attempt.sourceWatch?.stop();
     attempt.adapter?.close();
     attempt.transport.close();
-    this.attempt = undefined;
   }
 }
 
