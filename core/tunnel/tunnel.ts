@@ -21,6 +21,7 @@ import {
   transition,
 } from './lifecycle.js';
 import { networkPlan } from './network-plan.js';
+import { Redirects } from './redirects.js';
 import { type Credentials, type SessionTuning, sessionConfig } from './session-config.js';
 import { type OpenTransport, type Transport, UdpTransport } from './udp-transport.js';
 
@@ -77,10 +78,6 @@ const DELETE_WAIT_MS = 8000;
 const DEFAULT_PATH_MTU = 1500;
 /** How often the clocks are compared: a resume is noticed within this long. */
 const CLOCK_WATCH_MS = 2000;
-/** RFC 5685 §9 asks for a limit: more redirects than this in one connect is a loop (or someone sending us around). */
-export const MAX_REDIRECTS = 5;
-/** A tunnel up this long before a redirect was moved for maintenance, not looped: the count starts again. */
-const REDIRECT_COUNT_RESET_MS = 60_000;
 /**
  * RFC 8305 §5's Connection Attempt Delay: a gateway with both families gets our IKE_SA_INIT over IPv6 first, and
  * over IPv4 as well when nothing has come back within this long; the family that answers first carries the attempt.
@@ -136,10 +133,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   private gatewayAddresses: string[] | undefined;
   /** The address the kill switch lets through. */
   private guardedAddress: string | undefined;
-  /** Where the last gateway sent us (RFC 5685), instead of the profile's gateway, until an attempt there fails. */
-  private redirect: { to: string; from: string } | undefined;
-  private redirects = 0;
-  private upSince: number | undefined;
+  private readonly redirects = new Redirects();
   private readonly clock: Clock;
   /** Milliseconds from starting the attempt to the CHILD_SA, and to traffic flowing, for the last connection. */
   timings: { childSaMs: number; readyMs: number } | undefined;
@@ -182,8 +176,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     const { name } = this.phase;
     if (name !== 'idle' && name !== 'disconnected' && name !== 'given-up') throw new Error('tunnel already in use');
     await this.host.recover();
-    this.redirect = undefined;
-    this.redirects = 0;
+    this.redirects.reset();
     const settled = new Promise<ConnectResult>((resolve, reject) => {
       this.pendingConnect = { resolve, reject };
     });
@@ -324,7 +317,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   private async lookUpGateway(): Promise<string[]> {
     try {
       const resolve = this.options.resolveGateway ?? resolveGateway;
-      const found = await resolve(this.redirect?.to ?? this.profile.gateway.address);
+      const found = await resolve(this.redirects.target?.to ?? this.profile.gateway.address);
       if (found.length === 0)
         throw new OutpostError('network', 'The gateway’s name has no address. Check the profile.');
       this.gatewayAddresses = found;
@@ -418,7 +411,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
         { address: gatewayAddress, port },
         this.options,
       ),
-      redirectedFrom: this.redirect?.from,
+      redirectedFrom: this.redirects.target?.from,
     };
     const connection = new Connection(config, {
       pathMtu: this.options.pathMtu ?? DEFAULT_PATH_MTU,
@@ -495,36 +488,23 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
           this.followRedirect(event.error, attempt.transport.remoteAddress);
           break;
         }
-        // a gateway we were sent to that fails: the next attempt asks the profile's gateway again
-        if (event.error) this.redirect = undefined;
+        if (event.error) this.redirects.failed();
         this.dispatch(event.error ? { type: 'failed', error: event.error } : { type: 'closed' });
         break;
     }
   }
 
   /**
-   * The next attempt goes to the gateway `redirected` names, with the same profile and the same checks of the
-   * gateway's identity, and tells it where we came from; past MAX_REDIRECTS the connection ends with 'redirect-loop'.
+   * The next attempt goes to the gateway `redirected` names, at once, with the same profile and the same checks of
+   * the gateway's identity, and tells it where we came from; too many in one connect end it ('redirect-loop').
    */
   private followRedirect(redirected: GatewayRedirected, from: string): void {
-    const now = this.clock.monotonic();
-    if (this.upSince !== undefined && now - this.upSince >= REDIRECT_COUNT_RESET_MS) this.redirects = 0;
-    this.upSince = undefined;
-    if (++this.redirects > MAX_REDIRECTS) {
-      this.redirect = undefined;
-      const error = new OutpostError(
-        'redirect-loop',
-        'The VPN gateways keep sending this connection from one to another. Tell IT.',
-        { detail: `more than ${MAX_REDIRECTS} redirects; the last from ${from} to ${redirected.gateway}` },
-      );
-      this.dispatch({ type: 'failed', error });
+    const outcome = this.redirects.follow(redirected.gateway, from, this.clock.monotonic());
+    if ('error' in outcome) {
+      this.dispatch({ type: 'failed', error: outcome.error });
       return;
     }
-    this.redirect = { to: redirected.gateway, from };
-    this.emit(
-      'progress',
-      `The gateway ${from} redirected this connection to ${redirected.gateway} (${this.redirects} of at most ${MAX_REDIRECTS}).`,
-    );
+    this.emit('progress', outcome.progress);
     this.dispatch({ type: 'redirected' });
   }
 
@@ -547,7 +527,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     if (attempt !== this.attempt || attempt.connection.isClosed) return;
     for (const note of notes) this.emit('progress', note);
     this.timings = { childSaMs, readyMs: this.clock.monotonic() - attempt.startedAt };
-    this.upSince = this.clock.monotonic();
+    this.redirects.up(this.clock.monotonic());
     this.dispatch({ type: 'up' });
     this.watchSource(attempt);
     this.emit('up', result);
