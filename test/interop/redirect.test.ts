@@ -11,45 +11,52 @@ import { withGateway } from './with-gateway.js';
 /** A second address of the gateway namespace's outside link, where charon listens as well. */
 const SECOND = '192.0.2.5';
 
+/** The first 'connected' state after a 'reconnecting' one: the tunnel is back. */
+function backAfterReconnect(proc: OutpostProcess): Promise<unknown> {
+  return proc.until((e) => {
+    const at = proc.events.indexOf(e);
+    return (
+      e.event === 'state' &&
+      e.state === 'connected' &&
+      proc.events.slice(0, at).some((p) => p.event === 'state' && p.state === 'reconnecting')
+    );
+  });
+}
+
 test('swanctl --redirect on an active session moves the client to the second gateway address; ping goes on', async () => {
   await withGateway({}, async (net, gw) => {
     const added = await net.exec(net.gatewayNs, ['ip', 'addr', 'add', `${SECOND}/24`, 'dev', 'vcli']);
     assert.equal(added.code, 0, added.stderr);
     const args = ['--gateway', gw.address, '--gateway-id', gw.ids.psk, '--auth', 'psk', '--identity', gw.pskClientId];
-    const proc = OutpostProcess.start(net, args, { OUTPOST_PSK: gw.psk });
     const ping = () => net.exec(net.clientNs, ['ping', '-c', '2', '-i', '0.2', '-W', '2', gw.lanHost]);
-    try {
-      assert.ok(await proc.waitFor('connected'), `not connected: ${JSON.stringify(proc.events)} ${proc.stderr}`);
-      assert.equal((await ping()).code, 0, 'traffic before the redirect');
-      assert.match(
-        await gw.listSas(),
-        /^psk: #\d+, ESTABLISHED, IKEv2.*\n\s+local\s+'psk\.vpn\.example\.test' @ 192\.0\.2\.1\[/m,
+    const gatewayEnd = (address: string) =>
+      new RegExp(
+        `^psk: #\\d+, ESTABLISHED, IKEv2.*\\n\\s+local\\s+'psk\\.vpn\\.example\\.test' @ ${address.replaceAll('.', '\\.')}\\[`,
+        'm',
       );
+    // without, then with the kill switch, which must let the new gateway address through
+    for (const extra of [[], ['--kill-switch']]) {
+      const proc = OutpostProcess.start(net, [...args, ...extra], { OUTPOST_PSK: gw.psk });
+      try {
+        assert.ok(await proc.waitFor('connected'), `not connected: ${JSON.stringify(proc.events)} ${proc.stderr}`);
+        assert.equal((await ping()).code, 0, 'traffic before the redirect');
+        assert.match(await gw.listSas(), gatewayEnd(gw.address));
 
-      const redirect = await gw.swanctl(['--redirect', '--ike', 'psk', '--gateway', SECOND]);
-      assert.equal(redirect.code, 0, `${redirect.stdout}${redirect.stderr}`);
-      await proc.until(
-        (e) => e.event === 'progress' && /redirected this connection to 192\.0\.2\.5/.test(String(e.message)),
-      );
-      await proc.until(
-        (e) =>
-          e.event === 'state' &&
-          e.state === 'connected' &&
-          proc.events.indexOf(e) > 0 &&
-          proc.events.slice(0, proc.events.indexOf(e)).some((p) => p.event === 'state' && p.state === 'reconnecting'),
-      );
-      const sas = await gw.listSas();
-      assert.match(
-        sas,
-        /^psk: #\d+, ESTABLISHED, IKEv2.*\n\s+local\s+'psk\.vpn\.example\.test' @ 192\.0\.2\.5\[/m,
-        sas,
-      );
-      assert.doesNotMatch(sas, /@ 192\.0\.2\.1\[/, 'the SA at the first address was deleted');
-      assert.equal((await ping()).code, 0, 'traffic after the redirect');
-      const log = await gw.log();
-      assert.match(log, /REDIRECTED_FROM|redirected from/i, 'the client told the new gateway where it came from');
-    } finally {
-      assert.equal(await proc.stop('SIGINT'), 0, proc.stderr);
+        const redirect = await gw.swanctl(['--redirect', '--ike', 'psk', '--gateway', SECOND]);
+        assert.equal(redirect.code, 0, `${redirect.stdout}${redirect.stderr}`);
+        await proc.until(
+          (e) => e.event === 'progress' && String(e.message).includes(`redirected this connection to ${SECOND}`),
+        );
+        await backAfterReconnect(proc);
+        const sas = await gw.listSas();
+        assert.match(sas, gatewayEnd(SECOND), sas);
+        assert.doesNotMatch(sas, /@ 192\.0\.2\.1\[/, 'the SA at the first address was deleted');
+        assert.equal((await ping()).code, 0, `traffic after the redirect ${extra.join(' ')}`);
+      } finally {
+        assert.equal(await proc.stop('SIGINT'), 0, proc.stderr);
+      }
     }
+    const log = await gw.log();
+    assert.match(log, /REDIRECTED_FROM|redirected from/i, 'the client told the new gateway where it came from');
   });
 });
