@@ -57,6 +57,10 @@ test('swanctl --redirect on an active session moves the client to the second gat
       }
     }
     const log = await gw.log();
-    assert.match(log, /REDIRECTED_FROM|redirected from/i, 'the client told the new gateway where it came from');
+    assert.match(log, /parsed IKE_SA_INIT request 0 \[.*N\(REDIR_SUP\) \]/, 'the client offers redirects');
+    assert.match(log, /generating INFORMATIONAL request \d+ \[ N\(REDIR\) \]/);
+    // the next IKE_SA_INIT says where the client comes from (RFC 5685 §4.2)
+    assert.match(log, /parsed IKE_SA_INIT request 0 \[.*N\(REDIR_FROM\) \]/);
+    assert.match(log, /client got redirected from 192\.0\.2\.1$/m);
   });
 });
