@@ -368,3 +368,17 @@ test('with the kill switch (one address let through) the families take turns fro
   );
   await tunnel.disconnect();
 });
+
+test('no route to the gateway’s IPv6 address (a computer without IPv6): IPv4 goes at once, no backoff', async () => {
+  const { tunnel, path, progress } = tunnelWith({ resolveGateway: DUAL_STACK });
+  path.failOpens.push(new OutpostError('network', 'This computer has no route to the VPN gateway.'));
+  const start = performance.now();
+  await tunnel.connect();
+  assert.ok(performance.now() - start < 500, 'not after a retry');
+  assert.deepEqual(path.remotes, ['2001:db8::1', '192.0.2.1']);
+  assert.ok(
+    progress.includes('This computer has no route to the VPN gateway. Trying 192.0.2.1 instead of 2001:db8::1.'),
+    progress.join('\n'),
+  );
+  await tunnel.disconnect();
+});

@@ -336,7 +336,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
    */
   private async startAttempt(generation: number): Promise<void> {
     const heads = familyHeads(await this.lookUpGateway());
-    const race = !this.options.killSwitch && heads.length > 1;
+    let race = !this.options.killSwitch && heads.length > 1;
     const gatewayAddress = race ? heads[0]! : heads[this.familyTurn++ % heads.length]!;
     if (this.options.killSwitch && this.guardedAddress !== gatewayAddress) {
       const ports = [...new Set([this.profile.gateway.port, NAT_T_PORT])];
@@ -347,7 +347,16 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
         this.guardedAddress = gatewayAddress;
       });
     }
-    const attempt = await this.openAttempt(gatewayAddress, generation);
+    let attempt: Attempt | undefined;
+    try {
+      attempt = await this.openAttempt(gatewayAddress, generation);
+    } catch (error) {
+      // a computer without IPv6 has no route to the gateway's IPv6 address: the other family goes alone, at once
+      if (!race) throw error;
+      this.emit('progress', `${messageOf(error)} Trying ${heads[1]} instead of ${gatewayAddress}.`);
+      race = false;
+      attempt = await this.openAttempt(heads[1]!, generation);
+    }
     if (!attempt) return;
     this.attempt = attempt;
     this.feed(attempt, (c, now) => c.start(now));
