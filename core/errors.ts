@@ -23,6 +23,10 @@ export type ErrorCode =
   | 'identity-mismatch'
   | 'gateway-auth-invalid'
   | 'gateway-timeout'
+  // the gateway sent the connection to another gateway (RFC 5685): followed by the tunnel, never shown as a failure
+  | 'redirected'
+  // redirected more often than a connect allows: a loop between gateways, or someone sending us around
+  | 'redirect-loop'
   | 'unsupported'
   | 'crypto'
   | 'cancelled'

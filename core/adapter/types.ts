@@ -42,9 +42,14 @@ export interface NetworkPlan {
   dns: { servers: string[]; domains: string[] } | undefined;
 }
 
+/** What applying a plan could not do as asked, for the person's log (split DNS without systemd-resolved, say). */
+export interface AppliedPlan {
+  notes: string[];
+}
+
 export interface NetworkConfigurator {
   /** Applies `plan` completely, or undoes what it did and throws. */
-  apply(plan: NetworkPlan): Promise<void>;
+  apply(plan: NetworkPlan): Promise<AppliedPlan>;
   /** Undoes everything `apply` did, in reverse order; tolerant of things already gone. */
   restore(): Promise<void>;
 }

@@ -66,7 +66,8 @@ Profile:
   --user NAME           EAP username (fills in or replaces the profile's)
 
 Connection flags (instead of --profile):
-  --gateway ADDRESS     gateway host name or IP address
+  --gateway ADDRESS     gateway host name or IP address (IPv4 or IPv6; a name with
+                        both is tried over IPv6 first, IPv4 250 ms later)
   --port N              IKE UDP port (default ${DEFAULT_IKE_PORT})
   --gateway-id ID       identity the gateway must prove (FQDN, IP, email or DN);
                         default: the --gateway name as typed, checked against its certificate

@@ -37,7 +37,7 @@ export function describe(result: ConnectResult): Record<string, unknown> {
   };
 }
 
-function humanSummary(result: ConnectResult): string {
+export function humanSummary(result: ConnectResult): string {
   const d = describe(result);
   const line = (label: string, value: unknown) =>
     `  ${label.padEnd(14)}${Array.isArray(value) ? value.join(', ') || '-' : (value ?? '-')}`;
@@ -47,6 +47,7 @@ function humanSummary(result: ConnectResult): string {
     line('ESP:', d.esp),
     line('Virtual IP:', d.virtualIp),
     line('DNS:', d.dns),
+    line('DNS domains:', result.config.domains.length > 0 ? d.dnsDomains : 'all names'),
     line('Split subnets:', d.splitSubnets),
     line('Tunnel:', `${result.localTs.join(', ')} <=> ${result.remoteTs.join(', ')}`),
     line('NAT-T:', result.natDetected ? 'yes (UDP 4500)' : 'no'),

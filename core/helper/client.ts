@@ -174,7 +174,10 @@ export function helperNetworkHost(path: string): HelperNetworkHost {
     },
     configurator: {
       apply: async (plan) => {
-        await connected().request('apply', { plan });
+        const { notes } = await connected().request('apply', { plan });
+        // shown to the person as progress: only short lines of text from the helper
+        const valid = Array.isArray(notes) && notes.every((n) => typeof n === 'string' && n.length <= 300);
+        return { notes: valid ? notes : [] };
       },
       restore: async () => {
         await connected().request('restore', {});

@@ -9,9 +9,10 @@
  * into the caller's adapter (the plan has no other kind), and the one host route that keeps the gateway outside the
  * tunnel is derived by the helper, not asked for.
  */
-import type { KillSwitchPolicy, NetworkPlan } from '../adapter/types.js';
+import type { AppliedPlan, KillSwitchPolicy, NetworkPlan } from '../adapter/types.js';
 import { OutpostError } from '../errors.js';
 import { parseCidr, parseIp } from '../net/address.js';
+import { isDomainName } from '../net/domain-name.js';
 import { JsonFields } from '../profile/json-fields.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -24,8 +25,6 @@ const MAX_PORTS = 4;
 /** The adapters the helper makes: outpost0, outpost1, … */
 export const ADAPTER_NAME = /^outpost\d{1,4}$/;
 /** A DNS name of letters, digits and hyphens in dot-separated labels (RFC 1035 §2.3.1, RFC 1123 §2.1). */
-const DOMAIN_NAME =
-  /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$/;
 /** IPv4 tunnels may be small (RFC 791's 68); jumbo frames are the most a physical path gives. */
 const MTU_MIN = 68;
 const MTU_MAX = 9000;
@@ -53,7 +52,7 @@ export interface Results {
   hello: { version: number; uid: number; killSwitch: boolean };
   begin: { killSwitch: boolean };
   'open-adapter': { adapter: string };
-  apply: Record<string, never>;
+  apply: AppliedPlan;
   'kill-switch': Record<string, never>;
   restore: Record<string, never>;
   disconnect: Record<string, never>;
@@ -202,9 +201,7 @@ function readPlan(plan: JsonFields): NetworkPlan {
     gateway: ipAddress(plan, 'gateway'),
     dns: dns && {
       servers: list(dns, 'servers', MAX_DNS_SERVERS, (s) => parseIp(s) !== undefined, 'IP addresses'),
-      domains: dns.has('domains')
-        ? list(dns, 'domains', MAX_DNS_DOMAINS, (d) => DOMAIN_NAME.test(d), 'domain names')
-        : [],
+      domains: dns.has('domains') ? list(dns, 'domains', MAX_DNS_DOMAINS, isDomainName, 'domain names') : [],
     },
   };
 }

@@ -213,7 +213,10 @@ describe('helper server on a Unix socket', () => {
       assert.deepEqual(await client.request('hello', {}), { version: 1, uid: 0, killSwitch: false });
       const { adapter } = await client.request('open-adapter', {});
       assert.equal(adapter, 'outpost0');
-      await client.request('apply', { plan: plan(adapter) });
+      host.notes = ['Split DNS for corp.example needs systemd-resolved.'];
+      // what applying could not do as asked reaches the client, for the person's log
+      assert.deepEqual(await client.request('apply', { plan: plan(adapter) }), { notes: host.notes });
+      host.notes = [];
       assert.equal(host.applied, 'outpost0');
       assert.deepEqual(await client.request('status', {}), {
         session: { uid: 0, adapter: 'outpost0', applied: true, killSwitch: false, orphaned: false },

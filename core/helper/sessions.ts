@@ -13,7 +13,7 @@
  * have the tunnel without it. Disconnecting stays the user's right: `restore` and `disconnect` still end the tunnel,
  * and lift a kill switch the helper turned on by itself (the client, never having asked, will never say "off").
  */
-import type { KillSwitch, KillSwitchPolicy, NetworkConfigurator, NetworkPlan } from '../adapter/types.js';
+import type { AppliedPlan, KillSwitch, KillSwitchPolicy, NetworkConfigurator, NetworkPlan } from '../adapter/types.js';
 import { NAT_T_PORT } from '../esp/udp-encap.js';
 import { messageOf, OutpostError } from '../errors.js';
 import { DEFAULT_IKE_PORT } from '../profile/validate.js';
@@ -118,8 +118,7 @@ export class Sessions {
         return { adapter: own.adapter };
       }
       case 'apply':
-        await this.apply(this.claim(connection, caller), request.plan);
-        return {};
+        return await this.apply(this.claim(connection, caller), request.plan);
       case 'kill-switch': {
         const own = this.claim(connection, caller);
         const { policy } = request;
@@ -200,7 +199,7 @@ export class Sessions {
     };
   }
 
-  private async apply(session: Session, plan: NetworkPlan): Promise<void> {
+  private async apply(session: Session, plan: NetworkPlan): Promise<AppliedPlan> {
     if (plan.adapter !== session.adapter) {
       throw new Refusal(
         'bad-request',
@@ -216,7 +215,7 @@ export class Sessions {
       session.forced = forced;
     }
     session.applied = true;
-    await this.failing(() => this.host.configurator.apply(plan));
+    return await this.failing(() => this.host.configurator.apply(plan));
   }
 
   private async setKillSwitch(session: Session, policy: KillSwitchPolicy | null): Promise<void> {
@@ -250,9 +249,9 @@ export class Sessions {
   }
 
   /** An OS failure becomes a refusal carrying its sentence (OutpostErrors are written for people). */
-  private async failing(operation: () => Promise<void>): Promise<void> {
+  private async failing<T>(operation: () => Promise<T>): Promise<T> {
     try {
-      await operation();
+      return await operation();
     } catch (error) {
       if (error instanceof OutpostError) {
         throw new Refusal(error.code === 'network' ? 'unreachable' : 'failed', error.message, error.detail);

@@ -13,6 +13,8 @@ export class RecordingHost implements SessionHost {
   applied: string | undefined;
   killSwitchOn = false;
   restores = 0;
+  /** What applying a plan reports (split DNS without systemd-resolved, say). */
+  notes: string[] = [];
   readonly calls: string[] = [];
   private next = 0;
 
@@ -39,6 +41,7 @@ export class RecordingHost implements SessionHost {
       if (this.strict) assert.ok(this.devices.has(plan.adapter), 'a plan for an adapter that exists');
       this.applied = plan.adapter;
       this.calls.push(`apply ${plan.adapter}`);
+      return { notes: this.notes };
     },
     restore: async () => {
       this.applied = undefined;

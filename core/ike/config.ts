@@ -60,6 +60,8 @@ export interface SessionConfig {
   localTs: TrafficSelector[];
   remoteTs: TrafficSelector[];
   requestIpv6: boolean;
+  /** The gateway that redirected us here (RFC 5685 §4.2), by address, told to the new one in REDIRECTED_FROM. */
+  redirectedFrom?: string | undefined;
   /** Largest IKE datagram we send before fragmenting (RFC 7383), payload of UDP. */
   maxDatagram: number;
   retransmit: RetransmitConfig;

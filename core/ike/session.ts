@@ -264,6 +264,10 @@ export class IkeSession {
       case 'children-deleted':
         this.onChildrenDeleted(outcome.children, now);
         break;
+      case 'redirected':
+        // the client deletes the old SA (RFC 5685 §6); 'closed' then tells the tunnel where to go
+        if (exchanges === this.ike) this.fail(outcome.redirect, now);
+        break;
       case 'ike-rekeyed':
         // the old SA stays until the gateway deletes it; everything new happens on the new one
         this.adoptIkeSa(outcome.sa, now);

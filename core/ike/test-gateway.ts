@@ -15,12 +15,14 @@ import {
   encodeMessage,
   findNotify,
   findPayload,
+  GatewayIdentType,
   IdType,
   NotifyType,
   notify,
   PayloadType,
 } from './message/index.js';
 import type { IdPayload, IkeHeader, IkeMessage, Payload } from './message/types.js';
+import { parseIp } from '../net/address.js';
 import { natDetectionNotifies } from './nat-detection.js';
 import { MessageProtection } from './protection.js';
 import { IkeSession, type Outgoing, type SessionEvent } from './session.js';
@@ -70,7 +72,16 @@ export class FakeGateway {
     return response;
   }
 
-  answerAuth(request: Sent, mobike: boolean): Uint8Array {
+  /** An IKE_SA_INIT answer that only sends the client to `to` (RFC 5685 §4.2), echoing its nonce unless told `nonce`. */
+  redirectInit({ data }: Sent, to: string, nonce?: Uint8Array): Uint8Array {
+    const { header, payloads } = decodeMessage(data);
+    const nonceI = nonce ?? findPayload(payloads, PayloadType.NONCE)!.data;
+    return encodeMessage(this.responseHeader({ ...header, spiR: new Uint8Array(8) }), [
+      notify(NotifyType.REDIRECT, redirectData(to, nonceI)),
+    ]);
+  }
+
+  answerAuth(request: Sent, mobike: boolean, extra: Payload[] = []): Uint8Array {
     const { message, payloads } = this.open(request);
     const idr: IdPayload = { type: PayloadType.IDr, idType: IdType.FQDN, data: Buffer.from('gw.example.test') };
     const sa = findPayload(payloads, PayloadType.SA)!;
@@ -87,7 +98,7 @@ export class FakeGateway {
       findPayload(payloads, PayloadType.TSr)!,
     ];
     if (mobike) answer.push(notify(NotifyType.MOBIKE_SUPPORTED));
-    return this.seal(message.header, answer);
+    return this.seal(message.header, [...answer, ...extra]);
   }
 
   open({ data }: Sent): { message: IkeMessage; payloads: Payload[] } {
@@ -128,6 +139,15 @@ export class FakeGateway {
   private responseHeader(request: IkeHeader): IkeHeader {
     return { ...request, spiR: this.spis.spiR, initiator: false, response: true };
   }
+}
+
+/** REDIRECT's data (RFC 5685 §10): an address as type 1 or 2, anything else as an FQDN (type 3), then the nonce. */
+export function redirectData(to: string, nonce: Uint8Array = new Uint8Array(0)): Uint8Array {
+  const address = parseIp(to);
+  const [type, identity] = address
+    ? [address.length === 4 ? GatewayIdentType.IPV4_ADDR : GatewayIdentType.IPV6_ADDR, address]
+    : [GatewayIdentType.FQDN, Buffer.from(to, 'latin1')];
+  return Uint8Array.from([type, identity.length, ...identity, ...nonce]);
 }
 
 export function only(session: IkeSession): Outgoing {

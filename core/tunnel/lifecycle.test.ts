@@ -304,3 +304,32 @@ test('backoff: the first retry after losing the tunnel within a second, then dou
     assert.ok(backoffDelay(attempt, () => 0.999_999) <= 8000);
   }
 });
+
+describe('redirected (RFC 5685)', () => {
+  test('during the first connect: the next attempt starts now, no backoff, connect() still waits', () => {
+    assert.deepEqual(step(connecting, { type: 'redirected' }), {
+      phase: connecting,
+      effects: [{ type: 'start-attempt' }],
+    });
+    assert.deepEqual(step(reconnecting, { type: 'redirected' }), {
+      phase: reconnecting,
+      effects: [{ type: 'start-attempt' }],
+    });
+  });
+
+  test('while up: the old tunnel’s settings go (the kill switch stays) and the new gateway is tried at once', () => {
+    const next = step(up, { type: 'redirected' });
+    assert.deepEqual(next.phase, { name: 'reconnecting', attempt: 1 });
+    assert.deepEqual(next.effects, [{ type: 'restore-network', liftKillSwitch: false }, { type: 'start-attempt' }]);
+  });
+
+  test('while disconnecting: the old SA is gone, so the disconnect completes', () => {
+    assert.deepEqual(step(disconnecting, { type: 'redirected' }), step(disconnecting, { type: 'closed' }));
+  });
+
+  test('nothing runs in the other phases', () => {
+    for (const phase of [idle, backingOffUp, backingOffFirst, givenUp, disconnected]) {
+      assert.deepEqual(step(phase, { type: 'redirected' }), { phase, effects: [] });
+    }
+  });
+});

@@ -44,7 +44,9 @@ export type LifecycleInput =
   | { type: 'wake' }
   | { type: 'disconnect' }
   /** The delete of the last attempt was answered, or its wait ran out. */
-  | { type: 'closed' };
+  | { type: 'closed' }
+  /** The gateway sent the attempt to another gateway (RFC 5685) and its SA is gone: the next attempt goes now. */
+  | { type: 'redirected' };
 
 export type Effect =
   | { type: 'start-attempt' }
@@ -121,6 +123,9 @@ export function transition(phase: Phase, input: LifecycleInput, policy: Lifecycl
     case 'disconnect':
       return disconnect(phase);
 
+    case 'redirected':
+      return redirected(phase, policy);
+
     case 'closed':
       if (phase.name !== 'disconnecting') return stay;
       return {
@@ -165,6 +170,25 @@ function failed(phase: Phase, error: OutpostError, policy: LifecyclePolicy): Tra
       { type: 'schedule-retry', delayMs, error },
     ],
   };
+}
+
+/** No backoff: the gateway itself named where to go. The tunnel's routes and DNS go with the old gateway's SA. */
+function redirected(phase: Phase, policy: LifecyclePolicy): Transition {
+  switch (phase.name) {
+    case 'connecting':
+    case 'reconnecting':
+      return { phase, effects: [{ type: 'start-attempt' }] };
+    case 'up':
+      return {
+        phase: { name: 'reconnecting', attempt: 1 },
+        effects: [{ type: 'restore-network', liftKillSwitch: false }, { type: 'start-attempt' }],
+      };
+    case 'disconnecting':
+      // the person asked to disconnect meanwhile: the old SA is gone, which is all a disconnect waits for
+      return transition(phase, { type: 'closed' }, policy);
+    default:
+      return { phase, effects: [] };
+  }
 }
 
 function retry(phase: Extract<Phase, { name: 'backing-off' }>): Transition {

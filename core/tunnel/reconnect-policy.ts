@@ -25,6 +25,7 @@ const FINAL_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'ts-unacceptable',
   'cp-required',
   'internal-address-failure',
+  'redirect-loop',
   // the local side fails the same way next time: the adapter or routes, the network service missing or saying no
   'adapter',
   'helper-unavailable',

@@ -13,13 +13,14 @@ import { after, test } from 'node:test';
 import type { KillSwitchPolicy, NetworkHost, NetworkPlan, VirtualAdapter } from '../adapter/types.js';
 import { OutpostError } from '../errors.js';
 import { classifyNatTDatagram, NON_ESP_MARKER_LENGTH, withNonEspMarker } from '../esp/udp-encap.js';
-import { decodeMessage, ExchangeType, PayloadType } from '../ike/message/index.js';
-import { FakeGateway } from '../ike/test-gateway.js';
+import { decodeMessage, ExchangeType, findNotify, NotifyType, notify, PayloadType } from '../ike/message/index.js';
+import { FakeGateway, redirectData } from '../ike/test-gateway.js';
+import { formatIp } from '../net/address.js';
 import { parseNativeProfile } from '../profile/native.js';
 import type { Clock } from './clock.js';
 import { NAT_T_PORT } from './connection.js';
 import type { Credentials } from './session-config.js';
-import { Tunnel, type TunnelOptions } from './tunnel.js';
+import { FAMILY_HEAD_START_MS, Tunnel, type TunnelOptions } from './tunnel.js';
 import type { OpenTransport, Transport } from './udp-transport.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'outpost-tunnel-test-'));
@@ -50,8 +51,14 @@ class GatewayPath {
   failOpens: OutpostError[] = [];
   private gateway = new FakeGateway();
 
+  /** Gateway addresses whose path loses everything (a broken IPv6 route, say). */
+  readonly silent = new Set<string>();
   /** The gateway address each attempt opened its path to. */
   readonly remotes: string[] = [];
+  /** Where the next IKE_AUTH answers send the client (RFC 5685 §5), one each. */
+  redirects: string[] = [];
+  /** What each IKE_SA_INIT said in REDIRECTED_FROM (undefined: it offered REDIRECT_SUPPORTED instead). */
+  readonly redirectedFrom: Array<string | undefined> = [];
 
   readonly open: OpenTransport = async (remoteAddress, _port, received) => {
     this.opened++;
@@ -64,6 +71,7 @@ class GatewayPath {
       localPort: 40000,
       remoteAddress,
       send: (data, port) => {
+        if (this.silent.has(remoteAddress)) return;
         const answer = this.answer(data, port);
         if (!answer) return;
         const framed = port === NAT_T_PORT ? withNonEspMarker(answer) : answer;
@@ -87,10 +95,16 @@ class GatewayPath {
     const request = { data, natT: port === NAT_T_PORT };
     const { header } = decodeMessage(data);
     switch (header.exchange) {
-      case ExchangeType.IKE_SA_INIT:
+      case ExchangeType.IKE_SA_INIT: {
+        const from = findNotify(decodeMessage(data).payloads, NotifyType.REDIRECTED_FROM);
+        this.redirectedFrom.push(from ? formatIp(from.data.subarray(2)) : undefined);
         return this.answering ? this.gateway.answerInit(request) : undefined;
-      case ExchangeType.IKE_AUTH:
-        return this.answering ? this.gateway.answerAuth(request, false) : undefined;
+      }
+      case ExchangeType.IKE_AUTH: {
+        const to = this.redirects.shift();
+        const extra = to === undefined ? [] : [notify(NotifyType.REDIRECT, redirectData(to))];
+        return this.answering ? this.gateway.answerAuth(request, false, extra) : undefined;
+      }
       case ExchangeType.INFORMATIONAL: {
         const { message, payloads } = this.gateway.open(request);
         if (payloads.some((p) => p.type === PayloadType.DELETE)) this.seen.deletes++;
@@ -127,6 +141,7 @@ class RecordingNetworkHost implements NetworkHost {
     apply: async (plan: NetworkPlan) => {
       this.calls.push(`apply ${plan.address}`);
       if (this.failApply) throw this.failApply;
+      return { notes: [] };
     },
     restore: async () => {
       this.calls.push('restore');
@@ -261,7 +276,7 @@ test('every attempt looks the gateway up again; the kill switch follows a new ad
     resolveGateway: async () => {
       const answer = answers.shift() ?? '192.0.2.7';
       if (answer instanceof OutpostError) throw answer;
-      return answer;
+      return [answer];
     },
   });
   path.failOpens.push(
@@ -276,6 +291,93 @@ test('every attempt looks the gateway up again; the kill switch follows a new ad
   );
   assert.ok(
     progress.some((m) => /could not be found\. Using 192\.0\.2\.7 as before/.test(m)),
+    progress.join('\n'),
+  );
+  await tunnel.disconnect();
+});
+
+test('a redirect (RFC 5685) is followed at once: same profile, the kill switch moves along, REDIRECTED_FROM sent', async () => {
+  const { tunnel, path, host, progress } = tunnelWith({ killSwitch: true });
+  path.redirects.push('192.0.2.9');
+  const result = await tunnel.connect();
+  assert.equal(result.gateway.id, 'gw.example.test', 'the profile’s gateway identity, checked at the new gateway');
+  assert.deepEqual(path.remotes, ['192.0.2.1', '192.0.2.9']);
+  assert.deepEqual(path.redirectedFrom, [undefined, '192.0.2.1']);
+  assert.equal(path.seen.deletes, 1, 'the SA at the first gateway deleted');
+  assert.deepEqual(
+    host.calls.filter((c) => c.startsWith('kill-switch')),
+    ['kill-switch on 192.0.2.1', 'kill-switch on 192.0.2.9'],
+  );
+  assert.ok(
+    progress.includes('The gateway 192.0.2.1 redirected this connection to 192.0.2.9 (1 of at most 5).'),
+    progress.join('\n'),
+  );
+  await tunnel.disconnect();
+});
+
+test('more than 5 redirects in one connect is a loop: a final redirect-loop error, no sixth gateway tried', async () => {
+  const { tunnel, path } = tunnelWith();
+  path.redirects.push('192.0.2.11', '192.0.2.12', '192.0.2.11', '192.0.2.12', '192.0.2.11', '192.0.2.12');
+  await assert.rejects(tunnel.connect(), (e: unknown) => {
+    assert.ok(e instanceof OutpostError);
+    assert.equal(e.code, 'redirect-loop');
+    assert.match(e.message, /keep sending this connection from one to another/);
+    assert.match(e.detail ?? '', /more than 5 redirects; the last from 192\.0\.2\.11 to 192\.0\.2\.12/);
+    return true;
+  });
+  assert.equal(path.opened, 6);
+  assert.equal(tunnel.current, 'error');
+  // a new connect starts counting again, at the profile's gateway
+  path.redirects = [];
+  await tunnel.connect();
+  assert.equal(path.remotes.at(-1), '192.0.2.1');
+  await tunnel.disconnect();
+});
+
+const DUAL_STACK = async () => ['2001:db8::1', '192.0.2.1'];
+
+test('both families: IPv6 first; answered at once, IPv4 is never tried', async () => {
+  const { tunnel, path } = tunnelWith({ resolveGateway: DUAL_STACK });
+  await tunnel.connect();
+  await new Promise((resolve) => setTimeout(resolve, FAMILY_HEAD_START_MS + 100));
+  assert.deepEqual(path.remotes, ['2001:db8::1']);
+  await tunnel.disconnect();
+});
+
+test('IPv6 unanswered: IPv4 starts after the head start, answers first and carries the tunnel', async () => {
+  const { tunnel, path, progress } = tunnelWith({ resolveGateway: DUAL_STACK });
+  path.silent.add('2001:db8::1');
+  const start = performance.now();
+  await tunnel.connect();
+  assert.ok(performance.now() - start < 1000, 'no IKE retransmission waited for');
+  assert.deepEqual(path.remotes, ['2001:db8::1', '192.0.2.1']);
+  assert.ok(progress.includes('No answer from 2001:db8::1 yet: trying 192.0.2.1 as well.'), progress.join('\n'));
+  assert.ok(progress.includes('192.0.2.1 answered first.'));
+  await tunnel.disconnect();
+  assert.equal(path.seen.deletes, 1, 'the winner’s SA deleted; the loser never had one');
+});
+
+test('with the kill switch (one address let through) the families take turns from attempt to attempt', async () => {
+  const { tunnel, path, host } = tunnelWith({ resolveGateway: DUAL_STACK, killSwitch: true });
+  path.failOpens.push(new OutpostError('network', 'This computer has no route to the VPN gateway.'));
+  await tunnel.connect();
+  assert.deepEqual(path.remotes, ['2001:db8::1', '192.0.2.1']);
+  assert.deepEqual(
+    host.calls.filter((c) => c.startsWith('kill-switch')),
+    ['kill-switch on 2001:db8::1', 'kill-switch on 192.0.2.1'],
+  );
+  await tunnel.disconnect();
+});
+
+test('no route to the gateway’s IPv6 address (a computer without IPv6): IPv4 goes at once, no backoff', async () => {
+  const { tunnel, path, progress } = tunnelWith({ resolveGateway: DUAL_STACK });
+  path.failOpens.push(new OutpostError('network', 'This computer has no route to the VPN gateway.'));
+  const start = performance.now();
+  await tunnel.connect();
+  assert.ok(performance.now() - start < 500, 'not after a retry');
+  assert.deepEqual(path.remotes, ['2001:db8::1', '192.0.2.1']);
+  assert.ok(
+    progress.includes('This computer has no route to the VPN gateway. Trying 192.0.2.1 instead of 2001:db8::1.'),
     progress.join('\n'),
   );
   await tunnel.disconnect();

@@ -7,10 +7,11 @@
 import { EventEmitter } from 'node:events';
 import type { NetworkHost, SourceWatch, VirtualAdapter } from '../adapter/types.js';
 import { messageOf, OutpostError } from '../errors.js';
+import { GatewayRedirected } from '../ike/redirect.js';
 import type { Profile } from '../profile/types.js';
 import { type Clock, ClockJumpWatch, systemClock } from './clock.js';
 import { Connection, type ConnectionEvent, type ConnectResult, NAT_T_PORT } from './connection.js';
-import { resolveGateway } from './gateway-address.js';
+import { familyHeads, resolveGateway } from './gateway-address.js';
 import {
   connectTimeoutError,
   type Effect,
@@ -20,6 +21,7 @@ import {
   transition,
 } from './lifecycle.js';
 import { networkPlan } from './network-plan.js';
+import { Redirects } from './redirects.js';
 import { type Credentials, type SessionTuning, sessionConfig } from './session-config.js';
 import { type OpenTransport, type Transport, UdpTransport } from './udp-transport.js';
 
@@ -62,7 +64,8 @@ export interface TunnelOptions extends SessionTuning {
   clock?: Clock;
   random?: () => number;
   openTransport?: OpenTransport;
-  resolveGateway?: (name: string) => Promise<string>;
+  /** Every address of the gateway's name, preferred first (see gateway-address.ts). */
+  resolveGateway?: (name: string) => Promise<string[]>;
 }
 
 /** A person waiting at the first connect hears within a minute, even when every attempt goes unanswered. */
@@ -75,6 +78,11 @@ const DELETE_WAIT_MS = 8000;
 const DEFAULT_PATH_MTU = 1500;
 /** How often the clocks are compared: a resume is noticed within this long. */
 const CLOCK_WATCH_MS = 2000;
+/**
+ * RFC 8305 §5's Connection Attempt Delay: a gateway with both families gets our IKE_SA_INIT over IPv6 first, and
+ * over IPv4 as well when nothing has come back within this long; the family that answers first carries the attempt.
+ */
+export const FAMILY_HEAD_START_MS = 250;
 
 const PUBLIC_STATE: Record<PhaseName, TunnelState> = {
   idle: 'disconnected',
@@ -94,6 +102,10 @@ interface Attempt {
   result: ConnectResult | undefined;
   startedAt: number;
   sourceWatch?: SourceWatch;
+  /** The connection's next deadline. */
+  timer?: NodeJS.Timeout;
+  /** Something came back from the gateway over this attempt's path: its family won any race. */
+  heard: boolean;
 }
 
 export class Tunnel extends EventEmitter<TunnelEvents> {
@@ -101,9 +113,13 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   private readonly inputs: LifecycleInput[] = [];
   private dispatching = false;
   private attempt: Attempt | undefined;
+  /** The other family's attempt while the preferred one has not been answered (FAMILY_HEAD_START_MS). */
+  private rival: Attempt | undefined;
+  private rivalTimer: NodeJS.Timeout | undefined;
+  /** With the kill switch (one address let through) the families take turns from one attempt to the next. */
+  private familyTurn = 0;
   /** Bumped whenever the attempt being set up stops being wanted, so its set-up drops what it made. */
   private generation = 0;
-  private timer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private deleteTimer: NodeJS.Timeout | undefined;
@@ -114,9 +130,10 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   /** The host's changes (adapter, settings, kill switch) run one at a time, in order. */
   private hostQueue: Promise<void> = Promise.resolve();
   private restored: Promise<void> = Promise.resolve();
-  private gatewayAddress: string | undefined;
+  private gatewayAddresses: string[] | undefined;
   /** The address the kill switch lets through. */
   private guardedAddress: string | undefined;
+  private readonly redirects = new Redirects();
   private readonly clock: Clock;
   /** Milliseconds from starting the attempt to the CHILD_SA, and to traffic flowing, for the last connection. */
   timings: { childSaMs: number; readyMs: number } | undefined;
@@ -159,6 +176,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     const { name } = this.phase;
     if (name !== 'idle' && name !== 'disconnected' && name !== 'given-up') throw new Error('tunnel already in use');
     await this.host.recover();
+    this.redirects.reset();
     const settled = new Promise<ConnectResult>((resolve, reject) => {
       this.pendingConnect = { resolve, reject };
     });
@@ -295,21 +313,31 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     this.restored = restored;
   }
 
-  /** The gateway's address, looked up again for every attempt: a gateway may move, or come back elsewhere. */
-  private async lookUpGateway(): Promise<string> {
+  /** The gateway's addresses, looked up again for every attempt: a gateway may move, or come back elsewhere. */
+  private async lookUpGateway(): Promise<string[]> {
     try {
       const resolve = this.options.resolveGateway ?? resolveGateway;
-      this.gatewayAddress = await resolve(this.profile.gateway.address);
+      const found = await resolve(this.redirects.target?.to ?? this.profile.gateway.address);
+      if (found.length === 0)
+        throw new OutpostError('network', 'The gateway’s name has no address. Check the profile.');
+      this.gatewayAddresses = found;
     } catch (error) {
       // the kill switch, or a network without DNS yet, may block the lookup: the last answer is the best guess
-      if (this.gatewayAddress === undefined) throw error;
-      this.emit('progress', `${messageOf(error)} Using ${this.gatewayAddress} as before.`);
+      if (this.gatewayAddresses === undefined) throw error;
+      this.emit('progress', `${messageOf(error)} Using ${this.gatewayAddresses.join(', ')} as before.`);
     }
-    return this.gatewayAddress;
+    return this.gatewayAddresses;
   }
 
+  /**
+   * One attempt, to the gateway's IPv6 or IPv4 address. With both and no kill switch, IPv4 starts too when IPv6 has
+   * not answered within FAMILY_HEAD_START_MS (RFC 8305 in spirit); with the kill switch, which lets one address
+   * through, each attempt takes the next family in turn.
+   */
   private async startAttempt(generation: number): Promise<void> {
-    const gatewayAddress = await this.lookUpGateway();
+    const heads = familyHeads(await this.lookUpGateway());
+    let race = !this.options.killSwitch && heads.length > 1;
+    const gatewayAddress = race ? heads[0]! : heads[this.familyTurn++ % heads.length]!;
     if (this.options.killSwitch && this.guardedAddress !== gatewayAddress) {
       const ports = [...new Set([this.profile.gateway.port, NAT_T_PORT])];
       // queued behind a disconnect's restore, an attempt no longer wanted must not turn the kill switch back on
@@ -319,39 +347,93 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
         this.guardedAddress = gatewayAddress;
       });
     }
+    let attempt: Attempt | undefined;
+    try {
+      attempt = await this.openAttempt(gatewayAddress, generation);
+    } catch (error) {
+      // a computer without IPv6 has no route to the gateway's IPv6 address: the other family goes alone, at once
+      if (!race) throw error;
+      this.emit('progress', `${messageOf(error)} Trying ${heads[1]} instead of ${gatewayAddress}.`);
+      race = false;
+      attempt = await this.openAttempt(heads[1]!, generation);
+    }
+    if (!attempt) return;
+    this.attempt = attempt;
+    this.feed(attempt, (c, now) => c.start(now));
+    if (!race) return;
+    this.rivalTimer = setTimeout(() => {
+      this.startRival(attempt, heads[1]!, generation).catch(() => {
+        // no route for the other family: the preferred one carries on alone
+      });
+    }, FAMILY_HEAD_START_MS);
+  }
+
+  /** The IPv4 attempt beside an IPv6 one that has not been answered yet. */
+  private async startRival(first: Attempt, address: string, generation: number): Promise<void> {
+    if (first !== this.attempt || first.heard || first.connection.isClosed || generation !== this.generation) return;
+    this.emit('progress', `No answer from ${first.transport.remoteAddress} yet: trying ${address} as well.`);
+    const rival = await this.openAttempt(address, generation);
+    if (!rival) return;
+    if (first !== this.attempt || first.heard || first.connection.isClosed) {
+      this.drop(rival);
+      return;
+    }
+    this.rival = rival;
+    this.feed(rival, (c, now) => c.start(now));
+  }
+
+  /** The first datagram over an attempt's path: during a race, its family wins and the other attempt goes. */
+  private heardFrom(attempt: Attempt): void {
+    attempt.heard = true;
+    if (!this.rival) return;
+    if (attempt === this.rival) {
+      const loser = this.attempt;
+      this.attempt = attempt;
+      this.rival = undefined;
+      if (loser) this.drop(loser);
+      this.emit('progress', `${attempt.transport.remoteAddress} answered first.`);
+    }
+    this.dropRival();
+  }
+
+  /** A transport and a connection for `gatewayAddress`, or undefined when the attempt stopped being wanted meanwhile. */
+  private async openAttempt(gatewayAddress: string, generation: number): Promise<Attempt | undefined> {
     const { port } = this.profile.gateway;
     const open = this.options.openTransport ?? UdpTransport.open;
     const transport = await open(gatewayAddress, port, (datagram, from) => {
-      const attempt = this.attempt;
-      if (attempt?.transport !== transport) return;
+      const attempt = [this.attempt, this.rival].find((a) => a?.transport === transport);
+      if (!attempt) return;
+      if (!attempt.heard) this.heardFrom(attempt);
       const packet = attempt.connection.receive(datagram, from, this.clock.monotonic());
       if (packet) attempt.adapter?.write(packet);
       if (attempt.connection.hasOutput) this.flush(attempt);
     });
     if (generation !== this.generation) {
       transport.close();
-      return;
+      return undefined;
     }
-    const config = sessionConfig(
-      this.profile,
-      this.credentials,
-      { address: transport.localAddress, port: transport.localPort },
-      { address: gatewayAddress, port },
-      this.options,
-    );
+    const config = {
+      ...sessionConfig(
+        this.profile,
+        this.credentials,
+        { address: transport.localAddress, port: transport.localPort },
+        { address: gatewayAddress, port },
+        this.options,
+      ),
+      redirectedFrom: this.redirects.target?.from,
+    };
     const connection = new Connection(config, {
       pathMtu: this.options.pathMtu ?? DEFAULT_PATH_MTU,
       mtu: this.profile.mtu,
     });
     const startedAt = this.clock.monotonic();
-    const attempt: Attempt = { connection, transport, adapter: undefined, result: undefined, startedAt };
-    this.attempt = attempt;
-    this.feed(attempt, (c, now) => c.start(now));
+    return { connection, transport, adapter: undefined, result: undefined, startedAt, heard: false };
   }
 
   /** Deletes the IKE SA at the gateway, waiting a bounded time for its answer; then the lifecycle hears 'closed'. */
   private closeAttempt(): void {
     this.generation++;
+    this.dropRival();
     const attempt = this.attempt;
     if (!attempt || attempt.connection.isClosed) {
       this.abandon();
@@ -368,7 +450,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
 
   /** Runs one step of the connection and carries out what it asks. */
   private feed(attempt: Attempt, step: (connection: Connection, now: number) => void): void {
-    if (attempt !== this.attempt) return;
+    if (attempt !== this.attempt && attempt !== this.rival) return;
     step(attempt.connection, this.clock.monotonic());
     this.flush(attempt);
   }
@@ -382,6 +464,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   }
 
   private onEvent(attempt: Attempt, event: ConnectionEvent): void {
+    if (attempt === this.rival && event.type === 'closed') this.dropRival();
     if (attempt !== this.attempt) return;
     switch (event.type) {
       case 'progress':
@@ -401,10 +484,37 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
         break;
       case 'closed':
         clearTimeout(this.deleteTimer);
+        if (event.error && !attempt.heard && this.rival) {
+          // the preferred family never answered; the other is still trying
+          const rival = this.rival;
+          this.rival = undefined;
+          this.drop(attempt);
+          this.attempt = rival;
+          break;
+        }
         this.abandon();
+        if (event.error instanceof GatewayRedirected) {
+          this.followRedirect(event.error, attempt.transport.remoteAddress);
+          break;
+        }
+        if (event.error) this.redirects.failed();
         this.dispatch(event.error ? { type: 'failed', error: event.error } : { type: 'closed' });
         break;
     }
+  }
+
+  /**
+   * The next attempt goes to the gateway `redirected` names, at once, with the same profile and the same checks of
+   * the gateway's identity, and tells it where we came from; too many in one connect end it ('redirect-loop').
+   */
+  private followRedirect(redirected: GatewayRedirected, from: string): void {
+    const outcome = this.redirects.follow(redirected.gateway, from, this.clock.monotonic());
+    if ('error' in outcome) {
+      this.dispatch({ type: 'failed', error: outcome.error });
+      return;
+    }
+    this.emit('progress', outcome.progress);
+    this.dispatch({ type: 'redirected' });
   }
 
   /** The CHILD_SA is up: the adapter, then the OS settings; then traffic flows. */
@@ -422,9 +532,11 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       if (attempt.connection.hasOutput) this.flush(attempt);
     });
     const plan = networkPlan(adapter.name, attempt.transport.remoteAddress, result, this.profile.dnsServers);
-    await this.host.configurator.apply(plan);
+    const { notes } = await this.host.configurator.apply(plan);
     if (attempt !== this.attempt || attempt.connection.isClosed) return;
+    for (const note of notes) this.emit('progress', note);
     this.timings = { childSaMs, readyMs: this.clock.monotonic() - attempt.startedAt };
+    this.redirects.up(this.clock.monotonic());
     this.dispatch({ type: 'up' });
     this.watchSource(attempt);
     this.emit('up', result);
@@ -463,12 +575,12 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   }
 
   private rearm(attempt: Attempt): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    clearTimeout(attempt.timer);
+    attempt.timer = undefined;
     const deadline = attempt.connection.nextDeadline();
     if (deadline === undefined) return;
     const delay = Math.max(0, deadline - this.clock.monotonic());
-    this.timer = setTimeout(() => this.feed(attempt, (c, now) => c.tick(now)), delay);
+    attempt.timer = setTimeout(() => this.feed(attempt, (c, now) => c.tick(now)), delay);
   }
 
   /** Compares the clocks every few seconds while the connection is wanted: a jump means the computer slept. */
@@ -487,16 +599,27 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     clearTimeout(this.deadlineTimer);
   }
 
-  /** Drops the current attempt's I/O without talking to the gateway. */
+  /** Drops the current attempt's I/O (and a rival's) without talking to the gateway. */
   private abandon(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.dropRival();
     const attempt = this.attempt;
     if (!attempt) return;
+    this.drop(attempt);
+    this.attempt = undefined;
+  }
+
+  private dropRival(): void {
+    clearTimeout(this.rivalTimer);
+    if (this.rival) this.drop(this.rival);
+    this.rival = undefined;
+  }
+
+  private drop(attempt: Attempt): void {
+    clearTimeout(attempt.timer);
+    attempt.timer = undefined;
     attempt.sourceWatch?.stop();
     attempt.adapter?.close();
     attempt.transport.close();
-    this.attempt = undefined;
   }
 }
 

@@ -41,6 +41,8 @@ export interface ConnectionStatus {
   gateway?: string;
   virtualIp?: string;
   dns: string[];
+  /** Split DNS (RFC 8598): only names in these domains go to the tunnel's DNS servers. Absent: none given. */
+  dnsDomains?: string[];
   splitSubnets: string[];
   /** ms since the epoch when the tunnel came up. */
   connectedSince?: number;

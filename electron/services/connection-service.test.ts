@@ -78,6 +78,7 @@ test('connects with the remembered password and reports the tunnel as the schema
       gateway: '192.0.2.1',
       virtualIp: '10.9.0.7',
       dns: ['10.9.0.53'],
+      dnsDomains: ['corp.example'],
       splitSubnets: [],
       connectedSince: now.ms,
     });

@@ -219,6 +219,7 @@ export class ConnectionService extends EventEmitter<ServiceEvents> {
       state: 'connected',
       ...(result.config.ip4 === undefined ? {} : { virtualIp: result.config.ip4 }),
       dns,
+      dnsDomains: result.config.domains,
       connectedSince: this.clock(),
     });
     this.startSampling();

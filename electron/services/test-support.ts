@@ -94,7 +94,7 @@ export function connectResult(ip4: string, dns: string[]): ConnectResult {
     espAlgorithms: 'AES_GCM_16_256',
     natDetected: false,
     gateway: {} as ConnectResult['gateway'],
-    config: { ip4, ip6: undefined, dns, subnets: [], domains: [] },
+    config: { ip4, ip6: undefined, dns, subnets: [], domains: ['corp.example'] },
     localTs: [`${ip4}/32`],
     remoteTs: ['0.0.0.0/0'],
     mtu: 1400,

@@ -25,6 +25,7 @@ export function Diagnostics({
     `Gateway: ${status.gateway ?? profile?.gateway ?? '-'}`,
     `Virtual IP: ${status.virtualIp ?? '-'}`,
     `DNS: ${status.dns.join(', ') || '-'}`,
+    `DNS domains: ${status.dnsDomains?.join(', ') || 'all names'}`,
     `Routed subnets: ${status.splitSubnets.join(', ') || 'all traffic'}`,
     `Connected since: ${status.connectedSince === undefined ? '-' : new Date(status.connectedSince).toISOString()}`,
     `Received: ${counters === undefined ? '-' : formatBytes(counters.bytesIn)}`,

@@ -1,17 +1,19 @@
 /**
  * What the engine does next with the payloads of a decrypted message, so the fuzzers follow the bytes past the
  * payload decoders into the decoders of their contents: configuration replies, EAP packets, certificates, identities,
+ * a gateway's REDIRECT (RFC 5685),
  * the gateway's AUTH (checked against the certificate it came with, or a PSK).
  */
 import type { X509Certificate } from 'node:crypto';
 import { PRF_HMAC_SHA2_256 } from '../../core/crypto/prf.js';
 import { parseCertificateDer } from '../../core/crypto/x509/certificate.js';
 import { decodeEap } from '../../core/eap/packet.js';
-import { CertEncoding, CfgType, PayloadType } from '../../core/iana.js';
+import { CertEncoding, CfgType, NotifyType, PayloadType } from '../../core/iana.js';
 import { parseConfigReply } from '../../core/ike/config-payload.js';
 import { certificateMatchesIdentity, formatIdentity } from '../../core/ike/identity.js';
 import { type GatewayCredential, verifyGatewayAuth } from '../../core/ike/auth.js';
 import type { AuthPayload, Payload } from '../../core/ike/message/types.js';
+import { parseRedirect } from '../../core/ike/redirect.js';
 import { isOutpostError } from '../../core/errors.js';
 
 export function decodeReceived(payloads: readonly Payload[]): void {
@@ -30,6 +32,9 @@ export function decodeReceived(payloads: readonly Payload[]): void {
       case PayloadType.IDi:
       case PayloadType.IDr:
         formatIdentity(payload.idType, payload.data);
+        break;
+      case PayloadType.NOTIFY:
+        if (payload.notifyType === NotifyType.REDIRECT) parseRedirect(payload.data);
         break;
     }
   }

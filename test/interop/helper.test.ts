@@ -37,7 +37,8 @@ let caFile: string;
 before(async () => {
   users = createTestUsers();
   net = await TestNetwork.create();
-  gw = await startGateway(net);
+  // split DNS (RFC 8598) as a gateway may hand it out: through the helper's protocol, validated there
+  gw = await startGateway(net, { splitDnsDomains: ['corp.example'] });
   http = await startHttpServer(net, 1024 * 1024);
   const dir = mkdtempSync(join(tmpdir(), `outpost-helper-${process.pid}-`));
   chmodSync(dir, 0o755);
@@ -151,6 +152,13 @@ describe('an ordinary user connects through the helper', { timeout: 300_000 }, (
       }
       assert.match(await gw.listSas(), /ESTABLISHED/);
       assert.match(readFileSync(net.resolvConf, 'utf8'), /198\.51\.100\.53/);
+      // no systemd-resolved here: the helper falls back to resolv.conf, and its note reaches the user's engine
+      assert.match(readFileSync(net.resolvConf, 'utf8'), /^search corp\.example$/m);
+      const notes = proc.events.filter((e) => e.event === 'progress').map((e) => String(e.message));
+      assert.ok(
+        notes.some((m) => /^Split DNS for corp\.example needs systemd-resolved/.test(m)),
+        notes.join('\n'),
+      );
     } finally {
       assert.equal(await proc.stop(), 0, proc.stderr);
     }

@@ -42,6 +42,8 @@ export interface GatewayOptions {
    * default is yes; these tests keep `no` unless asked, as they were written against a gateway without MOBIKE.
    */
   mobike?: boolean;
+  /** Split DNS (RFC 8598): the pool also hands out these INTERNAL_DNS_DOMAIN attributes (type 25). */
+  splitDnsDomains?: string[];
 }
 
 export interface GatewayIds {
@@ -343,7 +345,13 @@ function swanctlConf(
       : []),
   ]);
   const pools = section('pools', [
-    section('clients', ['addrs = 203.0.113.0/24', 'dns = 198.51.100.53', 'subnet = 198.51.100.0/24']),
+    section('clients', [
+      'addrs = 203.0.113.0/24',
+      'dns = 198.51.100.53',
+      'subnet = 198.51.100.0/24',
+      // strongSwan knows no keyword for it: a numeric attribute type whose value is sent as the string given
+      ...(options.splitDnsDomains?.length ? [`25 = ${options.splitDnsDomains.join(', ')}`] : []),
+    ]),
     ...(options.ipv6Pool ? [section('clients6', ['addrs = 2001:db8:2::/112'])] : []),
   ]);
   const secrets = section('secrets', [

@@ -202,10 +202,12 @@ export class TestNetwork {
 
   /**
    * Names the client namespace resolves through its own /etc/hosts (`ip netns exec` bind-mounts this file too, for
-   * processes started after it exists), each to a documentation address.
+   * processes started after it exists), each to one or more documentation addresses (both families: dual stack).
    */
-  setClientHosts(hosts: Record<string, string>): void {
-    const lines = Object.entries(hosts).map(([name, address]) => `${address} ${name}\n`);
+  setClientHosts(hosts: Record<string, string | string[]>): void {
+    const lines = Object.entries(hosts).flatMap(([name, addresses]) =>
+      [addresses].flat().map((address) => `${address} ${name}\n`),
+    );
     writeFileSync(join(this.resolvConfDir, 'hosts'), `127.0.0.1 localhost\n${lines.join('')}`);
   }
 

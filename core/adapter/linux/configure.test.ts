@@ -495,7 +495,7 @@ describe('LinuxNetworkConfigurator', () => {
 });
 
 describe('DNS', () => {
-  test('systemd-resolved per link: routing domain ~. in full tunnel, only the given domains in split', async () => {
+  test('systemd-resolved per link: routing domain ~. in full tunnel, only the given domains in split (RFC 8598)', async () => {
     const fake = new FakeSystem().on(
       /^resolvectl default-route$/,
       'Global: no\nLink 2 (eth0): yes\nLink 3 (wlan0): yes\nLink 4 (docker0): no\nLink 9 (outpost0): no\n',
@@ -504,7 +504,7 @@ describe('DNS', () => {
     await full.apply(FULL);
     assert.deepEqual(fake.calls.slice(-6), [
       'resolvectl dns outpost0 198.51.100.53 2001:db8::53',
-      'resolvectl domain outpost0 ~. corp.example lab.corp.example',
+      'resolvectl domain outpost0 ~. ~corp.example ~lab.corp.example',
       'resolvectl default-route outpost0 yes',
       'resolvectl default-route',
       // every name to the tunnel: the other links no longer take queries for any name
@@ -521,8 +521,9 @@ describe('DNS', () => {
 
     const split = new FakeSystem();
     const splitConfig = configurator(split, { dns: 'systemd-resolved' });
-    await splitConfig.apply(SPLIT);
-    assert.equal(split.calls.at(-1), 'resolvectl domain outpost0 corp.example lab.corp.example');
+    assert.deepEqual(await splitConfig.apply(SPLIT), { notes: [] });
+    // routing domains only: the tunnel's servers answer these names and nothing else, and complete no short names
+    assert.equal(split.calls.at(-1), 'resolvectl domain outpost0 ~corp.example ~lab.corp.example');
     await splitConfig.restore();
     const noDomains = new FakeSystem();
     await configurator(noDomains, { dns: 'systemd-resolved' }).apply({
@@ -540,6 +541,18 @@ describe('DNS', () => {
     writeFileSync(resolvConf, 'nameserver 192.0.2.99\n');
     await config.restore();
     assert.equal(readFileSync(resolvConf, 'utf8'), 'nameserver 192.0.2.99\n');
+  });
+
+  test('split DNS without systemd-resolved: the file lists the domains to search, and a note says why', async () => {
+    const config = configurator(new FakeSystem());
+    const { notes } = await config.apply(SPLIT);
+    assert.match(readFileSync(resolvConf, 'utf8'), /^search corp\.example lab\.corp\.example$/m);
+    assert.deepEqual(notes, [
+      'Split DNS for corp.example, lab.corp.example needs systemd-resolved; without it the tunnel’s DNS servers answer every name.',
+    ]);
+    await config.restore();
+    assert.deepEqual(await config.apply(FULL), { notes: [] }, 'in full tunnel they answer every name anyway');
+    await config.restore();
   });
 
   test('no resolv.conf before: created, then removed', async () => {

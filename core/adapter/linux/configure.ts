@@ -11,8 +11,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { messageOf, OutpostError } from '../../errors.js';
 import { cidrContains, parseCidr, parseIp } from '../../net/address.js';
+import { isDomainName } from '../../net/domain-name.js';
 import { adapterError } from '../adapter-error.js';
-import type { NetworkConfigurator, NetworkPlan } from '../types.js';
+import type { AppliedPlan, NetworkConfigurator, NetworkPlan } from '../types.js';
 import {
   type Change,
   INTERFACE_NAME,
@@ -27,7 +28,6 @@ import { CommandFailed, type CommandRunner, runCommand } from './commands.js';
 import {
   type DnsBackend,
   defaultRouteLinks,
-  isDomainName,
   isServerAddress,
   RESOLV_CONF,
   resolvConfText,
@@ -122,13 +122,13 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
   }
 
   /** Applies `plan` (after undoing a previous one still applied); on failure undoes what it did, then throws. */
-  apply(plan: NetworkPlan): Promise<void> {
+  apply(plan: NetworkPlan): Promise<AppliedPlan> {
     return this.serially(async () => {
       checkPlan(plan);
       if (this.changes.length > 0) await this.undoAll();
       await this.takeJournal();
       try {
-        await this.applyPlan(plan);
+        return await this.applyPlan(plan);
       } catch (error) {
         await this.undoAll().catch(() => undefined);
         throw error instanceof OutpostError
@@ -168,7 +168,7 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
     }
   }
 
-  private async applyPlan(plan: NetworkPlan): Promise<void> {
+  private async applyPlan(plan: NetworkPlan): Promise<AppliedPlan> {
     const dev = plan.adapter;
     await this.addAddress(dev, `${plan.address}/${plan.prefix}`);
     await this.configureLink(dev, plan.mtu);
@@ -190,7 +190,7 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
       await this.pinGatewayRoute(plan.gateway);
     }
     for (const route of tunnelRoutes) await this.addOurRoute(route);
-    if (plan.dns) await this.applyDns(dev, plan.dns, plan.fullTunnel);
+    return { notes: plan.dns ? await this.applyDns(dev, plan.dns, plan.fullTunnel) : [] };
   }
 
   /** Journals `change`, then makes it with `make`. */
@@ -305,7 +305,7 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
     dev: string,
     dns: { servers: string[]; domains: string[] },
     fullTunnel: boolean,
-  ): Promise<void> {
+  ): Promise<string[]> {
     const backend =
       this.dnsBackend === 'auto'
         ? systemdResolvedManages(this.resolvConf)
@@ -319,7 +319,7 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
         if (fullTunnel) await this.resolvectl(['default-route', dev, 'yes']);
       });
       if (fullTunnel) await this.takeDefaultDnsRoute(dev);
-      return;
+      return [];
     }
     // resolv.conf may be a symbolic link (to resolvconf's file, say): the file it names is what gets rewritten
     const path = resolveLinks(this.resolvConf);
@@ -335,6 +335,11 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
       // in place (truncate and write), never a rename: the path may be a bind mount
       async () => writeFileSync(path, written, original === null ? { mode: 0o644 } : {}),
     );
+    // one resolver list for every name: the gateway's servers answer all of them, its domains become search domains
+    if (fullTunnel || dns.domains.length === 0) return [];
+    return [
+      `Split DNS for ${dns.domains.join(', ')} needs systemd-resolved; without it the tunnel’s DNS servers answer every name.`,
+    ];
   }
 
   /**

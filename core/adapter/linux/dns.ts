@@ -58,11 +58,6 @@ export function systemdResolvedManages(resolvConf: string = RESOLV_CONF, runDir:
   return servers.length > 0 && servers.every((server) => RESOLVED_STUBS.has(server));
 }
 
-/** RFC 1035 §2.3.1 labels (with the underscores real networks use), so nothing else lands in resolv.conf. */
-export function isDomainName(name: string): boolean {
-  return name.length <= 253 && /^(?!-)[A-Za-z0-9_-]{1,63}(\.(?!-)[A-Za-z0-9_-]{1,63})*\.?$/.test(name);
-}
-
 export function isServerAddress(server: string): boolean {
   return isIP(server) !== 0;
 }
@@ -75,11 +70,6 @@ export function resolvConfText(servers: readonly string[], domains: readonly str
 }
 
 /**
- * `resolvectl domain` arguments: "~." sends every lookup to the tunnel's servers in full tunnel (or when the gateway
- * names no domains); in a split tunnel only the gateway's domains are routed there. Listed domains are also search
- * domains.
- */
-/**
  * The links systemd-resolved sends queries for any name to, from `resolvectl default-route` ("Link 2 (eth0): yes";
  * the "Global" line has no link). A name it prints that is not an interface name is left out.
  */
@@ -90,6 +80,13 @@ export function defaultRouteLinks(output: string): string[] {
     .filter((link): link is string => link !== undefined);
 }
 
+/**
+ * `resolvectl domain` arguments, all routing domains ("~", never search domains: RFC 8598 §3.1 names domains to
+ * resolve through the tunnel, not to complete short names with). "~." sends every lookup to the tunnel's servers in
+ * full tunnel, or when the gateway names no domains; in a split tunnel with domains (split DNS, RFC 8598 §4) only
+ * those names and the names below them go there, everything else to the servers the computer had.
+ */
 export function resolvedDomains(domains: readonly string[], fullTunnel: boolean): string[] {
-  return fullTunnel || domains.length === 0 ? ['~.', ...domains] : [...domains];
+  const routing = domains.map((domain) => `~${domain}`);
+  return fullTunnel || domains.length === 0 ? ['~.', ...routing] : routing;
 }

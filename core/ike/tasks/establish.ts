@@ -10,6 +10,7 @@ import type { Response } from '../exchange-manager.js';
 import type { IkeSa } from '../ike-sa.js';
 import { findNotify, NotifyType, notify } from '../message/index.js';
 import type { Payload } from '../message/types.js';
+import { redirectTarget } from '../redirect.js';
 import { ChildCreateTask } from './child-create.js';
 import { type GatewayIdentity, IkeAuthTask } from './ike-auth.js';
 import { IkeConfigTask } from './ike-config.js';
@@ -33,7 +34,7 @@ export class EstablishTask implements Task<Established> {
     progress: (message: string) => void,
   ) {
     this.auth = new IkeAuthTask(config, sa, progress);
-    this.ikeConfig = new IkeConfigTask(config.requestIpv6);
+    this.ikeConfig = new IkeConfigTask(config.requestIpv6, progress);
     this.child = new ChildCreateTask(config, sa);
   }
 
@@ -48,6 +49,9 @@ export class EstablishTask implements Task<Established> {
   process(response: Response): Step<Established> {
     const auth = this.auth.process(response);
     if ('again' in auth) return auth;
+    // after the gateway's AUTH checked out: it, not someone on the path, sends us elsewhere (RFC 5685 §5)
+    const redirect = findNotify(response.payloads, NotifyType.REDIRECT);
+    if (redirect) throw redirectTarget(redirect, 'auth', this.sa.nonceI);
     const config = this.ikeConfig.process(response).done;
     const child = this.child.process(response).done;
     this.sa.peerMobike = findNotify(response.payloads, NotifyType.MOBIKE_SUPPORTED) !== undefined;

@@ -24,6 +24,7 @@ import type { Payload } from '../message/types.js';
 import { natDetectedIn, natDetectionNotifies } from '../nat-detection.js';
 import { errorFromNotify } from '../notify-errors.js';
 import { MessageProtection } from '../protection.js';
+import { redirectedFromNotify, redirectTarget } from '../redirect.js';
 import { chooseFromResponse, groupToRetry, type IkeSuite, ikeSuite, numberProposals, offeredGroups } from '../suite.js';
 import { AGAIN, type Step, type Task } from './task.js';
 
@@ -71,6 +72,9 @@ export class IkeInitTask implements Task<IkeSuite> {
       ),
     );
     if (this.config.rounds.length > 1) payloads.push(notify(NotifyType.MULTIPLE_AUTH_SUPPORTED));
+    // RFC 5685 §4.1: with it, a gateway may send us to another one (here, after IKE_AUTH, or later)
+    const { redirectedFrom } = this.config;
+    payloads.push(redirectedFrom ? redirectedFromNotify(redirectedFrom) : notify(NotifyType.REDIRECT_SUPPORTED));
     return payloads;
   }
 
@@ -85,6 +89,8 @@ export class IkeInitTask implements Task<IkeSuite> {
 
   /** Processes the response; its raw bytes are kept for the AUTH signed octets. */
   process({ header, payloads, raw }: Response): Step<IkeSuite> {
+    const redirect = findNotify(payloads, NotifyType.REDIRECT);
+    if (redirect) throw redirectTarget(redirect, 'init', this.sa.nonceI);
     const cookie = findNotify(payloads, NotifyType.COOKIE);
     if (cookie) {
       if (cookie.data.length < 1 || cookie.data.length > 64) throw new DecodeError('COOKIE of invalid length');

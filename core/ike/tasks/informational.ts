@@ -3,11 +3,16 @@
  * Delete payloads we send ourselves.
  */
 import type { ChildSa } from '../child-sa.js';
-import { findPayloads, PayloadType, ProtocolId } from '../message/index.js';
+import { findNotify, findPayloads, NotifyType, PayloadType, ProtocolId } from '../message/index.js';
 import type { DeletePayload, Payload } from '../message/types.js';
+import { type GatewayRedirected, redirectTarget } from '../redirect.js';
+
+const EMPTY = new Uint8Array(0);
 
 export type InformationalOutcome =
   | { kind: 'alive' }
+  /** RFC 5685 §6: answered empty; the session then deletes its SA and the tunnel moves to the new gateway. */
+  | { kind: 'redirected'; redirect: GatewayRedirected }
   | { kind: 'ike-deleted' }
   | { kind: 'children-deleted'; children: ChildSa[] };
 
@@ -19,6 +24,13 @@ export interface InformationalAnswer {
 export function answerInformational(request: Payload[], children: readonly ChildSa[]): InformationalAnswer {
   const deletes = findPayloads(request, PayloadType.DELETE);
   if (deletes.some((d) => d.protocol === ProtocolId.IKE)) return { response: [], outcome: { kind: 'ike-deleted' } };
+  const redirect = findNotify(request, NotifyType.REDIRECT);
+  if (redirect) {
+    return {
+      response: [],
+      outcome: { kind: 'redirected', redirect: redirectTarget(redirect, 'informational', EMPTY) },
+    };
+  }
   const spis = deletes.filter((d) => d.protocol === ProtocolId.ESP).flatMap((d) => d.spis);
   const deleted = children.filter((c) => spis.some((spi) => Buffer.compare(spi, c.outboundSpi) === 0));
   if (deleted.length === 0) return { response: [], outcome: { kind: 'alive' } };

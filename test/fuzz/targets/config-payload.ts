@@ -8,6 +8,7 @@ import { type AssignedConfig, parseConfigReply } from '../../../core/ike/config-
 import { decodePayload, encodePayload } from '../../../core/ike/message/payloads.js';
 import type { CfgAttribute } from '../../../core/ike/message/types.js';
 import { parseCidr, parseIp } from '../../../core/net/address.js';
+import { isDomainName } from '../../../core/net/domain-name.js';
 import { toHex } from '../../support/hex.js';
 import { CP_REPLY } from '../ike-seeds.js';
 import { type Dice, mutateBytes, mutateList } from '../mutator.js';
@@ -45,6 +46,9 @@ function generate(dice: Dice): Uint8Array {
  * fits the family; a value that is not is a decoder that let a malformed attribute through.
  */
 function checkAssigned(config: AssignedConfig): void {
+  for (const domain of config.domains) {
+    if (!isDomainName(domain)) throw new Error(`configuration reply decoded to domain "${domain}"`);
+  }
   const cidrs = [...config.subnets, ...(config.ip6 === undefined ? [] : [config.ip6])];
   const addresses = [...config.dns, ...(config.ip4 === undefined ? [] : [config.ip4])];
   for (const cidr of cidrs) parseCidr(cidr);
@@ -56,7 +60,7 @@ function checkAssigned(config: AssignedConfig): void {
 function run(body: Uint8Array): boolean {
   const payload = decodePayload(PayloadType.CP, PayloadType.NONE, false, body);
   if (payload.type !== PayloadType.CP) return false;
-  const config = parseConfigReply(payload);
+  const { config } = parseConfigReply(payload);
   try {
     checkAssigned(config);
   } catch (error) {
