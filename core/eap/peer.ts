@@ -15,13 +15,14 @@
  */
 import { randomBytes } from '../crypto/random.js';
 import { DecodeError, isOutpostError, messageOf, OutpostError } from '../errors.js';
+import { EapTlsMethod, type TlsCredentials } from './eap-tls.js';
 import { GtcMethod } from './gtc.js';
 import { Md5ChallengeMethod } from './md5-challenge.js';
 import { type EapMethod, type MethodCredentials, unexpectedMessage } from './method.js';
 import { MschapV2Method } from './mschapv2.js';
 import { decodeEap, EapCode, type EapPacket, EapType, encodeEap } from './packet.js';
 
-export type EapMethodName = 'mschapv2' | 'gtc' | 'md5';
+export type EapMethodName = 'mschapv2' | 'gtc' | 'md5' | 'tls';
 
 export interface EapPeerOptions {
   identity: string;
@@ -30,6 +31,8 @@ export interface EapPeerOptions {
   secret: () => string;
   /** Source of the MS-CHAPv2 peer challenge; tests pin it, everyone else leaves the default (core/crypto/random). */
   randomBytes?: (length: number) => Uint8Array;
+  /** For the TLS-based methods: the EAP server's CA and name, the user's certificate. */
+  tls?: TlsCredentials;
 }
 
 export type EapStep =
@@ -40,8 +43,11 @@ export type EapStep =
 
 type RespondStep = Extract<EapStep, { kind: 'respond' }>;
 
-function createMethod(name: EapMethodName, credentials: MethodCredentials): EapMethod {
+function createMethod(name: EapMethodName, credentials: MethodCredentials, tls: TlsCredentials | undefined): EapMethod {
   switch (name) {
+    case 'tls':
+      if (!tls?.clientCertificate) throw new RangeError('EAP-TLS needs a client certificate');
+      return new EapTlsMethod(tls);
     case 'mschapv2':
       return new MschapV2Method(credentials);
     case 'gtc':
@@ -69,7 +75,7 @@ export class EapPeer {
       identity: options.identity,
       secret: options.secret,
       randomBytes: options.randomBytes ?? randomBytes,
-    });
+    }, options.tls);
   }
 
   handle(message: Uint8Array): EapStep {
