@@ -4,6 +4,7 @@ import { OutpostError } from '../errors.js';
 import { EapTlsMethod, type TlsCredentials } from './eap-tls.js';
 import { EapCode, EapType, encodeEap } from './packet.js';
 import { EapPeer } from './peer.js';
+import { checkPkcs12Validity, daysUntilExpiry, readPkcs12 } from './pkcs12.js';
 import { decodeTlsFrame, TlsFlag } from './tls-framing.js';
 import {
   makeTestCertificates,
@@ -66,16 +67,6 @@ describe('EAP-TLS peer against an in-process node:tls server', () => {
     assert.match(result.error.message, /not issued by your organisation's certificate authority/);
   });
 
-  it('refuses a wrong PKCS#12 passphrase in words', () => {
-    const method = new EapTlsMethod(
-      credentials({ clientCertificate: { pfx: certificates.clientPfx, passphrase: 'wrong' } }),
-    );
-    assert.throws(
-      () => method.request(1, Uint8Array.of(TlsFlag.START)),
-      (error: OutpostError) => error.code === 'profile-invalid' && /password of your certificate file/.test(error.message),
-    );
-  });
-
   it('refuses EAP-Success before the handshake completed', () => {
     const method = new EapTlsMethod(credentials());
     const start = method.request(1, Uint8Array.of(TlsFlag.START));
@@ -96,6 +87,33 @@ describe('EAP-TLS peer against an in-process node:tls server', () => {
     assert.equal(ack.kind, 'respond');
     if (ack.kind === 'respond') assert.deepEqual(decodeTlsFrame(ack.data).fragment, new Uint8Array(0));
     method.failure();
+  });
+});
+
+describe('PKCS#12 of the user', () => {
+  it('opens with its passphrase and tells subject and validity', () => {
+    const summary = readPkcs12(certificates.clientPfx, PFX_PASSPHRASE);
+    assert.equal(summary.subject, 'CN=alice@example.test');
+    const now = new Date();
+    assert.ok(summary.validFrom <= now && now < summary.validTo);
+    assert.doesNotThrow(() => checkPkcs12Validity(summary, now));
+    // issued for two days: inside the 14-day warning
+    assert.equal(daysUntilExpiry(summary, now), 1);
+    assert.equal(daysUntilExpiry(summary, new Date(summary.validTo.getTime() - 15 * 86_400_000)), undefined);
+  });
+
+  it('refuses a wrong passphrase and an expired certificate in words', () => {
+    assert.throws(
+      () => readPkcs12(certificates.clientPfx, 'wrong'),
+      (error: OutpostError) =>
+        error.code === 'profile-invalid' && /password of your certificate file/.test(error.message),
+    );
+    assert.throws(() => readPkcs12(Uint8Array.of(1, 2, 3), PFX_PASSPHRASE), /could not be read/);
+    const summary = readPkcs12(certificates.clientPfx, PFX_PASSPHRASE);
+    assert.throws(
+      () => checkPkcs12Validity(summary, new Date(summary.validTo.getTime() + 1000)),
+      /Your certificate expired on \d{4}-\d{2}-\d{2}\. Ask IT for a new one\./,
+    );
   });
 });
 

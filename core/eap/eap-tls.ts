@@ -5,13 +5,7 @@
  * duplicate request answered again with the same response (RFC 3748 §4.1).
  */
 import { OutpostError } from '../errors.js';
-import {
-  type EapMethod,
-  type MethodOutcome,
-  type MethodReply,
-  signInRejected,
-  unexpectedMessage,
-} from './method.js';
+import { type EapMethod, type MethodOutcome, type MethodReply, signInRejected, unexpectedMessage } from './method.js';
 import { EapType } from './packet.js';
 import { type ClientCertificate, TlsClient } from './tls-client.js';
 import { decodeTlsFrame, fragmentTlsMessage, TlsReassembler, tlsAcknowledgement } from './tls-framing.js';
@@ -70,7 +64,8 @@ export abstract class TlsFramedMethod implements EapMethod {
   private answer(identifier: number, data: Uint8Array): MethodReply {
     const frame = decodeTlsFrame(data);
     if (frame.start) {
-      if (this.tls) return { kind: 'failure', error: unexpectedMessage(`${this.name} Start after the handshake began`) };
+      if (this.tls)
+        return { kind: 'failure', error: unexpectedMessage(`${this.name} Start after the handshake began`) };
       this.tls = new TlsClient({
         caPem: this.credentials.caPem,
         serverName: this.credentials.serverName,

@@ -71,11 +71,15 @@ export class EapPeer {
 
   constructor(options: EapPeerOptions) {
     this.identity = options.identity;
-    this.method = createMethod(options.method, {
-      identity: options.identity,
-      secret: options.secret,
-      randomBytes: options.randomBytes ?? randomBytes,
-    }, options.tls);
+    this.method = createMethod(
+      options.method,
+      {
+        identity: options.identity,
+        secret: options.secret,
+        randomBytes: options.randomBytes ?? randomBytes,
+      },
+      options.tls,
+    );
   }
 
   handle(message: Uint8Array): EapStep {

@@ -97,17 +97,6 @@ function alertError(error: Error & { code?: string }): OutpostError {
   return new OutpostError('authentication-failed', 'The secure sign-in channel to the gateway failed.', { detail });
 }
 
-function pfxError(error: Error & { code?: string }): OutpostError {
-  const wrongPassphrase = /mac verify failure|bad decrypt/i.test(error.message);
-  return new OutpostError(
-    'profile-invalid',
-    wrongPassphrase
-      ? 'The password of your certificate file (PKCS#12) is wrong.'
-      : 'Your certificate file (PKCS#12) could not be read.',
-    { detail: error.message },
-  );
-}
-
 export class TlsClient {
   private readonly socket: TLSSocket;
   private readonly transport: Duplex;
@@ -125,21 +114,18 @@ export class TlsClient {
       },
     });
     const client = options.clientCertificate;
-    try {
-      this.socket = connect({
-        socket: this.transport,
-        ca: options.caPem,
-        servername: options.serverName,
-        minVersion: 'TLSv1.2',
-        maxVersion: options.maxVersion,
-        // checked in onSecure with our own sentences; OpenSSL still verifies the chain and reports it there
-        rejectUnauthorized: false,
-        checkServerIdentity: () => undefined,
-        ...(client ? { pfx: Buffer.from(client.pfx), passphrase: client.passphrase } : {}),
-      });
-    } catch (error) {
-      throw pfxError(error as Error);
-    }
+    // the caller opened the PKCS#12 before (readPkcs12), so a failure here is a fault of ours, not the user's
+    this.socket = connect({
+      socket: this.transport,
+      ca: options.caPem,
+      servername: options.serverName,
+      minVersion: 'TLSv1.2',
+      maxVersion: options.maxVersion,
+      // checked in onSecure with our own sentences; OpenSSL still verifies the chain and reports it there
+      rejectUnauthorized: false,
+      checkServerIdentity: () => undefined,
+      ...(client ? { pfx: Buffer.from(client.pfx), passphrase: client.passphrase } : {}),
+    });
     this.socket.on('secureConnect', () => this.onSecure());
     this.socket.on('data', (chunk: Buffer) => this.plaintext.push(chunk));
     this.socket.on('error', (error: Error) => {
@@ -186,7 +172,15 @@ export class TlsClient {
 
   exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
     if (!this.established) throw new Error('TLS keys asked for before the handshake completed');
-    const keys = this.socket.exportKeyingMaterial(length, label, context === undefined ? undefined : Buffer.from(context));
+    // no context at all, not an empty one: in TLS 1.2 the two differ (RFC 5705 §4), and RFC 5216 uses none
+    const keys =
+      context === undefined
+        ? (this.socket.exportKeyingMaterial as (length: number, label: string) => Buffer).call(
+            this.socket,
+            length,
+            label,
+          )
+        : this.socket.exportKeyingMaterial(length, label, Buffer.from(context));
     return new Uint8Array(keys.buffer, keys.byteOffset, keys.byteLength);
   }
 
@@ -213,7 +207,9 @@ export class TlsClient {
         this.failure = new OutpostError(
           'identity-mismatch',
           `The sign-in server's certificate is not issued to "${this.options.serverName}" as your profile expects. Do not connect; tell IT.`,
-          { detail: `${nameError.message}; subject CN=${certificate.subject?.CN ?? '?'}; SAN: ${certificate.subjectaltname ?? 'none'}` },
+          {
+            detail: `${nameError.message}; subject CN=${certificate.subject?.CN ?? '?'}; SAN: ${certificate.subjectaltname ?? 'none'}`,
+          },
         );
       }
     }

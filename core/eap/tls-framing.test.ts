@@ -53,7 +53,10 @@ describe('EAP-TLS framing', () => {
 
   it('refuses a first fragment without its length, a length that changes, or data beyond it', () => {
     const [first, second] = fragmentTlsMessage(message, 1000).map(decodeTlsFrame);
-    assert.throws(() => new TlsReassembler().add(1, { ...first!, totalLength: undefined }), /without the message length/);
+    assert.throws(
+      () => new TlsReassembler().add(1, { ...first!, totalLength: undefined }),
+      /without the message length/,
+    );
     const changed = new TlsReassembler();
     changed.add(1, first!);
     assert.throws(() => changed.add(2, { ...second!, totalLength: 2600 }), /length changed/);

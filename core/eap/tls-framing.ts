@@ -25,9 +25,7 @@ export function decodeTlsFrame(data: Uint8Array): TlsFrame {
   // RFC 5216 §3.1 and RFC 5281 §9.1: the reserved bits between S and the version are zero when sent, ignored on receipt
   const hasLength = (flags & TlsFlag.LENGTH) !== 0;
   if (hasLength && data.length < 1 + LENGTH_FIELD) throw new DecodeError('EAP-TLS message length field cut short');
-  const totalLength = hasLength
-    ? new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(1)
-    : undefined;
+  const totalLength = hasLength ? new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(1) : undefined;
   return {
     start: (flags & TlsFlag.START) !== 0,
     more: (flags & TlsFlag.MORE) !== 0,
