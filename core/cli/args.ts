@@ -18,6 +18,7 @@ import {
   checkHost,
   checkIdentity,
   checkPort,
+  pkcs12FromFile,
   DEFAULT_IKE_PORT,
   proposalsFrom,
   subnetsFrom,
@@ -64,6 +65,8 @@ Connects to an IKEv2 VPN gateway and keeps the tunnel up until Ctrl+C.
 Profile:
   --profile FILE        Outpost JSON profile or strongSwan .sswan profile
   --user NAME           EAP username (fills in or replaces the profile's)
+  --cert FILE.p12       your certificate and key (PKCS#12) for eap-tls (fills in
+                        or replaces the profile's)
 
 Connection flags (instead of --profile):
   --gateway ADDRESS     gateway host name or IP address
@@ -74,6 +77,10 @@ Connection flags (instead of --profile):
                         (PEM or DER); required for EAP methods
   --auth METHOD         ${AUTH_METHODS.join(', ')}
   --user NAME           EAP username (required for EAP methods)
+  --eap-server-name N   eap-tls: the name the sign-in server's certificate must
+                        carry (default: --gateway-id, else --gateway)
+  --eap-ca FILE         eap-tls: CA of the sign-in server when it is not the
+                        gateway's (a RADIUS server's own CA)
   --identity ID         IKE identity to send (default: the username; for psk,
                         the local IP address)
   --ike PROPOSALS       IKE proposals in strongSwan syntax, comma-separated
@@ -110,6 +117,7 @@ Secrets come from the environment, or are asked for on the terminal:
   OUTPOST_PSK           pre-shared key (0x... hex and 0s... base64 as in strongSwan)
   OUTPOST_TOTP_SECRET   base32 TOTP secret: a fresh code is made when the gateway asks
   OUTPOST_OTP           a one-time code (eap-mschapv2+totp)
+  OUTPOST_P12_PASSWORD  password of the PKCS#12 file (eap-tls)
 Asked codes are asked before connecting: enter one that is still valid for a few seconds.
 
 outpost disconnect ends your session at the network service: it restores routes
@@ -133,6 +141,9 @@ type Flag =
   | 'ca'
   | 'auth'
   | 'user'
+  | 'cert'
+  | 'eap-server-name'
+  | 'eap-ca'
   | 'identity'
   | 'ike'
   | 'esp'
@@ -161,6 +172,9 @@ const WITH_VALUE: ReadonlySet<string> = new Set<Flag>([
   'ca',
   'auth',
   'user',
+  'cert',
+  'eap-server-name',
+  'eap-ca',
   'identity',
   'ike',
   'esp',
@@ -194,6 +208,8 @@ const CONNECTION_FLAGS: readonly Flag[] = [
   'gateway-id',
   'ca',
   'auth',
+  'eap-server-name',
+  'eap-ca',
   'identity',
   'ike',
   'esp',
@@ -304,6 +320,15 @@ function fromFlags(flags: Map<Flag, string[]>, readFile: (path: string) => strin
   });
   const identityText = one('identity');
   const identity = identityText === undefined ? undefined : checkIdentity(identityText, 'Option --identity');
+  const eapServerName = one('eap-server-name');
+  const eapCaPath = one('eap-ca');
+  if (auth !== 'eap-tls' && (eapServerName !== undefined || eapCaPath !== undefined)) {
+    throw invalidOption(eapServerName === undefined ? 'eap-ca' : 'eap-server-name', 'is only used with eap-tls.');
+  }
+  const eapCaCertificatesPem =
+    eapCaPath === undefined
+      ? undefined
+      : caPemFromFile(resolve(eapCaPath), 'Option --eap-ca', (p) => Buffer.from(readFile(p), 'latin1'));
 
   const ike = proposalsFrom(one('ike') ?? DEFAULT_IKE_PROPOSALS, 'ike', 'Option --ike');
   const esp = proposalsFrom(one('esp') ?? DEFAULT_ESP_PROPOSALS, 'esp', 'Option --esp');
@@ -317,6 +342,8 @@ function fromFlags(flags: Map<Flag, string[]>, readFile: (path: string) => strin
     auth,
     username,
     identity,
+    eapServerName: eapServerName === undefined ? undefined : checkHost(eapServerName, 'Option --eap-server-name'),
+    eapCaCertificatesPem,
     ike,
     esp,
     splitSubnets: subnetsFrom(split, 'Option --split'),
@@ -348,7 +375,8 @@ export function parseArgs(
   if (flags.has('version')) return { kind: 'version' };
   const profilePath = single(flags, 'profile');
   const described = profilePath === undefined ? fromFlags(flags, readFile) : fromProfileFile(flags, profilePath);
-  const profile = flags.has('legacy-signatures') ? { ...described, legacySignatures: true } : described;
+  const withCertificate = withClientCertificate(described, single(flags, 'cert'), readFile);
+  const profile = flags.has('legacy-signatures') ? { ...withCertificate, legacySignatures: true } : withCertificate;
   return {
     kind: 'connect',
     profile,
@@ -362,6 +390,23 @@ export function parseArgs(
     network: networkChoice(flags),
     killSwitch: flags.has('kill-switch') || profile.killSwitch === true,
   };
+}
+
+/** `--cert` fills in or replaces the profile's PKCS#12; eap-tls needs one from somewhere, other methods none. */
+function withClientCertificate(
+  profile: Profile,
+  path: string | undefined,
+  readFile: (path: string) => string,
+): Profile {
+  checkAuthSetting(profile.auth, 'clientCertificate', (path ?? profile.clientPkcs12) !== undefined, {
+    missing: () => invalidOption('cert', `is required for ${profile.auth}: give your certificate file (PKCS#12).`),
+    unused: () => invalidOption('cert', `is only used with eap-tls; this profile uses ${profile.auth}.`),
+  });
+  const clientPkcs12 =
+    path === undefined
+      ? profile.clientPkcs12
+      : pkcs12FromFile(resolve(path), 'Option --cert', (p) => Buffer.from(readFile(p), 'latin1'));
+  return { ...profile, clientPkcs12 };
 }
 
 function networkChoice(flags: Map<Flag, string[]>): NetworkChoice {

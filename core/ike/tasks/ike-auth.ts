@@ -32,7 +32,9 @@ function rejected(round: AuthRound, detail: string): OutpostError {
     return new OutpostError('authentication-failed', 'The gateway did not accept the pre-shared key.', { detail });
   }
   if (round.secretKind === 'certificate') {
-    return new OutpostError('authentication-failed', 'The gateway did not accept your certificate. Ask IT.', { detail });
+    return new OutpostError('authentication-failed', 'The gateway did not accept your certificate. Ask IT.', {
+      detail,
+    });
   }
   if (round.secretKind === 'one-time-code') {
     return new OutpostError(
