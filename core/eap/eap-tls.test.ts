@@ -48,6 +48,19 @@ describe('EAP-TLS peer against an in-process node:tls server', () => {
     }
   }
 
+  it('keys as the drafts did with a TLS 1.3 server that sends no commitment message (strongSwan 5.9.8)', async () => {
+    const result = await runEapTlsConversation(new EapTlsMethod(credentials()), {
+      certificates,
+      maxVersion: 'TLSv1.3',
+      fragmentSize: 4000,
+      commitment: false,
+    });
+    assert.equal(result.kind, 'success');
+    if (result.kind !== 'success' || result.peer.kind !== 'success') return assert.fail(JSON.stringify(result));
+    assert.equal(result.protocol, 'TLSv1.3');
+    assert.deepEqual(result.peer.msk, result.serverMsk);
+  });
+
   it('refuses a server certificate for another name', async () => {
     const method = new EapTlsMethod(credentials({ serverName: 'other.example.test' }));
     const result = await runEapTlsConversation(method, { certificates, maxVersion: 'TLSv1.3', fragmentSize: 4000 });

@@ -10,6 +10,7 @@
  * the session is sent: chain to the profile's CA (OpenSSL's verifier with that CA only) and the name the profile
  * expects (RFC 6125 rules as tls.checkServerIdentity applies them).
  */
+import { constants } from 'node:crypto';
 import { Duplex } from 'node:stream';
 import { checkServerIdentity, connect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { OutpostError } from '../errors.js';
@@ -120,6 +121,11 @@ export class TlsClient {
       ca: options.caPem,
       servername: options.serverName,
       minVersion: 'TLSv1.2',
+      // strongSwan's libtls (5.9.8, TLS 1.2) sends no renegotiation_info (RFC 5746), which OpenSSL 3 refuses by
+      // default. The attack RFC 5746 stops splices a renegotiation into a session: with renegotiation refused on
+      // our side and nothing sent before our handshake, there is nothing to splice into, and the MSK stays bound
+      // to our handshake alone. TLS 1.3 has no renegotiation at all.
+      secureOptions: constants.SSL_OP_LEGACY_SERVER_CONNECT | constants.SSL_OP_NO_RENEGOTIATION,
       maxVersion: options.maxVersion,
       // checked in onSecure with our own sentences; OpenSSL still verifies the chain and reports it there
       rejectUnauthorized: false,

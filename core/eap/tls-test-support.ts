@@ -95,6 +95,8 @@ export function makeTestCertificates(): TestCertificates {
 export interface ServerOptions {
   certificates: TestCertificates;
   maxVersion: 'TLSv1.2' | 'TLSv1.3';
+  /** TLS 1.3: send RFC 9190's commitment message (true), or behave as a server from before RFC 9190. */
+  commitment?: boolean;
   /** Data bytes per fragment the server sends. */
   fragmentSize: number;
 }
@@ -132,7 +134,7 @@ export async function runEapTlsConversation(method: EapMethod, options: ServerOp
   server.on('secure', () => {
     secure = true;
     // RFC 9190 §2.5 commitment message
-    if (server.getProtocol() === 'TLSv1.3') server.write(Buffer.of(0));
+    if (server.getProtocol() === 'TLSv1.3' && options.commitment !== false) server.write(Buffer.of(0));
   });
   server.on('error', (error: Error) => {
     serverError = error;
@@ -170,7 +172,8 @@ export async function runEapTlsConversation(method: EapMethod, options: ServerOp
       // the server's alert, if any, went out with its last records; the peer acknowledged them: EAP-Failure
       if (serverError) return { kind: 'server-failed', peer: method.failure() };
       if (!secure) throw new Error('server has nothing to send before its handshake finished');
-      return { kind: 'success', peer: method.success(), serverMsk: keys(server), protocol: server.getProtocol() };
+      const serverMsk = keys(server, options.commitment !== false);
+      return { kind: 'success', peer: method.success(), serverMsk, protocol: server.getProtocol() };
     }
     const frames = fragmentTlsMessage(records, options.fragmentSize);
     await tick();
@@ -186,12 +189,16 @@ export async function runEapTlsConversation(method: EapMethod, options: ServerOp
   throw new Error('conversation did not end');
 }
 
-function keys(server: TLSSocket): Uint8Array {
+/** RFC 9190 §2.3 for TLS 1.3 with the commitment message, RFC 5216 §2.3's label otherwise (and before RFC 9190). */
+function keys(server: TLSSocket, rfc9190: boolean): Uint8Array {
+  const withoutContext = server.exportKeyingMaterial as (length: number, label: string) => Buffer;
+  if (server.getProtocol() === 'TLSv1.3' && !rfc9190) {
+    return new Uint8Array(withoutContext.call(server, 128, 'client EAP encryption').subarray(0, 64));
+  }
   if (server.getProtocol() === 'TLSv1.3') {
     return new Uint8Array(
       server.exportKeyingMaterial(128, 'EXPORTER_EAP_TLS_Key_Material', Buffer.of(13)).subarray(0, 64),
     );
   }
-  const withoutContext = server.exportKeyingMaterial as (length: number, label: string) => Buffer;
   return new Uint8Array(withoutContext.call(server, 64, 'client EAP encryption'));
 }

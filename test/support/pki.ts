@@ -164,3 +164,62 @@ async function pkiToFile(env: NodeJS.ProcessEnv, file: string, args: string[]): 
   if (result.code !== 0) throw new Error(`pki ${args.join(' ')} failed: ${result.stderr.trim()}`);
   await writeFile(file, result.stdout, { mode: file.endsWith('.key.pem') ? 0o600 : 0o644 });
 }
+
+/** The users and the gateway certificate of the EAP-TLS tests, from the ECDSA CA. */
+export interface EapTlsCredentials {
+  /** Gateway certificate for tls.vpn.example.test: strongSwan's own EAP-TLS server presents it too. */
+  gateway: Issued;
+  /** The password of every PKCS#12 file below. */
+  passphrase: string;
+  /** PKCS#12 files of users, each with CN and rfc822Name SAN `<name>@example.test`. */
+  users: Record<'alice' | 'revoked' | 'expired', { id: string; p12: string }>;
+  /** The ECDSA CA's CRL, listing `revoked`. */
+  crl: string;
+}
+
+export async function createEapTlsCredentials(pki: TestPki): Promise<EapTlsCredentials> {
+  const sign = pkiRunner(pki.dir);
+  const ca: Issued = { type: 'ecdsa', cert: pki.ecdsaCaPem, key: pki.ecdsaCaPem.replace(/\.pem$/, '.key.pem') };
+  const gateway = await issue(sign, join(pki.dir, 'tls-gw'), 'ecdsa', ca, 'tls.vpn.example.test');
+  const passphrase = 'p12-password';
+  const names = ['alice', 'revoked', 'expired'] as const;
+  const users = Object.fromEntries(
+    await Promise.all(
+      names.map(async (name) => {
+        const id = `${name}@example.test`;
+        const base = join(pki.dir, `user-${name}`);
+        const extra = name === 'expired' ? [...BAD_CERTIFICATES.expired] : [];
+        const issued = await issue(sign, base, 'ecdsa', ca, id, { flag: 'clientAuth', extra });
+        const p12 = `${base}.p12`;
+        const exported = await run([
+          'openssl',
+          'pkcs12',
+          '-export',
+          '-in',
+          issued.cert,
+          '-inkey',
+          issued.key,
+          '-out',
+          p12,
+          '-passout',
+          `pass:${passphrase}`,
+        ]);
+        if (exported.code !== 0) throw new Error(`openssl pkcs12 failed: ${exported.stderr}`);
+        return [name, { id, p12 }] as const;
+      }),
+    ),
+  ) as EapTlsCredentials['users'];
+  const crl = join(pki.dir, 'ecdsa-ca.crl.pem');
+  await sign(crl, [
+    '--signcrl',
+    '--cacert',
+    ca.cert,
+    '--cakey',
+    ca.key,
+    '--lifetime',
+    LIFETIME_DAYS,
+    '--cert',
+    join(pki.dir, 'user-revoked.pem'),
+  ]);
+  return { gateway, passphrase, users, crl };
+}
