@@ -169,6 +169,10 @@ async function pkiToFile(env: NodeJS.ProcessEnv, file: string, args: string[]): 
 export interface EapTlsCredentials {
   /** Gateway certificate for tls.vpn.example.test: strongSwan's own EAP-TLS server presents it too. */
   gateway: Issued;
+  /** Gateway certificate for radius.vpn.example.test, the connection that relays EAP to RADIUS. */
+  radiusGateway: Issued;
+  /** The RADIUS server's own certificate, radius.example.test from the RSA CA (not the gateway's CA). */
+  radiusServer: Issued;
   /** The password of every PKCS#12 file below. */
   passphrase: string;
   /** PKCS#12 files of users, each with CN and rfc822Name SAN `<name>@example.test`. */
@@ -180,7 +184,12 @@ export interface EapTlsCredentials {
 export async function createEapTlsCredentials(pki: TestPki): Promise<EapTlsCredentials> {
   const sign = pkiRunner(pki.dir);
   const ca: Issued = { type: 'ecdsa', cert: pki.ecdsaCaPem, key: pki.ecdsaCaPem.replace(/\.pem$/, '.key.pem') };
-  const gateway = await issue(sign, join(pki.dir, 'tls-gw'), 'ecdsa', ca, 'tls.vpn.example.test');
+  const rsaCa: Issued = { type: 'rsa', cert: pki.rsaCaPem, key: pki.rsaCaPem.replace(/\.pem$/, '.key.pem') };
+  const [gateway, radiusGateway, radiusServer] = await Promise.all([
+    issue(sign, join(pki.dir, 'tls-gw'), 'ecdsa', ca, 'tls.vpn.example.test'),
+    issue(sign, join(pki.dir, 'radius-gw'), 'ecdsa', ca, 'radius.vpn.example.test'),
+    issue(sign, join(pki.dir, 'radius-server'), 'rsa', rsaCa, 'radius.example.test'),
+  ]);
   const passphrase = 'p12-password';
   const names = ['alice', 'revoked', 'expired'] as const;
   const users = Object.fromEntries(
@@ -221,5 +230,5 @@ export async function createEapTlsCredentials(pki: TestPki): Promise<EapTlsCrede
     '--cert',
     join(pki.dir, 'user-revoked.pem'),
   ]);
-  return { gateway, passphrase, users, crl };
+  return { gateway, radiusGateway, radiusServer, passphrase, users, crl };
 }
