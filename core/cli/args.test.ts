@@ -134,7 +134,7 @@ test('mistakes get their own sentence', () => {
   refuses(['connect', ...EAP, '--user', 'bob'], /Option --user is given twice/);
   refuses(['connect', ...EAP, '--json=false'], /Option --json takes no value/);
   refuses(['connect', ...EAP, '--gateway-id='], /Option --gateway-id must not be empty/);
-  refuses(['connect', '--gateway', 'gw', '--auth', 'eap-ttls'], /Option --auth must be one of psk, eap-mschapv2/);
+  refuses(['connect', '--gateway', 'gw', '--auth', 'eap-aka'], /Option --auth must be one of psk, eap-mschapv2/);
   refuses(
     ['connect', '--gateway', 'gw', '--auth', 'eap-tls', '--ca', 'ca.pem', '--user', 'alice'],
     /Option --cert is required for eap-tls/,
@@ -145,7 +145,11 @@ test('mistakes get their own sentence', () => {
   );
   refuses(
     ['connect', '--gateway', 'gw', '--auth', 'eap-mschapv2', '--ca', 'ca.pem', '--user', 'a', '--eap-server-name', 'r'],
-    /Option --eap-server-name is only used with eap-tls/,
+    /Option --eap-server-name is only used with eap-tls and eap-ttls/,
+  );
+  refuses(
+    ['connect', '--gateway', 'gw', '--auth', 'eap-ttls', '--ca', 'ca.pem', '--user', 'a', '--ttls-inner', 'chap'],
+    /Option --ttls-inner must be one of pap, mschapv2, eap-mschapv2, eap-md5, eap-gtc/,
   );
   refuses(['connect', '--gateway', 'gw'], /Option --auth METHOD is required with --gateway/);
   refuses(

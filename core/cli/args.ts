@@ -9,7 +9,8 @@ import { DEFAULT_STATE_DIR } from '../adapter/linux/configure.js';
 import { OutpostError } from '../errors.js';
 import { DEFAULT_GROUP, DEFAULT_SOCKET } from '../helper/server.js';
 import { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS } from '../ike/proposals.js';
-import { checkAuthSetting } from '../profile/auth-rules.js';
+import { isTtlsInnerMethod, TTLS_INNER_METHODS } from '../eap/eap-ttls.js';
+import { checkAuthSetting, usesEapServerCertificate } from '../profile/auth-rules.js';
 import { loadProfile } from '../profile/load.js';
 import { AUTH_METHODS, isAuthMethodName, type Profile } from '../profile/types.js';
 import {
@@ -80,7 +81,9 @@ Connection flags (instead of --profile):
   --eap-server-name N   eap-tls: the name the sign-in server's certificate must
                         carry (default: --gateway-id, else --gateway)
   --eap-ca FILE         eap-tls: CA of the sign-in server when it is not the
-                        gateway's (a RADIUS server's own CA)
+                        gateway's (a RADIUS server's own CA); likewise eap-ttls
+  --ttls-inner METHOD   eap-ttls: the sign-in inside the tunnel: ${TTLS_INNER_METHODS.join(', ')}
+                        (default pap)
   --identity ID         IKE identity to send (default: the username; for psk,
                         the local IP address)
   --ike PROPOSALS       IKE proposals in strongSwan syntax, comma-separated
@@ -144,6 +147,7 @@ type Flag =
   | 'cert'
   | 'eap-server-name'
   | 'eap-ca'
+  | 'ttls-inner'
   | 'identity'
   | 'ike'
   | 'esp'
@@ -175,6 +179,7 @@ const WITH_VALUE: ReadonlySet<string> = new Set<Flag>([
   'cert',
   'eap-server-name',
   'eap-ca',
+  'ttls-inner',
   'identity',
   'ike',
   'esp',
@@ -210,6 +215,7 @@ const CONNECTION_FLAGS: readonly Flag[] = [
   'auth',
   'eap-server-name',
   'eap-ca',
+  'ttls-inner',
   'identity',
   'ike',
   'esp',
@@ -322,8 +328,16 @@ function fromFlags(flags: Map<Flag, string[]>, readFile: (path: string) => strin
   const identity = identityText === undefined ? undefined : checkIdentity(identityText, 'Option --identity');
   const eapServerName = one('eap-server-name');
   const eapCaPath = one('eap-ca');
-  if (auth !== 'eap-tls' && (eapServerName !== undefined || eapCaPath !== undefined)) {
-    throw invalidOption(eapServerName === undefined ? 'eap-ca' : 'eap-server-name', 'is only used with eap-tls.');
+  if (!usesEapServerCertificate(auth) && (eapServerName !== undefined || eapCaPath !== undefined)) {
+    throw invalidOption(
+      eapServerName === undefined ? 'eap-ca' : 'eap-server-name',
+      'is only used with eap-tls and eap-ttls.',
+    );
+  }
+  const ttlsInner = one('ttls-inner');
+  if (ttlsInner !== undefined && auth !== 'eap-ttls') throw invalidOption('ttls-inner', 'is only used with eap-ttls.');
+  if (ttlsInner !== undefined && !isTtlsInnerMethod(ttlsInner)) {
+    throw invalidOption('ttls-inner', `must be one of ${TTLS_INNER_METHODS.join(', ')}.`);
   }
   const eapCaCertificatesPem =
     eapCaPath === undefined
@@ -344,6 +358,7 @@ function fromFlags(flags: Map<Flag, string[]>, readFile: (path: string) => strin
     identity,
     eapServerName: eapServerName === undefined ? undefined : checkHost(eapServerName, 'Option --eap-server-name'),
     eapCaCertificatesPem,
+    ttlsInner,
     ike,
     esp,
     splitSubnets: subnetsFrom(split, 'Option --split'),

@@ -16,13 +16,14 @@
 import { randomBytes } from '../crypto/random.js';
 import { DecodeError, isOutpostError, messageOf, OutpostError } from '../errors.js';
 import { EapTlsMethod, type TlsCredentials } from './eap-tls.js';
+import { EapTtlsMethod, type TtlsInnerMethod } from './eap-ttls.js';
 import { GtcMethod } from './gtc.js';
 import { Md5ChallengeMethod } from './md5-challenge.js';
 import { type EapMethod, type MethodCredentials, unexpectedMessage } from './method.js';
 import { MschapV2Method } from './mschapv2.js';
 import { decodeEap, EapCode, type EapPacket, EapType, encodeEap } from './packet.js';
 
-export type EapMethodName = 'mschapv2' | 'gtc' | 'md5' | 'tls';
+export type EapMethodName = 'mschapv2' | 'gtc' | 'md5' | 'tls' | 'ttls';
 
 export interface EapPeerOptions {
   identity: string;
@@ -33,6 +34,8 @@ export interface EapPeerOptions {
   randomBytes?: (length: number) => Uint8Array;
   /** For the TLS-based methods: the EAP server's CA and name, the user's certificate. */
   tls?: TlsCredentials;
+  /** EAP-TTLS: the sign-in inside the tunnel. */
+  ttlsInner?: TtlsInnerMethod;
 }
 
 export type EapStep =
@@ -43,11 +46,14 @@ export type EapStep =
 
 type RespondStep = Extract<EapStep, { kind: 'respond' }>;
 
-function createMethod(name: EapMethodName, credentials: MethodCredentials, tls: TlsCredentials | undefined): EapMethod {
+function createMethod(name: EapMethodName, credentials: MethodCredentials, options: EapPeerOptions): EapMethod {
   switch (name) {
     case 'tls':
-      if (!tls?.clientCertificate) throw new RangeError('EAP-TLS needs a client certificate');
-      return new EapTlsMethod(tls);
+      if (!options.tls?.clientCertificate) throw new RangeError('EAP-TLS needs a client certificate');
+      return new EapTlsMethod(options.tls);
+    case 'ttls':
+      if (!options.tls) throw new RangeError('EAP-TTLS needs the server CA and name');
+      return new EapTtlsMethod(options.tls, options.ttlsInner ?? 'pap', credentials);
     case 'mschapv2':
       return new MschapV2Method(credentials);
     case 'gtc':
@@ -78,7 +84,7 @@ export class EapPeer {
         secret: options.secret,
         randomBytes: options.randomBytes ?? randomBytes,
       },
-      options.tls,
+      options,
     );
   }
 

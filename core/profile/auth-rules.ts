@@ -29,7 +29,13 @@ const NEEDS: Readonly<Record<AuthMethodName, AuthNeeds>> = {
   'eap-mschapv2+totp': EAP,
   // the EAP identity must match the certificate (strongSwan checks it against the certificate's subject and SANs)
   'eap-tls': { ...EAP, clientCertificate: 'required' },
+  'eap-ttls': EAP,
 };
+
+/** The methods that run TLS to an EAP server, whose name and CA a profile may set apart from the gateway's. */
+export function usesEapServerCertificate(auth: AuthMethodName): boolean {
+  return auth === 'eap-tls' || auth === 'eap-ttls';
+}
 
 export function authNeeds(auth: AuthMethodName): AuthNeeds {
   return NEEDS[auth];

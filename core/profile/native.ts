@@ -4,7 +4,8 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS } from '../ike/proposals.js';
-import { authNeeds, checkAuthSetting } from './auth-rules.js';
+import { isTtlsInnerMethod, TTLS_INNER_METHODS } from '../eap/eap-ttls.js';
+import { authNeeds, checkAuthSetting, usesEapServerCertificate } from './auth-rules.js';
 import { JsonFields } from './json-fields.js';
 import { AUTH_METHODS, isAuthMethodName, type Profile } from './types.js';
 import {
@@ -44,6 +45,7 @@ const ROOT_KEYS = [
   'eapCa',
   'eapCaFile',
   'pkcs12File',
+  'ttlsInner',
 ];
 const GATEWAY_KEYS = ['address', 'port', 'id', 'ca', 'caFile'];
 
@@ -95,10 +97,18 @@ export function parseNativeProfile(json: unknown, baseDir: string): Profile {
   const eapCaText = root.string('eapCa');
   const eapCaFile = root.string('eapCaFile');
   const pkcs12File = root.string('pkcs12File');
-  if (auth !== 'eap-tls') {
+  if (!usesEapServerCertificate(auth)) {
     const stray = (['eapServerName', 'eapCa', 'eapCaFile'] as const).find((key) => root.has(key));
-    if (stray) throw root.error(stray, 'is only used with eap-tls authentication.');
+    if (stray) throw root.error(stray, 'is only used with eap-tls and eap-ttls authentication.');
   }
+  const ttlsInnerText = root.string('ttlsInner');
+  if (ttlsInnerText !== undefined && auth !== 'eap-ttls') {
+    throw root.error('ttlsInner', 'is only used with eap-ttls authentication.');
+  }
+  if (ttlsInnerText !== undefined && !isTtlsInnerMethod(ttlsInnerText)) {
+    throw root.error('ttlsInner', `must be one of ${TTLS_INNER_METHODS.join(', ')}.`);
+  }
+  const ttlsInner = ttlsInnerText;
   if (eapCaText !== undefined && eapCaFile !== undefined) {
     throw root.error('eapCaFile', 'cannot be given together with "eapCa": use one of them.');
   }
@@ -139,6 +149,7 @@ export function parseNativeProfile(json: unknown, baseDir: string): Profile {
     eapServerName,
     eapCaCertificatesPem,
     clientPkcs12,
+    ttlsInner,
     ike,
     esp,
     splitSubnets: subnetsFrom(root.stringList('splitSubnets') ?? [], root.label('splitSubnets')),

@@ -1,6 +1,7 @@
 /** From a profile and the user's secrets to what an IKE session needs. */
 import type { X509Certificate } from 'node:crypto';
 import { parseCertificatesPem } from '../crypto/x509/certificate.js';
+import type { TlsCredentials } from '../eap/eap-tls.js';
 import type { ClientCertificate } from '../eap/tls-client.js';
 import { OutpostError } from '../errors.js';
 import {
@@ -57,14 +58,17 @@ function rounds(profile: Profile, credentials: Credentials): AuthRound[] {
       return [eapRound('mschapv2', credentials.password, false), eapRound('gtc', credentials.oneTimeCode, true)];
     case 'eap-tls':
       return [eapTlsRound(profile, identity, credentials)];
+    case 'eap-ttls': {
+      const round = eapRound('mschapv2', credentials.password, false);
+      if (round.kind !== 'eap') return [round];
+      return [{ ...round, method: 'ttls', tls: eapServer(profile, undefined), ttlsInner: profile.ttlsInner ?? 'pap' }];
+    }
   }
 }
 
 function eapTlsRound(profile: Profile, identity: string, credentials: Credentials): AuthRound {
   const clientCertificate = credentials.clientCertificate;
   if (!clientCertificate) throw missing('certificate (PKCS#12)');
-  const caPem = profile.eapCaCertificatesPem ?? profile.gateway.caCertificatesPem;
-  if (!caPem) throw missing('CA certificate for the sign-in server');
   return {
     kind: 'eap',
     method: 'tls',
@@ -72,12 +76,16 @@ function eapTlsRound(profile: Profile, identity: string, credentials: Credential
     // EAP-TLS asks for no secret: the PKCS#12 passphrase was used to open the certificate
     secret: () => '',
     secretKind: 'certificate',
-    tls: {
-      caPem,
-      serverName: profile.eapServerName ?? profile.gateway.id ?? profile.gateway.address,
-      clientCertificate,
-    },
+    tls: eapServer(profile, clientCertificate),
   };
+}
+
+/** The EAP server's CA and name: the profile's own, else the gateway's (strongSwan's own EAP server uses its). */
+function eapServer(profile: Profile, clientCertificate: ClientCertificate | undefined): TlsCredentials {
+  const caPem = profile.eapCaCertificatesPem ?? profile.gateway.caCertificatesPem;
+  if (!caPem) throw missing('CA certificate for the sign-in server');
+  const serverName = profile.eapServerName ?? profile.gateway.id ?? profile.gateway.address;
+  return { caPem, serverName, clientCertificate };
 }
 
 function gatewayAuth(profile: Profile, credentials: Credentials): GatewayAuthConfig {

@@ -60,7 +60,27 @@ async function connectAndPing(args: string[], env: NodeJS.ProcessEnv, user: stri
   }
 }
 
+function ttlsArgs(inner: string): string[] {
+  const server = ['--eap-server-name', RADIUS_SERVER_NAME, '--eap-ca', gw.pki.rsaCaPem, '--ttls-inner', inner];
+  return radiusArgs('eap-ttls', ['--user', gw.user.name, ...server]);
+}
+
 describe('a gateway that relays EAP to FreeRADIUS', { timeout: 120_000 }, () => {
+  for (const inner of ['pap', 'mschapv2', 'eap-mschapv2', 'eap-gtc', 'eap-md5']) {
+    test(`EAP-TTLS with ${inner} inside the tunnel`, async () => {
+      await connectAndPing(ttlsArgs(inner), { OUTPOST_PASSWORD: gw.user.password }, gw.user.name);
+    });
+  }
+
+  for (const inner of ['pap', 'mschapv2']) {
+    test(`EAP-TTLS with ${inner}: a wrong password is refused in words`, async () => {
+      const result = await expectFailure(net, ttlsArgs(inner), { OUTPOST_PASSWORD: 'not-the-password' });
+      assert.equal(result.code, 1, result.stderr);
+      assert.equal(result.error?.code, 'password-rejected', JSON.stringify(result.error));
+      assert.equal(result.error?.message, 'Your username or password was not accepted.');
+    });
+  }
+
   test('EAP-MSCHAPv2 checked by RADIUS', async () => {
     const args = radiusArgs('eap-mschapv2', ['--user', gw.user.name]);
     await connectAndPing(args, { OUTPOST_PASSWORD: gw.user.password }, gw.user.name);

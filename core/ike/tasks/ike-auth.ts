@@ -138,7 +138,13 @@ export class IkeAuthTask implements Task<GatewayIdentity> {
     if (round.kind === 'psk') {
       payloads.push(this.ourAuth(round.psk));
     } else {
-      this.eap = new EapPeer({ identity: round.identity, method: round.method, secret: round.secret, tls: round.tls });
+      this.eap = new EapPeer({
+        identity: round.identity,
+        method: round.method,
+        secret: round.secret,
+        tls: round.tls,
+        ttlsInner: round.ttlsInner,
+      });
     }
     return payloads;
   }
@@ -196,7 +202,7 @@ export class IkeAuthTask implements Task<GatewayIdentity> {
       if (step.kind === 'failure') {
         // a TLS-based method says itself what failed (an alert, a certificate check); a bare refusal it words here
         const bare = step.error.code === 'authentication-failed' && step.error.detail?.startsWith('EAP-Failure');
-        throw step.error.code === 'authentication-failed' && (round.secretKind !== 'certificate' || bare)
+        throw step.error.code === 'authentication-failed' && (round.tls === undefined || bare)
           ? rejected(round, step.error.message)
           : step.error;
       }
