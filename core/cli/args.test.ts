@@ -145,7 +145,7 @@ test('mistakes get their own sentence', () => {
   );
   refuses(
     ['connect', '--gateway', 'gw', '--auth', 'eap-mschapv2', '--ca', 'ca.pem', '--user', 'a', '--eap-server-name', 'r'],
-    /Option --eap-server-name is only used with eap-tls and eap-ttls/,
+    /Option --eap-server-name is only used with eap-tls, eap-ttls and eap-peap/,
   );
   refuses(
     ['connect', '--gateway', 'gw', '--auth', 'eap-ttls', '--ca', 'ca.pem', '--user', 'a', '--ttls-inner', 'chap'],

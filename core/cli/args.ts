@@ -331,7 +331,7 @@ function fromFlags(flags: Map<Flag, string[]>, readFile: (path: string) => strin
   if (!usesEapServerCertificate(auth) && (eapServerName !== undefined || eapCaPath !== undefined)) {
     throw invalidOption(
       eapServerName === undefined ? 'eap-ca' : 'eap-server-name',
-      'is only used with eap-tls and eap-ttls.',
+      'is only used with eap-tls, eap-ttls and eap-peap.',
     );
   }
   const ttlsInner = one('ttls-inner');

@@ -45,6 +45,8 @@ export abstract class TlsFramedMethod implements EapMethod {
   private readonly reassembler = new TlsReassembler();
   private pending: Uint8Array[] = [];
   private last: { identifier: number; data: Uint8Array } | undefined;
+  /** The EAP Identifier of the request being answered (PEAP's inner packets borrow it). */
+  protected identifier = 0;
 
   constructor(
     protected readonly credentials: TlsCredentials,
@@ -57,6 +59,7 @@ export abstract class TlsFramedMethod implements EapMethod {
 
   request(identifier: number, data: Uint8Array): MethodReply {
     if (this.last?.identifier === identifier) return { kind: 'respond', data: this.last.data };
+    this.identifier = identifier;
     const reply = this.answer(identifier, data);
     if (reply.kind === 'respond') this.last = { identifier, data: reply.data };
     return reply;

@@ -14,6 +14,7 @@ export const EapType = {
   GTC: 6,
   TLS: 13,
   TTLS: 21,
+  PEAP: 25,
   MSCHAPV2: 26,
   /** RFC 3748 §5.7: Vendor-Id and Vendor-Type follow in the Type-Data. */
   EXPANDED: 254,

@@ -16,6 +16,7 @@
 import { randomBytes } from '../crypto/random.js';
 import { DecodeError, isOutpostError, messageOf, OutpostError } from '../errors.js';
 import { EapTlsMethod, type TlsCredentials } from './eap-tls.js';
+import { EapPeapMethod } from './eap-peap.js';
 import { EapTtlsMethod, type TtlsInnerMethod } from './eap-ttls.js';
 import { GtcMethod } from './gtc.js';
 import { Md5ChallengeMethod } from './md5-challenge.js';
@@ -23,7 +24,7 @@ import { type EapMethod, type MethodCredentials, unexpectedMessage } from './met
 import { MschapV2Method } from './mschapv2.js';
 import { decodeEap, EapCode, type EapPacket, EapType, encodeEap } from './packet.js';
 
-export type EapMethodName = 'mschapv2' | 'gtc' | 'md5' | 'tls' | 'ttls';
+export type EapMethodName = 'mschapv2' | 'gtc' | 'md5' | 'tls' | 'ttls' | 'peap';
 
 export interface EapPeerOptions {
   identity: string;
@@ -54,6 +55,9 @@ function createMethod(name: EapMethodName, credentials: MethodCredentials, optio
     case 'ttls':
       if (!options.tls) throw new RangeError('EAP-TTLS needs the server CA and name');
       return new EapTtlsMethod(options.tls, options.ttlsInner ?? 'pap', credentials);
+    case 'peap':
+      if (!options.tls) throw new RangeError('PEAP needs the server CA and name');
+      return new EapPeapMethod(options.tls, credentials);
     case 'mschapv2':
       return new MschapV2Method(credentials);
     case 'gtc':

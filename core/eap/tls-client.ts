@@ -102,7 +102,6 @@ export class TlsClient {
   private readonly socket: TLSSocket;
   private readonly transport: Duplex;
   private outgoing: Buffer[] = [];
-  private readonly plaintext: Buffer[] = [];
   private failure: OutpostError | undefined;
   private handshakeDone = false;
 
@@ -133,7 +132,6 @@ export class TlsClient {
       ...(client ? { pfx: Buffer.from(client.pfx), passphrase: client.passphrase } : {}),
     });
     this.socket.on('secureConnect', () => this.onSecure());
-    this.socket.on('data', (chunk: Buffer) => this.plaintext.push(chunk));
     this.socket.on('error', (error: Error) => {
       this.failure ??= alertError(error);
     });
@@ -164,9 +162,16 @@ export class TlsClient {
     return this.drain();
   }
 
-  /** Application data the server sent, taken once. */
+  /**
+   * Application data the server sent, taken once. Read from the paused stream, not from 'data' events: those may
+   * come a tick after the record was decrypted, and the answer to it is due now.
+   */
   takePlaintext(): Uint8Array {
-    const data = Buffer.concat(this.plaintext.splice(0));
+    const parts: Buffer[] = [];
+    for (let chunk = this.socket.read() as Buffer | null; chunk !== null; chunk = this.socket.read() as Buffer | null) {
+      parts.push(chunk);
+    }
+    const data = Buffer.concat(parts);
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   }
 

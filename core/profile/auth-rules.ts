@@ -30,11 +30,12 @@ const NEEDS: Readonly<Record<AuthMethodName, AuthNeeds>> = {
   // the EAP identity must match the certificate (strongSwan checks it against the certificate's subject and SANs)
   'eap-tls': { ...EAP, clientCertificate: 'required' },
   'eap-ttls': EAP,
+  'eap-peap': EAP,
 };
 
-/** The methods that run TLS to an EAP server, whose name and CA a profile may set apart from the gateway's. */
+/** The methods that run TLS to an EAP server (EAP-TLS, EAP-TTLS, PEAP), whose name and CA a profile may set apart from the gateway's. */
 export function usesEapServerCertificate(auth: AuthMethodName): boolean {
-  return auth === 'eap-tls' || auth === 'eap-ttls';
+  return auth === 'eap-tls' || auth === 'eap-ttls' || auth === 'eap-peap';
 }
 
 export function authNeeds(auth: AuthMethodName): AuthNeeds {

@@ -99,7 +99,7 @@ export function parseNativeProfile(json: unknown, baseDir: string): Profile {
   const pkcs12File = root.string('pkcs12File');
   if (!usesEapServerCertificate(auth)) {
     const stray = (['eapServerName', 'eapCa', 'eapCaFile'] as const).find((key) => root.has(key));
-    if (stray) throw root.error(stray, 'is only used with eap-tls and eap-ttls authentication.');
+    if (stray) throw root.error(stray, 'is only used with eap-tls, eap-ttls and eap-peap authentication.');
   }
   const ttlsInnerText = root.string('ttlsInner');
   if (ttlsInnerText !== undefined && auth !== 'eap-ttls') {

@@ -9,7 +9,8 @@ export type AuthMethodName =
   | 'eap-md5'
   | 'eap-mschapv2+totp'
   | 'eap-tls'
-  | 'eap-ttls';
+  | 'eap-ttls'
+  | 'eap-peap';
 
 export const AUTH_METHODS: readonly AuthMethodName[] = [
   'psk',
@@ -19,6 +20,7 @@ export const AUTH_METHODS: readonly AuthMethodName[] = [
   'eap-mschapv2+totp',
   'eap-tls',
   'eap-ttls',
+  'eap-peap',
 ];
 
 export function isAuthMethodName(text: string): text is AuthMethodName {

@@ -58,6 +58,10 @@ function rounds(profile: Profile, credentials: Credentials): AuthRound[] {
       return [eapRound('mschapv2', credentials.password, false), eapRound('gtc', credentials.oneTimeCode, true)];
     case 'eap-tls':
       return [eapTlsRound(profile, identity, credentials)];
+    case 'eap-peap': {
+      const round = eapRound('mschapv2', credentials.password, false);
+      return round.kind === 'eap' ? [{ ...round, method: 'peap', tls: eapServer(profile, undefined) }] : [round];
+    }
     case 'eap-ttls': {
       const round = eapRound('mschapv2', credentials.password, false);
       if (round.kind !== 'eap') return [round];

@@ -81,6 +81,21 @@ describe('a gateway that relays EAP to FreeRADIUS', { timeout: 120_000 }, () => 
     });
   }
 
+  test('PEAPv0 with EAP-MSCHAPv2 inside the tunnel', async () => {
+    const server = ['--eap-server-name', RADIUS_SERVER_NAME, '--eap-ca', gw.pki.rsaCaPem];
+    const args = radiusArgs('eap-peap', ['--user', gw.user.name, ...server]);
+    await connectAndPing(args, { OUTPOST_PASSWORD: gw.user.password }, gw.user.name);
+  });
+
+  test('PEAPv0: a wrong password is refused in words', async () => {
+    const server = ['--eap-server-name', RADIUS_SERVER_NAME, '--eap-ca', gw.pki.rsaCaPem];
+    const args = radiusArgs('eap-peap', ['--user', gw.user.name, ...server]);
+    const result = await expectFailure(net, args, { OUTPOST_PASSWORD: 'not-the-password' });
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(result.error?.code, 'password-rejected', JSON.stringify(result.error));
+    assert.equal(result.error?.message, 'Your username or password was not accepted.');
+  });
+
   test('EAP-MSCHAPv2 checked by RADIUS', async () => {
     const args = radiusArgs('eap-mschapv2', ['--user', gw.user.name]);
     await connectAndPing(args, { OUTPOST_PASSWORD: gw.user.password }, gw.user.name);

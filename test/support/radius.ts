@@ -191,10 +191,10 @@ export async function startRadius(net: TestNetwork, options: RadiusOptions): Pro
   });
   let output = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    output = (output + chunk).slice(-8192);
+    output = (output + chunk).slice(-65536);
   });
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    output = (output + chunk).slice(-8192);
+    output = (output + chunk).slice(-65536);
   });
   const log = async (): Promise<string> => {
     const file = await readFile(join(dir, 'radius.log'), 'utf8').catch(() => '');

@@ -43,9 +43,9 @@ const CHALLENGE = request(
   mschap(1, Buffer.concat([Uint8Array.of(16), AUTHENTICATOR_CHALLENGE, utf8('strongSwan')])),
 );
 
-// EAP-TLS and EAP-TTLS frames go to the reassembler in their own target (tls-fragments): a TLS handshake cannot be
+// EAP-TLS, EAP-TTLS and PEAP frames go to the reassembler in their own target (tls-fragments): a TLS handshake cannot be
 // replayed
-type KeylessOrMschap = Exclude<EapMethodName, 'tls' | 'ttls'>;
+type KeylessOrMschap = Exclude<EapMethodName, 'tls' | 'ttls' | 'peap'>;
 
 const CONVERSATIONS: Readonly<Record<KeylessOrMschap, readonly (readonly Uint8Array[])[]>> = {
   mschapv2: [
