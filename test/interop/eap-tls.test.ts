@@ -9,18 +9,9 @@ import { describe, test } from 'node:test';
 import type { Gateway } from '../support/gateway.js';
 import type { TestNetwork } from '../support/netns.js';
 import { expectFailure, OutpostProcess } from './cli-process.js';
-import { gatewayForFile, withGateway } from './with-gateway.js';
+import { sharedGateway, withGateway } from './with-gateway.js';
 
-let net: TestNetwork;
-let gw: Gateway;
-
-gatewayForFile(
-  (madeNet, madeGw) => {
-    net = madeNet;
-    gw = madeGw;
-  },
-  { eapTls: { versionMax: '1.3' } },
-);
+const shared = sharedGateway({ eapTls: { versionMax: '1.3' } });
 
 type User = 'alice' | 'revoked' | 'expired';
 
@@ -71,27 +62,27 @@ async function connectAndPing(network: TestNetwork, gateway: Gateway, version: '
 
 describe('EAP-TLS with strongSwan eap-tls (TLS up to 1.3)', { timeout: 120_000 }, () => {
   test('logs in over TLS 1.3 with the PKCS#12 certificate; traffic flows through the tunnel', async () => {
-    await connectAndPing(net, gw, '1.3');
+    await connectAndPing(shared.net, shared.gw, '1.3');
   });
 
   test('a revoked certificate: the gateway refuses it, and the user is told', async () => {
-    const result = await expectFailure(net, tlsArgs(gw, 'revoked'), passwordEnv(gw));
+    const result = await expectFailure(shared.net, tlsArgs(shared.gw, 'revoked'), passwordEnv(shared.gw));
     assert.equal(result.code, 1, result.stderr);
     assert.equal(result.error?.code, 'authentication-failed', JSON.stringify(result.error));
     assert.match(String(result.error?.message), /refused your certificate|did not accept your certificate/);
-    assert.match(await gw.log(), /revoked/i);
+    assert.match(await shared.gw.log(), /revoked/i);
   });
 
   test('an expired certificate is refused before connecting, with its date', async () => {
-    const result = await expectFailure(net, tlsArgs(gw, 'expired'), passwordEnv(gw));
+    const result = await expectFailure(shared.net, tlsArgs(shared.gw, 'expired'), passwordEnv(shared.gw));
     // exit code 2: refused while reading the configuration and secrets, before any packet
     assert.equal(result.code, 2, result.stderr);
     assert.match(String(result.error?.message), /^Your certificate expired on 2021-01-01\. Ask IT for a new one\.$/);
   });
 
   test('a sign-in server certificate for another name is refused', async () => {
-    const args = tlsArgs(gw, 'alice', ['--eap-server-name', 'radius.example.test']);
-    const result = await expectFailure(net, args, passwordEnv(gw));
+    const args = tlsArgs(shared.gw, 'alice', ['--eap-server-name', 'radius.example.test']);
+    const result = await expectFailure(shared.net, args, passwordEnv(shared.gw));
     assert.equal(result.code, 1, result.stderr);
     assert.equal(result.error?.code, 'identity-mismatch', JSON.stringify(result.error));
     assert.match(
@@ -101,15 +92,15 @@ describe('EAP-TLS with strongSwan eap-tls (TLS up to 1.3)', { timeout: 120_000 }
   });
 
   test('a sign-in server certificate from another CA is refused', async () => {
-    const args = tlsArgs(gw, 'alice', ['--eap-ca', gw.pki.otherCaPem]);
-    const result = await expectFailure(net, args, passwordEnv(gw));
+    const args = tlsArgs(shared.gw, 'alice', ['--eap-ca', shared.gw.pki.otherCaPem]);
+    const result = await expectFailure(shared.net, args, passwordEnv(shared.gw));
     assert.equal(result.code, 1, result.stderr);
     assert.equal(result.error?.code, 'untrusted-certificate', JSON.stringify(result.error));
     assert.match(String(result.error?.message), /not issued by your organisation's certificate authority/);
   });
 
   test('a wrong PKCS#12 password is said before connecting', async () => {
-    const result = await expectFailure(net, tlsArgs(gw, 'alice'), { OUTPOST_P12_PASSWORD: 'not-it' });
+    const result = await expectFailure(shared.net, tlsArgs(shared.gw, 'alice'), { OUTPOST_P12_PASSWORD: 'not-it' });
     assert.equal(result.code, 2, result.stderr);
     assert.equal(result.error?.code, 'profile-invalid');
     assert.match(String(result.error?.message), /password of your certificate file \(PKCS#12\) is wrong/);

@@ -38,7 +38,7 @@ export type BadCertificate = keyof typeof BAD_CERTIFICATES;
 /** Makes the certificates of BAD_CERTIFICATES beside the test PKI (its ECDSA CA signs them). */
 export async function createBadCertificates(pki: TestPki): Promise<Record<BadCertificate, Issued>> {
   const run = pkiRunner(pki.dir);
-  const ca: Issued = { type: 'ecdsa', cert: pki.ecdsaCaPem, key: pki.ecdsaCaPem.replace(/\.pem$/, '.key.pem') };
+  const ca = caOf(pki, 'ecdsa');
   const entries = await Promise.all(
     (Object.keys(BAD_CERTIFICATES) as BadCertificate[]).map(async (name) => {
       const base = join(pki.dir, `${name}-gw`);
@@ -54,6 +54,17 @@ export async function createBadCertificates(pki: TestPki): Promise<Record<BadCer
 }
 
 type KeyType = 'ecdsa' | 'rsa';
+
+/** One of the test PKI's CAs, with its key (createTestPki writes it beside the certificate). */
+function caOf(pki: TestPki, type: KeyType): Issued {
+  const cert = type === 'ecdsa' ? pki.ecdsaCaPem : pki.rsaCaPem;
+  return { type, cert, key: cert.replace(/\.pem$/, '.key.pem') };
+}
+
+/** The `pki` arguments of something the CA signs, for the test PKI's lifetime. */
+function signedBy(ca: Issued): string[] {
+  return ['--cacert', ca.cert, '--cakey', ca.key, '--lifetime', LIFETIME_DAYS];
+}
 
 const LIFETIME_DAYS = '30';
 const DN_PREFIX = 'C=ZZ, O=Outpost VPN tests';
@@ -136,12 +147,7 @@ async function issue(
     key,
     '--type',
     'priv',
-    '--cacert',
-    ca.cert,
-    '--cakey',
-    ca.key,
-    '--lifetime',
-    LIFETIME_DAYS,
+    ...signedBy(ca),
     '--dn',
     `${DN_PREFIX}, CN=${dnsName}`,
     '--san',
@@ -183,8 +189,8 @@ export interface EapTlsCredentials {
 
 export async function createEapTlsCredentials(pki: TestPki): Promise<EapTlsCredentials> {
   const sign = pkiRunner(pki.dir);
-  const ca: Issued = { type: 'ecdsa', cert: pki.ecdsaCaPem, key: pki.ecdsaCaPem.replace(/\.pem$/, '.key.pem') };
-  const rsaCa: Issued = { type: 'rsa', cert: pki.rsaCaPem, key: pki.rsaCaPem.replace(/\.pem$/, '.key.pem') };
+  const ca = caOf(pki, 'ecdsa');
+  const rsaCa = caOf(pki, 'rsa');
   const [gateway, radiusGateway, radiusServer] = await Promise.all([
     issue(sign, join(pki.dir, 'tls-gw'), 'ecdsa', ca, 'tls.vpn.example.test'),
     issue(sign, join(pki.dir, 'radius-gw'), 'ecdsa', ca, 'radius.vpn.example.test'),
@@ -219,16 +225,6 @@ export async function createEapTlsCredentials(pki: TestPki): Promise<EapTlsCrede
     ),
   ) as EapTlsCredentials['users'];
   const crl = join(pki.dir, 'ecdsa-ca.crl.pem');
-  await sign(crl, [
-    '--signcrl',
-    '--cacert',
-    ca.cert,
-    '--cakey',
-    ca.key,
-    '--lifetime',
-    LIFETIME_DAYS,
-    '--cert',
-    join(pki.dir, 'user-revoked.pem'),
-  ]);
+  await sign(crl, ['--signcrl', ...signedBy(ca), '--cert', join(pki.dir, 'user-revoked.pem')]);
   return { gateway, radiusGateway, radiusServer, passphrase, users, crl };
 }

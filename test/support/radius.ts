@@ -32,6 +32,27 @@ export interface RadiusOptions {
   usersCaFile: string;
 }
 
+/** Both servers: EAP first, then the users file and the password modules for TTLS's PAP and MS-CHAPv2 attributes. */
+const AUTH_SECTIONS = `  authorize {
+    eap {
+      ok = return
+    }
+    files
+    pap
+    mschap
+  }
+  authenticate {
+    Auth-Type PAP {
+      pap
+    }
+    Auth-Type MS-CHAP {
+      mschap
+    }
+    eap
+  }
+  post-auth {
+  }`;
+
 function radiusdConf(o: RadiusOptions): string {
   const { dir } = o;
   return `# written by test/support/radius.ts
@@ -136,46 +157,11 @@ server default {
     ipaddr = ${RADIUS_ADDRESS}
     port = 1812
   }
-  authorize {
-    eap {
-      ok = return
-    }
-    files
-    pap
-    mschap
-  }
-  authenticate {
-    Auth-Type PAP {
-      pap
-    }
-    Auth-Type MS-CHAP {
-      mschap
-    }
-    eap
-  }
-  post-auth {
-  }
+${AUTH_SECTIONS}
 }
+# what TTLS and PEAP run inside their tunnels
 server inner-tunnel {
-  authorize {
-    eap {
-      ok = return
-    }
-    files
-    mschap
-    pap
-  }
-  authenticate {
-    Auth-Type PAP {
-      pap
-    }
-    Auth-Type MS-CHAP {
-      mschap
-    }
-    eap
-  }
-  post-auth {
-  }
+${AUTH_SECTIONS}
 }
 `;
 }
