@@ -6,9 +6,8 @@
  */
 import { DecodeError, OutpostError } from '../errors.js';
 import { TlsFramedMethod, type TlsCredentials } from './eap-tls.js';
-import { type MethodCredentials, signInRejected, unexpectedMessage } from './method.js';
+import { type InnerEapPeer, signInRejected, unexpectedMessage } from './method.js';
 import { EapCode, EapType, encodeEap } from './packet.js';
-import { EapPeer } from './peer.js';
 import type { TlsClient } from './tls-client.js';
 
 const TLV_TYPE = 33;
@@ -48,17 +47,14 @@ function resultStatus(tlvs: Uint8Array): number | undefined {
 export class EapPeapMethod extends TlsFramedMethod {
   readonly type = EapType.PEAP;
   protected readonly name = 'PEAP';
-  private readonly inner: EapPeer;
   private outcome: 'success' | OutpostError | undefined;
 
-  constructor(tls: TlsCredentials, user: MethodCredentials) {
+  /** `inner`: an EAP-MSCHAPv2 peer (peer.ts makes it). */
+  constructor(
+    tls: TlsCredentials,
+    private readonly inner: InnerEapPeer,
+  ) {
     super(tls, 'TLSv1.2');
-    this.inner = new EapPeer({
-      identity: user.identity,
-      method: 'mschapv2',
-      secret: user.secret,
-      randomBytes: user.randomBytes,
-    });
   }
 
   protected override afterHandshake(tls: TlsClient): Uint8Array {

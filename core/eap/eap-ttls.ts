@@ -7,7 +7,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { DecodeError, OutpostError } from '../errors.js';
 import { TlsFramedMethod, type TlsCredentials } from './eap-tls.js';
-import { type MethodCredentials, unexpectedMessage } from './method.js';
+import { type InnerEapMethod, type InnerEapPeer, type MethodCredentials, unexpectedMessage } from './method.js';
 import { gatewayNotProven, mschapV2FailureError } from './mschapv2.js';
 import {
   generateAuthenticatorResponse,
@@ -17,8 +17,6 @@ import {
 } from './mschapv2-crypto.js';
 import { parseMschapV2Failure, parseMschapV2Success } from './mschapv2-message.js';
 import { decodeEap, EapCode, EapType, encodeEap } from './packet.js';
-import type { EapMethodName } from './peer.js';
-import { EapPeer } from './peer.js';
 import type { TlsClient } from './tls-client.js';
 import { Avp, decodeAvps, encodeAvps, MICROSOFT_VENDOR_ID, papPassword, type TtlsAvp } from './ttls-avp.js';
 
@@ -40,7 +38,7 @@ const PEER_CHALLENGE_LENGTH = 16;
 type Inner =
   | { kind: 'pap' }
   | { kind: 'mschapv2'; ident: number; expected: Uint8Array | undefined; verified: boolean }
-  | { kind: 'eap'; peer: EapPeer; lastIdentifier: number; outcome: OutpostError | 'success' | undefined };
+  | { kind: 'eap'; peer: InnerEapPeer; lastIdentifier: number; outcome: OutpostError | 'success' | undefined };
 
 function mandatory(code: number, data: Uint8Array, vendorId = 0): TtlsAvp {
   return { code, vendorId, mandatory: true, data };
@@ -56,6 +54,7 @@ export class EapTtlsMethod extends TlsFramedMethod {
     tls: TlsCredentials,
     private readonly innerMethod: TtlsInnerMethod,
     private readonly user: MethodCredentials,
+    private readonly innerPeer: (method: InnerEapMethod) => InnerEapPeer,
   ) {
     // RFC 5281 defines its keys with the TLS 1.2 PRF; TTLS over TLS 1.3 is not specified for this peer's servers
     super(tls, 'TLSv1.2');
@@ -81,8 +80,7 @@ export class EapTtlsMethod extends TlsFramedMethod {
       case 'mschapv2':
         return this.startMschapV2(tls, userName);
       default: {
-        const method = this.innerMethod.slice('eap-'.length) as EapMethodName;
-        const peer = new EapPeer({ identity, method, secret: this.user.secret, randomBytes: this.user.randomBytes });
+        const peer = this.innerPeer(this.innerMethod.slice('eap-'.length) as InnerEapMethod);
         this.inner = { kind: 'eap', peer, lastIdentifier: 0, outcome: undefined };
         // RFC 5281 §11.2.1: the client begins with its EAP-Response/Identity; nothing asked for it, so Identifier 0
         const identityResponse = encodeEap({

@@ -20,7 +20,14 @@ import { EapPeapMethod } from './eap-peap.js';
 import { EapTtlsMethod, type TtlsInnerMethod } from './eap-ttls.js';
 import { GtcMethod } from './gtc.js';
 import { Md5ChallengeMethod } from './md5-challenge.js';
-import { type EapMethod, type MethodCredentials, unexpectedMessage } from './method.js';
+import {
+  type EapMethod,
+  type EapStep,
+  type InnerEapMethod,
+  type InnerEapPeer,
+  type MethodCredentials,
+  unexpectedMessage,
+} from './method.js';
 import { MschapV2Method } from './mschapv2.js';
 import { decodeEap, EapCode, type EapPacket, EapType, encodeEap } from './packet.js';
 
@@ -39,13 +46,20 @@ export interface EapPeerOptions {
   ttlsInner?: TtlsInnerMethod;
 }
 
-export type EapStep =
-  /** `notification`: the text of an EAP Notification request (RFC 3748 §5.2), for the log or the user. */
-  | { kind: 'respond'; message: Uint8Array; notification?: string }
-  | { kind: 'success'; msk: Uint8Array | undefined }
-  | { kind: 'failure'; error: OutpostError };
+export type { EapStep } from './method.js';
 
 type RespondStep = Extract<EapStep, { kind: 'respond' }>;
+
+/** The peer a tunnel method runs inside itself; handed in so that the tunnel methods need not import this module. */
+function innerPeer(credentials: MethodCredentials): (method: InnerEapMethod) => InnerEapPeer {
+  return (method) =>
+    new EapPeer({
+      identity: credentials.identity,
+      method,
+      secret: credentials.secret,
+      randomBytes: credentials.randomBytes,
+    });
+}
 
 function createMethod(name: EapMethodName, credentials: MethodCredentials, options: EapPeerOptions): EapMethod {
   switch (name) {
@@ -54,10 +68,10 @@ function createMethod(name: EapMethodName, credentials: MethodCredentials, optio
       return new EapTlsMethod(options.tls);
     case 'ttls':
       if (!options.tls) throw new RangeError('EAP-TTLS needs the server CA and name');
-      return new EapTtlsMethod(options.tls, options.ttlsInner ?? 'pap', credentials);
+      return new EapTtlsMethod(options.tls, options.ttlsInner ?? 'pap', credentials, innerPeer(credentials));
     case 'peap':
       if (!options.tls) throw new RangeError('PEAP needs the server CA and name');
-      return new EapPeapMethod(options.tls, credentials);
+      return new EapPeapMethod(options.tls, innerPeer(credentials)('mschapv2'));
     case 'mschapv2':
       return new MschapV2Method(credentials);
     case 'gtc':

@@ -115,6 +115,23 @@ export interface Commands {
   /** The log with secrets redacted, for the diagnostics screen's export. */
   'logs:export': { args: []; result: string };
   'policy:get': { args: []; result: PolicyView };
+  /**
+   * The user's PKCS#12 (EAP-TLS) for a profile, base64, opened with its password; both go to the keychain, never to a
+   * file. A wrong password or an expired certificate is refused.
+   */
+  'certificate:import': {
+    args: [input: { profileId: string; pkcs12Base64: string; password: string }];
+    result: CertificateInfo;
+  };
+}
+
+/** The user's certificate as the UI shows it. */
+export interface CertificateInfo {
+  subject: string;
+  /** ISO 8601. */
+  validTo: string;
+  /** Whole days left when 14 or fewer (renew soon), else absent. */
+  expiresInDays?: number;
 }
 
 export interface Events {
@@ -148,6 +165,7 @@ const COMMAND_SET = {
   'settings:set': true,
   'logs:export': true,
   'policy:get': true,
+  'certificate:import': true,
 } satisfies Record<CommandName, true>;
 
 const EVENT_SET = { status: true, counters: true } satisfies Record<EventName, true>;

@@ -139,6 +139,11 @@ export function fakeBackend(
     'settings:set': async (patch) => Object.assign(settings, patch),
     'logs:export': async () => '2026-11-27T01:00:00Z ike: IKE_SA established, password=<redacted>\n',
     'policy:get': async () => policy,
+    // the UI does not offer certificate import yet; a fixed answer lets a future screen be built against it
+    'certificate:import': async ({ profileId }) => {
+      find(profileId);
+      return { subject: 'CN=alice@example.test', validTo: '2027-01-01T00:00:00.000Z' };
+    },
   };
 
   // Record every call so the tests can check what the UI asked main to do.
