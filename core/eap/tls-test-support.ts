@@ -97,6 +97,12 @@ export interface ServerOptions {
   maxVersion: 'TLSv1.2' | 'TLSv1.3';
   /** TLS 1.3: send RFC 9190's commitment message (true), or behave as a server from before RFC 9190. */
   commitment?: boolean;
+  /** EAP-TTLS and PEAP: no client certificate asked for. */
+  anonymousClient?: boolean;
+  /** The server's answer to the client's application data (the inner sign-in), if any. */
+  onApplicationData?: (data: Buffer, server: TLSSocket) => Uint8Array | undefined;
+  /** The MSK label of the method (default EAP-TLS's). */
+  mskLabel?: 'ttls keying material';
   /** Data bytes per fragment the server sends. */
   fragmentSize: number;
 }
@@ -124,8 +130,8 @@ export async function runEapTlsConversation(method: EapMethod, options: ServerOp
     key: options.certificates.serverKeyPem,
     cert: options.certificates.serverCertPem,
     ca: options.certificates.caPem,
-    requestCert: true,
-    rejectUnauthorized: true,
+    requestCert: options.anonymousClient !== true,
+    rejectUnauthorized: options.anonymousClient !== true,
     minVersion: 'TLSv1.2',
     maxVersion: options.maxVersion,
   });
@@ -135,6 +141,10 @@ export async function runEapTlsConversation(method: EapMethod, options: ServerOp
     secure = true;
     // RFC 9190 §2.5 commitment message
     if (server.getProtocol() === 'TLSv1.3' && options.commitment !== false) server.write(Buffer.of(0));
+  });
+  server.on('data', (data: Buffer) => {
+    const answer = options.onApplicationData?.(data, server);
+    if (answer !== undefined) server.write(Buffer.from(answer));
   });
   server.on('error', (error: Error) => {
     serverError = error;
@@ -172,7 +182,9 @@ export async function runEapTlsConversation(method: EapMethod, options: ServerOp
       // the server's alert, if any, went out with its last records; the peer acknowledged them: EAP-Failure
       if (serverError) return { kind: 'server-failed', peer: method.failure() };
       if (!secure) throw new Error('server has nothing to send before its handshake finished');
-      const serverMsk = keys(server, options.commitment !== false);
+      const serverMsk = options.mskLabel
+        ? new Uint8Array(withoutContext(server)(64, options.mskLabel))
+        : keys(server, options.commitment !== false);
       return { kind: 'success', peer: method.success(), serverMsk, protocol: server.getProtocol() };
     }
     const frames = fragmentTlsMessage(records, options.fragmentSize);
@@ -190,15 +202,21 @@ export async function runEapTlsConversation(method: EapMethod, options: ServerOp
 }
 
 /** RFC 9190 §2.3 for TLS 1.3 with the commitment message, RFC 5216 §2.3's label otherwise (and before RFC 9190). */
+/** RFC 5705's exporter without a context, which node's typings do not allow for. */
+export function withoutContext(socket: TLSSocket): (length: number, label: string) => Buffer {
+  return (length, label) =>
+    (socket.exportKeyingMaterial as (l: number, s: string) => Buffer).call(socket, length, label);
+}
+
 function keys(server: TLSSocket, rfc9190: boolean): Uint8Array {
-  const withoutContext = server.exportKeyingMaterial as (length: number, label: string) => Buffer;
+  const exporter = withoutContext(server);
   if (server.getProtocol() === 'TLSv1.3' && !rfc9190) {
-    return new Uint8Array(withoutContext.call(server, 128, 'client EAP encryption').subarray(0, 64));
+    return new Uint8Array(exporter(128, 'client EAP encryption').subarray(0, 64));
   }
   if (server.getProtocol() === 'TLSv1.3') {
     return new Uint8Array(
       server.exportKeyingMaterial(128, 'EXPORTER_EAP_TLS_Key_Material', Buffer.of(13)).subarray(0, 64),
     );
   }
-  return new Uint8Array(withoutContext.call(server, 64, 'client EAP encryption'));
+  return new Uint8Array(exporter(64, 'client EAP encryption'));
 }

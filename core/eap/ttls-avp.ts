@@ -69,7 +69,8 @@ export function decodeAvps(bytes: Uint8Array): TtlsAvp[] {
       code,
       vendorId: vendor ? view.getUint32(offset + HEADER) : 0,
       mandatory: (flags & AvpFlag.MANDATORY) !== 0,
-      data: bytes.slice(offset + headerLength, offset + length),
+      // a copy as a plain Uint8Array, whatever the caller passed (a Buffer's slice would share memory)
+      data: new Uint8Array(bytes.subarray(offset + headerLength, offset + length)),
     });
     offset += Math.ceil(length / 4) * 4;
   }
