@@ -178,7 +178,13 @@ export class TlsClient {
   /** Application data to the server; the records come out of the next drain. */
   send(data: Uint8Array): Uint8Array {
     this.socket.write(Buffer.from(data));
-    return this.drain();
+    const records = this.drain();
+    // node held the record back (its previous write not yet finished): answering without it would send an
+    // acknowledgement where the server waits for data, and the sign-in would fail for a reason nobody could see
+    if (data.length > 0 && records.length === 0) {
+      throw new Error('TLS application data was not encrypted at once (an earlier write is still in flight)');
+    }
+    return records;
   }
 
   exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
