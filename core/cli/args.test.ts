@@ -134,7 +134,23 @@ test('mistakes get their own sentence', () => {
   refuses(['connect', ...EAP, '--user', 'bob'], /Option --user is given twice/);
   refuses(['connect', ...EAP, '--json=false'], /Option --json takes no value/);
   refuses(['connect', ...EAP, '--gateway-id='], /Option --gateway-id must not be empty/);
-  refuses(['connect', '--gateway', 'gw', '--auth', 'eap-tls'], /Option --auth must be one of psk, eap-mschapv2/);
+  refuses(['connect', '--gateway', 'gw', '--auth', 'eap-aka'], /Option --auth must be one of psk, eap-mschapv2/);
+  refuses(
+    ['connect', '--gateway', 'gw', '--auth', 'eap-tls', '--ca', 'ca.pem', '--user', 'alice'],
+    /Option --cert is required for eap-tls/,
+  );
+  refuses(
+    ['connect', '--gateway', 'gw', '--auth', 'eap-mschapv2', '--ca', 'ca.pem', '--user', 'a', '--cert', 'u.p12'],
+    /Option --cert is only used with eap-tls/,
+  );
+  refuses(
+    ['connect', '--gateway', 'gw', '--auth', 'eap-mschapv2', '--ca', 'ca.pem', '--user', 'a', '--eap-server-name', 'r'],
+    /Option --eap-server-name is only used with eap-tls, eap-ttls and eap-peap/,
+  );
+  refuses(
+    ['connect', '--gateway', 'gw', '--auth', 'eap-ttls', '--ca', 'ca.pem', '--user', 'a', '--ttls-inner', 'chap'],
+    /Option --ttls-inner must be one of pap, mschapv2, eap-mschapv2, eap-md5, eap-gtc/,
+  );
   refuses(['connect', '--gateway', 'gw'], /Option --auth METHOD is required with --gateway/);
   refuses(
     ['connect', '--gateway', 'bad host', '--auth', 'psk'],

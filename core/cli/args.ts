@@ -9,7 +9,8 @@ import { DEFAULT_STATE_DIR } from '../adapter/linux/configure.js';
 import { OutpostError } from '../errors.js';
 import { DEFAULT_GROUP, DEFAULT_SOCKET } from '../helper/server.js';
 import { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS } from '../ike/proposals.js';
-import { checkAuthSetting } from '../profile/auth-rules.js';
+import { isTtlsInnerMethod, TTLS_INNER_METHODS } from '../eap/eap-ttls.js';
+import { checkAuthSetting, usesEapServerCertificate } from '../profile/auth-rules.js';
 import { loadProfile } from '../profile/load.js';
 import { AUTH_METHODS, isAuthMethodName, type Profile } from '../profile/types.js';
 import {
@@ -18,6 +19,7 @@ import {
   checkHost,
   checkIdentity,
   checkPort,
+  pkcs12FromFile,
   DEFAULT_IKE_PORT,
   proposalsFrom,
   subnetsFrom,
@@ -64,6 +66,8 @@ Connects to an IKEv2 VPN gateway and keeps the tunnel up until Ctrl+C.
 Profile:
   --profile FILE        Outpost JSON profile or strongSwan .sswan profile
   --user NAME           EAP username (fills in or replaces the profile's)
+  --cert FILE.p12       your certificate and key (PKCS#12) for eap-tls (fills in
+                        or replaces the profile's)
 
 Connection flags (instead of --profile):
   --gateway ADDRESS     gateway host name or IP address (IPv4 or IPv6; a name with
@@ -75,6 +79,12 @@ Connection flags (instead of --profile):
                         (PEM or DER); required for EAP methods
   --auth METHOD         ${AUTH_METHODS.join(', ')}
   --user NAME           EAP username (required for EAP methods)
+  --eap-server-name N   eap-tls: the name the sign-in server's certificate must
+                        carry (default: --gateway-id, else --gateway)
+  --eap-ca FILE         eap-tls: CA of the sign-in server when it is not the
+                        gateway's (a RADIUS server's own CA); likewise eap-ttls
+  --ttls-inner METHOD   eap-ttls: the sign-in inside the tunnel: ${TTLS_INNER_METHODS.join(', ')}
+                        (default pap)
   --identity ID         IKE identity to send (default: the username; for psk,
                         the local IP address)
   --ike PROPOSALS       IKE proposals in strongSwan syntax, comma-separated
@@ -111,6 +121,7 @@ Secrets come from the environment, or are asked for on the terminal:
   OUTPOST_PSK           pre-shared key (0x... hex and 0s... base64 as in strongSwan)
   OUTPOST_TOTP_SECRET   base32 TOTP secret: a fresh code is made when the gateway asks
   OUTPOST_OTP           a one-time code (eap-mschapv2+totp)
+  OUTPOST_P12_PASSWORD  password of the PKCS#12 file (eap-tls)
 Asked codes are asked before connecting: enter one that is still valid for a few seconds.
 
 outpost disconnect ends your session at the network service: it restores routes
@@ -134,6 +145,10 @@ type Flag =
   | 'ca'
   | 'auth'
   | 'user'
+  | 'cert'
+  | 'eap-server-name'
+  | 'eap-ca'
+  | 'ttls-inner'
   | 'identity'
   | 'ike'
   | 'esp'
@@ -162,6 +177,10 @@ const WITH_VALUE: ReadonlySet<string> = new Set<Flag>([
   'ca',
   'auth',
   'user',
+  'cert',
+  'eap-server-name',
+  'eap-ca',
+  'ttls-inner',
   'identity',
   'ike',
   'esp',
@@ -195,6 +214,9 @@ const CONNECTION_FLAGS: readonly Flag[] = [
   'gateway-id',
   'ca',
   'auth',
+  'eap-server-name',
+  'eap-ca',
+  'ttls-inner',
   'identity',
   'ike',
   'esp',
@@ -305,6 +327,23 @@ function fromFlags(flags: Map<Flag, string[]>, readFile: (path: string) => strin
   });
   const identityText = one('identity');
   const identity = identityText === undefined ? undefined : checkIdentity(identityText, 'Option --identity');
+  const eapServerName = one('eap-server-name');
+  const eapCaPath = one('eap-ca');
+  if (!usesEapServerCertificate(auth) && (eapServerName !== undefined || eapCaPath !== undefined)) {
+    throw invalidOption(
+      eapServerName === undefined ? 'eap-ca' : 'eap-server-name',
+      'is only used with eap-tls, eap-ttls and eap-peap.',
+    );
+  }
+  const ttlsInner = one('ttls-inner');
+  if (ttlsInner !== undefined && auth !== 'eap-ttls') throw invalidOption('ttls-inner', 'is only used with eap-ttls.');
+  if (ttlsInner !== undefined && !isTtlsInnerMethod(ttlsInner)) {
+    throw invalidOption('ttls-inner', `must be one of ${TTLS_INNER_METHODS.join(', ')}.`);
+  }
+  const eapCaCertificatesPem =
+    eapCaPath === undefined
+      ? undefined
+      : caPemFromFile(resolve(eapCaPath), 'Option --eap-ca', (p) => Buffer.from(readFile(p), 'latin1'));
 
   const ike = proposalsFrom(one('ike') ?? DEFAULT_IKE_PROPOSALS, 'ike', 'Option --ike');
   const esp = proposalsFrom(one('esp') ?? DEFAULT_ESP_PROPOSALS, 'esp', 'Option --esp');
@@ -318,6 +357,9 @@ function fromFlags(flags: Map<Flag, string[]>, readFile: (path: string) => strin
     auth,
     username,
     identity,
+    eapServerName: eapServerName === undefined ? undefined : checkHost(eapServerName, 'Option --eap-server-name'),
+    eapCaCertificatesPem,
+    ttlsInner,
     ike,
     esp,
     splitSubnets: subnetsFrom(split, 'Option --split'),
@@ -349,7 +391,8 @@ export function parseArgs(
   if (flags.has('version')) return { kind: 'version' };
   const profilePath = single(flags, 'profile');
   const described = profilePath === undefined ? fromFlags(flags, readFile) : fromProfileFile(flags, profilePath);
-  const profile = flags.has('legacy-signatures') ? { ...described, legacySignatures: true } : described;
+  const withCertificate = withClientCertificate(described, single(flags, 'cert'), readFile);
+  const profile = flags.has('legacy-signatures') ? { ...withCertificate, legacySignatures: true } : withCertificate;
   return {
     kind: 'connect',
     profile,
@@ -363,6 +406,23 @@ export function parseArgs(
     network: networkChoice(flags),
     killSwitch: flags.has('kill-switch') || profile.killSwitch === true,
   };
+}
+
+/** `--cert` fills in or replaces the profile's PKCS#12; eap-tls needs one from somewhere, other methods none. */
+function withClientCertificate(
+  profile: Profile,
+  path: string | undefined,
+  readFile: (path: string) => string,
+): Profile {
+  checkAuthSetting(profile.auth, 'clientCertificate', (path ?? profile.clientPkcs12) !== undefined, {
+    missing: () => invalidOption('cert', `is required for ${profile.auth}: give your certificate file (PKCS#12).`),
+    unused: () => invalidOption('cert', `is only used with eap-tls; this profile uses ${profile.auth}.`),
+  });
+  const clientPkcs12 =
+    path === undefined
+      ? profile.clientPkcs12
+      : pkcs12FromFile(resolve(path), 'Option --cert', (p) => Buffer.from(readFile(p), 'latin1'));
+  return { ...profile, clientPkcs12 };
 }
 
 function networkChoice(flags: Map<Flag, string[]>): NetworkChoice {

@@ -5,6 +5,8 @@
  * must still be valid a few seconds later when the gateway asks for it; with OUTPOST_TOTP_SECRET a fresh code is made
  * at the moment the gateway asks. Secrets are never written anywhere.
  */
+import { checkPkcs12Validity, readPkcs12 } from '../eap/pkcs12.js';
+import type { ClientCertificate } from '../eap/tls-client.js';
 import { isOutpostError, OutpostError } from '../errors.js';
 import type { Profile } from '../profile/types.js';
 import { currentCode, DEFAULT_TOTP } from '../secrets/totp.js';
@@ -14,6 +16,7 @@ export interface Prompter {
 }
 
 export interface Secrets {
+  clientCertificate?: ClientCertificate | undefined;
   password: (() => string) | undefined;
   psk: Uint8Array | undefined;
   oneTimeCode: (() => string) | undefined;
@@ -88,12 +91,41 @@ async function oneTimeCodeSource(env: NodeJS.ProcessEnv, prompter: Prompter): Pr
   return () => code;
 }
 
+/** The profile's PKCS#12 opened with its password now: a wrong password or an expired certificate is said at once. */
+async function clientCertificate(
+  profile: Profile,
+  env: NodeJS.ProcessEnv,
+  prompter: Prompter,
+): Promise<ClientCertificate> {
+  const pfx = profile.clientPkcs12;
+  if (pfx === undefined) throw new OutpostError('profile-invalid', 'This profile has no certificate file (PKCS#12).');
+  const passphrase =
+    fromEnv(env, 'OUTPOST_P12_PASSWORD') ??
+    (await askFor(
+      prompter,
+      'Password of the certificate file: ',
+      true,
+      'certificate password',
+      'OUTPOST_P12_PASSWORD',
+    ));
+  checkPkcs12Validity(readPkcs12(pfx, passphrase), new Date());
+  return { pfx, passphrase };
+}
+
 export async function collectSecrets(profile: Profile, env: NodeJS.ProcessEnv, prompter: Prompter): Promise<Secrets> {
   if (profile.auth === 'psk') {
     const text =
       fromEnv(env, 'OUTPOST_PSK') ??
       (await askFor(prompter, 'Pre-shared key: ', true, 'pre-shared key', 'OUTPOST_PSK'));
     return { password: undefined, psk: pskBytes(text), oneTimeCode: undefined };
+  }
+  if (profile.auth === 'eap-tls') {
+    return {
+      clientCertificate: await clientCertificate(profile, env, prompter),
+      password: undefined,
+      psk: undefined,
+      oneTimeCode: undefined,
+    };
   }
   const who = profile.username === undefined ? '' : ` for ${profile.username}`;
   const password =

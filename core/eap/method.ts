@@ -4,6 +4,21 @@ import { OutpostError } from '../errors.js';
 export type MethodReply = { kind: 'respond'; data: Uint8Array } | { kind: 'failure'; error: OutpostError };
 export type MethodOutcome = { kind: 'success'; msk: Uint8Array | undefined } | { kind: 'failure'; error: OutpostError };
 
+/** One step of the EAP peer (peer.ts): what to answer, or how the conversation ended. */
+export type EapStep =
+  /** `notification`: the text of an EAP Notification request (RFC 3748 §5.2), for the log or the user. */
+  | { kind: 'respond'; message: Uint8Array; notification?: string }
+  | { kind: 'success'; msk: Uint8Array | undefined }
+  | { kind: 'failure'; error: OutpostError };
+
+/** The methods that may run inside EAP-TTLS or PEAP. */
+export type InnerEapMethod = 'mschapv2' | 'gtc' | 'md5';
+
+/** An EAP peer inside a tunnel method: whole EAP packets in, steps out. */
+export interface InnerEapPeer {
+  handle(message: Uint8Array): EapStep;
+}
+
 export interface MethodCredentials {
   identity: string;
   /** Read only when a request needs it; the value is used at once and never kept. */

@@ -68,7 +68,7 @@ export function mschapV2FailureError(failure: MschapV2FailureMessage): OutpostEr
   }
 }
 
-function gatewayNotProven(detail: string): OutpostError {
+export function gatewayNotProven(detail: string): OutpostError {
   return new OutpostError(
     'gateway-auth-invalid',
     'The VPN gateway could not prove that it knows your password, so it may not be genuine. Contact your IT department.',

@@ -12,6 +12,9 @@ export const EapType = {
   NAK: 3,
   MD5_CHALLENGE: 4,
   GTC: 6,
+  TLS: 13,
+  TTLS: 21,
+  PEAP: 25,
   MSCHAPV2: 26,
   /** RFC 3748 §5.7: Vendor-Id and Vendor-Type follow in the Type-Data. */
   EXPANDED: 254,

@@ -15,13 +15,23 @@
  */
 import { randomBytes } from '../crypto/random.js';
 import { DecodeError, isOutpostError, messageOf, OutpostError } from '../errors.js';
+import { EapTlsMethod, type TlsCredentials } from './eap-tls.js';
+import { EapPeapMethod } from './eap-peap.js';
+import { EapTtlsMethod, type TtlsInnerMethod } from './eap-ttls.js';
 import { GtcMethod } from './gtc.js';
 import { Md5ChallengeMethod } from './md5-challenge.js';
-import { type EapMethod, type MethodCredentials, unexpectedMessage } from './method.js';
+import {
+  type EapMethod,
+  type EapStep,
+  type InnerEapMethod,
+  type InnerEapPeer,
+  type MethodCredentials,
+  unexpectedMessage,
+} from './method.js';
 import { MschapV2Method } from './mschapv2.js';
 import { decodeEap, EapCode, type EapPacket, EapType, encodeEap } from './packet.js';
 
-export type EapMethodName = 'mschapv2' | 'gtc' | 'md5';
+export type EapMethodName = 'mschapv2' | 'gtc' | 'md5' | 'tls' | 'ttls' | 'peap';
 
 export interface EapPeerOptions {
   identity: string;
@@ -30,18 +40,38 @@ export interface EapPeerOptions {
   secret: () => string;
   /** Source of the MS-CHAPv2 peer challenge; tests pin it, everyone else leaves the default (core/crypto/random). */
   randomBytes?: (length: number) => Uint8Array;
+  /** For the TLS-based methods: the EAP server's CA and name, the user's certificate. */
+  tls?: TlsCredentials;
+  /** EAP-TTLS: the sign-in inside the tunnel. */
+  ttlsInner?: TtlsInnerMethod;
 }
 
-export type EapStep =
-  /** `notification`: the text of an EAP Notification request (RFC 3748 §5.2), for the log or the user. */
-  | { kind: 'respond'; message: Uint8Array; notification?: string }
-  | { kind: 'success'; msk: Uint8Array | undefined }
-  | { kind: 'failure'; error: OutpostError };
+export type { EapStep } from './method.js';
 
 type RespondStep = Extract<EapStep, { kind: 'respond' }>;
 
-function createMethod(name: EapMethodName, credentials: MethodCredentials): EapMethod {
+/** The peer a tunnel method runs inside itself; handed in so that the tunnel methods need not import this module. */
+function innerPeer(credentials: MethodCredentials): (method: InnerEapMethod) => InnerEapPeer {
+  return (method) =>
+    new EapPeer({
+      identity: credentials.identity,
+      method,
+      secret: credentials.secret,
+      randomBytes: credentials.randomBytes,
+    });
+}
+
+function createMethod(name: EapMethodName, credentials: MethodCredentials, options: EapPeerOptions): EapMethod {
   switch (name) {
+    case 'tls':
+      if (!options.tls?.clientCertificate) throw new RangeError('EAP-TLS needs a client certificate');
+      return new EapTlsMethod(options.tls);
+    case 'ttls':
+      if (!options.tls) throw new RangeError('EAP-TTLS needs the server CA and name');
+      return new EapTtlsMethod(options.tls, options.ttlsInner ?? 'pap', credentials, innerPeer(credentials));
+    case 'peap':
+      if (!options.tls) throw new RangeError('PEAP needs the server CA and name');
+      return new EapPeapMethod(options.tls, innerPeer(credentials)('mschapv2'));
     case 'mschapv2':
       return new MschapV2Method(credentials);
     case 'gtc':
@@ -65,11 +95,15 @@ export class EapPeer {
 
   constructor(options: EapPeerOptions) {
     this.identity = options.identity;
-    this.method = createMethod(options.method, {
-      identity: options.identity,
-      secret: options.secret,
-      randomBytes: options.randomBytes ?? randomBytes,
-    });
+    this.method = createMethod(
+      options.method,
+      {
+        identity: options.identity,
+        secret: options.secret,
+        randomBytes: options.randomBytes ?? randomBytes,
+      },
+      options,
+    );
   }
 
   handle(message: Uint8Array): EapStep {

@@ -1,5 +1,7 @@
 /** What an IKE session needs to know before it starts: endpoints, identities, credentials, proposals, timers. */
 import type { X509Certificate } from 'node:crypto';
+import type { TlsCredentials } from '../eap/eap-tls.js';
+import type { TtlsInnerMethod } from '../eap/eap-ttls.js';
 import type { EapMethodName } from '../eap/peer.js';
 import type { TrafficSelector, Transform } from './message/types.js';
 
@@ -29,7 +31,11 @@ export type AuthRound =
       /** Produced only when the gateway asks (a one-time code must be fresh). */
       secret: () => string;
       /** Decides the words of the error when the gateway rejects this round. */
-      secretKind: 'password' | 'one-time-code';
+      secretKind: 'password' | 'one-time-code' | 'certificate';
+      /** EAP-TLS and EAP-TTLS: the EAP server's CA and name, the user's certificate (EAP-TLS). */
+      tls?: TlsCredentials;
+      /** EAP-TTLS: the sign-in inside the tunnel. */
+      ttlsInner?: TtlsInnerMethod;
     };
 
 export interface RetransmitConfig {

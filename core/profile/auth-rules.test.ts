@@ -6,8 +6,11 @@ import { AUTH_METHODS } from './types.js';
 
 test('EAP methods need a username and a gateway CA; PSK takes no username and a CA only for a certificate gateway', () => {
   for (const auth of AUTH_METHODS) {
+    const clientCertificate = auth === 'eap-tls' ? 'required' : 'unused';
     const expected =
-      auth === 'psk' ? { username: 'unused', gatewayCa: 'optional' } : { username: 'required', gatewayCa: 'required' };
+      auth === 'psk'
+        ? { username: 'unused', gatewayCa: 'optional', clientCertificate }
+        : { username: 'required', gatewayCa: 'required', clientCertificate };
     assert.deepEqual(authNeeds(auth), expected, auth);
   }
 });

@@ -13,19 +13,30 @@ export interface AuthNeeds {
   username: Need;
   /** A CA to check the gateway's certificate. */
   gatewayCa: Need;
+  /** The user's certificate and key (PKCS#12). */
+  clientCertificate: Need;
 }
 
 // EAP gateways prove themselves with a certificate. With a pre-shared key the gateway proves itself with the same key,
 // or, with a CA given, with a certificate while we use the key: RFC 7296 §2.15 lets each end choose (libreswan's
 // leftauth=rsasig rightauth=secret).
-const EAP: AuthNeeds = { username: 'required', gatewayCa: 'required' };
+const EAP: AuthNeeds = { username: 'required', gatewayCa: 'required', clientCertificate: 'unused' };
 const NEEDS: Readonly<Record<AuthMethodName, AuthNeeds>> = {
-  psk: { username: 'unused', gatewayCa: 'optional' },
+  psk: { username: 'unused', gatewayCa: 'optional', clientCertificate: 'unused' },
   'eap-mschapv2': EAP,
   'eap-gtc': EAP,
   'eap-md5': EAP,
   'eap-mschapv2+totp': EAP,
+  // the EAP identity must match the certificate (strongSwan checks it against the certificate's subject and SANs)
+  'eap-tls': { ...EAP, clientCertificate: 'required' },
+  'eap-ttls': EAP,
+  'eap-peap': EAP,
 };
+
+/** The methods that run TLS to an EAP server (EAP-TLS, EAP-TTLS, PEAP), whose name and CA a profile may set apart from the gateway's. */
+export function usesEapServerCertificate(auth: AuthMethodName): boolean {
+  return auth === 'eap-tls' || auth === 'eap-ttls' || auth === 'eap-peap';
+}
 
 export function authNeeds(auth: AuthMethodName): AuthNeeds {
   return NEEDS[auth];

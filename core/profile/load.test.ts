@@ -66,7 +66,7 @@ test('unreadable files, bad JSON and bad profiles name the file', () => {
     JSON.stringify({
       uuid: 'd8e3c4a0-5b7e-4c1f-9a2b-6e0f1d2c3b4a',
       name: 'y',
-      type: 'ikev2-eap-tls',
+      type: 'ikev2-cert-eap',
       remote: { addr: 'gw' },
     }),
   );

@@ -124,9 +124,21 @@ test('wrong types, unknown keys and bad values name the field', () => {
   }
   refuses(minimal({ gateway: { address: 'gw', id: '%any', ca: CA_PEM } }), /"gateway\.id": The identity "%any"/);
   refuses(
-    minimal({ auth: 'eap-tls' }),
-    /"auth" must be one of psk, eap-mschapv2, eap-gtc, eap-md5, eap-mschapv2\+totp/,
+    minimal({ auth: 'eap-aka' }),
+    /"auth" must be one of psk, eap-mschapv2, eap-gtc, eap-md5, eap-mschapv2\+totp, eap-tls, eap-ttls, eap-peap/,
   );
+  refuses(
+    minimal({ eapServerName: 'radius.example.test' }),
+    /"eapServerName" is only used with eap-tls, eap-ttls and eap-peap/,
+  );
+  refuses(minimal({ pkcs12File: 'user.p12' }), /"pkcs12File" is only used with eap-tls/);
+  refuses(minimal({ ttlsInner: 'pap' }), /"ttlsInner" is only used with eap-ttls/);
+  refuses(minimal({ auth: 'eap-ttls', ttlsInner: 'chap' }), /"ttlsInner" must be one of pap, mschapv2, eap-mschapv2/);
+  refuses(
+    minimal({ auth: 'eap-tls', pkcs12File: '/nonexistent/user.p12' }),
+    /"pkcs12File".*could not be read \(ENOENT\)/,
+  );
+  refuses(minimal({ auth: 'eap-tls', eapServerName: 'bad name!' }), /"eapServerName"/);
   refuses(minimal({ username: undefined }), /"username" is required for eap-mschapv2/);
   refuses(
     { ...minimal({ auth: 'psk', username: 'x' }), gateway: { address: 'gw' } },

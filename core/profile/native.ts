@@ -4,7 +4,8 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS } from '../ike/proposals.js';
-import { checkAuthSetting } from './auth-rules.js';
+import { isTtlsInnerMethod, TTLS_INNER_METHODS } from '../eap/eap-ttls.js';
+import { authNeeds, checkAuthSetting, usesEapServerCertificate } from './auth-rules.js';
 import { JsonFields } from './json-fields.js';
 import { AUTH_METHODS, isAuthMethodName, type Profile } from './types.js';
 import {
@@ -18,6 +19,7 @@ import {
   dnsServersFrom,
   MTU_MAX,
   MTU_MIN,
+  pkcs12FromFile,
   proposalsFrom,
   subnetsFrom,
 } from './validate.js';
@@ -39,6 +41,11 @@ const ROOT_KEYS = [
   'mtu',
   'killSwitch',
   'legacySignatures',
+  'eapServerName',
+  'eapCa',
+  'eapCaFile',
+  'pkcs12File',
+  'ttlsInner',
 ];
 const GATEWAY_KEYS = ['address', 'port', 'id', 'ca', 'caFile'];
 
@@ -86,6 +93,38 @@ export function parseNativeProfile(json: unknown, baseDir: string): Profile {
     missing: () => root.error('username', `is required for ${auth} authentication.`),
     unused: () => root.error('username', 'is only used with EAP authentication.'),
   });
+  const eapServerNameText = root.string('eapServerName');
+  const eapCaText = root.string('eapCa');
+  const eapCaFile = root.string('eapCaFile');
+  const pkcs12File = root.string('pkcs12File');
+  if (!usesEapServerCertificate(auth)) {
+    const stray = (['eapServerName', 'eapCa', 'eapCaFile'] as const).find((key) => root.has(key));
+    if (stray) throw root.error(stray, 'is only used with eap-tls, eap-ttls and eap-peap authentication.');
+  }
+  const ttlsInnerText = root.string('ttlsInner');
+  if (ttlsInnerText !== undefined && auth !== 'eap-ttls') {
+    throw root.error('ttlsInner', 'is only used with eap-ttls authentication.');
+  }
+  if (ttlsInnerText !== undefined && !isTtlsInnerMethod(ttlsInnerText)) {
+    throw root.error('ttlsInner', `must be one of ${TTLS_INNER_METHODS.join(', ')}.`);
+  }
+  const ttlsInner = ttlsInnerText;
+  if (eapCaText !== undefined && eapCaFile !== undefined) {
+    throw root.error('eapCaFile', 'cannot be given together with "eapCa": use one of them.');
+  }
+  // not required with eap-tls: the app keeps the PKCS#12 in the keychain instead, the command line takes --cert
+  if (pkcs12File !== undefined && authNeeds(auth).clientCertificate === 'unused') {
+    throw root.error('pkcs12File', 'is only used with eap-tls authentication.');
+  }
+  const fromFile = (file: string) => (isAbsolute(file) ? file : resolve(baseDir, file));
+  let eapCaCertificatesPem: string | undefined;
+  if (eapCaText !== undefined) eapCaCertificatesPem = caPemFromText(eapCaText, root.label('eapCa'));
+  else if (eapCaFile !== undefined) eapCaCertificatesPem = caPemFromFile(fromFile(eapCaFile), root.label('eapCaFile'));
+  const clientPkcs12 =
+    pkcs12File === undefined ? undefined : pkcs12FromFile(fromFile(pkcs12File), root.label('pkcs12File'));
+  const eapServerName =
+    eapServerNameText === undefined ? undefined : checkHost(eapServerNameText, root.label('eapServerName'));
+
   const identityText = root.string('identity');
   const identity = identityText === undefined ? undefined : checkIdentity(identityText, root.label('identity'));
 
@@ -107,6 +146,10 @@ export function parseNativeProfile(json: unknown, baseDir: string): Profile {
     auth,
     username,
     identity,
+    eapServerName,
+    eapCaCertificatesPem,
+    clientPkcs12,
+    ttlsInner,
     ike,
     esp,
     splitSubnets: subnetsFrom(root.stringList('splitSubnets') ?? [], root.label('splitSubnets')),

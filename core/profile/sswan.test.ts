@@ -82,8 +82,22 @@ test('only excluded subnets: everything else goes through the tunnel', () => {
   assert.ok(p.splitSubnets.every((c) => !c.startsWith('192.168.')));
 });
 
-test('types that need a client certificate or TNC are refused as unsupported', () => {
-  for (const type of ['ikev2-cert', 'ikev2-cert-eap', 'ikev2-eap-tls', 'ikev2-byod-eap']) {
+test('ikev2-eap-tls takes the PKCS#12 of local.p12 and the EAP identity of eap_id or local.id', () => {
+  const p12 = Buffer.from([0x30, 0x82, 0x01, 0x00]).toString('base64');
+  const profile = parseSswanProfile(minimal({ type: 'ikev2-eap-tls', local: { id: 'alice@example.test', p12 } }));
+  assert.equal(profile.auth, 'eap-tls');
+  assert.equal(profile.username, 'alice@example.test');
+  assert.deepEqual(profile.clientPkcs12, Uint8Array.of(0x30, 0x82, 0x01, 0x00));
+  refuses(
+    minimal({ type: 'ikev2-eap-tls', local: { p12: 'AAAA' } }),
+    'profile-invalid',
+    /"local\.p12" must be a base64-encoded PKCS#12/,
+  );
+  refuses(minimal({ local: { eap_id: 'x', p12 } }), 'profile-invalid', /"local\.p12" is only used with ikev2-eap-tls/);
+});
+
+test('types that need an IKE client certificate or TNC are refused as unsupported', () => {
+  for (const type of ['ikev2-cert', 'ikev2-cert-eap', 'ikev2-byod-eap']) {
     refuses(minimal({ type }), 'unsupported', new RegExp(`profile type "${type}" is not supported`));
   }
   refuses(

@@ -21,18 +21,18 @@ import {
   dnsServersFrom,
   MTU_MAX,
   MTU_MIN,
+  pkcs12FromBase64,
   proposalsFrom,
 } from './validate.js';
 
 /** The app's VpnType identifiers Outpost can connect with: username/password EAP, which strongSwan gateways run as
- * EAP-MSCHAPv2 for this type. */
-const SUPPORTED: Readonly<Record<string, AuthMethodName>> = { 'ikev2-eap': 'eap-mschapv2' };
+ * EAP-MSCHAPv2 for this type, and EAP-TLS with the user's certificate in `local.p12`. */
+const SUPPORTED: Readonly<Record<string, AuthMethodName>> = { 'ikev2-eap': 'eap-mschapv2', 'ikev2-eap-tls': 'eap-tls' };
 
 /** The other VpnType identifiers, with the reason they cannot work. */
 const UNSUPPORTED: Readonly<Record<string, string>> = {
-  'ikev2-cert': 'it authenticates the client with a certificate',
+  'ikev2-cert': 'it authenticates the client with an IKEv2 certificate signature (EAP-TLS profiles work)',
   'ikev2-cert-eap': 'it authenticates the client with a certificate before EAP',
-  'ikev2-eap-tls': 'EAP-TLS authenticates the client with a certificate',
   'ikev2-byod-eap': 'BYOD profiles need TNC endpoint assessment',
 };
 
@@ -77,10 +77,16 @@ export function parseSswanProfile(json: unknown): Profile {
   }
 
   const local = root.object('local');
-  // without eap_id the app asks for the username on import; the command line takes it with --user
-  const username = local?.string('eap_id');
   const identityText = local?.string('id');
   const identity = identityText === undefined ? undefined : checkIdentity(identityText, root.label('local.id'));
+  // without eap_id the app asks for the username on import; the command line takes it with --user. EAP-TLS sends the
+  // IKE identity as EAP identity when there is no eap_id, as the app does.
+  const username = local?.string('eap_id') ?? (auth === 'eap-tls' ? identityText : undefined);
+  const p12 = local?.string('p12');
+  if (p12 !== undefined && auth !== 'eap-tls')
+    throw root.error('local.p12', 'is only used with ikev2-eap-tls profiles.');
+  // the .sswan may leave the certificate to be installed separately; the command line then takes --cert
+  const clientPkcs12 = p12 === undefined ? undefined : pkcs12FromBase64(p12, root.label('local.p12'));
 
   const ike = proposalsFrom(root.string('ike-proposal') ?? DEFAULT_IKE_PROPOSALS, 'ike', root.label('ike-proposal'));
   const esp = proposalsFrom(root.string('esp-proposal') ?? DEFAULT_ESP_PROPOSALS, 'esp', root.label('esp-proposal'));
@@ -107,6 +113,7 @@ export function parseSswanProfile(json: unknown): Profile {
     auth,
     username,
     identity,
+    clientPkcs12,
     ike,
     esp,
     splitSubnets,

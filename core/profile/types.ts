@@ -1,7 +1,16 @@
 /** A connection profile after parsing: every field checked, proposals already turned into transforms. */
+import type { TtlsInnerMethod } from '../eap/eap-ttls.js';
 import type { Transform } from '../ike/message/types.js';
 
-export type AuthMethodName = 'psk' | 'eap-mschapv2' | 'eap-gtc' | 'eap-md5' | 'eap-mschapv2+totp';
+export type AuthMethodName =
+  | 'psk'
+  | 'eap-mschapv2'
+  | 'eap-gtc'
+  | 'eap-md5'
+  | 'eap-mschapv2+totp'
+  | 'eap-tls'
+  | 'eap-ttls'
+  | 'eap-peap';
 
 export const AUTH_METHODS: readonly AuthMethodName[] = [
   'psk',
@@ -9,6 +18,9 @@ export const AUTH_METHODS: readonly AuthMethodName[] = [
   'eap-gtc',
   'eap-md5',
   'eap-mschapv2+totp',
+  'eap-tls',
+  'eap-ttls',
+  'eap-peap',
 ];
 
 export function isAuthMethodName(text: string): text is AuthMethodName {
@@ -29,6 +41,20 @@ export interface Profile {
     caCertificatesPem: string | undefined;
   };
   auth: AuthMethodName;
+  /**
+   * EAP-TLS and EAP-TTLS: the name the EAP server's certificate must carry (RFC 5216 §5.2); when undefined, the gateway's id or
+   * address (strongSwan's own EAP-TLS server uses the gateway's certificate).
+   */
+  eapServerName?: string | undefined;
+  /** EAP-TLS and EAP-TTLS: PEM of the CA(s) of the EAP server (a RADIUS server's own CA); when undefined, the gateway's CA. */
+  eapCaCertificatesPem?: string | undefined;
+  /**
+   * EAP-TLS: the user's certificate and key as PKCS#12 bytes (still encrypted with its passphrase), from a .sswan
+   * `local.p12`, a profile's `pkcs12File` or `--cert`. The passphrase is never part of a profile.
+   */
+  clientPkcs12?: Uint8Array | undefined;
+  /** EAP-TTLS: the sign-in inside the tunnel; PAP when undefined. */
+  ttlsInner?: TtlsInnerMethod | undefined;
   /** EAP identity; present for every EAP method. */
   username: string | undefined;
   /** IKE IDi; when undefined the username is used, else (PSK) the local address. */

@@ -110,24 +110,53 @@ export function caPemFromText(text: string, label: string): string {
   return certificates.map((c) => c.toString()).join('');
 }
 
-/** A certificate given as base64 of its DER encoding (the .sswan `remote.cert`). */
-export function caPemFromBase64(text: string, label: string): string {
+function base64Bytes(text: string, label: string, what: string): Buffer {
   const base64 = text.replace(/\s+/g, '');
   if (base64.length === 0 || base64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) {
-    throw invalid(label, 'must be a base64-encoded certificate.');
+    throw invalid(label, `must be a base64-encoded ${what}.`);
   }
-  return within(label, () => parseCertificateDer(Buffer.from(base64, 'base64')).toString());
+  return Buffer.from(base64, 'base64');
+}
+
+/** A certificate given as base64 of its DER encoding (the .sswan `remote.cert`). */
+export function caPemFromBase64(text: string, label: string): string {
+  const der = base64Bytes(text, label, 'certificate');
+  return within(label, () => parseCertificateDer(der).toString());
+}
+
+/** A PKCS#12 given as base64 (the .sswan `local.p12`). */
+export function pkcs12FromBase64(text: string, label: string): Uint8Array {
+  const bytes = base64Bytes(text, label, 'PKCS#12 file');
+  if (bytes[0] !== 0x30) throw invalid(label, 'must be a base64-encoded PKCS#12 file.');
+  return new Uint8Array(bytes);
 }
 
 /** A CA file, PEM (one or more certificates) or a single DER certificate; `read` returns the file's bytes. */
-export function caPemFromFile(path: string, label: string, read: (path: string) => Uint8Array = readFileSync): string {
-  let bytes: Uint8Array;
+function readNamedFile(path: string, label: string, read: (path: string) => Uint8Array): Uint8Array {
   try {
-    bytes = read(path);
+    return read(path);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code ?? 'error';
     throw new OutpostError('profile-invalid', `${label}: the file "${path}" could not be read (${code}).`, { cause });
   }
+}
+
+/** A PKCS#12 file's bytes; whether it opens is known only with its password (core/eap/pkcs12.ts). */
+export function pkcs12FromFile(
+  path: string,
+  label: string,
+  read: (path: string) => Uint8Array = readFileSync,
+): Uint8Array {
+  const bytes = readNamedFile(path, label, read);
+  // PFX is a DER SEQUENCE (RFC 7292 §4); a PEM file or an empty one is a mistake worth naming now
+  if (bytes[0] !== 0x30) {
+    throw new OutpostError('profile-invalid', `${label}: the file "${path}" is not a PKCS#12 (.p12 or .pfx) file.`);
+  }
+  return new Uint8Array(bytes);
+}
+
+export function caPemFromFile(path: string, label: string, read: (path: string) => Uint8Array = readFileSync): string {
+  const bytes = readNamedFile(path, label, read);
   const text = Buffer.from(bytes).toString('latin1');
   if (text.includes('-----BEGIN')) return caPemFromText(text, `${label} ("${path}")`);
   try {

@@ -5,7 +5,8 @@
  */
 import { messageOf, OutpostError } from '../errors.js';
 
-export type SecretKind = 'password' | 'totp' | 'psk';
+/** `pkcs12`: the user's PKCS#12 file as base64 (EAP-TLS), `pkcs12-password` its password: neither touches the disk. */
+export type SecretKind = 'password' | 'totp' | 'psk' | 'pkcs12' | 'pkcs12-password';
 
 export interface SecretStore {
   get(profileId: string, kind: SecretKind): Promise<string | undefined>;
@@ -18,7 +19,7 @@ export interface SecretStore {
 
 /** The keychain entries are listed under this name in the system's password manager. */
 export const KEYCHAIN_SERVICE = 'Outpost VPN';
-export const SECRET_KINDS: readonly SecretKind[] = ['password', 'totp', 'psk'];
+export const SECRET_KINDS: readonly SecretKind[] = ['password', 'totp', 'psk', 'pkcs12', 'pkcs12-password'];
 
 type Keytar = typeof import('keytar');
 

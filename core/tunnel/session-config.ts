@@ -1,6 +1,8 @@
 /** From a profile and the user's secrets to what an IKE session needs. */
 import type { X509Certificate } from 'node:crypto';
 import { parseCertificatesPem } from '../crypto/x509/certificate.js';
+import type { TlsCredentials } from '../eap/eap-tls.js';
+import type { ClientCertificate } from '../eap/tls-client.js';
 import { OutpostError } from '../errors.js';
 import {
   type AuthRound,
@@ -19,6 +21,8 @@ import { ANY_IPV4, ANY_IPV6, selectorFromCidr } from '../ike/traffic-selectors.j
 import type { Profile } from '../profile/types.js';
 
 export interface Credentials {
+  /** EAP-TLS: the profile's PKCS#12 with the passphrase the user gave or the keychain kept. */
+  clientCertificate?: ClientCertificate | undefined;
   password: (() => string) | undefined;
   psk: Uint8Array | undefined;
   oneTimeCode: (() => string) | undefined;
@@ -52,7 +56,40 @@ function rounds(profile: Profile, credentials: Credentials): AuthRound[] {
       return [eapRound('gtc', credentials.password, false)];
     case 'eap-mschapv2+totp':
       return [eapRound('mschapv2', credentials.password, false), eapRound('gtc', credentials.oneTimeCode, true)];
+    case 'eap-tls':
+      return [eapTlsRound(profile, identity, credentials)];
+    case 'eap-peap': {
+      const round = eapRound('mschapv2', credentials.password, false);
+      return round.kind === 'eap' ? [{ ...round, method: 'peap', tls: eapServer(profile, undefined) }] : [round];
+    }
+    case 'eap-ttls': {
+      const round = eapRound('mschapv2', credentials.password, false);
+      if (round.kind !== 'eap') return [round];
+      return [{ ...round, method: 'ttls', tls: eapServer(profile, undefined), ttlsInner: profile.ttlsInner ?? 'pap' }];
+    }
   }
+}
+
+function eapTlsRound(profile: Profile, identity: string, credentials: Credentials): AuthRound {
+  const clientCertificate = credentials.clientCertificate;
+  if (!clientCertificate) throw missing('certificate (PKCS#12)');
+  return {
+    kind: 'eap',
+    method: 'tls',
+    identity,
+    // EAP-TLS asks for no secret: the PKCS#12 passphrase was used to open the certificate
+    secret: () => '',
+    secretKind: 'certificate',
+    tls: eapServer(profile, clientCertificate),
+  };
+}
+
+/** The EAP server's CA and name: the profile's own, else the gateway's (strongSwan's own EAP server uses its). */
+function eapServer(profile: Profile, clientCertificate: ClientCertificate | undefined): TlsCredentials {
+  const caPem = profile.eapCaCertificatesPem ?? profile.gateway.caCertificatesPem;
+  if (!caPem) throw missing('CA certificate for the sign-in server');
+  const serverName = profile.eapServerName ?? profile.gateway.id ?? profile.gateway.address;
+  return { caPem, serverName, clientCertificate };
 }
 
 function gatewayAuth(profile: Profile, credentials: Credentials): GatewayAuthConfig {

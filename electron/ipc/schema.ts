@@ -128,6 +128,23 @@ export interface Commands {
   'report:create': { args: []; result: ProblemReportResult };
   /** A picture of IT's QR code; main decodes it and keeps the secret: the window gets back only the labels. */
   'totp:enroll-image': { args: [input: { profileId: string; source: QrImageSource }]; result: TotpInfo };
+  /**
+   * The user's PKCS#12 (EAP-TLS) for a profile, base64, opened with its password; both go to the keychain, never to a
+   * file. A wrong password or an expired certificate is refused.
+   */
+  'certificate:import': {
+    args: [input: { profileId: string; pkcs12Base64: string; password: string }];
+    result: CertificateInfo;
+  };
+}
+
+/** The user's certificate as the UI shows it. */
+export interface CertificateInfo {
+  subject: string;
+  /** ISO 8601. */
+  validTo: string;
+  /** Whole days left when 14 or fewer (renew soon), else absent. */
+  expiresInDays?: number;
 }
 
 export interface Events {
@@ -163,6 +180,7 @@ const COMMAND_SET = {
   'policy:get': true,
   'report:create': true,
   'totp:enroll-image': true,
+  'certificate:import': true,
 } satisfies Record<CommandName, true>;
 
 const EVENT_SET = { status: true, counters: true } satisfies Record<EventName, true>;

@@ -4,6 +4,7 @@
  * Every secret it handles is handed to the log buffer for redaction and never logged or stored unasked.
  */
 import { EventEmitter } from 'node:events';
+import { checkPkcs12Validity, readPkcs12 } from '../../core/eap/pkcs12.js';
 import { defaultPolicy, type Policy } from '../../core/policy/schema.js';
 import type { Profile } from '../../core/profile/types.js';
 import type { SecretStore } from '../../core/secrets/keychain.js';
@@ -188,8 +189,23 @@ export class ConnectionService extends EventEmitter<ServiceEvents> {
       if (secret === undefined) throw fail('psk-required', 'Enter the pre-shared key IT gave you to connect.');
       return { password: undefined, psk: new TextEncoder().encode(secret), oneTimeCode: undefined };
     }
+    if (profile.auth === 'eap-tls')
+      return { ...(await this.clientCertificate(id)), psk: undefined, oneTimeCode: undefined };
     if (secret === undefined) throw fail('password-required', 'Enter your password to connect.');
     return { password: () => secret, psk: undefined, oneTimeCode: await this.oneTimeCode(input, profile) };
+  }
+
+  /** EAP-TLS: the PKCS#12 and its password from the keychain (certificate:import put them there). */
+  private async clientCertificate(profileId: string): Promise<Pick<Credentials, 'clientCertificate' | 'password'>> {
+    const base64 = await this.deps.secrets.get(profileId, 'pkcs12');
+    const passphrase = await this.deps.secrets.get(profileId, 'pkcs12-password');
+    if (base64 === undefined || passphrase === undefined) {
+      throw fail('certificate-required', 'Import your certificate file (.p12) for this profile to connect.');
+    }
+    this.deps.logs.addSecret(passphrase);
+    const pfx = new Uint8Array(Buffer.from(base64, 'base64'));
+    checkPkcs12Validity(readPkcs12(pfx, passphrase), new Date(this.clock()));
+    return { clientCertificate: { pfx, passphrase }, password: undefined };
   }
 
   /** Made when the gateway asks, from the enrolled secret; else the code the user typed. */

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import QRCode from 'qrcode';
+import { makeTestCertificates, PFX_PASSPHRASE } from '../../core/eap/tls-test-support.js';
 import { OutpostError } from '../../core/errors.js';
 import { COMMANDS, type Settings, type UiError } from '../ipc/schema.js';
-import { type BaseHandlers, createHandlers } from './handlers.js';
+import { type BaseHandlers, certificateInfo, createHandlers } from './handlers.js';
 import { LogBuffer } from './log-buffer.js';
 import { ProfileStore } from './profile-store.js';
 import { electronQrImageReader, type ImageLike, type QrImageReader } from './qr-image.js';
@@ -305,4 +306,46 @@ test('QR enrollment from the clipboard and from the primary screen once the user
     undefined,
     reader,
   );
+});
+
+test('a PKCS#12 is opened, its subject and expiry returned, and it goes to the keychain only', () =>
+  setup(async ({ handlers, secrets, config, now }) => {
+    const certificates = makeTestCertificates();
+    now.ms = Date.now();
+    const profile = JSON.stringify({
+      version: 1,
+      name: 'Certificate',
+      gateway: { address: 'vpn.example.com', ca: CA_PEM },
+      auth: 'eap-tls',
+      username: 'alice@example.test',
+    });
+    const { id } = await handlers['profiles:import']({ name: 'cert.json', content: profile });
+    const pkcs12Base64 = Buffer.from(certificates.clientPfx).toString('base64');
+    await assert.rejects(
+      handlers['certificate:import']({ profileId: id, pkcs12Base64, password: 'wrong' }),
+      uiError('profile-invalid'),
+    );
+    assert.equal(await secrets.get(id, 'pkcs12'), undefined, 'nothing stored from a failed import');
+    const info = await handlers['certificate:import']({ profileId: id, pkcs12Base64, password: PFX_PASSPHRASE });
+    assert.equal(info.subject, 'CN=alice@example.test');
+    // the test certificate lives two days: inside the 14-day warning
+    assert.equal(info.expiresInDays, 1);
+    assert.equal(await secrets.get(id, 'pkcs12'), pkcs12Base64);
+    assert.equal(await secrets.get(id, 'pkcs12-password'), PFX_PASSPHRASE);
+    for (const file of readdirSync(config, { recursive: true, withFileTypes: true })) {
+      if (!file.isFile()) continue;
+      const content = readFileSync(join(file.parentPath, file.name), 'latin1');
+      assert.ok(!content.includes(pkcs12Base64.slice(0, 40)), file.name);
+    }
+  }));
+
+test('the certificate info warns only within 14 days of expiry', () => {
+  const validTo = new Date('2027-01-31T00:00:00Z');
+  const summary = { subject: 'CN=a', validFrom: new Date('2026-01-01T00:00:00Z'), validTo };
+  assert.deepEqual(certificateInfo(summary, new Date('2027-01-01T00:00:00Z')), {
+    subject: 'CN=a',
+    validTo: '2027-01-31T00:00:00.000Z',
+  });
+  assert.equal(certificateInfo(summary, new Date('2027-01-17T00:00:00Z')).expiresInDays, 14);
+  assert.equal(certificateInfo(summary, new Date('2027-01-30T12:00:00Z')).expiresInDays, 0);
 });

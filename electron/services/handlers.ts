@@ -2,12 +2,14 @@
  * Every IPC command wired to the services. Arguments come from the renderer and are checked here before use; every
  * failure leaves as a CommandFailure carrying a UiError.
  */
+import { checkPkcs12Validity, daysUntilExpiry, type Pkcs12Summary, readPkcs12 } from '../../core/eap/pkcs12.js';
 import { defaultPolicy, type Policy } from '../../core/policy/schema.js';
 import type { AuthMethodName } from '../../core/profile/types.js';
+import { pkcs12FromBase64 } from '../../core/profile/validate.js';
 import type { SecretStore } from '../../core/secrets/keychain.js';
 import { totpFromQrImage } from '../../core/secrets/qr.js';
 import { currentCode, parseTotpUri, type TotpEnrollment, type TotpInfo } from '../../core/secrets/totp.js';
-import type { CommandHandlers, ProfileSummary } from '../ipc/schema.js';
+import type { CertificateInfo, CommandHandlers, ProfileSummary } from '../ipc/schema.js';
 import type { ConnectionService } from './connection-service.js';
 import type { LogBuffer } from './log-buffer.js';
 import { assertMayDisconnect, assertSettingsChangeAllowed, effectiveSettings } from './policy-rules.js';
@@ -50,6 +52,22 @@ function optionalText(value: unknown, what: string): string | undefined {
 function optionalBoolean(value: unknown, what: string): boolean | undefined {
   if (value === undefined || typeof value === 'boolean') return value;
   throw fail('invalid-input', 'The request from the window was not understood.', what);
+}
+
+/** Opens the PKCS#12 and refuses it outside its validity, in the user's words. */
+function openPkcs12(pfx: Uint8Array, password: string, now: Date): Pkcs12Summary {
+  const summary = readPkcs12(pfx, password);
+  checkPkcs12Validity(summary, now);
+  return summary;
+}
+
+export function certificateInfo(summary: Pkcs12Summary, now: Date): CertificateInfo {
+  const days = daysUntilExpiry(summary, now);
+  return {
+    subject: summary.subject,
+    validTo: summary.validTo.toISOString(),
+    ...(days === undefined ? {} : { expiresInDays: days }),
+  };
 }
 
 function secretKind(auth: AuthMethodName): 'psk' | 'password' {
@@ -154,6 +172,22 @@ export function createHandlers(deps: HandlerDeps): BaseHandlers {
       const code = currentCode(secret, info, clock());
       const warning = await deps.clockWarning?.(info.period);
       return warning === undefined ? code : { ...code, clockWarning: warning };
+    },
+    'certificate:import': async (input) => {
+      const fields = object(input, 'input');
+      const id = text(fields.profileId, 'profileId');
+      const base64 = text(fields.pkcs12Base64, 'pkcs12Base64');
+      const password = typeof fields.password === 'string' ? fields.password : '';
+      logs.addSecret(password);
+      const { profile } = await profiles.get(id);
+      if (profile.auth !== 'eap-tls') {
+        throw fail('certificate-unused', 'This profile does not sign in with a certificate.');
+      }
+      const summary = openPkcs12(pkcs12FromBase64(base64, 'The certificate file'), password, new Date(clock()));
+      await secrets.set(id, 'pkcs12', base64.replace(/\s+/g, ''));
+      await secrets.set(id, 'pkcs12-password', password);
+      logs.log(`Certificate imported for profile ${id}: ${summary.subject}, valid to ${summary.validTo.toISOString()}`);
+      return certificateInfo(summary, new Date(clock()));
     },
     'totp:remove': async (profileId) => {
       const id = text(profileId, 'profileId');

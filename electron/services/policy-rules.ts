@@ -15,6 +15,9 @@ const METHOD_WORDS: Record<AuthMethodName, string> = {
   'eap-gtc': 'a username and password (EAP-GTC)',
   'eap-md5': 'a username and password (EAP-MD5)',
   'eap-mschapv2+totp': 'a password and a one-time code',
+  'eap-tls': 'a certificate (EAP-TLS)',
+  'eap-ttls': 'a username and password in a TLS tunnel (EAP-TTLS)',
+  'eap-peap': 'a username and password in a TLS tunnel (PEAP)',
 };
 
 export function assertUserProfilesAllowed(policy: Policy): void {

@@ -179,6 +179,11 @@ export function fakeBackend(
       find(profileId).hasTotp = true;
       return { issuer: 'Example Corp', account: 'alice', algorithm: 'SHA1', digits: 6, period: 30 };
     },
+    // the UI does not offer certificate import yet; a fixed answer lets a future screen be built against it
+    'certificate:import': async ({ profileId }) => {
+      find(profileId);
+      return { subject: 'CN=alice@example.test', validTo: '2027-01-01T00:00:00.000Z' };
+    },
   };
 
   // Record every call so the tests can check what the UI asked main to do.

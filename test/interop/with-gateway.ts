@@ -40,3 +40,22 @@ export function gatewayForFile(ready: (net: TestNetwork, gw: Gateway) => void, o
     await net?.destroy();
   });
 }
+
+/** gatewayForFile for tests that read the network and the gateway from one object, once the file's `before` ran. */
+export function sharedGateway(options: GatewayOptions): { readonly net: TestNetwork; readonly gw: Gateway } {
+  const shared: { net?: TestNetwork; gw?: Gateway } = {};
+  gatewayForFile((net, gw) => {
+    shared.net = net;
+    shared.gw = gw;
+  }, options);
+  return {
+    get net() {
+      if (!shared.net) throw new Error('the test network is made in before()');
+      return shared.net;
+    },
+    get gw() {
+      if (!shared.gw) throw new Error('the gateway is started in before()');
+      return shared.gw;
+    },
+  };
+}

@@ -41,6 +41,8 @@ export interface CharonOptions {
   extraPlugins?: string[];
   /** Extra strongswan.conf text inside `charon { plugins { … } }`. */
   pluginSettings?: string;
+  /** Extra strongswan.conf text inside `charon { … }` (e.g. `tls { version_max = 1.3 }`). */
+  charonSettings?: string;
   /** Files or directories mounted over host paths in charon's private mount namespace only. */
   bindMounts?: { source: string; target: string }[];
   /**
@@ -148,6 +150,7 @@ function strongswanConf(options: CharonOptions): string {
   return `# written by test/support/charon.ts
 charon {
   load = ${plugins.join(' ')}
+${options.charonSettings ?? ''}
   filelog {
     outpost {
       path = ${join(options.dir, 'charon.log')}

@@ -5,6 +5,10 @@
 //   psk    both: pre-shared key (client IDi pskClientId)
 //   totp   gateway: ECDSA certificate               client: EAP-MSCHAPv2, then EAP-GTC with a TOTP code (RFC 4739)
 //   nochild  both: pre-shared key; refuses every CHILD_SA (NO_PROPOSAL_CHOSEN) after authenticating
+//   tls    gateway: ECDSA certificate; client: EAP-TLS with a user certificate from the ECDSA CA, checked against
+//          its CRL (only with { eapTls })
+//   radius gateway: ECDSA certificate; client: any EAP method FreeRADIUS on the LAN host serves (radius.ts), relayed
+//          by eap-radius (only with { eapTls, radius: true })
 // All hand out a virtual IP from the pool with DNS 198.51.100.53 and INTERNAL_IP4_SUBNET 198.51.100.0/24.
 // With { ipv6Pool: true } a sixth, full6 (PSK like full), also hands out IPv6 addresses from 2001:db8:2::/112 and
 // offers ::/0 beside 0.0.0.0/0; the others stay IPv4-only.
@@ -14,7 +18,16 @@ import { basename, join } from 'node:path';
 import { generateSecret } from 'otplib';
 import { Charon } from './charon.js';
 import type { TestNetwork } from './netns.js';
-import { BAD_CERTIFICATES, type BadCertificate, createBadCertificates, createTestPki, type TestPki } from './pki.js';
+import {
+  BAD_CERTIFICATES,
+  type BadCertificate,
+  createBadCertificates,
+  createEapTlsCredentials,
+  createTestPki,
+  type EapTlsCredentials,
+  type TestPki,
+} from './pki.js';
+import { RADIUS_ADDRESS, type RadiusServer, startRadius } from './radius.js';
 import { createRunDir, removeRunDir } from './run-dir.js';
 import { section } from './swanctl-conf.js';
 
@@ -44,6 +57,13 @@ export interface GatewayOptions {
   mobike?: boolean;
   /** Split DNS (RFC 8598): the pool also hands out these INTERNAL_DNS_DOMAIN attributes (type 25). */
   splitDnsDomains?: string[];
+  /**
+   * Add the connection `tls`: EAP-TLS by strongSwan's own eap-tls plugin, users from pki.ts createEapTlsCredentials
+   * (the ECDSA CA and its CRL loaded), TLS up to `eapTls.versionMax`.
+   */
+  eapTls?: { versionMax: '1.2' | '1.3' };
+  /** With eapTls: FreeRADIUS on the LAN host and the connection `radius` that relays EAP to it. */
+  radius?: boolean;
 }
 
 export interface GatewayIds {
@@ -60,6 +80,10 @@ export interface GatewayIds {
    * authenticates both ends, then refuses the CHILD_SA with NO_PROPOSAL_CHOSEN and keeps the IKE SA.
    */
   nochild: 'nochild.vpn.example.test';
+  /** EAP-TLS (only with the eapTls option). */
+  tls: 'tls.vpn.example.test';
+  /** EAP relayed to FreeRADIUS (only with the radius option). */
+  radius: 'radius.vpn.example.test';
 }
 
 export type GatewayConnection = keyof GatewayIds;
@@ -68,6 +92,10 @@ export interface Gateway {
   address: '192.0.2.1';
   ids: GatewayIds;
   pki: TestPki;
+  /** The users of `tls`, with the eapTls option. */
+  eapTls: EapTlsCredentials | undefined;
+  /** FreeRADIUS behind the `radius` connection, with the radius option. */
+  radius: RadiusServer | undefined;
   /** EAP-MSCHAPv2 user (also the round-1 user of `totp`). */
   user: { name: string; password: string };
   /** IDi the `psk` connection expects (FQDN), and the pre-shared key. */
@@ -102,6 +130,8 @@ export const GATEWAY_IDS: GatewayIds = {
   full: 'full.vpn.example.test',
   full6: 'full6.vpn.example.test',
   nochild: 'nochild.vpn.example.test',
+  tls: 'tls.vpn.example.test',
+  radius: 'radius.vpn.example.test',
 };
 
 /** Broad, but without aes192 so that a client offering only aes192gcm16 provokes NO_PROPOSAL_CHOSEN. */
@@ -144,18 +174,58 @@ async function startIn(dir: string, net: TestNetwork, options: GatewayOptions): 
     await copyFile(issued.cert, join(swanctlDir, 'x509', basename(issued.cert)));
     await copyFile(issued.key, join(swanctlDir, 'private', basename(issued.key)));
   }
+  const eapTls = options.eapTls ? await createEapTlsCredentials(pki) : undefined;
+  if (eapTls) {
+    for (const sub of ['x509ca', 'x509crl']) await mkdir(join(swanctlDir, sub), { recursive: true });
+    for (const issued of [eapTls.gateway, eapTls.radiusGateway]) {
+      await copyFile(issued.cert, join(swanctlDir, 'x509', basename(issued.cert)));
+      await copyFile(issued.key, join(swanctlDir, 'private', basename(issued.key)));
+    }
+    // the users' CA, to check their certificates, and its CRL, which revokes one of them
+    await copyFile(pki.ecdsaCaPem, join(swanctlDir, 'x509ca', basename(pki.ecdsaCaPem)));
+    await copyFile(eapTls.crl, join(swanctlDir, 'x509crl', basename(eapTls.crl)));
+  }
   await writeFile(join(swanctlDir, 'swanctl.conf'), swanctlConf(options, user, pskClientId, psk));
   const pamDir = await writePam(dir, totpSecret);
+  const radiusSecret = randomSecret();
+  const radius =
+    options.radius && eapTls
+      ? await startRadius(net, {
+          dir: join(dir, 'radius'),
+          secret: radiusSecret,
+          user,
+          certificate: eapTls.radiusServer,
+          usersCaFile: pki.ecdsaCaPem,
+        })
+      : undefined;
 
   const charonOptions = {
     dir,
-    extraPlugins: ['xauth-pam'],
+    extraPlugins: [
+      'xauth-pam',
+      ...(eapTls ? ['eap-tls', 'revocation', 'constraints'] : []),
+      ...(radius ? ['eap-radius'] : []),
+    ],
+    charonSettings: options.eapTls ? `  tls {\n    version_max = ${options.eapTls.versionMax}\n  }` : undefined,
     pluginSettings: `
     eap-gtc {
       backend = pam
     }
     xauth-pam {
       pam_service = ${PAM_SERVICE}
+    }${
+      radius
+        ? `
+    eap-radius {
+      servers {
+        lan {
+          address = ${RADIUS_ADDRESS}
+          secret = ${radiusSecret}
+          auth_port = 1812
+        }
+      }
+    }`
+        : ''
     }`,
     bindMounts: [{ source: pamDir, target: '/etc/pam.d' }],
     logChildKeys: options.logChildKeys,
@@ -170,12 +240,20 @@ async function startIn(dir: string, net: TestNetwork, options: GatewayOptions): 
     }
     return started;
   };
-  let charon = await launch();
+  let charon: Charon;
+  try {
+    charon = await launch();
+  } catch (error) {
+    await radius?.stop();
+    throw error;
+  }
 
   return {
     address: '192.0.2.1',
     ids: GATEWAY_IDS,
     pki,
+    eapTls,
+    radius,
     user,
     pskClientId,
     psk,
@@ -194,6 +272,7 @@ async function startIn(dir: string, net: TestNetwork, options: GatewayOptions): 
     swanctl: (args) => charon.swanctl(args),
     stop: async () => {
       await charon.stop();
+      await radius?.stop();
       await removeRunDir(dir);
     },
     restart: async (downMs = 0) => {
@@ -322,6 +401,26 @@ function swanctlConf(
       section('remote', ['auth = psk', `id = ${pskClientId}`]),
       child('nochild', '198.51.100.0/24', ['aes192gcm16']),
     ]),
+    ...(options.eapTls
+      ? [
+          section('tls', [
+            ...ike,
+            section('local', ['auth = pubkey', 'certs = tls-gw.pem', `id = ${GATEWAY_IDS.tls}`]),
+            eap('', 'eap-tls'),
+            child('tls'),
+          ]),
+          ...(options.radius
+            ? [
+                section('radius', [
+                  ...ike,
+                  section('local', ['auth = pubkey', 'certs = radius-gw.pem', `id = ${GATEWAY_IDS.radius}`]),
+                  eap('', 'eap-radius'),
+                  child('radius'),
+                ]),
+              ]
+            : []),
+        ]
+      : []),
     ...(options.certificateMatrix
       ? (Object.keys(BAD_CERTIFICATES) as BadCertificate[]).map((name) =>
           section(name, [

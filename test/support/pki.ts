@@ -38,7 +38,7 @@ export type BadCertificate = keyof typeof BAD_CERTIFICATES;
 /** Makes the certificates of BAD_CERTIFICATES beside the test PKI (its ECDSA CA signs them). */
 export async function createBadCertificates(pki: TestPki): Promise<Record<BadCertificate, Issued>> {
   const run = pkiRunner(pki.dir);
-  const ca: Issued = { type: 'ecdsa', cert: pki.ecdsaCaPem, key: pki.ecdsaCaPem.replace(/\.pem$/, '.key.pem') };
+  const ca = caOf(pki, 'ecdsa');
   const entries = await Promise.all(
     (Object.keys(BAD_CERTIFICATES) as BadCertificate[]).map(async (name) => {
       const base = join(pki.dir, `${name}-gw`);
@@ -54,6 +54,17 @@ export async function createBadCertificates(pki: TestPki): Promise<Record<BadCer
 }
 
 type KeyType = 'ecdsa' | 'rsa';
+
+/** One of the test PKI's CAs, with its key (createTestPki writes it beside the certificate). */
+function caOf(pki: TestPki, type: KeyType): Issued {
+  const cert = type === 'ecdsa' ? pki.ecdsaCaPem : pki.rsaCaPem;
+  return { type, cert, key: cert.replace(/\.pem$/, '.key.pem') };
+}
+
+/** The `pki` arguments of something the CA signs, for the test PKI's lifetime. */
+function signedBy(ca: Issued): string[] {
+  return ['--cacert', ca.cert, '--cakey', ca.key, '--lifetime', LIFETIME_DAYS];
+}
 
 const LIFETIME_DAYS = '30';
 const DN_PREFIX = 'C=ZZ, O=Outpost VPN tests';
@@ -136,12 +147,7 @@ async function issue(
     key,
     '--type',
     'priv',
-    '--cacert',
-    ca.cert,
-    '--cakey',
-    ca.key,
-    '--lifetime',
-    LIFETIME_DAYS,
+    ...signedBy(ca),
     '--dn',
     `${DN_PREFIX}, CN=${dnsName}`,
     '--san',
@@ -163,4 +169,62 @@ async function pkiToFile(env: NodeJS.ProcessEnv, file: string, args: string[]): 
   const result = await run(['pki', ...args, '--outform', 'pem'], { env });
   if (result.code !== 0) throw new Error(`pki ${args.join(' ')} failed: ${result.stderr.trim()}`);
   await writeFile(file, result.stdout, { mode: file.endsWith('.key.pem') ? 0o600 : 0o644 });
+}
+
+/** The users and the gateway certificate of the EAP-TLS tests, from the ECDSA CA. */
+export interface EapTlsCredentials {
+  /** Gateway certificate for tls.vpn.example.test: strongSwan's own EAP-TLS server presents it too. */
+  gateway: Issued;
+  /** Gateway certificate for radius.vpn.example.test, the connection that relays EAP to RADIUS. */
+  radiusGateway: Issued;
+  /** The RADIUS server's own certificate, radius.example.test from the RSA CA (not the gateway's CA). */
+  radiusServer: Issued;
+  /** The password of every PKCS#12 file below. */
+  passphrase: string;
+  /** PKCS#12 files of users, each with CN and rfc822Name SAN `<name>@example.test`. */
+  users: Record<'alice' | 'revoked' | 'expired', { id: string; p12: string }>;
+  /** The ECDSA CA's CRL, listing `revoked`. */
+  crl: string;
+}
+
+export async function createEapTlsCredentials(pki: TestPki): Promise<EapTlsCredentials> {
+  const sign = pkiRunner(pki.dir);
+  const ca = caOf(pki, 'ecdsa');
+  const rsaCa = caOf(pki, 'rsa');
+  const [gateway, radiusGateway, radiusServer] = await Promise.all([
+    issue(sign, join(pki.dir, 'tls-gw'), 'ecdsa', ca, 'tls.vpn.example.test'),
+    issue(sign, join(pki.dir, 'radius-gw'), 'ecdsa', ca, 'radius.vpn.example.test'),
+    issue(sign, join(pki.dir, 'radius-server'), 'rsa', rsaCa, 'radius.example.test'),
+  ]);
+  const passphrase = 'p12-password';
+  const names = ['alice', 'revoked', 'expired'] as const;
+  const users = Object.fromEntries(
+    await Promise.all(
+      names.map(async (name) => {
+        const id = `${name}@example.test`;
+        const base = join(pki.dir, `user-${name}`);
+        const extra = name === 'expired' ? [...BAD_CERTIFICATES.expired] : [];
+        const issued = await issue(sign, base, 'ecdsa', ca, id, { flag: 'clientAuth', extra });
+        const p12 = `${base}.p12`;
+        const exported = await run([
+          'openssl',
+          'pkcs12',
+          '-export',
+          '-in',
+          issued.cert,
+          '-inkey',
+          issued.key,
+          '-out',
+          p12,
+          '-passout',
+          `pass:${passphrase}`,
+        ]);
+        if (exported.code !== 0) throw new Error(`openssl pkcs12 failed: ${exported.stderr}`);
+        return [name, { id, p12 }] as const;
+      }),
+    ),
+  ) as EapTlsCredentials['users'];
+  const crl = join(pki.dir, 'ecdsa-ca.crl.pem');
+  await sign(crl, ['--signcrl', ...signedBy(ca), '--cert', join(pki.dir, 'user-revoked.pem')]);
+  return { gateway, radiusGateway, radiusServer, passphrase, users, crl };
 }

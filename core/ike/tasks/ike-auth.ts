@@ -31,6 +31,11 @@ function rejected(round: AuthRound, detail: string): OutpostError {
   if (round.kind === 'psk') {
     return new OutpostError('authentication-failed', 'The gateway did not accept the pre-shared key.', { detail });
   }
+  if (round.secretKind === 'certificate') {
+    return new OutpostError('authentication-failed', 'The gateway did not accept your certificate. Ask IT.', {
+      detail,
+    });
+  }
   if (round.secretKind === 'one-time-code') {
     return new OutpostError(
       'otp-rejected',
@@ -42,7 +47,14 @@ function rejected(round: AuthRound, detail: string): OutpostError {
 }
 
 function unproven(round: AuthRound, detail: string): OutpostError {
-  const secret = round.kind === 'psk' ? 'pre-shared key' : round.secretKind === 'one-time-code' ? 'code' : 'password';
+  const secret =
+    round.kind === 'psk'
+      ? 'pre-shared key'
+      : round.secretKind === 'one-time-code'
+        ? 'code'
+        : round.secretKind === 'certificate'
+          ? 'certificate'
+          : 'password';
   return new OutpostError(
     'gateway-error',
     `The gateway refused the sign-in before proving who it is, so Outpost cannot tell whether your ${secret} was wrong. Check it and try again; if it keeps happening, tell IT.`,
@@ -126,7 +138,13 @@ export class IkeAuthTask implements Task<GatewayIdentity> {
     if (round.kind === 'psk') {
       payloads.push(this.ourAuth(round.psk));
     } else {
-      this.eap = new EapPeer({ identity: round.identity, method: round.method, secret: round.secret });
+      this.eap = new EapPeer({
+        identity: round.identity,
+        method: round.method,
+        secret: round.secret,
+        tls: round.tls,
+        ttlsInner: round.ttlsInner,
+      });
     }
     return payloads;
   }
@@ -173,12 +191,20 @@ export class IkeAuthTask implements Task<GatewayIdentity> {
       }
       if (this.eapTurns++ === 0) {
         this.progress(
-          round.secretKind === 'one-time-code' ? 'Sending one-time code' : `Logging in as ${round.identity}`,
+          round.secretKind === 'one-time-code'
+            ? 'Sending one-time code'
+            : round.secretKind === 'certificate'
+              ? `Logging in with the certificate of ${round.identity}`
+              : `Logging in as ${round.identity}`,
         );
       }
       const step = this.eap.handle(eapPayload.message);
       if (step.kind === 'failure') {
-        throw step.error.code === 'authentication-failed' ? rejected(round, step.error.message) : step.error;
+        // a TLS-based method says itself what failed (an alert, a certificate check); a bare refusal it words here
+        const bare = step.error.code === 'authentication-failed' && step.error.detail?.startsWith('EAP-Failure');
+        throw step.error.code === 'authentication-failed' && (round.tls === undefined || bare)
+          ? rejected(round, step.error.message)
+          : step.error;
       }
       if (step.kind === 'respond') {
         this.next = [{ type: PayloadType.EAP, message: step.message }];

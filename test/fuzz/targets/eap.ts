@@ -43,7 +43,11 @@ const CHALLENGE = request(
   mschap(1, Buffer.concat([Uint8Array.of(16), AUTHENTICATOR_CHALLENGE, utf8('strongSwan')])),
 );
 
-const CONVERSATIONS: Readonly<Record<EapMethodName, readonly (readonly Uint8Array[])[]>> = {
+// EAP-TLS, EAP-TTLS and PEAP frames go to the reassembler in their own target (tls-fragments): a TLS handshake cannot be
+// replayed
+type KeylessOrMschap = Exclude<EapMethodName, 'tls' | 'ttls' | 'peap'>;
+
+const CONVERSATIONS: Readonly<Record<KeylessOrMschap, readonly (readonly Uint8Array[])[]>> = {
   mschapv2: [
     [
       IDENTITY,
@@ -80,12 +84,12 @@ const CONVERSATIONS: Readonly<Record<EapMethodName, readonly (readonly Uint8Arra
   ],
 };
 
-const METHODS = Object.keys(CONVERSATIONS) as EapMethodName[];
+const METHODS = Object.keys(CONVERSATIONS) as KeylessOrMschap[];
 const ALL_PACKETS = Object.values(CONVERSATIONS).flat(2);
 const EAP_TYPES: readonly number[] = Object.values(EapType);
 
 interface Conversation {
-  method: EapMethodName;
+  method: KeylessOrMschap;
   packets: Uint8Array[];
 }
 

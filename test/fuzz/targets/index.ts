@@ -7,6 +7,7 @@ import { ikeEncryptedTarget } from './ike-encrypted.js';
 import { ikeFragmentsTarget } from './ike-fragments.js';
 import { ikeMessageTarget } from './ike-message.js';
 import { profileTarget } from './profile.js';
+import { tlsFragmentsTarget } from './tls-fragments.js';
 import { x509Target } from './x509.js';
 
 export const TARGETS: readonly FuzzTarget[] = [
@@ -15,6 +16,7 @@ export const TARGETS: readonly FuzzTarget[] = [
   ikeFragmentsTarget,
   configPayloadTarget,
   eapTarget,
+  tlsFragmentsTarget,
   espTarget,
   x509Target,
   profileTarget,
