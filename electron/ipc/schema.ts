@@ -136,6 +136,8 @@ export interface Commands {
     args: [input: { profileId: string; pkcs12Base64: string; password: string }];
     result: CertificateInfo;
   };
+  /** The certificate the keychain holds for a profile (read-only, expired ones too); null when none is stored. */
+  'certificate:info': { args: [profileId: string]; result: CertificateInfo | null };
 }
 
 /** The user's certificate as the UI shows it. */
@@ -181,6 +183,7 @@ const COMMAND_SET = {
   'report:create': true,
   'totp:enroll-image': true,
   'certificate:import': true,
+  'certificate:info': true,
 } satisfies Record<CommandName, true>;
 
 const EVENT_SET = { status: true, counters: true } satisfies Record<EventName, true>;

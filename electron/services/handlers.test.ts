@@ -339,6 +339,34 @@ test('a PKCS#12 is opened, its subject and expiry returned, and it goes to the k
     }
   }));
 
+test('certificate:info reads the stored certificate back: none, then the imported one, still shown once expired', () =>
+  setup(async ({ handlers, secrets, now }) => {
+    const certificates = makeTestCertificates();
+    now.ms = Date.now();
+    const profile = JSON.stringify({
+      version: 1,
+      name: 'Certificate',
+      gateway: { address: 'vpn.example.com', ca: CA_PEM },
+      auth: 'eap-tls',
+      username: 'alice@example.test',
+    });
+    const { id } = await handlers['profiles:import']({ name: 'cert.json', content: profile });
+    assert.equal(await handlers['certificate:info'](id), null, 'nothing stored yet');
+    const pkcs12Base64 = Buffer.from(certificates.clientPfx).toString('base64');
+    const imported = await handlers['certificate:import']({ profileId: id, pkcs12Base64, password: PFX_PASSPHRASE });
+    assert.deepEqual(await handlers['certificate:info'](id), imported);
+    // three days on, the two-day certificate has expired: shown with its date, no countdown
+    now.ms += 3 * 86_400_000;
+    const expired = await handlers['certificate:info'](id);
+    assert.equal(expired?.subject, 'CN=alice@example.test');
+    assert.equal(expired?.expiresInDays, undefined);
+    assert.ok(Date.parse(expired?.validTo ?? '') < now.ms);
+    // a keychain entry that no longer opens is said in words, not returned as if nothing were stored
+    await secrets.set(id, 'pkcs12-password', 'changed');
+    await assert.rejects(handlers['certificate:info'](id), uiError('profile-invalid'));
+    await assert.rejects(handlers['certificate:info'](42 as unknown as string), uiError('invalid-input'));
+  }));
+
 test('the certificate info warns only within 14 days of expiry', () => {
   const validTo = new Date('2027-01-31T00:00:00Z');
   const summary = { subject: 'CN=a', validFrom: new Date('2026-01-01T00:00:00Z'), validTo };

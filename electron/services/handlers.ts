@@ -189,6 +189,16 @@ export function createHandlers(deps: HandlerDeps): BaseHandlers {
       logs.log(`Certificate imported for profile ${id}: ${summary.subject}, valid to ${summary.validTo.toISOString()}`);
       return certificateInfo(summary, new Date(clock()));
     },
+    'certificate:info': async (profileId) => {
+      const id = text(profileId, 'profileId');
+      const base64 = await secrets.get(id, 'pkcs12');
+      const password = await secrets.get(id, 'pkcs12-password');
+      if (base64 === undefined || password === undefined) return null;
+      logs.addSecret(password);
+      // no validity check: an expired certificate is still shown, so the window can say it expired
+      const summary = readPkcs12(pkcs12FromBase64(base64, 'The stored certificate file'), password);
+      return certificateInfo(summary, new Date(clock()));
+    },
     'totp:remove': async (profileId) => {
       const id = text(profileId, 'profileId');
       await secrets.delete(id, 'totp');
