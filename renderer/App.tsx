@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type {
+  CertificateInfo,
   CommandName,
   ConnectionStatus,
   Counters,
@@ -12,8 +13,10 @@ import type {
 import type { Call } from './api.js';
 import { ErrorNotice } from './components/ErrorNotice.js';
 import { Panel } from './components/Panel.js';
+import { certificateWarning } from './certificate-view.js';
 import { homeState, STATE_WORDS } from './connection-view.js';
 import { asUiError } from './errors.js';
+import { CertificateImport } from './screens/CertificateImport.js';
 import { Diagnostics } from './screens/Diagnostics.js';
 import { FirstRun } from './screens/FirstRun.js';
 import { Login } from './screens/Login.js';
@@ -22,7 +25,7 @@ import { Status } from './screens/Status.js';
 import { TotpEnroll } from './screens/TotpEnroll.js';
 
 /** The home screen, or the panel open over it. */
-type View = 'home' | 'login' | 'totp' | 'settings' | 'diagnostics' | 'import';
+type View = 'home' | 'login' | 'totp' | 'certificate' | 'settings' | 'diagnostics' | 'import';
 
 const SAMPLES = 60;
 /** Background reads; any other command is something the user just did, and its outcome replaces the last error. */
@@ -32,6 +35,7 @@ const READS: ReadonlySet<CommandName> = new Set([
   'connection:status',
   'totp:current',
   'policy:get',
+  'certificate:info',
 ]);
 const IDLE: ConnectionStatus = { state: 'disconnected', dns: [], splitSubnets: [] };
 
@@ -53,6 +57,8 @@ export function App({ api }: { api: OutpostApi }) {
   const opener = useRef<View | undefined>(undefined);
   // Used for the next Connect only when the user did not ask Outpost to remember it; never persisted.
   const [sessionPassword, setSessionPassword] = useState<string | undefined>();
+  // EAP-TLS profiles' certificates as the keychain holds them (null: none), read when such a profile is selected
+  const [certificates, setCertificates] = useState<Record<string, CertificateInfo | null>>({});
 
   const call: Call = useCallback(
     async (command, ...args) => {
@@ -121,8 +127,22 @@ export function App({ api }: { api: OutpostApi }) {
 
   const profile = profiles.find((p) => p.id === profileId);
   const needsTotpCode = profile?.auth === 'eap-mschapv2+totp' && !profile.hasTotp;
-  const needsPassword = profile !== undefined && profile.auth !== 'psk' && !profile.hasPassword;
+  const usesCertificate = profile?.auth === 'eap-tls';
+  // EAP-TLS signs in with the certificate, not a password
+  const needsPassword = profile !== undefined && profile.auth !== 'psk' && !usesCertificate && !profile.hasPassword;
+  const certificate = profile === undefined ? undefined : certificates[profile.id];
   const state = homeState(status, error, connectPending);
+
+  useEffect(() => {
+    if (profileId === undefined || !usesCertificate) return;
+    let stopped = false;
+    void call('certificate:info', profileId).then((stored) => {
+      if (!stopped && stored !== undefined) setCertificates((c) => ({ ...c, [profileId]: stored.value }));
+    });
+    return () => {
+      stopped = true;
+    };
+  }, [call, profileId, usesCertificate]);
 
   function open(next: Exclude<View, 'home'>) {
     if (view === 'home') opener.current = next;
@@ -134,13 +154,17 @@ export function App({ api }: { api: OutpostApi }) {
   function imported(p: ProfileSummary) {
     setProfiles((list) => [...list.filter((q) => q.id !== p.id), p]);
     setProfileId(p.id);
-    setView(p.auth === 'psk' ? 'home' : 'login');
+    setView(p.auth === 'psk' ? 'home' : p.auth === 'eap-tls' ? 'certificate' : 'login');
   }
 
   async function connect(otp: string | undefined) {
     if (profile === undefined) return;
     if (needsPassword && sessionPassword === undefined) {
       open('login');
+      return;
+    }
+    if (usesCertificate && certificate === null) {
+      open('certificate');
       return;
     }
     cancelled.current = false;
@@ -235,12 +259,18 @@ export function App({ api }: { api: OutpostApi }) {
               onConnect={(otp) => void connect(otp)}
               onDisconnect={() => void disconnect()}
               onDismissError={() => setError(undefined)}
+              certificateWarning={certificate ? certificateWarning(certificate, Date.now()) : undefined}
             />
           </main>
           <nav className="app-nav" aria-label="More">
             <button type="button" data-opens="login" onClick={() => open('login')}>
               Sign in
             </button>
+            {usesCertificate && (
+              <button type="button" data-opens="certificate" onClick={() => open('certificate')}>
+                Certificate
+              </button>
+            )}
             {profile.auth === 'eap-mschapv2+totp' && (
               <button type="button" data-opens="totp" onClick={() => open('totp')}>
                 Two-step
@@ -278,6 +308,14 @@ export function App({ api }: { api: OutpostApi }) {
                 void refreshProfiles();
                 close();
               }}
+            />
+          )}
+          {view === 'certificate' && (
+            <CertificateImport
+              key={profile.id}
+              call={call}
+              profile={profile}
+              onImported={(info) => setCertificates((c) => ({ ...c, [profile.id]: info }))}
             />
           )}
           {view === 'settings' && (

@@ -26,6 +26,7 @@ export function Status({
   onConnect,
   onDisconnect,
   onDismissError,
+  certificateWarning,
 }: {
   profiles: readonly ProfileSummary[];
   profile: ProfileSummary;
@@ -43,6 +44,8 @@ export function Status({
   /** Disconnect, or cancel a Connect on its way. */
   onDisconnect: () => void;
   onDismissError: () => void;
+  /** The selected EAP-TLS profile's certificate expired or expires soon: what to do, in words. */
+  certificateWarning?: string | undefined;
 }) {
   const [otp, setOtp] = useState('');
   const now = useNow(state === 'connected');
@@ -71,6 +74,7 @@ export function Status({
         {waiting && <p className="step">{status.step ?? 'Starting…'}</p>}
         {state === 'connected' && <p className="step">Your traffic to {profile.name} is protected.</p>}
         {state === 'disconnected' && <p className="step">Your traffic is not protected by the VPN.</p>}
+        {certificateWarning !== undefined && <p className="step warning">{certificateWarning}</p>}
       </div>
       {error !== undefined && <ErrorNotice error={error} onDismiss={onDismissError} />}
       <form onSubmit={submit} className="connect-form">

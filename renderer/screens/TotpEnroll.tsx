@@ -1,14 +1,7 @@
 import { type ChangeEvent, type DragEvent, type FormEvent, useEffect, useState } from 'react';
 import type { ProfileSummary, QrImageSource, TotpCode, TotpInfo } from '../../electron/ipc/schema.js';
 import type { Call } from '../api.js';
-
-/** A picture's bytes as base64, in chunks (a spread of a whole picture would overflow the call stack). */
-async function base64Of(file: File): Promise<string> {
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
-}
+import { base64Of } from '../files.js';
 
 /**
  * Two-factor setup: the QR code or the otpauth:// link from IT, so Outpost answers the code round itself, then compare

@@ -5,6 +5,7 @@
 
 import { defaultPolicy } from '../../core/policy/schema.js';
 import type {
+  CertificateInfo,
   CommandHandlers,
   ConnectionStatus,
   Counters,
@@ -19,6 +20,12 @@ import { DEFAULT_NOTIFICATIONS } from '../../electron/services/settings-store.js
 export const GOOD_PASSWORD = 'correct horse';
 export const VIRTUAL_IP = '198.18.0.2';
 export const TOTP_CODE = '492039';
+/** The password of the certificate file the UI tests import; any other is refused as main refuses it. */
+export const CERTIFICATE_PASSWORD = 'p12-secret';
+/** The subject main reads from that file, and how many days its certificate has left (inside the 14-day warning). */
+export const CERTIFICATE_SUBJECT = 'CN=alice@example.test, O=Example Corp';
+export const CERTIFICATE_DAYS_LEFT = 9;
+const DAY_MS = 86_400_000;
 
 export interface FakeBackend {
   handlers: CommandHandlers;
@@ -35,6 +42,8 @@ export const CONNECT_STEPS = ['Contacting gateway vpn.example.test', 'Gateway au
 export interface FakeSetup {
   policy?: Partial<PolicyView>;
   profiles?: ProfileSummary[];
+  /** Certificates already in the keychain, by profile id. */
+  certificates?: Record<string, CertificateInfo>;
 }
 
 export function fakeBackend(
@@ -54,6 +63,7 @@ export function fakeBackend(
     },
   };
   const stored = new Map<string, string>();
+  const certificates = new Map(Object.entries(setup.certificates ?? {}));
 
   const calls: FakeBackend['calls'] = [];
   let status: ConnectionStatus = { state: 'disconnected', dns: [], splitSubnets: [] };
@@ -179,11 +189,30 @@ export function fakeBackend(
       find(profileId).hasTotp = true;
       return { issuer: 'Example Corp', account: 'alice', algorithm: 'SHA1', digits: 6, period: 30 };
     },
-    // the UI does not offer certificate import yet; a fixed answer lets a future screen be built against it
-    'certificate:import': async ({ profileId }) => {
-      find(profileId);
-      return { subject: 'CN=alice@example.test', validTo: '2027-01-01T00:00:00.000Z' };
+    // as main answers: the file must be base64 and open with its password, and only an EAP-TLS profile takes one
+    'certificate:import': async ({ profileId, pkcs12Base64, password }) => {
+      if (find(profileId).auth !== 'eap-tls') {
+        throw { code: 'certificate-unused', message: 'This profile does not sign in with a certificate.' };
+      }
+      if (!/^[A-Za-z0-9+/]+=*$/.test(pkcs12Base64)) {
+        throw { code: 'profile-invalid', message: 'The certificate file must be a base64-encoded PKCS#12 file.' };
+      }
+      if (password !== CERTIFICATE_PASSWORD) {
+        throw {
+          code: 'profile-invalid',
+          message: 'The password of your certificate file (PKCS#12) is wrong.',
+          detail: 'error:11800071:PKCS12 routines::mac verify failure',
+        };
+      }
+      const info: CertificateInfo = {
+        subject: CERTIFICATE_SUBJECT,
+        validTo: new Date(Date.now() + CERTIFICATE_DAYS_LEFT * DAY_MS + DAY_MS / 2).toISOString(),
+        expiresInDays: CERTIFICATE_DAYS_LEFT,
+      };
+      certificates.set(profileId, info);
+      return info;
     },
+    'certificate:info': async (profileId) => certificates.get(profileId) ?? null,
   };
 
   // Record every call so the tests can check what the UI asked main to do.
