@@ -60,7 +60,7 @@ export function connectBridge(url: string): OutpostApi {
     if (call === undefined) return;
     pending.delete(data.id!);
     if (data.error !== undefined) call.reject(data.error);
-    else call.resolve(data.result ?? undefined);
+    else call.resolve(data.result);
   });
   socket.addEventListener('close', () => {
     for (const call of pending.values()) call.reject(bridgeDown);

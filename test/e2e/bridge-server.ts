@@ -3,8 +3,8 @@
  * preload exposes, over a WebSocket on the same origin. The renderer uses it only when opened with
  * `?bridge=ws://127.0.0.1:PORT`; the shipped Electron app never starts this server.
  *
- * Wire format (JSON text frames): renderer → `{id, command, args}`; bridge → `{id, result}` or `{id, error: UiError}`,
- * and pushed `{event, payload}`.
+ * Wire format (JSON text frames): renderer → `{id, command, args}`; bridge → `{id, result}` (`{id}` when the command
+ * has no result) or `{id, error: UiError}`, and pushed `{event, payload}`.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -107,7 +107,8 @@ export async function startBridgeServer(options: { root: string; handlers: Comma
     const handler = options.handlers[request.command] as (...args: unknown[]) => Promise<unknown>;
     try {
       const result = await handler(...request.args);
-      client.send(JSON.stringify({ id: request.id, result: result ?? null }));
+      // a command with no result sends none; a null result (certificate:info with none stored) stays null, as over IPC
+      client.send(JSON.stringify(result === undefined ? { id: request.id } : { id: request.id, result }));
     } catch (err) {
       client.send(JSON.stringify({ id: request.id, error: toUiError(err) }));
     }
