@@ -163,9 +163,13 @@ export function App({ api }: { api: OutpostApi }) {
       open('login');
       return;
     }
-    if (usesCertificate && certificate === null) {
-      open('certificate');
-      return;
+    if (usesCertificate) {
+      // asked again when the read on selecting the profile has not answered yet
+      const stored = certificate !== undefined ? certificate : (await call('certificate:info', profile.id))?.value;
+      if (stored === null) {
+        open('certificate');
+        return;
+      }
     }
     cancelled.current = false;
     setConnectPending(true);

@@ -141,7 +141,14 @@ export function fakeBackend(
     },
     'connection:connect': async ({ profileId, password }) => {
       const profile = find(profileId);
-      if ((password ?? stored.get(profileId)) !== GOOD_PASSWORD) {
+      if (profile.auth === 'eap-tls') {
+        if (!certificates.has(profileId)) {
+          throw {
+            code: 'certificate-required',
+            message: 'Import your certificate file (.p12) for this profile to connect.',
+          };
+        }
+      } else if ((password ?? stored.get(profileId)) !== GOOD_PASSWORD) {
         throw {
           code: 'password-rejected',
           message: 'Your username or password was not accepted.',
