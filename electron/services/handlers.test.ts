@@ -25,6 +25,13 @@ const TOTP_PROFILE = JSON.stringify({
   auth: 'eap-mschapv2+totp',
   username: 'alice',
 });
+const EAP_TLS_PROFILE = JSON.stringify({
+  version: 1,
+  name: 'Certificate',
+  gateway: { address: 'vpn.example.com', ca: CA_PEM },
+  auth: 'eap-tls',
+  username: 'alice@example.test',
+});
 // RFC 6238 Appendix B SHA-1 seed "12345678901234567890" in base32; at T = 59 s the 8-digit code is 94287082.
 const RFC6238_URI = 'otpauth://totp/ACME:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&digits=8&issuer=ACME';
 
@@ -312,14 +319,7 @@ test('a PKCS#12 is opened, its subject and expiry returned, and it goes to the k
   setup(async ({ handlers, secrets, config, now }) => {
     const certificates = makeTestCertificates();
     now.ms = Date.now();
-    const profile = JSON.stringify({
-      version: 1,
-      name: 'Certificate',
-      gateway: { address: 'vpn.example.com', ca: CA_PEM },
-      auth: 'eap-tls',
-      username: 'alice@example.test',
-    });
-    const { id } = await handlers['profiles:import']({ name: 'cert.json', content: profile });
+    const { id } = await handlers['profiles:import']({ name: 'cert.json', content: EAP_TLS_PROFILE });
     const pkcs12Base64 = Buffer.from(certificates.clientPfx).toString('base64');
     await assert.rejects(
       handlers['certificate:import']({ profileId: id, pkcs12Base64, password: 'wrong' }),
@@ -343,14 +343,7 @@ test('certificate:info reads the stored certificate back: none, then the importe
   setup(async ({ handlers, secrets, now }) => {
     const certificates = makeTestCertificates();
     now.ms = Date.now();
-    const profile = JSON.stringify({
-      version: 1,
-      name: 'Certificate',
-      gateway: { address: 'vpn.example.com', ca: CA_PEM },
-      auth: 'eap-tls',
-      username: 'alice@example.test',
-    });
-    const { id } = await handlers['profiles:import']({ name: 'cert.json', content: profile });
+    const { id } = await handlers['profiles:import']({ name: 'cert.json', content: EAP_TLS_PROFILE });
     assert.equal(await handlers['certificate:info'](id), null, 'nothing stored yet');
     const pkcs12Base64 = Buffer.from(certificates.clientPfx).toString('base64');
     const imported = await handlers['certificate:import']({ profileId: id, pkcs12Base64, password: PFX_PASSPHRASE });

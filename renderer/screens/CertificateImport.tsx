@@ -1,7 +1,8 @@
-import { type ChangeEvent, type DragEvent, type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import type { CertificateInfo, ProfileSummary } from '../../electron/ipc/schema.js';
 import type { Call } from '../api.js';
 import { certificateWarning, expiryDate } from '../certificate-view.js';
+import { DropZone } from '../components/DropZone.js';
 import { TextField } from '../components/TextField.js';
 import { base64Of } from '../files.js';
 
@@ -29,7 +30,6 @@ export function CertificateImport({
   const [file, setFile] = useState<ChosenFile | undefined>();
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
-  const [dragging, setDragging] = useState(false);
 
   useEffect(() => {
     let stopped = false;
@@ -41,20 +41,8 @@ export function CertificateImport({
     };
   }, [call, profile.id]);
 
-  async function choose(chosen: File | undefined) {
-    if (chosen !== undefined) setFile({ name: chosen.name, base64: await base64Of(chosen) });
-  }
-
-  async function onFile(event: ChangeEvent<HTMLInputElement>) {
-    const chosen = event.target.files?.[0];
-    event.target.value = '';
-    await choose(chosen);
-  }
-
-  async function onDrop(event: DragEvent<HTMLElement>) {
-    event.preventDefault();
-    setDragging(false);
-    await choose(event.dataTransfer.files[0]);
+  async function choose(chosen: File) {
+    setFile({ name: chosen.name, base64: await base64Of(chosen) });
   }
 
   async function submit(event: FormEvent) {
@@ -98,22 +86,13 @@ export function CertificateImport({
       <form onSubmit={submit} className="form">
         <fieldset className="qr-sources" disabled={busy}>
           <legend>{current ? 'Replace it with a new file' : 'Certificate file from IT'}</legend>
-          <section
-            className={dragging ? 'drop-zone dragging' : 'drop-zone'}
-            aria-label="Drop the certificate file here"
-            onDragOver={(event) => {
-              event.preventDefault();
-              setDragging(true);
-            }}
-            onDragLeave={() => setDragging(false)}
-            onDrop={onDrop}
-          >
-            <p>{file === undefined ? 'Drop your .p12 or .pfx file here, or:' : `Chosen: ${file.name}`}</p>
-            <label className="file-picker">
-              <span>{file === undefined ? 'Choose file…' : 'Choose another…'}</span>
-              <input type="file" accept=".p12,.pfx,application/x-pkcs12" onChange={onFile} />
-            </label>
-          </section>
+          <DropZone
+            label="Drop the certificate file here"
+            prompt={file === undefined ? 'Drop your .p12 or .pfx file here, or:' : `Chosen: ${file.name}`}
+            choose={file === undefined ? 'Choose file…' : 'Choose another…'}
+            accept=".p12,.pfx,application/x-pkcs12"
+            onFile={choose}
+          />
         </fieldset>
         <TextField
           label="Certificate password"

@@ -1,6 +1,7 @@
-import { type ChangeEvent, type DragEvent, type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import type { ProfileSummary, QrImageSource, TotpCode, TotpInfo } from '../../electron/ipc/schema.js';
 import type { Call } from '../api.js';
+import { DropZone } from '../components/DropZone.js';
 import { base64Of } from '../files.js';
 
 /**
@@ -13,7 +14,6 @@ export function TotpEnroll({ call, profile, onDone }: { call: Call; profile: Pro
   const [info, setInfo] = useState<TotpInfo | undefined>();
   const [code, setCode] = useState<TotpCode | undefined>();
   const [busy, setBusy] = useState(false);
-  const [dragging, setDragging] = useState(false);
   const enrolled = info !== undefined || profile.hasTotp;
 
   useEffect(() => {
@@ -47,19 +47,6 @@ export function TotpEnroll({ call, profile, onDone }: { call: Call; profile: Pro
     }
   }
 
-  async function onFile(event: ChangeEvent<HTMLInputElement>) {
-    const file = event.target.files?.[0];
-    event.target.value = '';
-    if (file !== undefined) await enrollFrom({ kind: 'file', base64: await base64Of(file) });
-  }
-
-  async function onDrop(event: DragEvent<HTMLElement>) {
-    event.preventDefault();
-    setDragging(false);
-    const file = event.dataTransfer.files[0];
-    if (file !== undefined) await enrollFrom({ kind: 'file', base64: await base64Of(file) });
-  }
-
   async function askEachTime() {
     if (profile.hasTotp || info !== undefined) {
       if ((await call('totp:remove', profile.id)) === undefined) return;
@@ -73,28 +60,20 @@ export function TotpEnroll({ call, profile, onDone }: { call: Call; profile: Pro
       {!enrolled && (
         <fieldset className="qr-sources" disabled={busy}>
           <legend>Scan the QR code from IT</legend>
-          <section
-            className={dragging ? 'drop-zone dragging' : 'drop-zone'}
-            aria-label="Drop a picture of the QR code here"
-            onDragOver={(event) => {
-              event.preventDefault();
-              setDragging(true);
-            }}
-            onDragLeave={() => setDragging(false)}
-            onDrop={onDrop}
+          <DropZone
+            label="Drop a picture of the QR code here"
+            prompt="Drop a picture (PNG or JPEG) of the QR code here, or:"
+            choose="Choose image…"
+            accept="image/png,image/jpeg"
+            onFile={async (file) => enrollFrom({ kind: 'file', base64: await base64Of(file) })}
           >
-            <p>Drop a picture (PNG or JPEG) of the QR code here, or:</p>
-            <label className="file-picker">
-              <span>Choose image…</span>
-              <input type="file" accept="image/png,image/jpeg" onChange={onFile} />
-            </label>
             <button type="button" onClick={() => enrollFrom({ kind: 'clipboard' })}>
               Paste from clipboard
             </button>
             <button type="button" onClick={() => enrollFrom({ kind: 'screen' })}>
               Scan screen
             </button>
-          </section>
+          </DropZone>
         </fieldset>
       )}
       {!enrolled && (

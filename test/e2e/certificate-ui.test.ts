@@ -22,7 +22,7 @@ import {
   type FakeBackend,
   fakeBackend,
 } from './fake-handlers.js';
-import { assertFitsTray, SCREENSHOTS, screenshot, TRAY, tabStops, watchCsp } from './page-helpers.js';
+import { assertFitsTray, SCREENSHOTS, screenshot, tabStops, trayPage } from './page-helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'outpost-certificate-ui-'));
 let server: BridgeServer;
@@ -73,11 +73,7 @@ before(async () => {
   emit = server.emit;
   mkdirSync(SCREENSHOTS, { recursive: true });
   context = await launchChromium(join(work, 'profile'));
-  page = context.pages()[0] ?? (await context.newPage());
-  await page.setViewportSize(TRAY);
-  await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'reduce' });
-  page.on('pageerror', (err) => assert.fail(`page error: ${err.stack}`));
-  violations = await watchCsp(page);
+  ({ page, violations } = await trayPage(context));
   await page.goto(server.pageUrl);
 });
 

@@ -3,12 +3,24 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 
 export const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots', import.meta.url));
 
 /** The tray window's size (electron/main.ts opens it frameless at this size). */
 export const TRAY = { width: 360, height: 560 };
+
+/**
+ * The context's page as the tray window: its size, light theme, no motion, any page error failing the test, and the
+ * CSP violations collected from the start.
+ */
+export async function trayPage(context: BrowserContext): Promise<{ page: Page; violations: string[] }> {
+  const page = context.pages()[0] ?? (await context.newPage());
+  await page.setViewportSize(TRAY);
+  await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'reduce' });
+  page.on('pageerror', (err) => assert.fail(`page error: ${err.stack}`));
+  return { page, violations: await watchCsp(page) };
+}
 
 /** Polls `condition` until it holds; fails the test when it still does not after `timeoutMs`. */
 export async function until(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {

@@ -16,7 +16,7 @@ import { THEMES } from '../../renderer/theme.js';
 import { type BridgeServer, startBridgeServer } from './bridge-server.js';
 import { CHROMIUM, launchChromium } from './chromium.js';
 import { CONNECT_STEPS, type FakeBackend, fakeBackend, GOOD_PASSWORD, TOTP_CODE, VIRTUAL_IP } from './fake-handlers.js';
-import { assertFitsTray, controls, SCREENSHOTS, screenshot, TRAY, tabStops, until, watchCsp } from './page-helpers.js';
+import { assertFitsTray, controls, SCREENSHOTS, screenshot, tabStops, trayPage, until } from './page-helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'outpost-ui-'));
 let server: BridgeServer;
@@ -48,11 +48,7 @@ before(async () => {
   emit = server.emit;
   mkdirSync(SCREENSHOTS, { recursive: true });
   context = await launchChromium(join(work, 'profile'));
-  page = context.pages()[0] ?? (await context.newPage());
-  await page.setViewportSize(TRAY);
-  await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'reduce' });
-  page.on('pageerror', (err) => assert.fail(`page error: ${err.stack}`));
-  violations = await watchCsp(page);
+  ({ page, violations } = await trayPage(context));
 });
 
 after(async () => {
