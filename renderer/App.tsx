@@ -267,12 +267,14 @@ export function App({ api }: { api: OutpostApi }) {
             />
           </main>
           <nav className="app-nav" aria-label="More">
-            <button type="button" data-opens="login" onClick={() => open('login')}>
-              Sign in
-            </button>
-            {usesCertificate && (
+            {/* a certificate profile signs in with its certificate: there is no password to enter */}
+            {usesCertificate ? (
               <button type="button" data-opens="certificate" onClick={() => open('certificate')}>
                 Certificate
+              </button>
+            ) : (
+              <button type="button" data-opens="login" onClick={() => open('login')}>
+                Sign in
               </button>
             )}
             {profile.auth === 'eap-mschapv2+totp' && (

@@ -153,10 +153,11 @@ test('keyboard only: open the panel, choose the file, type the password, import;
   await assertFitsTray(page, true);
 });
 
-test('the panel shows the stored certificate on open; a profile without certificates has no Certificate button', async () => {
+test('the panel shows the stored certificate on open, and no Sign in beside it; a profile without certificates has no Certificate button', async () => {
   await page.getByRole('button', { name: 'Certificate', exact: true }).click();
   await page.getByTestId('certificate').getByText(CERTIFICATE_SUBJECT).waitFor();
   await page.getByRole('button', { name: 'Back' }).click();
+  assert.equal(await page.getByRole('button', { name: 'Sign in' }).count(), 0, 'no password to sign in with');
   await page.getByRole('combobox', { name: 'Profile' }).selectOption('office');
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
   assert.equal(await page.getByRole('button', { name: 'Certificate', exact: true }).count(), 0);
