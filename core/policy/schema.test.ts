@@ -57,10 +57,10 @@ test('updates: "off" or an https address only; http, credentials in the URL and 
 });
 
 test('allowedAuthMethods: unknown methods are dropped, never widened to "all"', () => {
-  const some = parsePolicy({ allowedAuthMethods: ['psk', 'eap-tls'] }, 't');
+  const some = parsePolicy({ allowedAuthMethods: ['psk', 'eap-sim'] }, 't');
   assert.deepEqual(some.policy.allowedAuthMethods, ['psk']);
-  assert.match(some.warnings[0]!.message, /"eap-tls" is not a sign-in method Outpost knows/);
-  const none = parsePolicy({ allowedAuthMethods: ['eap-tls'] }, 't');
+  assert.match(some.warnings[0]!.message, /"eap-sim" is not a sign-in method Outpost knows/);
+  const none = parsePolicy({ allowedAuthMethods: ['eap-sim'] }, 't');
   assert.deepEqual(none.policy.allowedAuthMethods, [], 'IT restricted the list: nothing we know is allowed');
   const wrong = parsePolicy({ allowedAuthMethods: 'psk' }, 't');
   assert.deepEqual(wrong.policy.allowedAuthMethods, AUTH_METHODS, 'not a list at all: the key is ignored');

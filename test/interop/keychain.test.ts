@@ -129,20 +129,27 @@ function allFiles(dir: string): string[] {
   });
 }
 
-const none = { password: null, totp: null, psk: null };
+/** The EAP-TLS kinds, stored by no test here: read back as absent. */
+const noCertificate = { pkcs12: null, 'pkcs12-password': null };
+const none = { password: null, totp: null, psk: null, ...noCertificate };
 
 test('set, get, overwrite, delete and deleteAll through a real Secret Service under "Outpost VPN"', async () => {
   const out = await inSession('write', 'unlocked');
   assert.deepEqual(out.stored, {
-    alpha: { password: SECRETS.alphaPassword, totp: SECRETS.alphaTotp, psk: SECRETS.alphaPsk },
-    beta: { password: SECRETS.betaPassword, totp: SECRETS.betaTotp, psk: null },
+    alpha: { password: SECRETS.alphaPassword, totp: SECRETS.alphaTotp, psk: SECRETS.alphaPsk, ...noCertificate },
+    beta: { password: SECRETS.betaPassword, totp: SECRETS.betaTotp, psk: null, ...noCertificate },
     entries: ['alpha:password', 'alpha:psk', 'alpha:totp', 'beta:password', 'beta:totp'],
   });
   assert.equal(out.overwritten, SECRETS.alphaPassword2);
-  assert.deepEqual(out.afterDelete, { password: SECRETS.alphaPassword2, totp: null, psk: SECRETS.alphaPsk });
+  assert.deepEqual(out.afterDelete, {
+    password: SECRETS.alphaPassword2,
+    totp: null,
+    psk: SECRETS.alphaPsk,
+    ...noCertificate,
+  });
   assert.deepEqual(out.afterDeleteAll, {
     alpha: none,
-    beta: { password: SECRETS.betaPassword, totp: SECRETS.betaTotp, psk: null },
+    beta: { password: SECRETS.betaPassword, totp: SECRETS.betaTotp, psk: null, ...noCertificate },
     entries: ['beta:password', 'beta:totp'],
   });
   assert.equal(out.unknown, null);
@@ -168,7 +175,7 @@ test('no secret is written in clear anywhere under HOME; the encrypted keyring k
   assert.deepEqual(filesContaining(control, SECRETS), { [join(control, 'plain.txt')]: ['betaPassword'] });
 
   const out = await inSession('read-back', 'unlocked');
-  assert.deepEqual(out.beta, { password: SECRETS.betaPassword, totp: SECRETS.betaTotp, psk: null });
+  assert.deepEqual(out.beta, { password: SECRETS.betaPassword, totp: SECRETS.betaTotp, psk: null, ...noCertificate });
 });
 
 function assertUnavailable(outcome: unknown, what: string): void {
@@ -201,7 +208,12 @@ test('a locked keyring: storing fails with the keychain sentence; reads and dele
 
 test('unlocked again: the items a locked deleteAll left are there, and deleteAll removes them; no secret in clear', async () => {
   const survived = await inSession('read-back', 'unlocked');
-  assert.deepEqual(survived.beta, { password: SECRETS.betaPassword, totp: SECRETS.betaTotp, psk: null });
+  assert.deepEqual(survived.beta, {
+    password: SECRETS.betaPassword,
+    totp: SECRETS.betaTotp,
+    psk: null,
+    ...noCertificate,
+  });
   const out = await inSession('clear', 'unlocked');
   assert.deepEqual(out.afterDeleteAll, none);
   assert.deepEqual(out.entries, []);
