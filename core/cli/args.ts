@@ -416,7 +416,7 @@ function withClientCertificate(
 ): Profile {
   checkAuthSetting(profile.auth, 'clientCertificate', (path ?? profile.clientPkcs12) !== undefined, {
     missing: () => invalidOption('cert', `is required for ${profile.auth}: give your certificate file (PKCS#12).`),
-    unused: () => invalidOption('cert', `is only used with eap-tls; this profile uses ${profile.auth}.`),
+    unused: () => invalidOption('cert', `is only used with eap-tls and cert; this profile uses ${profile.auth}.`),
   });
   const clientPkcs12 =
     path === undefined

@@ -56,7 +56,8 @@ export async function openPkcs12(pfxBytes: Uint8Array, passphrase: string): Prom
           keys.push(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }));
         } else if (bag.bagId === BAG.certificate && bag.bagValue instanceof pkijs.CertBag) {
           const cert = bag.bagValue.parsedValue;
-          if (cert instanceof pkijs.Certificate) certificates.push(new X509Certificate(Buffer.from(cert.toSchema().toBER())));
+          if (cert instanceof pkijs.Certificate)
+            certificates.push(new X509Certificate(Buffer.from(cert.toSchema().toBER())));
         }
       }
     }
