@@ -4,7 +4,7 @@
  * pkijs reads the file (PBES2 with PBKDF2 and AES, what OpenSSL 3 and current exporters write). The legacy
  * encryptions (RC2, 3DES with the PKCS#12 KDF) are refused in words: re-exporting the file fixes them.
  */
-import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
 import * as pkijs from 'pkijs';
 import { OutpostError } from '../errors.js';
 
@@ -77,9 +77,10 @@ export async function openPkcs12(pfxBytes: Uint8Array, passphrase: string): Prom
   if (!key || extraKeys.length > 0) {
     throw unreadable(`${keys.length} private keys in the file, expected one`);
   }
-  const publicDer = (k: KeyObject) => k.export({ format: 'der', type: 'spki' });
-  const ownPublic = publicDer(key);
-  const certificate = certificates.find((c) => Buffer.compare(publicDer(c.publicKey), ownPublic) === 0);
+  const ownPublic = createPublicKey(key).export({ format: 'der', type: 'spki' });
+  const certificate = certificates.find(
+    (c) => Buffer.compare(c.publicKey.export({ format: 'der', type: 'spki' }), ownPublic) === 0,
+  );
   if (!certificate) {
     throw new OutpostError('profile-invalid', 'Your certificate file (PKCS#12) holds no certificate for its key.');
   }
