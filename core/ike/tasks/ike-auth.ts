@@ -209,6 +209,11 @@ export class IkeAuthTask implements Task<GatewayIdentity> {
       const detail = `AUTHENTICATION_FAILED in round ${this.roundIndex + 1}`;
       // before the gateway proved itself, the refusal may come from whoever answered IKE_SA_INIT (RFC 7296 §2.21.2):
       // not a verdict on the user's secret, and not final
+      // with a certificate the gateway answers our AUTH without proving itself first (RFC 7296 §2.21.2), and nothing
+      // secret was sent: the refusal is worded as one, the detail keeps that it was unproven
+      if (round.kind === 'certificate') {
+        throw rejected(round, this.gatewayCredential ? detail : `${detail}, before the gateway's AUTH was verified`);
+      }
       if (!this.gatewayCredential) throw unproven(round, detail);
       throw rejected(round, detail);
     }
