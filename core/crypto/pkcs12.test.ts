@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -32,37 +32,26 @@ before(() => {
     '-subj',
     '/CN=Test CA',
   );
-  const user = (name: string, keyArgs: string[]) => {
+  const user = (name: string, keyArgs: string[]) =>
     openssl(
       'req',
+      '-x509',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
       '-newkey',
       ...keyArgs,
       '-nodes',
       '-keyout',
       `${name}.key`,
       '-out',
-      `${name}.csr`,
+      `${name}.pem`,
+      '-days',
+      '2',
       '-subj',
       `/CN=${name}`,
     );
-    writeFileSync(join(dir, 'ext'), 'extendedKeyUsage=clientAuth\n');
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-days',
-      '2',
-      '-extfile',
-      'ext',
-      '-out',
-      `${name}.pem`,
-    );
-  };
   user('ec', ['ec', '-pkeyopt', 'ec_paramgen_curve:P-256']);
   user('rsa', ['rsa:2048']);
   const pass = `pass:${PASS}`;

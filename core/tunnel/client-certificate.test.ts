@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { test } from 'node:test';
 import { makeTestCertificates, PFX_PASSPHRASE } from '../eap/tls-test-support.js';
 import { IdType } from '../iana.js';
+import { parseSswanProfile } from '../profile/sswan.js';
 import type { Profile } from '../profile/types.js';
 import { openClientCertificate } from './client-certificate.js';
 import { sessionConfig } from './session-config.js';
@@ -10,22 +12,18 @@ const certificates = makeTestCertificates();
 const local = { address: '192.0.2.10', port: 500 };
 const remote = { address: '192.0.2.1', port: 500 };
 
+/** Through the .sswan importer, as a profile of this kind arrives. */
 function certProfile(identity: string | undefined): Profile {
-  return {
+  const cert = new X509Certificate(certificates.caPem).raw.toString('base64');
+  const local = identity === undefined ? {} : { id: identity };
+  const uuid = 'd8e3c4a0-5b7e-4c1f-9a2b-6e0f1d2c3b4a';
+  return parseSswanProfile({
+    uuid,
     name: 'Office',
-    uuid: undefined,
-    gateway: { address: 'vpn.example.test', port: 500, id: undefined, caCertificatesPem: certificates.caPem },
-    auth: 'cert',
-    username: undefined,
-    identity,
-    ikeProposals: [],
-    espProposals: [],
-    ikeProposalsText: [],
-    espProposalsText: [],
-    splitSubnets: [],
-    dnsServers: [],
-    mtu: undefined,
-  };
+    type: 'ikev2-cert',
+    remote: { addr: 'vpn.example.test', cert },
+    local,
+  });
 }
 
 test('cert: the key is taken out of the PKCS#12; IDi is the certificate subject as a DER DN unless the profile names one', async () => {

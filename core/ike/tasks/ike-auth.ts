@@ -4,6 +4,7 @@
  * AUTH is checked before any password leaves this machine.
  */
 import type { KeyObject, X509Certificate } from 'node:crypto';
+import type { Prf } from '../../crypto/prf.js';
 import { digitalSignatureAuth } from '../../crypto/sign-auth.js';
 import { parseCertificateDer, subjectPublicKeyInfoSha1 } from '../../crypto/x509/certificate.js';
 import { nameLine, validateCertificateChain } from '../../crypto/x509/path.js';
@@ -167,33 +168,24 @@ export class IkeAuthTask implements Task<GatewayIdentity> {
   }
 
   private ourAuth(secret: Uint8Array): Payload {
-    const {
-      suite: { prf },
-      keys,
-    } = this.sa.established;
-    this.authSent = true;
-    const octets = signedOctets(this.sa.initRequest, this.sa.nonceR, prf, keys.skPi, this.idI);
-    const auth: AuthPayload = {
-      type: PayloadType.AUTH,
-      method: AuthMethod.SHARED_KEY_MIC,
-      data: sharedKeyAuth(prf, secret, octets),
-    };
-    return auth;
+    return this.authPayload(AuthMethod.SHARED_KEY_MIC, (octets, prf) => sharedKeyAuth(prf, secret, octets));
   }
 
   /** AUTH method 14 (RFC 7427) over the same octets a PSK AUTH would MAC (RFC 7296 §2.15). */
   private ourSignature(key: KeyObject): Payload {
+    return this.authPayload(AuthMethod.DIGITAL_SIGNATURE, (octets) =>
+      digitalSignatureAuth(key, this.sa.peerSignatureHashes, octets),
+    );
+  }
+
+  private authPayload(method: number, value: (octets: Uint8Array, prf: Prf) => Uint8Array): Payload {
     const {
       suite: { prf },
       keys,
     } = this.sa.established;
     this.authSent = true;
     const octets = signedOctets(this.sa.initRequest, this.sa.nonceR, prf, keys.skPi, this.idI);
-    const auth: AuthPayload = {
-      type: PayloadType.AUTH,
-      method: AuthMethod.DIGITAL_SIGNATURE,
-      data: digitalSignatureAuth(key, this.sa.peerSignatureHashes, octets),
-    };
+    const auth: AuthPayload = { type: PayloadType.AUTH, method, data: value(octets, prf) };
     return auth;
   }
 
