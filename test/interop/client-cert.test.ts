@@ -1,7 +1,7 @@
 /**
  * IKEv2 certificate authentication of the client (RFC 7296 §2.15, RFC 7427 signatures, no EAP) against strongSwan:
  * the `outpost` CLI signs with the key of a PKCS#12 file, ECDSA and RSA; a certificate from a CA the gateway does not
- * trust is refused in words.
+ * trust is refused in words; an expired one and a wrong PKCS#12 password are said before connecting.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -11,7 +11,7 @@ import { sharedGateway } from './with-gateway.js';
 
 const shared = sharedGateway({ clientCert: true });
 
-type User = 'ecdsa' | 'rsa' | 'other';
+type User = 'ecdsa' | 'rsa' | 'other' | 'expired';
 
 function certArgs(gateway: Gateway, user: User): string[] {
   return [
@@ -72,6 +72,14 @@ describe('IKEv2 certificate authentication with strongSwan (auth = pubkey)', { t
     );
     // refused for its issuer, not for anything else in the exchange
     assert.match(await shared.gw.log(), /no trusted ECDSA public key found for '[^']*other-user@example\.test'/);
+  });
+
+  test('an expired certificate is refused before connecting, with its date', async () => {
+    const result = await expectFailure(shared.net, certArgs(shared.gw, 'expired'), passwordEnv(shared.gw));
+    // exit code 2: refused while reading the configuration and secrets, before any packet
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(String(result.error?.message), /^Your certificate expired on 2021-01-01\. Ask IT for a new one\.$/);
+    assert.doesNotMatch(await shared.gw.log(), /expired-user@example\.test/);
   });
 
   test('a wrong PKCS#12 password is said before connecting', async () => {

@@ -241,9 +241,9 @@ export interface ClientCertCredentials {
   passphrase: string;
   /**
    * PKCS#12 files of users `<name>@example.test` (CN and rfc822Name SAN): `ecdsa` from the ECDSA CA, `rsa` (RSA-2048)
-   * from the RSA CA, `other` from the CA the gateway does not trust.
+   * from the RSA CA, `other` from the CA the gateway does not trust, `expired` from the ECDSA CA, expired in 2021.
    */
-  users: Record<'ecdsa' | 'rsa' | 'other', { id: string; subject: string; p12: string }>;
+  users: Record<'ecdsa' | 'rsa' | 'other' | 'expired', { id: string; subject: string; p12: string }>;
 }
 
 export async function createClientCertCredentials(pki: TestPki): Promise<ClientCertCredentials> {
@@ -251,7 +251,7 @@ export async function createClientCertCredentials(pki: TestPki): Promise<ClientC
   const otherCa: Issued = { type: 'ecdsa', cert: pki.otherCaPem, key: pki.otherCaPem.replace(/\.pem$/, '.key.pem') };
   const passphrase = 'p12-password';
   const gateway = await issue(sign, join(pki.dir, 'cert-gw'), 'ecdsa', caOf(pki, 'ecdsa'), 'cert.vpn.example.test');
-  const issuers = { ecdsa: caOf(pki, 'ecdsa'), rsa: caOf(pki, 'rsa'), other: otherCa } as const;
+  const issuers = { ecdsa: caOf(pki, 'ecdsa'), rsa: caOf(pki, 'rsa'), other: otherCa, expired: caOf(pki, 'ecdsa') };
   const users = Object.fromEntries(
     await Promise.all(
       (Object.keys(issuers) as (keyof typeof issuers)[]).map(async (name) => {
@@ -259,6 +259,7 @@ export async function createClientCertCredentials(pki: TestPki): Promise<ClientC
         const base = join(pki.dir, `cert-user-${name}`);
         const issued = await issue(sign, base, name === 'rsa' ? 'rsa' : 'ecdsa', issuers[name], id, {
           flag: 'clientAuth',
+          extra: name === 'expired' ? [...BAD_CERTIFICATES.expired] : [],
         });
         const p12 = await exportPkcs12(issued, `${base}.p12`, passphrase);
         return [name, { id, subject: `${DN_PREFIX}, CN=${id}`, p12 }] as const;
