@@ -66,8 +66,8 @@ Connects to an IKEv2 VPN gateway and keeps the tunnel up until Ctrl+C.
 Profile:
   --profile FILE        Outpost JSON profile or strongSwan .sswan profile
   --user NAME           EAP username (fills in or replaces the profile's)
-  --cert FILE.p12       your certificate and key (PKCS#12) for eap-tls (fills in
-                        or replaces the profile's)
+  --cert FILE.p12       your certificate and key (PKCS#12) for eap-tls and cert
+                        (fills in or replaces the profile's)
 
 Connection flags (instead of --profile):
   --gateway ADDRESS     gateway host name or IP address (IPv4 or IPv6; a name with
@@ -121,7 +121,7 @@ Secrets come from the environment, or are asked for on the terminal:
   OUTPOST_PSK           pre-shared key (0x... hex and 0s... base64 as in strongSwan)
   OUTPOST_TOTP_SECRET   base32 TOTP secret: a fresh code is made when the gateway asks
   OUTPOST_OTP           a one-time code (eap-mschapv2+totp)
-  OUTPOST_P12_PASSWORD  password of the PKCS#12 file (eap-tls)
+  OUTPOST_P12_PASSWORD  password of the PKCS#12 file (eap-tls, cert)
 Asked codes are asked before connecting: enter one that is still valid for a few seconds.
 
 outpost disconnect ends your session at the network service: it restores routes
@@ -416,7 +416,7 @@ function withClientCertificate(
 ): Profile {
   checkAuthSetting(profile.auth, 'clientCertificate', (path ?? profile.clientPkcs12) !== undefined, {
     missing: () => invalidOption('cert', `is required for ${profile.auth}: give your certificate file (PKCS#12).`),
-    unused: () => invalidOption('cert', `is only used with eap-tls; this profile uses ${profile.auth}.`),
+    unused: () => invalidOption('cert', `is only used with eap-tls and cert; this profile uses ${profile.auth}.`),
   });
   const clientPkcs12 =
     path === undefined

@@ -5,11 +5,13 @@
  * must still be valid a few seconds later when the gateway asks for it; with OUTPOST_TOTP_SECRET a fresh code is made
  * at the moment the gateway asks. Secrets are never written anywhere.
  */
-import { checkPkcs12Validity, readPkcs12 } from '../eap/pkcs12.js';
+import type { SigningCredential } from '../crypto/pkcs12.js';
 import type { ClientCertificate } from '../eap/tls-client.js';
 import { isOutpostError, OutpostError } from '../errors.js';
+import { authNeeds } from '../profile/auth-rules.js';
 import type { Profile } from '../profile/types.js';
 import { currentCode, DEFAULT_TOTP } from '../secrets/totp.js';
+import { openClientCertificate } from '../tunnel/client-certificate.js';
 
 export interface Prompter {
   ask(question: string, hidden: boolean): Promise<string>;
@@ -17,6 +19,7 @@ export interface Prompter {
 
 export interface Secrets {
   clientCertificate?: ClientCertificate | undefined;
+  signingCredential?: SigningCredential | undefined;
   password: (() => string) | undefined;
   psk: Uint8Array | undefined;
   oneTimeCode: (() => string) | undefined;
@@ -96,7 +99,7 @@ async function clientCertificate(
   profile: Profile,
   env: NodeJS.ProcessEnv,
   prompter: Prompter,
-): Promise<ClientCertificate> {
+): Promise<Pick<Secrets, 'clientCertificate' | 'signingCredential'>> {
   const pfx = profile.clientPkcs12;
   if (pfx === undefined) throw new OutpostError('profile-invalid', 'This profile has no certificate file (PKCS#12).');
   const passphrase =
@@ -108,8 +111,7 @@ async function clientCertificate(
       'certificate password',
       'OUTPOST_P12_PASSWORD',
     ));
-  checkPkcs12Validity(readPkcs12(pfx, passphrase), new Date());
-  return { pfx, passphrase };
+  return openClientCertificate(profile.auth, pfx, passphrase, new Date());
 }
 
 export async function collectSecrets(profile: Profile, env: NodeJS.ProcessEnv, prompter: Prompter): Promise<Secrets> {
@@ -119,9 +121,9 @@ export async function collectSecrets(profile: Profile, env: NodeJS.ProcessEnv, p
       (await askFor(prompter, 'Pre-shared key: ', true, 'pre-shared key', 'OUTPOST_PSK'));
     return { password: undefined, psk: pskBytes(text), oneTimeCode: undefined };
   }
-  if (profile.auth === 'eap-tls') {
+  if (authNeeds(profile.auth).clientCertificate === 'required') {
     return {
-      clientCertificate: await clientCertificate(profile, env, prompter),
+      ...(await clientCertificate(profile, env, prompter)),
       password: undefined,
       psk: undefined,
       oneTimeCode: undefined,

@@ -1,5 +1,6 @@
 /** What an IKE session needs to know before it starts: endpoints, identities, credentials, proposals, timers. */
 import type { X509Certificate } from 'node:crypto';
+import type { SigningCredential } from '../crypto/pkcs12.js';
 import type { TlsCredentials } from '../eap/eap-tls.js';
 import type { TtlsInnerMethod } from '../eap/eap-ttls.js';
 import type { EapMethodName } from '../eap/peer.js';
@@ -23,6 +24,8 @@ export type GatewayAuthConfig =
 /** One authentication round of ours (RFC 4739 allows two). */
 export type AuthRound =
   | { kind: 'psk'; psk: Uint8Array }
+  /** A signature with the user's certificate key (RFC 7427); the certificate and its chain go in CERT payloads. */
+  | { kind: 'certificate'; credential: SigningCredential }
   | {
       kind: 'eap';
       method: EapMethodName;

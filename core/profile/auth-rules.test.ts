@@ -4,13 +4,15 @@ import { OutpostError } from '../errors.js';
 import { authNeeds, checkAuthSetting } from './auth-rules.js';
 import { AUTH_METHODS } from './types.js';
 
-test('EAP methods need a username and a gateway CA; PSK takes no username and a CA only for a certificate gateway', () => {
+test('EAP methods need a username and a gateway CA; PSK takes no username and a CA only for a certificate gateway; cert a CA and a PKCS#12 but no username', () => {
   for (const auth of AUTH_METHODS) {
-    const clientCertificate = auth === 'eap-tls' ? 'required' : 'unused';
+    const clientCertificate = auth === 'eap-tls' || auth === 'cert' ? 'required' : 'unused';
     const expected =
       auth === 'psk'
         ? { username: 'unused', gatewayCa: 'optional', clientCertificate }
-        : { username: 'required', gatewayCa: 'required', clientCertificate };
+        : auth === 'cert'
+          ? { username: 'unused', gatewayCa: 'required', clientCertificate }
+          : { username: 'required', gatewayCa: 'required', clientCertificate };
     assert.deepEqual(authNeeds(auth), expected, auth);
   }
 });

@@ -31,6 +31,8 @@ const NEEDS: Readonly<Record<AuthMethodName, AuthNeeds>> = {
   'eap-tls': { ...EAP, clientCertificate: 'required' },
   'eap-ttls': EAP,
   'eap-peap': EAP,
+  // IKEv2 certificate authentication (RFC 7296 §2.15): no EAP, so no username; the gateway proves itself likewise
+  cert: { username: 'unused', gatewayCa: 'required', clientCertificate: 'required' },
 };
 
 /** The methods that run TLS to an EAP server (EAP-TLS, EAP-TTLS, PEAP), whose name and CA a profile may set apart from the gateway's. */

@@ -114,7 +114,7 @@ export function parseNativeProfile(json: unknown, baseDir: string): Profile {
   }
   // not required with eap-tls: the app keeps the PKCS#12 in the keychain instead, the command line takes --cert
   if (pkcs12File !== undefined && authNeeds(auth).clientCertificate === 'unused') {
-    throw root.error('pkcs12File', 'is only used with eap-tls authentication.');
+    throw root.error('pkcs12File', 'is only used with eap-tls and cert authentication.');
   }
   const fromFile = (file: string) => (isAbsolute(file) ? file : resolve(baseDir, file));
   let eapCaCertificatesPem: string | undefined;

@@ -96,8 +96,19 @@ test('ikev2-eap-tls takes the PKCS#12 of local.p12 and the EAP identity of eap_i
   refuses(minimal({ local: { eap_id: 'x', p12 } }), 'profile-invalid', /"local\.p12" is only used with ikev2-eap-tls/);
 });
 
-test('types that need an IKE client certificate or TNC are refused as unsupported', () => {
-  for (const type of ['ikev2-cert', 'ikev2-cert-eap', 'ikev2-byod-eap']) {
+test('ikev2-cert takes the PKCS#12 of local.p12 and no EAP identity; IDi is local.id when given', () => {
+  const p12 = Buffer.from([0x30, 0x82, 0x01, 0x00]).toString('base64');
+  const profile = parseSswanProfile(minimal({ type: 'ikev2-cert', local: { p12 } }));
+  assert.equal(profile.auth, 'cert');
+  assert.equal(profile.username, undefined);
+  assert.equal(profile.identity, undefined, "IDi is then the certificate's subject");
+  assert.deepEqual(profile.clientPkcs12, Uint8Array.of(0x30, 0x82, 0x01, 0x00));
+  const withId = parseSswanProfile(minimal({ type: 'ikev2-cert', local: { id: 'alice@example.test', p12 } }));
+  assert.equal(withId.identity, 'alice@example.test');
+});
+
+test('types that need a certificate before EAP or TNC are refused as unsupported', () => {
+  for (const type of ['ikev2-cert-eap', 'ikev2-byod-eap']) {
     refuses(minimal({ type }), 'unsupported', new RegExp(`profile type "${type}" is not supported`));
   }
   refuses(

@@ -26,12 +26,15 @@ import {
 } from './validate.js';
 
 /** The app's VpnType identifiers Outpost can connect with: username/password EAP, which strongSwan gateways run as
- * EAP-MSCHAPv2 for this type, and EAP-TLS with the user's certificate in `local.p12`. */
-const SUPPORTED: Readonly<Record<string, AuthMethodName>> = { 'ikev2-eap': 'eap-mschapv2', 'ikev2-eap-tls': 'eap-tls' };
+ * EAP-MSCHAPv2 for this type, EAP-TLS and IKEv2 certificate authentication with the user's certificate in `local.p12`. */
+const SUPPORTED: Readonly<Record<string, AuthMethodName>> = {
+  'ikev2-eap': 'eap-mschapv2',
+  'ikev2-eap-tls': 'eap-tls',
+  'ikev2-cert': 'cert',
+};
 
 /** The other VpnType identifiers, with the reason they cannot work. */
 const UNSUPPORTED: Readonly<Record<string, string>> = {
-  'ikev2-cert': 'it authenticates the client with an IKEv2 certificate signature (EAP-TLS profiles work)',
   'ikev2-cert-eap': 'it authenticates the client with a certificate before EAP',
   'ikev2-byod-eap': 'BYOD profiles need TNC endpoint assessment',
 };
@@ -83,8 +86,8 @@ export function parseSswanProfile(json: unknown): Profile {
   // IKE identity as EAP identity when there is no eap_id, as the app does.
   const username = local?.string('eap_id') ?? (auth === 'eap-tls' ? identityText : undefined);
   const p12 = local?.string('p12');
-  if (p12 !== undefined && auth !== 'eap-tls')
-    throw root.error('local.p12', 'is only used with ikev2-eap-tls profiles.');
+  if (p12 !== undefined && authNeeds(auth).clientCertificate === 'unused')
+    throw root.error('local.p12', 'is only used with ikev2-eap-tls and ikev2-cert profiles.');
   // the .sswan may leave the certificate to be installed separately; the command line then takes --cert
   const clientPkcs12 = p12 === undefined ? undefined : pkcs12FromBase64(p12, root.label('local.p12'));
 

@@ -10,7 +10,8 @@ export type AuthMethodName =
   | 'eap-mschapv2+totp'
   | 'eap-tls'
   | 'eap-ttls'
-  | 'eap-peap';
+  | 'eap-peap'
+  | 'cert';
 
 export const AUTH_METHODS: readonly AuthMethodName[] = [
   'psk',
@@ -21,6 +22,7 @@ export const AUTH_METHODS: readonly AuthMethodName[] = [
   'eap-tls',
   'eap-ttls',
   'eap-peap',
+  'cert',
 ];
 
 export function isAuthMethodName(text: string): text is AuthMethodName {

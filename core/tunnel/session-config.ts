@@ -1,9 +1,11 @@
 /** From a profile and the user's secrets to what an IKE session needs. */
 import type { X509Certificate } from 'node:crypto';
-import { parseCertificatesPem } from '../crypto/x509/certificate.js';
+import type { SigningCredential } from '../crypto/pkcs12.js';
+import { certificateFields, parseCertificatesPem } from '../crypto/x509/certificate.js';
 import type { TlsCredentials } from '../eap/eap-tls.js';
 import type { ClientCertificate } from '../eap/tls-client.js';
 import { OutpostError } from '../errors.js';
+import { IdType } from '../iana.js';
 import {
   type AuthRound,
   DEFAULT_CHILD_REKEY_MS,
@@ -23,6 +25,8 @@ import type { Profile } from '../profile/types.js';
 export interface Credentials {
   /** EAP-TLS: the profile's PKCS#12 with the passphrase the user gave or the keychain kept. */
   clientCertificate?: ClientCertificate | undefined;
+  /** IKEv2 certificate authentication: the key and certificates taken out of that PKCS#12. */
+  signingCredential?: SigningCredential | undefined;
   password: (() => string) | undefined;
   psk: Uint8Array | undefined;
   oneTimeCode: (() => string) | undefined;
@@ -36,6 +40,10 @@ function rounds(profile: Profile, credentials: Credentials): AuthRound[] {
   if (profile.auth === 'psk') {
     if (!credentials.psk) throw missing('pre-shared key');
     return [{ kind: 'psk', psk: credentials.psk }];
+  }
+  if (profile.auth === 'cert') {
+    if (!credentials.signingCredential) throw missing('certificate (PKCS#12)');
+    return [{ kind: 'certificate', credential: credentials.signingCredential }];
   }
   const identity = profile.username;
   if (!identity) throw missing('username');
@@ -128,6 +136,12 @@ export function sessionConfig(
 ): SessionConfig {
   const authRounds = rounds(profile, credentials);
   const idText = profile.identity ?? profile.username ?? local.address;
+  const signing = credentials.signingCredential;
+  // with a certificate and no configured identity, IDi is the certificate's subject (what gateways match by default)
+  const localId =
+    profile.auth === 'cert' && profile.identity === undefined && signing
+      ? { idType: IdType.DER_ASN1_DN, data: certificateFields(signing.certificate).subjectDer }
+      : parseIdentity(idText);
   // Both families are always proposed (RFC 7296 §2.9): a gateway without IPv6 narrows them to its IPv4 selectors, one
   // with an IPv6 pool keeps ::/0 or its IPv6 subnets; a profile's IPv6 split subnets become IPv6 selectors.
   const remoteTs =
@@ -135,7 +149,7 @@ export function sessionConfig(
   return {
     local,
     remote,
-    localId: parseIdentity(idText),
+    localId,
     remoteId: profile.gateway.id === undefined ? undefined : parseIdentity(profile.gateway.id),
     gatewayName: profile.gateway.address,
     gatewayAuth: gatewayAuth(profile, credentials),

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { makeTestCertificates, PFX_PASSPHRASE } from '../../core/eap/tls-test-support.js';
 import { OutpostError } from '../../core/errors.js';
 import { defaultPolicy, type Policy } from '../../core/policy/schema.js';
 import type { ConnectionStatus, Counters } from '../ipc/schema.js';
@@ -276,3 +277,22 @@ test('policy: without allowRememberPassword nothing reaches the keychain and an 
     assert.deepEqual(tunnels[0]!.credentials.psk, new TextEncoder().encode('typed-psk'));
     assert.equal(secrets.values.size, 0);
   }));
+
+test('a cert profile connects with the key taken out of the keychain PKCS#12; without one the user is asked to import it', async () => {
+  await setup(async ({ service, profiles, secrets, tunnels, now }) => {
+    const content = JSON.stringify({ name: 'Office', gateway: { address: '192.0.2.1', ca: CA_PEM }, auth: 'cert' });
+    const { id } = await profiles.import({ name: 'cert.json', content });
+    await assert.rejects(
+      service.connect({ profileId: id }),
+      (e: unknown) => e instanceof CommandFailure && e.uiError.code === 'certificate-required',
+    );
+    const { clientPfx } = makeTestCertificates();
+    await secrets.set(id, 'pkcs12', Buffer.from(clientPfx).toString('base64'));
+    await secrets.set(id, 'pkcs12-password', PFX_PASSPHRASE);
+    now.ms = Date.now();
+    await service.connect({ profileId: id });
+    const credential = tunnels.at(-1)!.credentials.signingCredential;
+    assert.equal(credential?.key.asymmetricKeyType, 'ec');
+    assert.equal(credential?.certificate.subject, 'CN=alice@example.test');
+  });
+});

@@ -4,11 +4,12 @@
  * Every secret it handles is handed to the log buffer for redaction and never logged or stored unasked.
  */
 import { EventEmitter } from 'node:events';
-import { checkPkcs12Validity, readPkcs12 } from '../../core/eap/pkcs12.js';
 import { defaultPolicy, type Policy } from '../../core/policy/schema.js';
+import { authNeeds } from '../../core/profile/auth-rules.js';
 import type { Profile } from '../../core/profile/types.js';
 import type { SecretStore } from '../../core/secrets/keychain.js';
 import { currentCode } from '../../core/secrets/totp.js';
+import { openClientCertificate } from '../../core/tunnel/client-certificate.js';
 import type { ConnectResult } from '../../core/tunnel/connection.js';
 import type { Credentials } from '../../core/tunnel/session-config.js';
 import type { TrafficStats, TunnelEvents } from '../../core/tunnel/tunnel.js';
@@ -189,14 +190,22 @@ export class ConnectionService extends EventEmitter<ServiceEvents> {
       if (secret === undefined) throw fail('psk-required', 'Enter the pre-shared key IT gave you to connect.');
       return { password: undefined, psk: new TextEncoder().encode(secret), oneTimeCode: undefined };
     }
-    if (profile.auth === 'eap-tls')
-      return { ...(await this.clientCertificate(id)), psk: undefined, oneTimeCode: undefined };
+    if (authNeeds(profile.auth).clientCertificate === 'required')
+      return {
+        ...(await this.clientCertificate(profile, id)),
+        password: undefined,
+        psk: undefined,
+        oneTimeCode: undefined,
+      };
     if (secret === undefined) throw fail('password-required', 'Enter your password to connect.');
     return { password: () => secret, psk: undefined, oneTimeCode: await this.oneTimeCode(input, profile) };
   }
 
-  /** EAP-TLS: the PKCS#12 and its password from the keychain (certificate:import put them there). */
-  private async clientCertificate(profileId: string): Promise<Pick<Credentials, 'clientCertificate' | 'password'>> {
+  /** EAP-TLS and IKEv2 certificates: the PKCS#12 and its password from the keychain (certificate:import put them there). */
+  private async clientCertificate(
+    profile: Profile,
+    profileId: string,
+  ): Promise<Pick<Credentials, 'clientCertificate' | 'signingCredential'>> {
     const base64 = await this.deps.secrets.get(profileId, 'pkcs12');
     const passphrase = await this.deps.secrets.get(profileId, 'pkcs12-password');
     if (base64 === undefined || passphrase === undefined) {
@@ -204,8 +213,7 @@ export class ConnectionService extends EventEmitter<ServiceEvents> {
     }
     this.deps.logs.addSecret(passphrase);
     const pfx = new Uint8Array(Buffer.from(base64, 'base64'));
-    checkPkcs12Validity(readPkcs12(pfx, passphrase), new Date(this.clock()));
-    return { clientCertificate: { pfx, passphrase }, password: undefined };
+    return openClientCertificate(profile.auth, pfx, passphrase, new Date(this.clock()));
   }
 
   /** Made when the gateway asks, from the enrolled secret; else the code the user typed. */

@@ -5,6 +5,7 @@
 import { checkPkcs12Validity, daysUntilExpiry, type Pkcs12Summary, readPkcs12 } from '../../core/eap/pkcs12.js';
 import { defaultPolicy, type Policy } from '../../core/policy/schema.js';
 import type { AuthMethodName } from '../../core/profile/types.js';
+import { authNeeds } from '../../core/profile/auth-rules.js';
 import { pkcs12FromBase64 } from '../../core/profile/validate.js';
 import type { SecretStore } from '../../core/secrets/keychain.js';
 import { totpFromQrImage } from '../../core/secrets/qr.js';
@@ -180,7 +181,7 @@ export function createHandlers(deps: HandlerDeps): BaseHandlers {
       const password = typeof fields.password === 'string' ? fields.password : '';
       logs.addSecret(password);
       const { profile } = await profiles.get(id);
-      if (profile.auth !== 'eap-tls') {
+      if (authNeeds(profile.auth).clientCertificate === 'unused') {
         throw fail('certificate-unused', 'This profile does not sign in with a certificate.');
       }
       const summary = openPkcs12(pkcs12FromBase64(base64, 'The certificate file'), password, new Date(clock()));

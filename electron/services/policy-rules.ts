@@ -18,6 +18,7 @@ const METHOD_WORDS: Record<AuthMethodName, string> = {
   'eap-tls': 'a certificate (EAP-TLS)',
   'eap-ttls': 'a username and password in a TLS tunnel (EAP-TTLS)',
   'eap-peap': 'a username and password in a TLS tunnel (PEAP)',
+  cert: 'a certificate (IKEv2)',
 };
 
 export function assertUserProfilesAllowed(policy: Policy): void {

@@ -9,6 +9,8 @@
 //          its CRL (only with { eapTls })
 //   radius gateway: ECDSA certificate; client: any EAP method FreeRADIUS on the LAN host serves (radius.ts), relayed
 //          by eap-radius (only with { eapTls, radius: true })
+//   cert   gateway: ECDSA certificate; client: IKEv2 certificate signature (no EAP), user certificates from the ECDSA
+//          or the RSA CA (only with { clientCert })
 // All hand out a virtual IP from the pool with DNS 198.51.100.53 and INTERNAL_IP4_SUBNET 198.51.100.0/24.
 // With { ipv6Pool: true } a sixth, full6 (PSK like full), also hands out IPv6 addresses from 2001:db8:2::/112 and
 // offers ::/0 beside 0.0.0.0/0; the others stay IPv4-only.
@@ -21,7 +23,9 @@ import type { TestNetwork } from './netns.js';
 import {
   BAD_CERTIFICATES,
   type BadCertificate,
+  type ClientCertCredentials,
   createBadCertificates,
+  createClientCertCredentials,
   createEapTlsCredentials,
   createTestPki,
   type EapTlsCredentials,
@@ -64,6 +68,11 @@ export interface GatewayOptions {
   eapTls?: { versionMax: '1.2' | '1.3' };
   /** With eapTls: FreeRADIUS on the LAN host and the connection `radius` that relays EAP to it. */
   radius?: boolean;
+  /**
+   * Add the connection `cert`: IKEv2 certificate authentication of the client (no EAP), users from pki.ts
+   * createClientCertCredentials; the ECDSA and RSA CAs are trusted, the other CA is not.
+   */
+  clientCert?: boolean;
 }
 
 export interface GatewayIds {
@@ -84,6 +93,8 @@ export interface GatewayIds {
   tls: 'tls.vpn.example.test';
   /** EAP relayed to FreeRADIUS (only with the radius option). */
   radius: 'radius.vpn.example.test';
+  /** IKEv2 certificate authentication of the client (only with the clientCert option). */
+  cert: 'cert.vpn.example.test';
 }
 
 export type GatewayConnection = keyof GatewayIds;
@@ -94,6 +105,8 @@ export interface Gateway {
   pki: TestPki;
   /** The users of `tls`, with the eapTls option. */
   eapTls: EapTlsCredentials | undefined;
+  /** The users of `cert`, with the clientCert option. */
+  clientCert: ClientCertCredentials | undefined;
   /** FreeRADIUS behind the `radius` connection, with the radius option. */
   radius: RadiusServer | undefined;
   /** EAP-MSCHAPv2 user (also the round-1 user of `totp`). */
@@ -132,6 +145,7 @@ export const GATEWAY_IDS: GatewayIds = {
   nochild: 'nochild.vpn.example.test',
   tls: 'tls.vpn.example.test',
   radius: 'radius.vpn.example.test',
+  cert: 'cert.vpn.example.test',
 };
 
 /** Broad, but without aes192 so that a client offering only aes192gcm16 provokes NO_PROPOSAL_CHOSEN. */
@@ -184,6 +198,13 @@ async function startIn(dir: string, net: TestNetwork, options: GatewayOptions): 
     // the users' CA, to check their certificates, and its CRL, which revokes one of them
     await copyFile(pki.ecdsaCaPem, join(swanctlDir, 'x509ca', basename(pki.ecdsaCaPem)));
     await copyFile(eapTls.crl, join(swanctlDir, 'x509crl', basename(eapTls.crl)));
+  }
+  const clientCert = options.clientCert ? await createClientCertCredentials(pki) : undefined;
+  if (clientCert) {
+    await mkdir(join(swanctlDir, 'x509ca'), { recursive: true });
+    await copyFile(clientCert.gateway.cert, join(swanctlDir, 'x509', basename(clientCert.gateway.cert)));
+    await copyFile(clientCert.gateway.key, join(swanctlDir, 'private', basename(clientCert.gateway.key)));
+    for (const ca of [pki.ecdsaCaPem, pki.rsaCaPem]) await copyFile(ca, join(swanctlDir, 'x509ca', basename(ca)));
   }
   await writeFile(join(swanctlDir, 'swanctl.conf'), swanctlConf(options, user, pskClientId, psk));
   const pamDir = await writePam(dir, totpSecret);
@@ -253,6 +274,7 @@ async function startIn(dir: string, net: TestNetwork, options: GatewayOptions): 
     ids: GATEWAY_IDS,
     pki,
     eapTls,
+    clientCert,
     radius,
     user,
     pskClientId,
@@ -419,6 +441,16 @@ function swanctlConf(
                 ]),
               ]
             : []),
+        ]
+      : []),
+    ...(options.clientCert
+      ? [
+          section('cert', [
+            ...ike,
+            section('local', ['auth = pubkey', 'certs = cert-gw.pem', `id = ${GATEWAY_IDS.cert}`]),
+            section('remote', ['auth = pubkey', 'cacerts = ecdsa-ca.pem, rsa-ca.pem']),
+            child('cert'),
+          ]),
         ]
       : []),
     ...(options.certificateMatrix

@@ -205,26 +205,66 @@ export async function createEapTlsCredentials(pki: TestPki): Promise<EapTlsCrede
         const base = join(pki.dir, `user-${name}`);
         const extra = name === 'expired' ? [...BAD_CERTIFICATES.expired] : [];
         const issued = await issue(sign, base, 'ecdsa', ca, id, { flag: 'clientAuth', extra });
-        const p12 = `${base}.p12`;
-        const exported = await run([
-          'openssl',
-          'pkcs12',
-          '-export',
-          '-in',
-          issued.cert,
-          '-inkey',
-          issued.key,
-          '-out',
-          p12,
-          '-passout',
-          `pass:${passphrase}`,
-        ]);
-        if (exported.code !== 0) throw new Error(`openssl pkcs12 failed: ${exported.stderr}`);
-        return [name, { id, p12 }] as const;
+        return [name, { id, p12: await exportPkcs12(issued, `${base}.p12`, passphrase) }] as const;
       }),
     ),
   ) as EapTlsCredentials['users'];
   const crl = join(pki.dir, 'ecdsa-ca.crl.pem');
   await sign(crl, ['--signcrl', ...signedBy(ca), '--cert', join(pki.dir, 'user-revoked.pem')]);
   return { gateway, radiusGateway, radiusServer, passphrase, users, crl };
+}
+
+/** The PKCS#12 file of an issued certificate and key, as IT exports it (openssl's defaults: PBES2, AES-256). */
+async function exportPkcs12(issued: Issued, p12: string, passphrase: string): Promise<string> {
+  const exported = await run([
+    'openssl',
+    'pkcs12',
+    '-export',
+    '-in',
+    issued.cert,
+    '-inkey',
+    issued.key,
+    '-out',
+    p12,
+    '-passout',
+    `pass:${passphrase}`,
+  ]);
+  if (exported.code !== 0) throw new Error(`openssl pkcs12 failed: ${exported.stderr}`);
+  return p12;
+}
+
+/** The users and the gateway certificate of IKEv2 certificate authentication (no EAP). */
+export interface ClientCertCredentials {
+  /** Gateway certificate for cert.vpn.example.test, from the ECDSA CA. */
+  gateway: Issued;
+  /** The password of every PKCS#12 file below. */
+  passphrase: string;
+  /**
+   * PKCS#12 files of users `<name>@example.test` (CN and rfc822Name SAN): `ecdsa` from the ECDSA CA, `rsa` (RSA-2048)
+   * from the RSA CA, `other` from the CA the gateway does not trust, `expired` from the ECDSA CA, expired in 2021.
+   */
+  users: Record<'ecdsa' | 'rsa' | 'other' | 'expired', { id: string; subject: string; p12: string }>;
+}
+
+export async function createClientCertCredentials(pki: TestPki): Promise<ClientCertCredentials> {
+  const sign = pkiRunner(pki.dir);
+  const otherCa: Issued = { type: 'ecdsa', cert: pki.otherCaPem, key: pki.otherCaPem.replace(/\.pem$/, '.key.pem') };
+  const passphrase = 'p12-password';
+  const gateway = await issue(sign, join(pki.dir, 'cert-gw'), 'ecdsa', caOf(pki, 'ecdsa'), 'cert.vpn.example.test');
+  const issuers = { ecdsa: caOf(pki, 'ecdsa'), rsa: caOf(pki, 'rsa'), other: otherCa, expired: caOf(pki, 'ecdsa') };
+  const users = Object.fromEntries(
+    await Promise.all(
+      (Object.keys(issuers) as (keyof typeof issuers)[]).map(async (name) => {
+        const id = `${name}-user@example.test`;
+        const base = join(pki.dir, `cert-user-${name}`);
+        const issued = await issue(sign, base, name === 'rsa' ? 'rsa' : 'ecdsa', issuers[name], id, {
+          flag: 'clientAuth',
+          extra: name === 'expired' ? [...BAD_CERTIFICATES.expired] : [],
+        });
+        const p12 = await exportPkcs12(issued, `${base}.p12`, passphrase);
+        return [name, { id, subject: `${DN_PREFIX}, CN=${id}`, p12 }] as const;
+      }),
+    ),
+  ) as ClientCertCredentials['users'];
+  return { gateway, passphrase, users };
 }

@@ -29,6 +29,8 @@ export type CertificateFields = {
   readonly signatureAlgorithm: string;
   readonly issuer: Name;
   readonly subject: Name;
+  /** The subject Name as encoded in the certificate: what an ID_DER_ASN1_DN identity carries (RFC 7296 §3.5). */
+  readonly subjectDer: Uint8Array;
   readonly notBefore: Date;
   readonly notAfter: Date;
   readonly subjectPublicKeyInfo: Uint8Array;
@@ -145,7 +147,8 @@ function parseCertificateFields(der: Uint8Array): CertificateFields {
   const notBefore = decodeTime(validity.read(), `${what} notBefore`);
   const notAfter = decodeTime(validity.read(), `${what} notAfter`);
   validity.end();
-  const subject = parseName(tbs.expect(Tag.SEQUENCE, 'subject'), `${what} subject`);
+  const subjectField = tbs.expect(Tag.SEQUENCE, 'subject');
+  const subject = parseName(subjectField, `${what} subject`);
   const subjectPublicKeyInfo = tbs.expect(Tag.SEQUENCE, 'subjectPublicKeyInfo').encoded;
   tbs.optional(contextTag(1, false));
   tbs.optional(contextTag(2, false));
@@ -191,6 +194,7 @@ function parseCertificateFields(der: Uint8Array): CertificateFields {
     signatureAlgorithm,
     issuer,
     subject,
+    subjectDer: subjectField.encoded,
     notBefore,
     notAfter,
     subjectPublicKeyInfo,

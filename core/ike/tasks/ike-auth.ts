@@ -3,7 +3,9 @@
  * MSK- or SK_p-keyed AUTH once the method succeeds. The gateway proves itself first (certificate or PSK) and its
  * AUTH is checked before any password leaves this machine.
  */
-import type { X509Certificate } from 'node:crypto';
+import type { KeyObject, X509Certificate } from 'node:crypto';
+import type { Prf } from '../../crypto/prf.js';
+import { digitalSignatureAuth } from '../../crypto/sign-auth.js';
 import { parseCertificateDer, subjectPublicKeyInfoSha1 } from '../../crypto/x509/certificate.js';
 import { nameLine, validateCertificateChain } from '../../crypto/x509/path.js';
 import { EapPeer } from '../../eap/peer.js';
@@ -31,6 +33,14 @@ function rejected(round: AuthRound, detail: string): OutpostError {
   if (round.kind === 'psk') {
     return new OutpostError('authentication-failed', 'The gateway did not accept the pre-shared key.', { detail });
   }
+  if (round.kind === 'certificate') {
+    const subject = nameLine(round.credential.certificate.subject);
+    return new OutpostError(
+      'authentication-failed',
+      `The gateway did not accept your certificate (${subject}): it may be issued by a CA the gateway does not trust, or revoked. Ask IT.`,
+      { detail },
+    );
+  }
   if (round.secretKind === 'certificate') {
     return new OutpostError('authentication-failed', 'The gateway did not accept your certificate. Ask IT.', {
       detail,
@@ -50,10 +60,10 @@ function unproven(round: AuthRound, detail: string): OutpostError {
   const secret =
     round.kind === 'psk'
       ? 'pre-shared key'
-      : round.secretKind === 'one-time-code'
-        ? 'code'
-        : round.secretKind === 'certificate'
-          ? 'certificate'
+      : round.kind === 'certificate' || round.secretKind === 'certificate'
+        ? 'certificate'
+        : round.secretKind === 'one-time-code'
+          ? 'code'
           : 'password';
   return new OutpostError(
     'gateway-error',
@@ -126,6 +136,12 @@ export class IkeAuthTask implements Task<GatewayIdentity> {
     const first = this.roundIndex === 0;
     if (!first && round.kind === 'eap') this.idI = this.idPayload(PayloadType.IDi, parseIdentity(round.identity));
     const payloads: Payload[] = [this.idI];
+    if (round.kind === 'certificate') {
+      const { certificate, chain } = round.credential;
+      for (const cert of [certificate, ...chain]) {
+        payloads.push({ type: PayloadType.CERT, encoding: CertEncoding.X509_SIGNATURE, data: cert.raw });
+      }
+    }
     if (first) {
       const { gatewayAuth, remoteId } = this.config;
       if (gatewayAuth.kind === 'certificate') {
@@ -137,6 +153,8 @@ export class IkeAuthTask implements Task<GatewayIdentity> {
     }
     if (round.kind === 'psk') {
       payloads.push(this.ourAuth(round.psk));
+    } else if (round.kind === 'certificate') {
+      payloads.push(this.ourSignature(round.credential.key));
     } else {
       this.eap = new EapPeer({
         identity: round.identity,
@@ -150,17 +168,24 @@ export class IkeAuthTask implements Task<GatewayIdentity> {
   }
 
   private ourAuth(secret: Uint8Array): Payload {
+    return this.authPayload(AuthMethod.SHARED_KEY_MIC, (octets, prf) => sharedKeyAuth(prf, secret, octets));
+  }
+
+  /** AUTH method 14 (RFC 7427) over the same octets a PSK AUTH would MAC (RFC 7296 §2.15). */
+  private ourSignature(key: KeyObject): Payload {
+    return this.authPayload(AuthMethod.DIGITAL_SIGNATURE, (octets) =>
+      digitalSignatureAuth(key, this.sa.peerSignatureHashes, octets),
+    );
+  }
+
+  private authPayload(method: number, value: (octets: Uint8Array, prf: Prf) => Uint8Array): Payload {
     const {
       suite: { prf },
       keys,
     } = this.sa.established;
     this.authSent = true;
     const octets = signedOctets(this.sa.initRequest, this.sa.nonceR, prf, keys.skPi, this.idI);
-    const auth: AuthPayload = {
-      type: PayloadType.AUTH,
-      method: AuthMethod.SHARED_KEY_MIC,
-      data: sharedKeyAuth(prf, secret, octets),
-    };
+    const auth: AuthPayload = { type: PayloadType.AUTH, method, data: value(octets, prf) };
     return auth;
   }
 
@@ -176,6 +201,11 @@ export class IkeAuthTask implements Task<GatewayIdentity> {
       const detail = `AUTHENTICATION_FAILED in round ${this.roundIndex + 1}`;
       // before the gateway proved itself, the refusal may come from whoever answered IKE_SA_INIT (RFC 7296 §2.21.2):
       // not a verdict on the user's secret, and not final
+      // with a certificate the gateway answers our AUTH without proving itself first (RFC 7296 §2.21.2), and nothing
+      // secret was sent: the refusal is worded as one, the detail keeps that it was unproven
+      if (round.kind === 'certificate') {
+        throw rejected(round, this.gatewayCredential ? detail : `${detail}, before the gateway's AUTH was verified`);
+      }
       if (!this.gatewayCredential) throw unproven(round, detail);
       throw rejected(round, detail);
     }
