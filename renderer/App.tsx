@@ -10,6 +10,7 @@ import type {
   Settings,
   UiError,
 } from '../electron/ipc/schema.js';
+import { authNeeds } from '../core/profile/auth-rules.js';
 import type { Call } from './api.js';
 import { ErrorNotice } from './components/ErrorNotice.js';
 import { Panel } from './components/Panel.js';
@@ -127,7 +128,7 @@ export function App({ api }: { api: OutpostApi }) {
 
   const profile = profiles.find((p) => p.id === profileId);
   const needsTotpCode = profile?.auth === 'eap-mschapv2+totp' && !profile.hasTotp;
-  const usesCertificate = profile?.auth === 'eap-tls';
+  const usesCertificate = profile !== undefined && authNeeds(profile.auth).clientCertificate === 'required';
   // EAP-TLS signs in with the certificate, not a password
   const needsPassword = profile !== undefined && profile.auth !== 'psk' && !usesCertificate && !profile.hasPassword;
   const certificate = profile === undefined ? undefined : certificates[profile.id];
@@ -154,7 +155,7 @@ export function App({ api }: { api: OutpostApi }) {
   function imported(p: ProfileSummary) {
     setProfiles((list) => [...list.filter((q) => q.id !== p.id), p]);
     setProfileId(p.id);
-    setView(p.auth === 'psk' ? 'home' : p.auth === 'eap-tls' ? 'certificate' : 'login');
+    setView(p.auth === 'psk' ? 'home' : authNeeds(p.auth).clientCertificate === 'required' ? 'certificate' : 'login');
   }
 
   async function connect(otp: string | undefined) {

@@ -168,8 +168,8 @@ describe('strongSwan interop harness', { timeout: 60_000 }, () => {
     assert.ok(processAlive(gateway.pid));
     assert.doesNotMatch(await gateway.listSas(), /ESTABLISHED/, 'a crash forgets every SA');
     const conns = (await gateway.swanctl(['--list-conns'])).stdout;
-    // full6 exists only on a gateway started with an IPv6 pool, tls and radius only on one started with eapTls
-    const optional = new Set(['full6', 'tls', 'radius']);
+    // full6 exists only on a gateway started with an IPv6 pool, tls and radius only with eapTls, cert with clientCert
+    const optional = new Set(['full6', 'tls', 'radius', 'cert']);
     for (const conn of Object.keys(gateway.ids).filter((c) => !optional.has(c))) {
       assert.match(conns, new RegExp(`^${conn}: IKEv2`, 'm'));
     }
