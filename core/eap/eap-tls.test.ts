@@ -5,11 +5,13 @@ import { EapTlsMethod, type TlsCredentials } from './eap-tls.js';
 import { EapCode, EapType, encodeEap } from './packet.js';
 import { EapPeer } from './peer.js';
 import { checkPkcs12Validity, daysUntilExpiry, readPkcs12 } from './pkcs12.js';
+import { TlsWriteInFlightError, tlsSettling } from './tls-client.js';
 import { decodeTlsFrame, TlsFlag } from './tls-framing.js';
 import {
   makeTestCertificates,
   PFX_PASSPHRASE,
   runEapTlsConversation,
+  runNoTurnEapTlsConversation,
   SERVER_NAME,
   type TestCertificates,
 } from './tls-test-support.js';
@@ -148,4 +150,33 @@ describe('EAP peer with EAP-TLS', () => {
     }
     peer.handle(encodeEap({ code: EapCode.FAILURE, identifier: 3, type: undefined, data: new Uint8Array(0) }));
   });
+});
+
+describe('EAP-TLS peer when the next request is read with no event-loop turn since its answer', () => {
+  // libuv reads up to 32 datagrams per poll phase: the gateway's next request can be processed before node finished
+  // writing our last records (JSStreamSocket completes writes in a setImmediate). The edge holds it until then.
+  for (const maxVersion of ['TLSv1.2', 'TLSv1.3'] as const) {
+    it(`derives the server's MSK over ${maxVersion} when the edge waits for tlsSettling`, async () => {
+      const result = await runNoTurnEapTlsConversation(
+        new EapTlsMethod(credentials()),
+        { certificates, maxVersion, fragmentSize: 4000 },
+        tlsSettling,
+      );
+      assert.equal(result.kind, 'success', JSON.stringify(result));
+      if (result.kind !== 'success' || result.peer.kind !== 'success') return;
+      assert.deepEqual(result.peer.msk, result.serverMsk);
+    });
+
+    it(`fails loudly over ${maxVersion}, never with a wrong answer, when nothing holds the request`, async () => {
+      const result = await runNoTurnEapTlsConversation(
+        new EapTlsMethod(credentials()),
+        { certificates, maxVersion, fragmentSize: 4000 },
+        () => undefined,
+      );
+      assert.equal(result.kind, 'peer-failed', JSON.stringify(result));
+      if (result.kind === 'peer-failed') assert.ok(result.error instanceof TlsWriteInFlightError, String(result.error));
+      // let the writes of this conversation settle before the next test
+      await tlsSettling();
+    });
+  }
 });

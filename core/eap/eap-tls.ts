@@ -90,9 +90,12 @@ export abstract class TlsFramedMethod implements EapMethod {
     const reassembled = this.reassembler.add(identifier, frame);
     if (reassembled.kind === 'more') return { kind: 'respond', data: tlsAcknowledgement() };
     const records = tls.receive(reassembled.message);
+    // Records of ours in this step (TLS 1.3's client Finished) are a write node finishes a turn later: a second one
+    // now would come out empty. The inner phase waits for the server's next request, which it must send (EAP is
+    // lock-step) and which the edge holds until the write is finished (tlsSettling).
+    if (records.length > 0) return this.sendRecords(records);
     const inner = tls.established ? this.afterHandshake(tls) : new Uint8Array(0);
-    const out = Buffer.concat([records, inner]);
-    return out.length > 0 ? this.sendRecords(out) : { kind: 'respond', data: tlsAcknowledgement() };
+    return inner.length > 0 ? this.sendRecords(inner) : { kind: 'respond', data: tlsAcknowledgement() };
   }
 
   /** Records of the phase after the handshake (TTLS's inner method); none for EAP-TLS. */

@@ -1,10 +1,14 @@
 /**
  * The TLS client of EAP-TLS and EAP-TTLS: node:tls over an in-memory stream, so that TLS records go in and out of EAP
  * messages instead of a socket. Node's TLS layer answers a pushed record before `push` returns (the stream flows and
- * OpenSSL runs inside the call), which keeps the EAP peer synchronous, provided the previous write's bookkeeping is
- * done: node finishes a write one event-loop turn later, and the next EAP request comes a network round trip after
- * our response, so it always is (eap-tls.test.ts runs the server a turn apart, as the network does). Errors (a
- * server's alert) arrive a tick later too: the EAP-Failure that follows them finds them in `error`.
+ * OpenSSL runs inside the call), which keeps the EAP peer synchronous, provided node has finished our previous write.
+ * It finishes it late: a stream that is not a net.Socket is wrapped in a JSStreamSocket, which completes each write in
+ * a setImmediate after the stream's callback, and until then TLSWrap keeps new records in OpenSSL's buffer. The next
+ * EAP request usually comes a network round trip later, after that check phase; but libuv reads up to 32 datagrams in
+ * one poll phase, so when our crypto outlasts the gateway's round trip the next request is read before any
+ * setImmediate ran, and our answer would lack its records. So every write into our stream is counted until a
+ * macrotask turn after node's finishing, and `tlsSettling()` lets the edge hold datagrams until then (tunnel.ts).
+ * Errors (a server's alert) arrive a tick later too: the EAP-Failure that follows them finds them in `error`.
  *
  * The gateway's EAP server certificate is checked when the handshake completes, before anything of ours protected by
  * the session is sent: chain to the profile's CA (OpenSSL's verifier with that CA only) and the name the profile
@@ -14,6 +18,51 @@ import { constants } from 'node:crypto';
 import { Duplex } from 'node:stream';
 import { checkServerIdentity, connect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { OutpostError } from '../errors.js';
+
+/**
+ * Writes into any TlsClient's stream that node may not have finished yet, and who waits for them to be. Module-wide,
+ * not per client: what is awaited is a turn of node's event loop, which is process-wide, and the edge that must hold
+ * datagrams (tunnel.ts) sits six synchronous layers above the TLS client (Connection, IKE session, IKE_AUTH task, EAP
+ * peer, method); a turn's wait costs other attempts nothing they would notice.
+ */
+let writesInFlight = 0;
+let settledWaiters: (() => void)[] = [];
+
+function writeSettled(): void {
+  writesInFlight--;
+  if (writesInFlight > 0) return;
+  const waiters = settledWaiters;
+  settledWaiters = [];
+  for (const wake of waiters) wake();
+}
+
+/**
+ * Counts one write into our stream until node has surely finished it. The stream's callback runs after Writable's
+ * afterWrite tick, and JSStreamSocket calls finishWrite in a setImmediate queued from that callback; a tick queued
+ * now runs after afterWrite's, so its setImmediate runs after finishWrite (tls-client.test.ts checks the order).
+ */
+function countWrite(): void {
+  writesInFlight++;
+  process.nextTick(() => setImmediate(writeSettled));
+}
+
+/** A promise for the moment no TLS write is in flight; undefined when none is, so the usual path costs nothing. */
+export function tlsSettling(): Promise<void> | undefined {
+  if (writesInFlight === 0) return undefined;
+  return new Promise((resolve) => settledWaiters.push(resolve));
+}
+
+/**
+ * A record was asked of node while an earlier write of ours was still in flight: answering without it would send
+ * the server something it does not expect, and the sign-in would fail for a reason nobody could see. A fault of
+ * ours (the edge held nothing, or a method wrote twice in one step), never the user's or the gateway's.
+ */
+export class TlsWriteInFlightError extends Error {
+  constructor(what: string) {
+    super(`TLS ${what} while an earlier write was still in flight (node had not finished it)`);
+    this.name = 'TlsWriteInFlightError';
+  }
+}
 
 export interface ClientCertificate {
   /** PKCS#12 bytes with the user's certificate and key. */
@@ -111,6 +160,7 @@ export class TlsClient {
       write: (chunk: Buffer, _encoding, done) => {
         this.outgoing.push(Buffer.from(chunk));
         done();
+        countWrite();
       },
     });
     const client = options.clientCertificate;
@@ -157,6 +207,7 @@ export class TlsClient {
 
   /** TLS records from the server in, our records out (possibly none); throws the first TLS failure. */
   receive(records: Uint8Array): Uint8Array {
+    if (writesInFlight > 0) throw new TlsWriteInFlightError('records received');
     this.transport.push(Buffer.from(records));
     if (this.failure) throw this.failure;
     return this.drain();
@@ -177,13 +228,10 @@ export class TlsClient {
 
   /** Application data to the server; the records come out of the next drain. */
   send(data: Uint8Array): Uint8Array {
+    if (writesInFlight > 0) throw new TlsWriteInFlightError('application data sent');
     this.socket.write(Buffer.from(data));
     const records = this.drain();
-    // node held the record back (its previous write not yet finished): answering without it would send an
-    // acknowledgement where the server waits for data, and the sign-in would fail for a reason nobody could see
-    if (data.length > 0 && records.length === 0) {
-      throw new Error('TLS application data was not encrypted at once (an earlier write is still in flight)');
-    }
+    if (data.length > 0 && records.length === 0) throw new TlsWriteInFlightError('application data not encrypted');
     return records;
   }
 

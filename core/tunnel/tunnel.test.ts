@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { KillSwitchPolicy, NetworkHost, NetworkPlan, VirtualAdapter } from '../adapter/types.js';
+import { TlsClient, tlsSettling } from '../eap/tls-client.js';
+import { makeTestCertificates, SERVER_NAME } from '../eap/tls-test-support.js';
 import { OutpostError } from '../errors.js';
 import { classifyNatTDatagram, NON_ESP_MARKER_LENGTH, withNonEspMarker } from '../esp/udp-encap.js';
 import { decodeMessage, ExchangeType, findNotify, NotifyType, notify, PayloadType } from '../ike/message/index.js';
@@ -59,6 +61,10 @@ class GatewayPath {
   redirects: string[] = [];
   /** What each IKE_SA_INIT said in REDIRECTED_FROM (undefined: it offered REDIRECT_SUPPORTED instead). */
   readonly redirectedFrom: Array<string | undefined> = [];
+  /** Datagrams the client sent. */
+  sent = 0;
+  /** How an answer reaches the client: a turn later, as over a network, unless a test says otherwise. */
+  deliver: (received: () => void) => void = (received) => setImmediate(received);
 
   readonly open: OpenTransport = async (remoteAddress, _port, received) => {
     this.opened++;
@@ -71,11 +77,12 @@ class GatewayPath {
       localPort: 40000,
       remoteAddress,
       send: (data, port) => {
+        this.sent++;
         if (this.silent.has(remoteAddress)) return;
         const answer = this.answer(data, port);
         if (!answer) return;
         const framed = port === NAT_T_PORT ? withNonEspMarker(answer) : answer;
-        setImmediate(() => received(framed, port));
+        this.deliver(() => received(framed, port));
       },
       rebind: async () => {},
       close: () => {},
@@ -331,6 +338,28 @@ test('more than 5 redirects in one connect is a loop: a final redirect-loop erro
   path.redirects = [];
   await tunnel.connect();
   assert.equal(path.remotes.at(-1), '192.0.2.1');
+  await tunnel.disconnect();
+});
+
+test('an answer read while a TLS write of the sign-in is unfinished waits for it, then the connect goes on', async () => {
+  const { tunnel, path } = tunnelWith();
+  const { caPem } = makeTestCertificates();
+  let heldWhileSettling: boolean | undefined;
+  path.deliver = (received) => {
+    if (heldWhileSettling !== undefined) return void setImmediate(received);
+    // the ClientHello of an EAP-TLS sign-in: a write node finishes a turn later
+    const tls = new TlsClient({ caPem, serverName: SERVER_NAME, clientCertificate: undefined, maxVersion: 'TLSv1.3' });
+    assert.ok(tls.start().length > 0);
+    assert.ok(tlsSettling(), 'a write in flight');
+    const sentBefore = path.sent;
+    // in the same poll phase as the write, as when libuv reads a batch of datagrams
+    received();
+    heldWhileSettling = path.sent === sentBefore;
+    tls.close();
+  };
+  const result = await tunnel.connect();
+  assert.equal(heldWhileSettling, true, 'the IKE_SA_INIT answer was processed before the TLS write was finished');
+  assert.equal(result.config.ip4, '203.0.113.5');
   await tunnel.disconnect();
 });
 

@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { NetworkHost, SourceWatch, VirtualAdapter } from '../adapter/types.js';
+import { tlsSettling } from '../eap/tls-client.js';
 import { messageOf, OutpostError } from '../errors.js';
 import { GatewayRedirected } from '../ike/redirect.js';
 import type { Profile } from '../profile/types.js';
@@ -23,6 +24,7 @@ import {
 import { networkPlan } from './network-plan.js';
 import { Redirects } from './redirects.js';
 import { type Credentials, type SessionTuning, sessionConfig } from './session-config.js';
+import { SettlingQueue } from './settling-queue.js';
 import { type OpenTransport, type Transport, UdpTransport } from './udp-transport.js';
 
 export type TunnelState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting' | 'disconnecting' | 'error';
@@ -94,6 +96,12 @@ const PUBLIC_STATE: Record<PhaseName, TunnelState> = {
   'given-up': 'error',
   disconnected: 'disconnected',
 };
+
+/** A datagram from the gateway's path and the port it came from. */
+interface Inbound {
+  datagram: Uint8Array;
+  from: number;
+}
 
 interface Attempt {
   connection: Connection;
@@ -400,14 +408,15 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   private async openAttempt(gatewayAddress: string, generation: number): Promise<Attempt | undefined> {
     const { port } = this.profile.gateway;
     const open = this.options.openTransport ?? UdpTransport.open;
-    const transport = await open(gatewayAddress, port, (datagram, from) => {
+    const inbound = new SettlingQueue<Inbound>(({ datagram, from }) => {
       const attempt = [this.attempt, this.rival].find((a) => a?.transport === transport);
       if (!attempt) return;
       if (!attempt.heard) this.heardFrom(attempt);
       const packet = attempt.connection.receive(datagram, from, this.clock.monotonic());
       if (packet) attempt.adapter?.write(packet);
       if (attempt.connection.hasOutput) this.flush(attempt);
-    });
+    }, tlsSettling);
+    const transport = await open(gatewayAddress, port, (datagram, from) => inbound.offer({ datagram, from }));
     if (generation !== this.generation) {
       transport.close();
       return undefined;
