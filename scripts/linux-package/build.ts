@@ -83,7 +83,11 @@ async function bundle(stage: string): Promise<string[]> {
     format: 'esm',
     target: 'node20',
     external: ['koffi'],
-    banner: { js: '#!/usr/bin/node' },
+    // CommonJS dependencies bundled into an ES module (pkijs's @noble/hashes) still call require('node:crypto'):
+    // esbuild's shim needs a real require, which an ES module has only through createRequire
+    banner: {
+      js: "#!/usr/bin/node\nimport { createRequire as outpostCreateRequire } from 'node:module';\nconst require = outpostCreateRequire(import.meta.url);",
+    },
     legalComments: 'inline',
     metafile: true,
     write: false,
