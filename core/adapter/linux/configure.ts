@@ -75,13 +75,13 @@ export interface LinuxNetworkOptions {
   run?: CommandRunner;
 }
 
-/** Changes `ip` makes in one batch; `exists` says what a line that finds its object already there means. */
-interface IpStep {
-  change: Change;
-  lines: string[][];
-  /** keep: what is there stays and is not ours; displace: ours replaces it (a route); absent: a failure. */
-  exists?: 'keep' | 'displace';
-}
+/**
+ * A change `ip` makes in one batch, and what a line that finds its object already there means: keep (what is there
+ * stays and is not ours), displace (our route replaces it), or, with neither, a failure.
+ */
+type IpStep =
+  | { lines: string[][]; change: Change; exists?: 'keep' }
+  | { lines: string[][]; change: OurRoute; exists: 'displace' };
 
 /** The index of the step that `line` (an index into all the steps' lines) belongs to. */
 function stepOfLine(steps: readonly IpStep[], line: number): number | undefined {
@@ -262,8 +262,8 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
         this.retract(...rest.map((s) => s.change));
         return this.fail(outcome.error);
       }
-      if (step.exists === 'keep') this.retract(step.change);
-      else await this.displace(step.change as OurRoute);
+      if (step.exists === 'displace') await this.displace(step.change);
+      else this.retract(step.change);
       pending = rest;
     }
   }
