@@ -43,6 +43,7 @@ describe('ip batch', () => {
     assert.equal(outcome.line, 1);
     assert.deepEqual(outcome.error.args, ['addr', 'add', '192.0.2.5/24', 'dev', 'outpost0']);
     assert.match(outcome.error.message, /^ip addr add 192\.0\.2\.5\/24 dev outpost0: Error: ipv4/);
+    assert.ok(outcome.error.alreadyExists, "the kernel's own words for EEXIST on an address");
   });
 
   test('nothing to do runs nothing; an error that is not a command failure is thrown', async () => {
