@@ -195,14 +195,12 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
     if (plan.fullTunnel && !plan.address6) {
       for (const dst of FULL_TUNNEL_V6) tunnelRoutes.push({ kind: 'unreachable', dst });
     }
-    // the questions first, then every change in one `ip -batch`
-    const link = await this.linkChange(dev);
     // IKE and ESP to the gateway (IPv4 or IPv6) must keep their way out, or they would loop into the tunnel or
     // hit the IPv6 block
     const gateway = parseIp(plan.gateway)!; // checkPlan made sure
-    const pin = tunnelRoutes.some((route) => cidrContains(parseCidr(route.dst), gateway))
-      ? await this.gatewayRoute(plan.gateway)
-      : undefined;
+    const pinned = tunnelRoutes.some((route) => cidrContains(parseCidr(route.dst), gateway));
+    // the questions first (at the same time: they change nothing), then every change in one `ip -batch`
+    const [link, pin] = await Promise.all([this.linkChange(dev), pinned ? this.gatewayRoute(plan.gateway) : undefined]);
     const address = `${plan.address}/${plan.prefix}`;
     const steps: IpStep[] = [
       {
