@@ -238,6 +238,28 @@ describe('Linux virtual adapter in a network namespace', { timeout: 60_000 }, ()
     }
   });
 
+  test('what is already there: an address is kept and not ours, a route in the way is replaced and put back', async () => {
+    const agent = new Agent();
+    try {
+      await agent.send({ op: 'open' });
+      // one `ip -batch` meets both: each is settled on its own and the batch goes on after it
+      await check(['ip', '-n', NS, 'addr', 'add', '203.0.113.5/32', 'dev', 'outpost0']);
+      await check(['ip', '-n', NS, 'route', 'add', '198.51.100.0/24', 'via', '192.0.2.1', 'dev', 'eth0']);
+      const before = await snapshot();
+      await agent.send({ op: 'apply', plan: SPLIT, stateDir: freshStateDir() });
+      assert.equal(await routeDevice('198.51.100.9'), 'outpost0');
+      const [link] = await ipJson(['link', 'show', 'dev', 'outpost0']);
+      assert.equal(link?.mtu, 1438, 'the lines after the address ran');
+      await agent.send({ op: 'restore' });
+      assert.deepEqual(await snapshot(), before, 'the address stays, the route in the way is back');
+      assert.equal(await routeDevice('198.51.100.9'), 'eth0');
+      await run(['ip', '-n', NS, 'route', 'del', '198.51.100.0/24', 'via', '192.0.2.1', 'dev', 'eth0']);
+      await agent.send({ op: 'close' });
+    } finally {
+      await agent.stop();
+    }
+  });
+
   test('full tunnel: both halves via the adapter, the gateway keeps its host route via the default route', async () => {
     const agent = new Agent();
     try {

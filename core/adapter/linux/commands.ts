@@ -21,9 +21,12 @@ export class CommandFailed extends Error {
     this.name = 'CommandFailed';
   }
 
-  /** iproute2's answer when the address or route is already there (EEXIST). */
+  /**
+   * iproute2's answer when the address or route is already there (EEXIST): the kernel's own message for an address
+   * ("ipv4: Address already assigned", "ipv6: address already assigned") where it sends one, else strerror's.
+   */
   get alreadyExists(): boolean {
-    return /File exists/.test(this.stderr);
+    return /File exists|ipv[46]: [Aa]ddress already assigned/.test(this.stderr);
   }
 }
 

@@ -63,7 +63,22 @@ class FakeSystem {
     return this;
   }
 
-  readonly run: CommandRunner = async (program, args) => {
+  /** An `ip -batch -` is taken line by line, as ip does: it stops at the first that fails and names it. */
+  readonly run: CommandRunner = async (program, args, input) => {
+    if (program !== 'ip' || args.join(' ') !== '-batch -' || input === undefined) return this.one(program, args);
+    const lines = input.split('\n').filter((line) => line !== '');
+    for (const [index, line] of lines.entries()) {
+      try {
+        await this.one('ip', line.split(' '));
+      } catch (error) {
+        if (!(error instanceof CommandFailed)) throw error;
+        throw new CommandFailed('ip', args, `${error.stderr}\nCommand failed -:${index + 1}\n`);
+      }
+    }
+    return '';
+  };
+
+  private async one(program: string, args: readonly string[]): Promise<string> {
     const line = [program, ...args].join(' ');
     this.calls.push(line);
     const journal = readJournal(journalPath());
@@ -75,7 +90,7 @@ class FakeSystem {
     }
     if (args.includes('-j')) throw new Error(`unscripted query: ${line}`);
     return '';
-  };
+  }
 
   /** Every command that changes something found its change already in the journal. */
   assertJournaledFirst(): void {
@@ -136,12 +151,14 @@ function configurator(fake: FakeSystem, options: LinuxNetworkOptions = {}): Linu
   return new LinuxNetworkConfigurator({ stateDir, resolvConf, dns: 'resolv.conf', run: fake.run, ...options });
 }
 
-const LINK_UP = [
+/** The changes of one apply's `ip -batch`, after its questions. */
+const ADDRESS_AND_LINK = [
   'ip addr add 203.0.113.5/32 dev outpost0',
-  'ip -j -d link show dev outpost0',
   'ip link set dev outpost0 addrgenmode none',
   'ip link set dev outpost0 mtu 1438 up',
 ];
+const LINK_QUERY = 'ip -j -d link show dev outpost0';
+const LINK_UP = [LINK_QUERY, ...ADDRESS_AND_LINK];
 const LINK_RESTORED = [
   'ip link set dev outpost0 mtu 1500 down',
   'ip link set dev outpost0 addrgenmode eui64',
@@ -189,8 +206,9 @@ describe('LinuxNetworkConfigurator', () => {
     const config = configurator(fake);
     await config.apply(FULL);
     assert.deepEqual(fake.calls, [
-      ...LINK_UP,
+      LINK_QUERY,
       'ip -j route get 192.0.2.1',
+      ...ADDRESS_AND_LINK,
       'ip route add 192.0.2.1/32 via 198.18.0.1 dev eth0 proto static',
       'ip route add 0.0.0.0/1 dev outpost0 proto static',
       'ip route add 128.0.0.0/1 dev outpost0 proto static',
@@ -219,6 +237,30 @@ describe('LinuxNetworkConfigurator', () => {
     assert.ok(fake.calls.includes('ip route add 192.0.2.1/32 dev vgw proto static'));
   });
 
+  test('a batch line that fails: the error names its command, and only what ran before it is undone', async () => {
+    const fake = new FakeSystem().on(/^ip route add 198\.51\.100\.0\/24/, {
+      stderr: 'Error: Nexthop has invalid gateway.',
+    });
+    const config = configurator(fake);
+    const journals: string[][] = [];
+    await assert.rejects(config.apply(SPLIT), (e: unknown) => {
+      assert.ok(e instanceof OutpostError);
+      assert.match(String(e.detail), /^ip route add 198\.51\.100\.0\/24 dev outpost0 proto static: Error: Nexthop/);
+      return true;
+    });
+    for (const journal of fake.journals) journals.push(journal.map((c) => c.kind));
+    // all four journaled before the one batch ran
+    assert.deepEqual(journals[1], ['address', 'link', 'route', 'route']);
+    assert.deepEqual(fake.since(LINK_UP.length + 1), [
+      'ip route del 198.51.100.0/24 dev outpost0 proto static',
+      ...LINK_RESTORED,
+    ]);
+    assert.ok(!fake.calls.includes('ip route add 198.18.64.0/18 dev outpost0 proto static'), 'ip stops at the failure');
+    assert.ok(!fake.calls.includes('ip route del 198.18.64.0/18 dev outpost0 proto static'), 'never made, not undone');
+    assert.equal(existsSync(journalPath()), false);
+    fake.assertJournaledFirst();
+  });
+
   test('split tunnel: the gateway is pinned only when a tunnel route covers it', async () => {
     const fake = new FakeSystem().on(
       /^ip -j route get 198\.51\.100\.1$/,
@@ -226,8 +268,8 @@ describe('LinuxNetworkConfigurator', () => {
     );
     const config = configurator(fake);
     await config.apply({ ...SPLIT, gateway: '198.51.100.1', dns: undefined });
-    assert.deepEqual(fake.calls.slice(LINK_UP.length, LINK_UP.length + 3), [
-      'ip -j route get 198.51.100.1',
+    assert.deepEqual(fake.calls.slice(1, 2), ['ip -j route get 198.51.100.1']);
+    assert.deepEqual(fake.calls.slice(LINK_UP.length + 1, LINK_UP.length + 3), [
       'ip route add 198.51.100.1/32 via 198.18.0.1 dev eth0 proto static',
       'ip route add 198.51.100.0/24 dev outpost0 proto static',
     ]);
@@ -246,11 +288,11 @@ describe('LinuxNetworkConfigurator', () => {
     assert.equal(fake.calls.filter((c) => c.includes('192.0.2.1/32')).length, 0);
   });
 
-  test('no route to the gateway fails the apply, which undoes itself', async () => {
+  test('no route to the gateway fails the apply before it changes anything', async () => {
     const fake = new FakeSystem().on(/^ip -j route get/, { stderr: 'RTNETLINK answers: Network is unreachable' });
     const config = configurator(fake);
     await assert.rejects(config.apply(FULL), (e: unknown) => e instanceof OutpostError && e.code === 'network');
-    assert.deepEqual(fake.calls.slice(-3), LINK_RESTORED);
+    assert.deepEqual(fake.calls, [LINK_QUERY, 'ip -j route get 192.0.2.1']);
     assert.equal(existsSync(journalPath()), false);
     assert.deepEqual(readFileSync(resolvConf), ORIGINAL_RESOLV);
   });
@@ -318,9 +360,10 @@ describe('LinuxNetworkConfigurator', () => {
     const config = configurator(fake);
     await config.apply({ ...FULL_V6, dns: undefined });
     assert.deepEqual(fake.calls, [
-      ...LINK_UP,
-      'ip addr add 2001:db8:2::1/128 dev outpost0 nodad',
+      LINK_QUERY,
       'ip -j route get 192.0.2.1',
+      ...ADDRESS_AND_LINK,
+      'ip addr add 2001:db8:2::1/128 dev outpost0 nodad',
       'ip route add 192.0.2.1/32 via 198.18.0.1 dev eth0 proto static',
       'ip route add 0.0.0.0/1 dev outpost0 proto static',
       'ip route add 128.0.0.0/1 dev outpost0 proto static',
@@ -387,8 +430,8 @@ describe('LinuxNetworkConfigurator', () => {
     );
     const config = configurator(fake);
     await config.apply({ ...FULL, gateway: '2001:db8:1::1', dns: undefined });
-    assert.deepEqual(fake.since(LINK_UP.length), [
-      'ip -j route get 2001:db8:1::1',
+    assert.equal(fake.calls[1], 'ip -j route get 2001:db8:1::1');
+    assert.deepEqual(fake.since(LINK_UP.length + 1), [
       'ip route add 2001:db8:1::1/128 via fe80::1 dev eth0 proto static',
       'ip route add 0.0.0.0/1 dev outpost0 proto static',
       'ip route add 128.0.0.0/1 dev outpost0 proto static',
@@ -671,7 +714,7 @@ describe('recoverAfterCrash', () => {
     const fake = new FakeSystem();
     await configurator(fake).apply({ ...SPLIT, dns: undefined });
     assert.equal(fake.calls[0], 'ip route del 128.0.0.0/1 dev outpost0 proto static');
-    assert.equal(fake.calls[6], 'ip addr add 203.0.113.5/32 dev outpost0');
+    assert.deepEqual(fake.calls.slice(6, 8), [LINK_QUERY, 'ip addr add 203.0.113.5/32 dev outpost0']);
   });
 
   test('an unreadable journal is set aside for a person to read, not acted on', async () => {

@@ -24,7 +24,7 @@ import {
   routeSpecOfIpJson,
   undo,
 } from './changes.js';
-import { CommandFailed, type CommandRunner, runCommand } from './commands.js';
+import { type CommandRunner, runCommand } from './commands.js';
 import {
   type DnsBackend,
   defaultRouteLinks,
@@ -35,6 +35,7 @@ import {
   resolveLinks,
   systemdResolvedManages,
 } from './dns.js';
+import { runIpBatch } from './ip-batch.js';
 import {
   currentProcess,
   holdJournal,
@@ -72,6 +73,24 @@ export interface LinuxNetworkOptions {
   resolvConf?: string;
   /** Runs `ip` and `resolvectl`; tests substitute their own. */
   run?: CommandRunner;
+}
+
+/**
+ * A change `ip` makes in one batch, and what a line that finds its object already there means: keep (what is there
+ * stays and is not ours), displace (our route replaces it), or, with neither, a failure.
+ */
+type IpStep =
+  | { lines: string[][]; change: Change; exists?: 'keep' }
+  | { lines: string[][]; change: OurRoute; exists: 'displace' };
+
+/** The index of the step that `line` (an index into all the steps' lines) belongs to. */
+function stepOfLine(steps: readonly IpStep[], line: number): number | undefined {
+  let first = 0;
+  for (const [index, step] of steps.entries()) {
+    first += step.lines.length;
+    if (line < first) return index;
+  }
+  return undefined;
 }
 
 const APPLY_FAILED = 'The network settings for the tunnel could not be applied.';
@@ -170,13 +189,6 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
 
   private async applyPlan(plan: NetworkPlan): Promise<AppliedPlan> {
     const dev = plan.adapter;
-    await this.addAddress(dev, `${plan.address}/${plan.prefix}`);
-    await this.configureLink(dev, plan.mtu);
-    if (plan.address6) {
-      // nodad: nobody else is on the tunnel's link, and duplicate address detection would hold the address
-      // "tentative" (unusable as a source) for a second or more
-      await this.addAddress(dev, `${plan.address6.address}/${plan.address6.prefix}`, ['nodad']);
-    }
     const tunnelRoutes: OurRoute[] = (
       plan.fullTunnel ? [...FULL_TUNNEL_V4, ...(plan.address6 ? FULL_TUNNEL_V6 : [])] : plan.routes
     ).map((dst) => ({ kind: 'route', dst, dev }));
@@ -186,11 +198,72 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
     // IKE and ESP to the gateway (IPv4 or IPv6) must keep their way out, or they would loop into the tunnel or
     // hit the IPv6 block
     const gateway = parseIp(plan.gateway)!; // checkPlan made sure
-    if (tunnelRoutes.some((route) => cidrContains(parseCidr(route.dst), gateway))) {
-      await this.pinGatewayRoute(plan.gateway);
+    const pinned = tunnelRoutes.some((route) => cidrContains(parseCidr(route.dst), gateway));
+    // the questions first (at the same time: they change nothing), then every change in one `ip -batch`
+    const [link, pin] = await Promise.all([this.linkChange(dev), pinned ? this.gatewayRoute(plan.gateway) : undefined]);
+    const address = `${plan.address}/${plan.prefix}`;
+    const steps: IpStep[] = [
+      {
+        change: { kind: 'address', dev, cidr: address },
+        lines: [['addr', 'add', address, 'dev', dev]],
+        exists: 'keep',
+      },
+      {
+        change: link,
+        lines: [
+          // no IPv6 link-local address or router solicitations: the tunnel carries what the gateway routes
+          ...(link.addrGenMode === undefined ? [] : [['link', 'set', 'dev', dev, 'addrgenmode', 'none']]),
+          ['link', 'set', 'dev', dev, 'mtu', String(plan.mtu), 'up'],
+        ],
+      },
+    ];
+    if (plan.address6) {
+      const cidr = `${plan.address6.address}/${plan.address6.prefix}`;
+      // nodad: nobody else is on the tunnel's link, and duplicate address detection would hold the address
+      // "tentative" (unusable as a source) for a second or more
+      steps.push({
+        change: { kind: 'address', dev, cidr },
+        lines: [['addr', 'add', cidr, 'dev', dev, 'nodad']],
+        exists: 'keep',
+      });
     }
-    for (const route of tunnelRoutes) await this.addOurRoute(route);
+    // a host route to the gateway that is already there is the one `route get` went through: not ours
+    if (pin) steps.push({ change: pin, lines: [['route', 'add', ...ourRouteArgs(pin)]], exists: 'keep' });
+    for (const route of tunnelRoutes) {
+      steps.push({ change: route, lines: [['route', 'add', ...ourRouteArgs(route)]], exists: 'displace' });
+    }
+    await this.applySteps(steps);
     return { notes: plan.dns ? await this.applyDns(dev, plan.dns, plan.fullTunnel) : [] };
+  }
+
+  /**
+   * Journals every step's change, then makes them all in one `ip -batch`. When a line fails because what it adds is
+   * already there, that step is settled on its own and the batch goes on after it; any other failure leaves the
+   * steps after it out of the journal (ip never ran them) and throws, for apply to undo the rest.
+   */
+  private async applySteps(steps: readonly IpStep[]): Promise<void> {
+    this.changes.push(...steps.map((step) => step.change));
+    writeJournal(this.journalPath, this.owner, this.changes);
+    holdJournal(this.journalPath);
+    let pending = steps;
+    while (pending.length > 0) {
+      const outcome = await runIpBatch(
+        this.run,
+        pending.flatMap((step) => step.lines),
+      );
+      if (outcome.ok) return;
+      const at = outcome.line === undefined ? undefined : stepOfLine(pending, outcome.line);
+      if (at === undefined) return this.fail(outcome.error);
+      const step = pending[at]!;
+      const rest = pending.slice(at + 1);
+      if (step.exists === undefined || !outcome.error.alreadyExists) {
+        this.retract(...rest.map((s) => s.change));
+        return this.fail(outcome.error);
+      }
+      if (step.exists === 'displace') await this.displace(step.change);
+      else this.retract(step.change);
+      pending = rest;
+    }
   }
 
   /** Journals `change`, then makes it with `make`. */
@@ -205,25 +278,10 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
     holdJournal(this.journalPath);
   }
 
-  /** Drops `change` from the journal: what it would have made was already there, so it is not ours to undo. */
-  private retract(change: Change): void {
-    this.changes = this.changes.filter((c) => c !== change);
+  /** Drops `dropped` from the journal: already there (not ours to undo), or never made. */
+  private retract(...dropped: Change[]): void {
+    this.changes = this.changes.filter((c) => !dropped.includes(c));
     writeJournal(this.journalPath, this.owner, this.changes);
-  }
-
-  /**
-   * Journals `change`, then runs `ip ...args` to add what it describes. False when that is already there: then the
-   * caller decides whether the journal keeps the change.
-   */
-  private async recordAndAdd(change: Change, args: string[]): Promise<boolean> {
-    this.record(change);
-    try {
-      await this.run('ip', args);
-      return true;
-    } catch (error) {
-      if (!(error instanceof CommandFailed && error.alreadyExists)) return this.fail(error);
-      return false;
-    }
   }
 
   private async ip(args: string[]): Promise<string> {
@@ -242,25 +300,17 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
     return listing;
   }
 
-  private async addAddress(dev: string, cidr: string, flags: string[] = []): Promise<void> {
-    const change: Change = { kind: 'address', dev, cidr };
-    if (!(await this.recordAndAdd(change, ['addr', 'add', cidr, 'dev', dev, ...flags]))) this.retract(change);
-  }
-
-  private async configureLink(dev: string, mtu: number): Promise<void> {
+  /** The link's settings now (what undo puts back). */
+  private async linkChange(dev: string): Promise<Extract<Change, { kind: 'link' }>> {
     const [link] = await this.ipJson(['-d', 'link', 'show', 'dev', dev], 'ip link show');
     if (!link || typeof link.mtu !== 'number') throw adapterError(APPLY_FAILED, `no link ${dev}`);
     const addrGenMode = typeof link.inet6_addr_gen_mode === 'string' ? link.inet6_addr_gen_mode : undefined;
     const up = Array.isArray(link.flags) && link.flags.includes('UP');
-    await this.change({ kind: 'link', dev, mtu: link.mtu, up, addrGenMode }, async () => {
-      // no IPv6 link-local address or router solicitations: the tunnel carries what the gateway routes
-      if (addrGenMode !== undefined) await this.ip(['link', 'set', 'dev', dev, 'addrgenmode', 'none']);
-      await this.ip(['link', 'set', 'dev', dev, 'mtu', String(mtu), 'up']);
-    });
+    return { kind: 'link', dev, mtu: link.mtu, up, addrGenMode };
   }
 
-  /** A host route to the gateway through the route it has now (unless one is already there). */
-  private async pinGatewayRoute(gateway: string): Promise<void> {
+  /** A host route to the gateway through the route it has now; undefined when the gateway is this computer. */
+  private async gatewayRoute(gateway: string): Promise<RouteChange | undefined> {
     // no route is not this computer's fault: its network may come back (Wi-Fi, roaming), so it is worth retrying
     const noRoute = (detail: string, cause?: unknown) =>
       new OutpostError('network', 'There is no route to the VPN gateway.', { detail, cause });
@@ -271,22 +321,18 @@ export class LinuxNetworkConfigurator implements NetworkConfigurator {
       throw noRoute(`ip route get ${gateway}: ${messageOf(error)}`, error);
     }
     if (!current || typeof current.dev !== 'string') throw noRoute(`ip route get ${gateway}: no route`);
-    if (current.type === 'local') return;
+    if (current.type === 'local') return undefined;
     const dst = `${gateway}/${gateway.includes(':') ? 128 : 32}`;
     const change: RouteChange = { kind: 'route', dst, dev: current.dev };
     if (typeof current.gateway === 'string') change.via = current.gateway;
-    if (!(await this.recordAndAdd(change, ['route', 'add', ...ourRouteArgs(change)]))) {
-      this.retract(change); // a host route is already there, and `route get` went through it
-    }
+    return change;
   }
 
   /**
-   * A route through the adapter, or an unreachable one. Where the main table already has a route with the same key
-   * (same prefix and metric: another VPN, or a LAN numbered like the remote network), ours replaces it and the old
-   * one is journaled to be put back.
+   * Our route where the main table already has one with the same key (same prefix and metric: another VPN, or a LAN
+   * numbered like the remote network): ours replaces it and the old one is journaled to be put back.
    */
-  private async addOurRoute(change: OurRoute): Promise<void> {
-    if (await this.recordAndAdd(change, ['route', 'add', ...ourRouteArgs(change)])) return;
+  private async displace(change: OurRoute): Promise<void> {
     const ipv6 = change.dst.includes(':');
     const defaultMetric = ipv6 ? 1024 : 0;
     // `ip route show` lists IPv4 only unless told the family
