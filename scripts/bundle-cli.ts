@@ -29,6 +29,10 @@ export async function bundleCli(root: string, { sourceMap }: { sourceMap: boolea
     external: ['koffi'],
     outdir: OUT_DIR,
     outExtension: { '.js': '.mjs' },
+    // CommonJS dependencies (pkijs's @noble/hashes) require() node's built-ins; an ES module has no require of its own
+    banner: {
+      js: "import { createRequire as __outpostRequire } from 'node:module';\nconst require = __outpostRequire(import.meta.url);",
+    },
     legalComments: 'inline',
     sourcemap: sourceMap ? 'linked' : false,
     metafile: true,
