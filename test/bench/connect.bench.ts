@@ -8,11 +8,20 @@ import { loginArgs, OutpostProcess } from '../interop/cli-process.js';
 import { median } from '../interop/connect-times.js';
 import { startGateway } from '../support/gateway.js';
 import { TestNetwork } from '../support/netns.js';
-import { startStrongswanClient } from '../support/strongswan-client.js';
+import { type StrongswanClient, startStrongswanClient } from '../support/strongswan-client.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const IKE = 'aes256gcm16-prfsha256-x25519';
 const ESP = 'aes256gcm16';
+
+/** Initiates, returns the milliseconds from `since` to the CHILD_SA, and terminates again. */
+async function msToChildSa(client: StrongswanClient, since: number): Promise<number> {
+  const result = await client.initiate('ecdsa');
+  const ms = performance.now() - since;
+  if (!result.ok) throw new Error(`strongSwan did not connect: ${result.output}`);
+  await client.terminate('ecdsa');
+  return ms;
+}
 
 const net = await TestNetwork.create();
 try {
@@ -34,21 +43,12 @@ try {
 
     const s0 = performance.now();
     const launched = await startStrongswanClient(net, gw, options);
-    const result = await launched.initiate('ecdsa');
-    const s1 = performance.now();
-    if (!result.ok) throw new Error(`strongSwan did not connect: ${result.output}`);
-    theirs.launched.push(s1 - s0);
-    await launched.terminate('ecdsa');
+    theirs.launched.push(await msToChildSa(launched, s0));
     await launched.stop();
   }
   const strongswan = await startStrongswanClient(net, gw, options);
   for (let i = 0; i < RUNS; i++) {
-    const s0 = performance.now();
-    const result = await strongswan.initiate('ecdsa');
-    const s1 = performance.now();
-    if (!result.ok) throw new Error(`strongSwan did not connect: ${result.output}`);
-    theirs.running.push(s1 - s0);
-    await strongswan.terminate('ecdsa');
+    theirs.running.push(await msToChildSa(strongswan, performance.now()));
   }
   await strongswan.stop();
   await gw.stop();
