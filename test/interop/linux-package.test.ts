@@ -109,7 +109,7 @@ describe('the Debian package, built, installed, used and purged', { timeout: 300
     assert.ok(!built.bundledPackages.includes('keytar'), 'the command line needs no keychain');
   });
 
-  test('installs with dpkg: files and modes, the system group, a unit systemd accepts; starts close to node's own start', (t) => {
+  test('installs with dpkg: files and modes, the system group, a unit systemd accepts; starts close to plain node', (t) => {
     execFileSync('dpkg', ['-i', built.path], { stdio: ['ignore', 'ignore', 'pipe'] });
     installedFiles = run(['dpkg', '-L', PACKAGE]).stdout.trim().split('\n');
     assert.ok(installedFiles.includes(UNIT));
