@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ConnectResult } from '../tunnel/connection.js';
-import { describe, humanSummary } from './main.js';
+import { describe, humanSummary } from './connect-command.js';
 
 const RESULT: ConnectResult = {
   ikeAlgorithms: 'AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519',

@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import { generateSync } from 'otplib';
 import { isOutpostError } from '../errors.js';
 import type { AuthMethodName, Profile } from '../profile/types.js';
-import { collectSecrets, type Prompter, terminalPrompter, totpCode } from './secrets.js';
+import { totpCode } from '../secrets/totp.js';
+import { collectSecrets, type Prompter, terminalPrompter } from './secrets.js';
 
 function profile(auth: AuthMethodName, username: string | undefined = 'alice'): Profile {
   return {

@@ -10,8 +10,6 @@ import type { ClientCertificate } from '../eap/tls-client.js';
 import { isOutpostError, OutpostError } from '../errors.js';
 import { authNeeds } from '../profile/auth-rules.js';
 import type { Profile } from '../profile/types.js';
-import { currentCode, DEFAULT_TOTP } from '../secrets/totp.js';
-import { openClientCertificate } from '../tunnel/client-certificate.js';
 
 export interface Prompter {
   ask(question: string, hidden: boolean): Promise<string>;
@@ -26,11 +24,6 @@ export interface Secrets {
 }
 
 const OTP_CODE = /^\d{6,8}$/;
-
-/** The current TOTP code (RFC 6238: HMAC-SHA-1, 30 s steps, 6 digits) for a base32 secret; `now` in milliseconds. */
-export function totpCode(base32Secret: string, now: number = Date.now()): string {
-  return currentCode(base32Secret, DEFAULT_TOTP, now).code;
-}
 
 /** strongSwan's notation for binary secrets in swanctl.conf: 0x... hex, 0s... base64; anything else is the text. */
 function pskBytes(text: string): Uint8Array {
@@ -82,6 +75,8 @@ async function oneTimeCodeSource(env: NodeJS.ProcessEnv, prompter: Prompter): Pr
     throw new OutpostError('profile-invalid', 'Set only one of OUTPOST_TOTP_SECRET and OUTPOST_OTP.');
   }
   if (secret !== undefined) {
+    // otplib and pkijs (below) load only for the profiles that use them: they are a large part of the start-up
+    const { totpCode } = await import('../secrets/totp.js');
     totpCode(secret); // refuse a bad secret now, not in the middle of the exchange
     return () => totpCode(secret);
   }
@@ -111,6 +106,7 @@ async function clientCertificate(
       'certificate password',
       'OUTPOST_P12_PASSWORD',
     ));
+  const { openClientCertificate } = await import('../tunnel/client-certificate.js');
   return openClientCertificate(profile.auth, pfx, passphrase, new Date());
 }
 

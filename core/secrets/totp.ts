@@ -139,6 +139,11 @@ function labelParts(label: string, issuerParam: string | undefined): { issuer?: 
   return { ...(issuer === '' ? {} : { issuer }), ...(account === '' ? {} : { account }) };
 }
 
+/** The current TOTP code (RFC 6238: HMAC-SHA-1, 30 s steps, 6 digits) for a base32 secret; `now` in milliseconds. */
+export function totpCode(base32Secret: string, now: number = Date.now()): string {
+  return currentCode(base32Secret, DEFAULT_TOTP, now).code;
+}
+
 /** Enrolment: the otpauth://totp/… link from IT, checked fully before anything is stored. */
 export function parseTotpUri(uri: string): TotpEnrollment {
   const { type, label, params } = parseLink(uri);

@@ -3,7 +3,8 @@
  * `dpkg-deb --root-owner-group`: no debhelper, every file's place, mode and time chosen here, so two builds of the
  * same commit are byte-identical (SOURCE_DATE_EPOCH for every time, gzip without names or times, sorted md5sums).
  *
- *   /usr/bin/outpost -> ../lib/outpost-cli/outpost.mjs   the engine and CLI, one file bundled by esbuild
+ *   /usr/bin/outpost -> ../lib/outpost-cli/outpost.mjs   the engine and CLI bundled by esbuild (with chunk-*.mjs
+ *                                                         and the commands' chunks beside it)
  *   /usr/lib/outpost-cli/node_modules/koffi              koffi's loader and its Linux x86-64 binary (TUN ioctls)
  *   /lib/systemd/system/outpost-helper.service           `outpost helper`, hardened
  *   /usr/share/man/man1/outpost.1.gz, man8/outpost-helper.8.gz, /usr/share/doc/outpost-cli/{copyright,changelog…}
@@ -25,9 +26,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
 import { HELP_TEXT } from '../../core/cli/args.js';
 import { VERSION } from '../../core/version.js';
+import { bundleCli, CLI_ENTRY } from '../bundle-cli.js';
 import { outpostManPage } from './man-page.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -69,35 +70,13 @@ function put(stage: string, path: string, content: string | Buffer, mode = 0o644
 
 const gzip = (text: string | Buffer) => gzipSync(text, { level: 9 }); // node's gzip writes no name and no time
 
-/** The engine and CLI as one ES module; koffi stays outside, loaded from node_modules beside it at run time. */
+/** The engine and CLI, bundled (no source maps: the package ships no TypeScript for them to point at). */
 async function bundle(stage: string): Promise<string[]> {
-  const result = await build({
-    stdin: {
-      contents: "import { main } from './core/cli/main.ts';\nprocess.exitCode = await main(process.argv.slice(2));\n",
-      resolveDir: ROOT,
-      sourcefile: 'outpost.ts',
-      loader: 'ts',
-    },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    external: ['koffi'],
-    // CommonJS dependencies bundled into an ES module (pkijs's @noble/hashes) still call require('node:crypto'):
-    // esbuild's shim needs a real require, which an ES module has only through createRequire
-    banner: {
-      js: "#!/usr/bin/node\nimport { createRequire as outpostCreateRequire } from 'node:module';\nconst require = outpostCreateRequire(import.meta.url);",
-    },
-    legalComments: 'inline',
-    metafile: true,
-    write: false,
-    logLevel: 'warning',
-  });
-  put(stage, 'usr/lib/outpost-cli/outpost.mjs', Buffer.from(result.outputFiles[0]!.contents), 0o755);
-  const packages = Object.keys(result.metafile.inputs)
-    .map((input) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1])
-    .filter((name): name is string => name !== undefined);
-  return [...new Set(packages)].sort();
+  const { files, packages } = await bundleCli(ROOT, { sourceMap: false });
+  for (const { name, contents } of files) {
+    put(stage, join('usr/lib/outpost-cli', name), Buffer.from(contents), name === CLI_ENTRY ? 0o755 : 0o644);
+  }
+  return packages;
 }
 
 /**

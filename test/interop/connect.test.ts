@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { totpCode } from '../../core/cli/secrets.js';
+import { totpCode } from '../../core/secrets/totp.js';
 import type { Gateway } from '../support/gateway.js';
 import type { TestNetwork } from '../support/netns.js';
 import { type CliEvent, expectFailure, loginArgs, OutpostProcess } from './cli-process.js';

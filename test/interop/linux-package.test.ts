@@ -109,7 +109,7 @@ describe('the Debian package, built, installed, used and purged', { timeout: 300
     assert.ok(!built.bundledPackages.includes('keytar'), 'the command line needs no keychain');
   });
 
-  test('installs with dpkg: files and modes, the system group, a unit systemd accepts; starts faster than the repository', (t) => {
+  test('installs with dpkg: files and modes, the system group, a unit systemd accepts; starts close to plain node', (t) => {
     execFileSync('dpkg', ['-i', built.path], { stdio: ['ignore', 'ignore', 'pipe'] });
     installedFiles = run(['dpkg', '-L', PACKAGE]).stdout.trim().split('\n');
     assert.ok(installedFiles.includes(UNIT));
@@ -149,7 +149,8 @@ describe('the Debian package, built, installed, used and purged', { timeout: 300
     t.diagnostic(
       `outpost --version, median of 9: packaged ${packaged.toFixed(0)} ms, repository ${repository.toFixed(0)} ms, node -e 0 ${node.toFixed(0)} ms`,
     );
-    assert.ok(packaged < repository, 'the bundle starts faster than the compiled repository');
+    // both run the bundle now, so they are a few ms apart; what must hold is a start close to Node's own (was 4.4x)
+    assert.ok(packaged < 2 * node, 'the packaged command starts in less than twice the time of node -e 0');
   });
 
   test('the service as its unit starts it serves a user in the group: the installed outpost connects, traffic flows', async (t) => {
