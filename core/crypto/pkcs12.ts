@@ -7,6 +7,7 @@
 import { createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
 import * as pkijs from 'pkijs';
 import { OutpostError } from '../errors.js';
+import { pkcs12Unreadable } from './pkcs12-error.js';
 
 export interface SigningCredential {
   /** The certificate that goes with the key. */
@@ -20,16 +21,6 @@ const BAG = {
   shroudedKey: '1.2.840.113549.1.12.10.1.2',
   certificate: '1.2.840.113549.1.12.10.1.3',
 } as const;
-
-function unreadable(detail: string, wrongPassphrase = false): OutpostError {
-  return new OutpostError(
-    'profile-invalid',
-    wrongPassphrase
-      ? 'The password of your certificate file (PKCS#12) is wrong.'
-      : 'Your certificate file (PKCS#12) could not be read.',
-    { detail },
-  );
-}
 
 function arrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return Uint8Array.from(bytes).buffer;
@@ -63,7 +54,7 @@ export async function openPkcs12(pfxBytes: Uint8Array, passphrase: string): Prom
     }
   } catch (error) {
     const message = (error as Error).message;
-    if (/integrity|mac/i.test(message)) throw unreadable(message, true);
+    if (/integrity|mac/i.test(message)) throw pkcs12Unreadable(message, true);
     if (/Unknown "contentEncryptionAlgorithm"|encryptionAlgorithm/.test(message)) {
       throw new OutpostError(
         'unsupported',
@@ -71,11 +62,11 @@ export async function openPkcs12(pfxBytes: Uint8Array, passphrase: string): Prom
         { detail: message },
       );
     }
-    throw unreadable(message);
+    throw pkcs12Unreadable(message);
   }
   const [key, ...extraKeys] = keys;
   if (!key || extraKeys.length > 0) {
-    throw unreadable(`${keys.length} private keys in the file, expected one`);
+    throw pkcs12Unreadable(`${keys.length} private keys in the file, expected one`);
   }
   const ownPublic = createPublicKey(key).export({ format: 'der', type: 'spki' });
   const certificate = certificates.find(

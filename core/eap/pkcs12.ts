@@ -5,6 +5,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
+import { pkcs12Unreadable } from '../crypto/pkcs12-error.js';
 import { OutpostError } from '../errors.js';
 
 export interface Pkcs12Summary {
@@ -19,14 +20,7 @@ export const EXPIRY_WARNING_DAYS = 14;
 const DAY_MS = 86_400_000;
 
 function pkcs12Error(error: Error): OutpostError {
-  const wrongPassphrase = /mac verify failure|bad decrypt|invalid password/i.test(error.message);
-  return new OutpostError(
-    'profile-invalid',
-    wrongPassphrase
-      ? 'The password of your certificate file (PKCS#12) is wrong.'
-      : 'Your certificate file (PKCS#12) could not be read.',
-    { detail: error.message },
-  );
+  return pkcs12Unreadable(error.message, /mac verify failure|bad decrypt|invalid password/i.test(error.message));
 }
 
 /** The certificate a secure context holds, through the accessor node:tls itself uses (not in the typings). */
