@@ -80,6 +80,21 @@ export interface TlsClientOptions {
   maxVersion: 'TLSv1.2' | 'TLSv1.3';
 }
 
+/**
+ * The in-memory stream a TLSSocket runs over: each write's bytes go to `record` (copied: node reuses its buffers),
+ * then `afterWrite` runs, once the write is acknowledged.
+ */
+export function recordStream(record: (records: Buffer) => void, afterWrite: () => void = () => {}): Duplex {
+  return new Duplex({
+    read() {},
+    write(chunk: Buffer, _encoding, done) {
+      record(Buffer.from(chunk));
+      done();
+      afterWrite();
+    },
+  });
+}
+
 /** Sentences for the ways the EAP server's certificate can fail our checks. */
 function serverCertificateError(code: string, certificate: PeerCertificate | undefined): OutpostError {
   const subject = certificate?.subject ? `subject CN=${certificate.subject.CN ?? '?'}` : 'no certificate';
@@ -155,14 +170,7 @@ export class TlsClient {
   private handshakeDone = false;
 
   constructor(private readonly options: TlsClientOptions) {
-    this.transport = new Duplex({
-      read() {},
-      write: (chunk: Buffer, _encoding, done) => {
-        this.outgoing.push(Buffer.from(chunk));
-        done();
-        countWrite();
-      },
-    });
+    this.transport = recordStream((records) => this.outgoing.push(records), countWrite);
     const client = options.clientCertificate;
     // the caller opened the PKCS#12 before (readPkcs12), so a failure here is a fault of ours, not the user's
     this.socket = connect({

@@ -6,11 +6,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { OutpostError } from '../errors.js';
 import type { EapMethod, MethodOutcome, MethodReply } from './method.js';
+import { recordStream } from './tls-client.js';
 import { decodeTlsFrame, fragmentTlsMessage, TlsFlag, TlsReassembler, tlsAcknowledgement } from './tls-framing.js';
 
 export interface TestCertificates {
@@ -122,13 +123,7 @@ export class TlsServerSide {
   error: Error | undefined;
 
   constructor(private readonly options: ServerOptions) {
-    this.transport = new Duplex({
-      read() {},
-      write: (chunk: Buffer, _encoding, done) => {
-        this.outgoing.push(Buffer.from(chunk));
-        done();
-      },
-    });
+    this.transport = recordStream((records) => this.outgoing.push(records));
     const server = new TLSSocket(this.transport as unknown as import('node:net').Socket, {
       isServer: true,
       key: options.certificates.serverKeyPem,
