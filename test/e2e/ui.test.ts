@@ -213,15 +213,18 @@ test('keyboard only: Tab reaches every control of the home screen with a visible
 });
 
 test('keyboard only: every panel opens with Enter, Tab reaches all its controls, Escape closes it', async () => {
-  for (const [opener, heading] of [
-    ['Settings', 'Settings'],
-    ['Sign in', 'Sign in to Example Corp VPN'],
-    ['Two-step', 'Two-step verification'],
-    ['Diagnostics', 'Diagnostics'],
+  // the control a panel shows last, once main has answered (the two-step panel's Done comes with the first code):
+  // counting the controls before it would race the panel's own loading
+  for (const [opener, heading, loaded] of [
+    ['Settings', 'Settings', 'Back'],
+    ['Sign in', 'Sign in to Example Corp VPN', 'Back'],
+    ['Two-step', 'Two-step verification', 'Done'],
+    ['Diagnostics', 'Diagnostics', 'Back'],
   ] as const) {
     await page.getByRole('button', { name: opener, exact: true }).focus();
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: heading }).waitFor();
+    await page.getByRole('button', { name: loaded, exact: true }).waitFor();
     assert.equal(String(await page.evaluate('document.activeElement.tagName')), 'H1', `${heading} takes focus`);
     await assertFitsTray(page);
     const stops = await tabStops(page);
