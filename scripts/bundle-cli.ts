@@ -20,7 +20,8 @@ export interface CliBundle {
 export async function bundleCli(root: string, { sourceMap }: { sourceMap: boolean }): Promise<CliBundle> {
   const result = await build({
     absWorkingDir: root,
-    entryPoints: { outpost: 'core/cli/bin.ts' },
+    // the data-path worker is a module of its own: a worker thread starts from a file
+    entryPoints: { outpost: 'core/cli/bin.ts', 'datapath-worker': 'core/datapath/worker.ts' },
     bundle: true,
     splitting: true,
     platform: 'node',

@@ -5,6 +5,8 @@
 export interface VirtualAdapter {
   /** The interface name the OS gave the adapter (what a NetworkPlan's `adapter` names). */
   readonly name: string;
+  /** The OS descriptor, where the data path can take the adapter to a worker thread (a Linux TUN). */
+  readonly fd?: number;
   /**
    * Called for each IP packet the OS routes into the adapter. The bytes are only valid during the call (the read
    * buffer is reused): consume or copy them before returning.

@@ -1,15 +1,15 @@
 /**
- * One connection to the gateway as a single sans-I/O machine, in the manner of boringtun's `Tunn`: the IKE session
- * and the ESP engine together. In: UDP datagrams from the gateway with the port they came from, IP packets from the
- * virtual adapter, and the time. Out: datagrams for the gateway with the port they go to, IP packets for the adapter,
- * events and the next deadline. Installing CHILD_SA keys, ESP as proof of life and rekeying before the sequence
- * numbers run out happen inside; the edge (sockets, the adapter, timers) only carries bytes.
+ * The control side of one connection to the gateway as a sans-I/O machine: the IKE session, and what the data path
+ * (core/datapath, which moves the ESP packets, often in a worker thread) must be told and what it tells back. In: IKE
+ * datagrams from the gateway with the port they came from, the data path's activity reports, and the time. Out:
+ * datagrams for the gateway with the port they go to, key commands for the data path, events and the next deadline.
+ * Rekeying before the sequence numbers run out and ESP as proof of life happen inside; the edge only carries bytes.
  */
 
-import { clampMss } from '../adapter/mss-clamp.js';
 import { mssFor, tunnelMtu } from '../adapter/mtu.js';
+import type { Activity, TrafficPolicy } from '../datapath/data-path.js';
+import type { KeyCommand } from '../datapath/sa-spec.js';
 import { isOutpostError, type OutpostError } from '../errors.js';
-import { EspEngine } from '../esp/engine.js';
 import {
   classifyNatTDatagram,
   NAT_KEEPALIVE,
@@ -23,7 +23,6 @@ import { IkeSession, type SessionCounters, type SessionEvent } from '../ike/sess
 import { formatSelector } from '../ike/traffic-selectors.js';
 import { type ConnectResult, remoteNetworks } from './connect-result.js';
 import { EspKeys } from './esp-keys.js';
-import { InboundFilter } from './inbound-filter.js';
 
 export { NAT_T_PORT } from '../esp/udp-encap.js';
 export type { ConnectResult } from './connect-result.js';
@@ -40,18 +39,12 @@ export interface Datagram {
 export type ConnectionEvent =
   | { type: 'progress'; message: string }
   /** The CHILD_SA is up: the edge sets up the adapter and the network from this. */
-  | { type: 'established'; result: ConnectResult }
+  | { type: 'established'; result: ConnectResult; policy: TrafficPolicy }
   | { type: 'rekeyed'; what: 'child' | 'ike' }
   /** After roam() answered 'updating': the gateway now sends to our new address, on the same SAs. */
   | { type: 'roamed' }
   /** Once, at the end: undefined after a clean close. */
   | { type: 'closed'; error: OutpostError | undefined };
-
-/** Inbound packets the connection itself drops after the ESP engine delivered them, by reason. */
-export interface ConnectionDrops {
-  /** Outside the CHILD_SA's traffic selectors or not to our virtual address (RFC 4301 §5.2). */
-  selector: number;
-}
 
 export interface ConnectionOptions {
   /** Path MTU towards the gateway that the tunnel MTU is derived from. */
@@ -62,18 +55,13 @@ export interface ConnectionOptions {
 
 export class Connection {
   private readonly session: IkeSession;
-  private readonly esp = new EspEngine();
-  private readonly keys = new EspKeys(this.esp);
+  private readonly keys = new EspKeys();
   private readonly gatewayPort: number;
   private outbox: Datagram[] = [];
   private events: ConnectionEvent[] = [];
   private closed = false;
-  /** The largest TCP MSS that fits the tunnel for IPv4 and for IPv6 (a 40-byte header), once it is up. */
-  private maxMss4 = 0;
-  private maxMss6 = 0;
-  /** Set once the CHILD_SA is up; its selectors stay the same across rekeys (RFC 7296 §2.8). */
-  private inboundFilter: InboundFilter | undefined;
-  private readonly drops: ConnectionDrops = { selector: 0 };
+  /** Set once the CHILD_SA is up. */
+  private established = false;
   private lastSent = 0;
   /** The next deadline came forward without anything to send: the edge must re-arm its timer. */
   private deadlineMoved = false;
@@ -92,21 +80,25 @@ export class Connection {
 
   /** The CHILD_SA is up and the connection not closed: keepalives are due. */
   private get up(): boolean {
-    return this.inboundFilter !== undefined && !this.closed;
+    return this.established && !this.closed;
   }
 
-  get counters(): { esp: EspEngine['counters']; ike: SessionCounters; drops: ConnectionDrops } {
-    return { esp: this.esp.counters, ike: this.session.counters, drops: this.drops };
+  get counters(): SessionCounters {
+    return this.session.counters;
   }
 
-  /** Whether `take` has something, or the timer must move: checked after each packet so the fast path does not allocate. */
+  /** Whether `take` has something, or the timer must move. */
   get hasOutput(): boolean {
-    return this.outbox.length > 0 || this.events.length > 0 || this.deadlineMoved;
+    return this.outbox.length > 0 || this.events.length > 0 || this.keys.pending || this.deadlineMoved;
   }
 
-  /** What to send and report; afterwards the edge re-arms its timer from nextDeadline(). */
-  take(): { send: Datagram[]; events: ConnectionEvent[] } {
-    const out = { send: this.outbox, events: this.events };
+  /**
+   * What to send, what the data path must apply (before any datagram that follows it reaches the gateway: the
+   * gateway may use a new SA as soon as it has the answer) and what to report; afterwards the edge re-arms its timer
+   * from nextDeadline().
+   */
+  take(): { send: Datagram[]; keys: KeyCommand[]; events: ConnectionEvent[] } {
+    const out = { send: this.outbox, keys: this.keys.take(), events: this.events };
     this.outbox = [];
     this.events = [];
     this.deadlineMoved = false;
@@ -149,38 +141,27 @@ export class Connection {
   }
 
   /**
-   * A datagram from the gateway's `port`. IKE goes to the session (its answers wait in `take`); ESP comes back as the
-   * inner packet for the adapter, MSS-clamped, or undefined when it is dropped (counted by reason).
+   * A datagram from the gateway's `port` that is not ESP (the data path keeps those): IKE goes to the session (its
+   * answers wait in `take`); keepalives and anything else are ignored.
    */
-  receive(datagram: Uint8Array, port: number, now: number): Uint8Array | undefined {
-    if (this.closed) return undefined;
+  receive(datagram: Uint8Array, port: number, now: number): void {
+    if (this.closed) return;
     if (port !== NAT_T_PORT) {
       if (port === this.gatewayPort) this.receiveIke(datagram, now);
-      return undefined;
+      return;
     }
-    switch (classifyNatTDatagram(datagram)) {
-      case 'ike':
-        this.receiveIke(datagram.subarray(NON_ESP_MARKER_LENGTH), now);
-        return undefined;
-      case 'esp':
-        return this.decapsulate(datagram, now);
-      default:
-        // keepalives (RFC 3948 §2.3) and datagrams too short to be either
-        return undefined;
-    }
+    if (classifyNatTDatagram(datagram) === 'ike') this.receiveIke(datagram.subarray(NON_ESP_MARKER_LENGTH), now);
   }
 
-  /** An IP packet from the adapter: the ESP datagram for the gateway's NAT-T port, or undefined (dropped, counted). */
-  encapsulate(packet: Uint8Array, now: number): Uint8Array | undefined {
-    if (this.closed) return undefined;
-    this.clamp(packet);
-    const esp = this.esp.encapsulate(packet);
-    if (!esp) return undefined;
-    this.lastSent = now;
-    if (this.session.noteOutbound(now)) this.deadlineMoved = true;
-    const exhausting = this.keys.exhausting();
+  /** What the data path reported of the traffic since its last report. */
+  noteTraffic(activity: Activity, now: number): void {
+    if (this.closed) return;
+    // authentic ESP from the gateway is proof of life; what we sent after it waits for an answer
+    if (activity.inbound) this.session.noteInbound(now);
+    if (activity.unanswered && this.session.noteOutbound(now)) this.deadlineMoved = true;
+    if (activity.outbound) this.lastSent = now;
+    const exhausting = activity.exhausting === undefined ? undefined : this.keys.sendingWith(activity.exhausting);
     if (exhausting) this.step(now, () => this.session.rekeyChild(exhausting, now));
-    return esp;
   }
 
   /**
@@ -194,23 +175,6 @@ export class Connection {
       updating = this.session.updateAddresses(local, now);
     });
     return updating ? 'updating' : 'reestablish';
-  }
-
-  private decapsulate(datagram: Uint8Array, now: number): Uint8Array | undefined {
-    const packet = this.esp.decapsulate(datagram);
-    if (!packet) return undefined;
-    // it came from the gateway with the right keys: proof of life even when the policy check refuses it
-    this.session.noteInbound(now);
-    if (!this.inboundFilter?.accepts(packet)) {
-      this.drops.selector++;
-      return undefined;
-    }
-    this.clamp(packet);
-    return packet;
-  }
-
-  private clamp(packet: Uint8Array): void {
-    clampMss(packet, packet[0]! >> 4 === 6 ? this.maxMss6 : this.maxMss4);
   }
 
   private receiveIke(datagram: Uint8Array, now: number): void {
@@ -279,11 +243,17 @@ export class Connection {
       this.fail(error, now);
       return;
     }
-    this.maxMss4 = mssFor(mtu, false);
-    this.maxMss6 = mssFor(mtu, true);
-    this.inboundFilter = new InboundFilter(child.remoteTs, config.ip4, config.ip6);
+    this.established = true;
     this.events.push({
       type: 'established',
+      // the selectors stay the same across rekeys (RFC 7296 §2.8)
+      policy: {
+        maxMss4: mssFor(mtu, false),
+        maxMss6: mssFor(mtu, true),
+        remoteTs: child.remoteTs,
+        ip4: config.ip4,
+        ip6: config.ip6,
+      },
       result: {
         ikeAlgorithms: formatTransforms(ikeSuite.transforms),
         espAlgorithms: formatTransforms(child.suite.transforms),

@@ -1,46 +1,53 @@
 /**
- * Which CHILD_SA keys the ESP engine uses, as the IKE session decides: every live CHILD_SA's inbound SA, and one
- * outbound SA, made once per CHILD_SA.
+ * Which CHILD_SA keys the data path uses, as the IKE session decides: every live CHILD_SA's inbound SA, and one
+ * outbound SA, told once per CHILD_SA. The data path may be in another thread: what it is told waits in `take`.
  */
-import type { EspEngine } from '../esp/engine.js';
-import { type EspSaConfig, InboundSa, OutboundSa } from '../esp/sa.js';
+import { type KeyCommand, type SaSpec, saSpec } from '../datapath/sa-spec.js';
 import type { ChildSa } from '../ike/child-sa.js';
+import { readUint32 } from '../esp/layout.js';
 import type { DirectionKeys } from '../ike/keys.js';
 
-function saConfig(child: ChildSa, spi: Uint8Array, keys: DirectionKeys): EspSaConfig {
+function spec(child: ChildSa, spi: Uint8Array, keys: DirectionKeys): SaSpec {
   const { encryption, integrity, esn } = child.suite;
-  return { spi, encryption, integrity, keys, esn };
+  return saSpec(spi, encryption, integrity, keys, esn);
 }
 
 export class EspKeys {
   private outboundChild: ChildSa | undefined;
-  private outbound: OutboundSa | undefined;
-
-  constructor(private readonly esp: EspEngine) {}
+  private commands: KeyCommand[] = [];
 
   install(child: ChildSa, outbound: boolean): void {
-    this.esp.installInbound(new InboundSa(saConfig(child, child.inboundSpi, child.keys.inbound)));
+    this.commands.push({ type: 'install-inbound', sa: spec(child, child.inboundSpi, child.keys.inbound) });
     if (outbound) this.sendWith(child);
   }
 
   sendWith(child: ChildSa): void {
-    // one OutboundSa per CHILD_SA: a second would start its sequence numbers (and AEAD nonces) over
+    // one outbound SA per CHILD_SA: a second would start its sequence numbers (and AEAD nonces) over
     if (this.outboundChild === child) return;
     this.outboundChild = child;
-    this.outbound = new OutboundSa(saConfig(child, child.outboundSpi, child.keys.outbound));
-    this.esp.setOutbound(this.outbound);
+    this.commands.push({ type: 'send-with', sa: spec(child, child.outboundSpi, child.keys.outbound) });
   }
 
   remove(child: ChildSa): void {
-    this.esp.removeInbound(child.inboundSpi);
+    this.commands.push({ type: 'remove-inbound', spi: child.inboundSpi });
     if (this.outboundChild !== child) return;
     this.outboundChild = undefined;
-    this.outbound = undefined;
-    this.esp.setOutbound(undefined);
+    this.commands.push({ type: 'send-with', sa: undefined });
   }
 
-  /** The CHILD_SA we send with when its sequence numbers are running out: it needs a rekey. */
-  exhausting(): ChildSa | undefined {
-    return this.outbound?.nearExhaustion ? this.outboundChild : undefined;
+  /** The CHILD_SA sending with outbound SPI `spi`, which the data path reports running out of sequence numbers. */
+  sendingWith(spi: number): ChildSa | undefined {
+    const child = this.outboundChild;
+    return child && readUint32(child.outboundSpi, 0) === spi ? child : undefined;
+  }
+
+  get pending(): boolean {
+    return this.commands.length > 0;
+  }
+
+  take(): KeyCommand[] {
+    const commands = this.commands;
+    this.commands = [];
+    return commands;
   }
 }

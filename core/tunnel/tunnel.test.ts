@@ -23,7 +23,8 @@ import type { Clock } from './clock.js';
 import { NAT_T_PORT } from './connection.js';
 import type { Credentials } from './session-config.js';
 import { FAMILY_HEAD_START_MS, Tunnel, type TunnelOptions } from './tunnel.js';
-import type { OpenTransport, Transport } from './udp-transport.js';
+import { inlineTransport } from '../datapath/inline-transport.js';
+import type { DatagramPath, OpenDatagramPath } from './transport.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'outpost-tunnel-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -66,13 +67,13 @@ class GatewayPath {
   /** How an answer reaches the client: a turn later, as over a network, unless a test says otherwise. */
   deliver: (received: () => void) => void = (received) => setImmediate(received);
 
-  readonly open: OpenTransport = async (remoteAddress, _port, received) => {
+  readonly open: OpenDatagramPath = async (remoteAddress, _port, received) => {
     this.opened++;
     this.remotes.push(remoteAddress);
     const failure = this.failOpens.shift();
     if (failure) throw failure;
     this.gateway = new FakeGateway();
-    const transport: Transport = {
+    const transport: DatagramPath = {
       localAddress: '192.0.2.2',
       localPort: 40000,
       remoteAddress,
@@ -182,7 +183,7 @@ function tunnelWith(options: TunnelOptions = {}) {
   const host = new RecordingNetworkHost();
   const progress: string[] = [];
   const tunnel = new Tunnel(profile, credentials, host, {
-    openTransport: path.open,
+    openTransport: inlineTransport(path.open),
     random: () => 0,
     ...options,
   });

@@ -12,6 +12,7 @@ import { GatewayRedirected } from '../ike/redirect.js';
 import type { Profile } from '../profile/types.js';
 import { type Clock, ClockJumpWatch, systemClock } from './clock.js';
 import { Connection, type ConnectionEvent, type ConnectResult, NAT_T_PORT } from './connection.js';
+import type { TrafficPolicy } from '../datapath/data-path.js';
 import { familyHeads, resolveGateway } from './gateway-address.js';
 import {
   connectTimeoutError,
@@ -25,7 +26,8 @@ import { networkPlan } from './network-plan.js';
 import { Redirects } from './redirects.js';
 import { type Credentials, type SessionTuning, sessionConfig } from './session-config.js';
 import { SettlingQueue } from './settling-queue.js';
-import { type OpenTransport, type Transport, UdpTransport } from './udp-transport.js';
+import type { OpenTransport, Transport } from './transport.js';
+import { defaultTransport } from './default-transport.js';
 
 export type TunnelState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting' | 'disconnecting' | 'error';
 
@@ -167,13 +169,14 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   get stats(): TrafficStats | undefined {
     const attempt = this.attempt;
     if (!attempt?.result) return undefined;
-    const { esp, ike, drops } = attempt.connection.counters;
+    const ike = attempt.connection.counters;
+    const esp = attempt.transport.counters;
     return {
       bytesIn: esp.bytesIn,
       bytesOut: esp.bytesOut,
       packetsIn: esp.packetsIn,
       packetsOut: esp.packetsOut,
-      drops: { ...esp.drops, ...drops },
+      drops: { ...esp.drops },
       childRekeys: ike.childRekeys,
       ikeRekeys: ike.ikeRekeys,
     };
@@ -407,16 +410,26 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   /** A transport and a connection for `gatewayAddress`, or undefined when the attempt stopped being wanted meanwhile. */
   private async openAttempt(gatewayAddress: string, generation: number): Promise<Attempt | undefined> {
     const { port } = this.profile.gateway;
-    const open = this.options.openTransport ?? UdpTransport.open;
+    const open = this.options.openTransport ?? defaultTransport();
+    const attemptOf = () => [this.attempt, this.rival].find((a) => a?.transport === transport);
     const inbound = new SettlingQueue<Inbound>(({ datagram, from }) => {
-      const attempt = [this.attempt, this.rival].find((a) => a?.transport === transport);
+      const attempt = attemptOf();
       if (!attempt) return;
       if (!attempt.heard) this.heardFrom(attempt);
-      const packet = attempt.connection.receive(datagram, from, this.clock.monotonic());
-      if (packet) attempt.adapter?.write(packet);
+      attempt.connection.receive(datagram, from, this.clock.monotonic());
       if (attempt.connection.hasOutput) this.flush(attempt);
     }, tlsSettling);
-    const transport = await open(gatewayAddress, port, (datagram, from) => inbound.offer({ datagram, from }));
+    const transport = await open(gatewayAddress, port, {
+      received: (datagram, from) => inbound.offer({ datagram, from }),
+      activity: (activity) => {
+        const attempt = attemptOf();
+        if (attempt) this.feed(attempt, (c, now) => c.noteTraffic(activity, now));
+      },
+      failed: (error) => {
+        const attempt = attemptOf();
+        if (attempt) this.feed(attempt, (c, now) => c.fail(error, now));
+      },
+    });
     if (generation !== this.generation) {
       transport.close();
       return undefined;
@@ -466,7 +479,8 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
 
   /** Sends what the connection queued, re-arms the timer and acts on its events. */
   private flush(attempt: Attempt): void {
-    const { send, events } = attempt.connection.take();
+    const { send, keys, events } = attempt.connection.take();
+    if (keys.length > 0) attempt.transport.applyKeys(keys);
     for (const datagram of send) attempt.transport.send(datagram.data, datagram.port);
     this.rearm(attempt);
     for (const event of events) this.onEvent(attempt, event);
@@ -481,7 +495,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
         break;
       case 'established':
         attempt.result = event.result;
-        this.hostChange(() => this.bringUp(attempt, event.result)).catch((error: unknown) => {
+        this.hostChange(() => this.bringUp(attempt, event.result, event.policy)).catch((error: unknown) => {
           this.feed(attempt, (c, now) => c.fail(setupError(error), now));
         });
         break;
@@ -527,7 +541,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   }
 
   /** The CHILD_SA is up: the adapter, then the OS settings; then traffic flows. */
-  private async bringUp(attempt: Attempt, result: ConnectResult): Promise<void> {
+  private async bringUp(attempt: Attempt, result: ConnectResult, policy: TrafficPolicy): Promise<void> {
     const childSaMs = this.clock.monotonic() - attempt.startedAt;
     const adapter = await this.host.openAdapter();
     if (attempt !== this.attempt || attempt.connection.isClosed) {
@@ -535,11 +549,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       return;
     }
     attempt.adapter = adapter;
-    adapter.onPackets((packet) => {
-      const esp = attempt.connection.encapsulate(packet, this.clock.monotonic());
-      if (esp) attempt.transport.send(esp, NAT_T_PORT);
-      if (attempt.connection.hasOutput) this.flush(attempt);
-    });
+    attempt.transport.carry(adapter, policy);
     const plan = networkPlan(adapter.name, attempt.transport.remoteAddress, result, this.profile.dnsServers);
     const { notes } = await this.host.configurator.apply(plan);
     if (attempt !== this.attempt || attempt.connection.isClosed) return;

@@ -1,10 +1,12 @@
 /**
- * The UDP edge of a connection: one socket on an ephemeral local port that talks to the gateway's IKE port and, once
- * NAT traversal starts, its 4500. It only carries bytes: what they are is the Connection's business.
+ * The UDP edge of a connection on this thread (node:dgram): one socket on an ephemeral local port that talks to the
+ * gateway's IKE port and, once NAT traversal starts, its 4500. It only carries bytes: what they are is the business of
+ * the Connection and the data path (see inline-transport.ts).
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { type AddressInfo, isIPv6 } from 'node:net';
 import { messageOf, OutpostError } from '../errors.js';
+import type { DatagramPath } from './transport.js';
 
 /** The local address the kernel would use towards `remote` (needed for NAT detection hashes). */
 async function localAddressFor(remote: string, port: number): Promise<string> {
@@ -39,24 +41,7 @@ async function bindSocket(
   return socket;
 }
 
-/** What the tunnel needs of its path to the gateway: a UDP socket here, an in-memory gateway in tunnel.test.ts. */
-export interface Transport {
-  readonly localAddress: string;
-  readonly localPort: number;
-  readonly remoteAddress: string;
-  send(data: Uint8Array, port: number): void;
-  rebind(localAddress: string): Promise<void>;
-  close(): void;
-}
-
-/** Opens a transport to the gateway; `received` gets every datagram from it with the port it came from. */
-export type OpenTransport = (
-  remoteAddress: string,
-  remotePort: number,
-  received: (datagram: Uint8Array, port: number) => void,
-) => Promise<Transport>;
-
-export class UdpTransport implements Transport {
+export class UdpTransport implements DatagramPath {
   private closed = false;
   /** Datagrams handed to the socket and not yet sent. */
   private sending = 0;

@@ -24,6 +24,7 @@ const IFF_NO_PI = 0x1000;
 /** Fail rather than attach when a device of that name exists: the helper must never hand out someone else's. */
 const IFF_TUN_EXCL = 0x8000;
 const IFNAMSIZ = 16;
+const F_DUPFD_CLOEXEC = 1030;
 /** struct ifreq: the name, then a union whose first member here is the u16 flags. */
 const IFREQ_SIZE = 40;
 /** Larger than any MTU an interface can have, so a read never truncates a packet. */
@@ -37,6 +38,7 @@ interface Libc {
   ioctlValue(fd: number, request: number, value: number): number;
   read(fd: number, buffer: Buffer, count: number): number;
   write(fd: number, buffer: Uint8Array, count: number): number;
+  dup(fd: number): number;
 }
 
 let libc: Libc | undefined;
@@ -49,11 +51,14 @@ function loadLibc(): Libc {
   const ioctlValue = lib.func('ioctl', 'int', ['int', 'unsigned long', 'unsigned long']);
   const read = lib.func('long read(int fd, _Out_ uint8_t *buf, unsigned long count)');
   const write = lib.func('long write(int fd, const uint8_t *buf, unsigned long count)');
+  const dup = lib.func('int fcntl(int fd, int cmd, int arg)');
   libc = {
     ioctl: (fd, request, arg) => ioctl(fd, request, arg) as number,
     ioctlValue: (fd, request, value) => ioctlValue(fd, request, value) as number,
     read: (fd, buffer, count) => read(fd, buffer, count) as number,
     write: (fd, buffer, count) => write(fd, buffer, count) as number,
+    // F_DUPFD_CLOEXEC: a copy no child process inherits
+    dup: (fd) => dup(fd, F_DUPFD_CLOEXEC, 0) as number,
   };
   return libc;
 }
@@ -70,6 +75,19 @@ function errnoName(errno: number): string {
 export function openLinuxTun(name = 'outpost%d'): VirtualAdapter {
   const { fd, name: actualName } = attach(name, 0);
   return new LinuxTun(fd, actualName, loadLibc());
+}
+
+/**
+ * The adapter another thread of this process opened (its `fd`), on a descriptor of its own: the data-path worker
+ * reads and writes the device through it, and closing either leaves the other working.
+ */
+export function adoptLinuxTun(fd: number, name: string): VirtualAdapter {
+  const libc = loadLibc();
+  const own = libc.dup(fd);
+  if (own < 0) {
+    throw adapterError('The virtual network adapter could not be used.', `dup ${name}: ${errnoName(ffi().errno())}`);
+  }
+  return new LinuxTun(own, name, libc);
 }
 
 /**
@@ -129,6 +147,7 @@ function attach(name: string, extraFlags: number): { fd: number; name: string } 
 }
 
 class LinuxTun implements VirtualAdapter {
+
   readonly counters = { readPackets: 0, writePackets: 0, writeErrors: 0, readErrors: 0 };
   /** One buffer for every read: the handler sees a view of it that the next read overwrites. */
   private readonly buffer = Buffer.alloc(READ_BUFFER);
@@ -137,7 +156,8 @@ class LinuxTun implements VirtualAdapter {
   private closed = false;
 
   constructor(
-    private readonly fd: number,
+    /** The descriptor another thread may adopt (adoptLinuxTun). */
+    readonly fd: number,
     readonly name: string,
     private readonly libc: Libc,
   ) {}

@@ -1,0 +1,42 @@
+/**
+ * Every message between the tunnel (main thread) and its data-path worker, declared once. Plain data only: the
+ * structured clone carries Uint8Arrays and numbers; errors cross as their sentence and detail.
+ */
+import type { Activity, DataPathCounters, TrafficPolicy } from './data-path.js';
+import type { KeyCommand } from './sa-spec.js';
+
+/** What the worker starts with: the gateway its socket talks to (the local address is the one routed there). */
+export interface WorkerStart {
+  remoteAddress: string;
+  remotePort: number;
+}
+
+export type ToWorker =
+  /** An IKE message or a keepalive. */
+  | { type: 'send'; data: Uint8Array; port: number }
+  | { type: 'keys'; commands: KeyCommand[] }
+  /** `tunFd`: the adapter's descriptor in this process, which the worker duplicates and owns from then on. */
+  | { type: 'carry'; tunFd: number; policy: TrafficPolicy }
+  | { type: 'rebind'; localAddress: string }
+  /** Send nothing more, release the socket and the adapter, then report 'closed'. */
+  | { type: 'close' };
+
+export interface WorkerFailure {
+  message: string;
+  detail: string;
+}
+
+export type FromWorker =
+  | { type: 'opened'; localAddress: string; localPort: number }
+  | { type: 'rebound'; localAddress: string; localPort: number }
+  | ({ type: 'rebind-failed' } & WorkerFailure)
+  /** Datagrams from the gateway that are not ESP, with the port each came from. */
+  | { type: 'received'; datagrams: { data: Uint8Array; port: number }[] }
+  /** At most every REPORT_MS while anything happens, and once at the end. */
+  | { type: 'report'; counters: DataPathCounters; activity: Activity | undefined }
+  /** The data path cannot go on (the socket could not be opened, keys it cannot use, the adapter gone). */
+  | ({ type: 'failed' } & WorkerFailure)
+  | { type: 'closed' };
+
+/** How often at most the worker reports counters and activity: the UI's rates and the IKE timers need no more. */
+export const REPORT_MS = 250;

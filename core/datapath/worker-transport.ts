@@ -1,0 +1,158 @@
+/**
+ * The tunnel's side of the data-path worker (worker.ts): a Transport whose socket, ESP engine and adapter I/O run in
+ * a worker thread. Key commands and IKE go there in order; IKE from the gateway, activity and counters come back. A
+ * worker that dies ends the connection with an error (the tunnel then restores the network), never a silent hang.
+ */
+import { Worker } from 'node:worker_threads';
+import type { VirtualAdapter } from '../adapter/types.js';
+import { OutpostError } from '../errors.js';
+import type { OpenTransport, Transport, TransportEvents } from '../tunnel/transport.js';
+import type { DataPathCounters, TrafficPolicy } from './data-path.js';
+import type { KeyCommand } from './sa-spec.js';
+import type { FromWorker, ToWorker, WorkerFailure, WorkerStart } from './worker-protocol.js';
+
+/** How long a closing worker may take to release the socket and the adapter before it is stopped. */
+const CLOSE_GRACE_MS = 2000;
+
+const EMPTY_COUNTERS: DataPathCounters = { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, drops: {} };
+
+/**
+ * The worker's module next to this one: worker.js in the tsc output, worker.ts under tsx (whose loader a worker
+ * thread must register itself), and the bundle's own entry beside the CLI's chunks.
+ */
+function startWorker(start: WorkerStart): Worker {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    const script = new URL('./worker.ts', here).href;
+    const loader = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(script)}); })`;
+    return new Worker(loader, { eval: true, workerData: start });
+  }
+  return new Worker(new URL(here.endsWith('.mjs') ? './datapath-worker.mjs' : './worker.js', here), {
+    workerData: start,
+  });
+}
+
+function dataPathError(failure: WorkerFailure): OutpostError {
+  return new OutpostError('network', failure.message, { detail: failure.detail });
+}
+
+export class WorkerTransport implements Transport {
+  localAddress = '';
+  localPort = 0;
+  counters: DataPathCounters = EMPTY_COUNTERS;
+  private closing = false;
+  private ended = false;
+  private rebinding: { resolve: () => void; reject: (error: OutpostError) => void } | undefined;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly remoteAddress: string,
+    private readonly events: TransportEvents,
+  ) {}
+
+  static open: OpenTransport = (remoteAddress, remotePort, events) =>
+    new Promise((resolve, reject) => {
+      const worker = startWorker({ remoteAddress, remotePort });
+      const transport = new WorkerTransport(worker, remoteAddress, events);
+      let opened = false;
+      worker.on('message', (message: FromWorker) => {
+        if (message.type === 'opened') {
+          opened = true;
+          transport.localAddress = message.localAddress;
+          transport.localPort = message.localPort;
+          resolve(transport);
+        } else if (!opened && message.type === 'failed') {
+          transport.ended = true;
+          void worker.terminate();
+          reject(dataPathError(message));
+        } else {
+          transport.onMessage(message);
+        }
+      });
+      worker.on('error', (error) => transport.died(error.message));
+      worker.on('exit', (code) => {
+        if (!opened) reject(dataPathError({ message: 'The VPN’s data path could not start.', detail: `exit ${code}` }));
+        transport.died(`the worker exited (${code})`);
+      });
+    });
+
+  send(data: Uint8Array, port: number): void {
+    this.post({ type: 'send', data, port });
+  }
+
+  applyKeys(commands: KeyCommand[]): void {
+    this.post({ type: 'keys', commands });
+  }
+
+  carry(adapter: VirtualAdapter, policy: TrafficPolicy): void {
+    if (adapter.fd === undefined) {
+      this.events.failed(
+        new OutpostError('adapter', 'The virtual network adapter could not be set up.', {
+          detail: 'the adapter has no descriptor for the data-path worker',
+        }),
+      );
+      return;
+    }
+    this.post({ type: 'carry', tunFd: adapter.fd, policy });
+  }
+
+  rebind(localAddress: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.rebinding = { resolve, reject };
+      this.post({ type: 'rebind', localAddress });
+    });
+  }
+
+  close(): void {
+    if (this.closing || this.ended) return;
+    this.closing = true;
+    this.post({ type: 'close' });
+    setTimeout(() => void this.worker.terminate(), CLOSE_GRACE_MS).unref();
+  }
+
+  private post(message: ToWorker): void {
+    if (!this.closing && !this.ended) this.worker.postMessage(message);
+  }
+
+  private onMessage(message: FromWorker): void {
+    switch (message.type) {
+      case 'received':
+        for (const { data, port } of message.datagrams) this.events.received(data, port);
+        break;
+      case 'report':
+        this.counters = message.counters;
+        if (message.activity && !this.closing) this.events.activity(message.activity);
+        break;
+      case 'rebound':
+        this.localAddress = message.localAddress;
+        this.localPort = message.localPort;
+        this.rebinding?.resolve();
+        this.rebinding = undefined;
+        break;
+      case 'rebind-failed':
+        this.rebinding?.reject(dataPathError(message));
+        this.rebinding = undefined;
+        break;
+      case 'failed':
+        if (!this.closing) this.events.failed(dataPathError(message));
+        break;
+      case 'closed':
+        this.ended = true;
+        break;
+      case 'opened':
+        break;
+    }
+  }
+
+  /** The worker is gone: expected after 'closed' or close(), an error otherwise. */
+  private died(detail: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.rebinding?.reject(dataPathError({ message: 'The VPN’s data path stopped unexpectedly.', detail }));
+    this.rebinding = undefined;
+    if (this.closing) return;
+    this.events.failed(
+      new OutpostError('network', 'The VPN’s data path stopped unexpectedly.', { detail: `data-path worker: ${detail}` }),
+    );
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The data-path worker: the socket to the gateway, the virtual adapter's descriptor and the ESP engine live here, so
+ * packets never wait for the main thread (the IKE session, the UI) and it never waits for them. It is the inline
+ * transport of this thread, driven by messages: IKE passes through to the main thread, activity and counters go back
+ * at most every REPORT_MS.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { adoptLinuxTun } from '../adapter/linux/tun.js';
+import type { VirtualAdapter } from '../adapter/types.js';
+import { messageOf, OutpostError } from '../errors.js';
+import { UdpTransport } from '../tunnel/udp-transport.js';
+import type { Activity } from './data-path.js';
+import { inlineTransport } from './inline-transport.js';
+import { type FromWorker, REPORT_MS, type ToWorker, type WorkerFailure, type WorkerStart } from './worker-protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('the data-path worker runs in a worker thread');
+const start = workerData as WorkerStart;
+
+const post = (message: FromWorker): void => port.postMessage(message);
+
+function failure(error: unknown): WorkerFailure {
+  if (error instanceof OutpostError) return { message: error.message, detail: error.detail ?? '' };
+  return { message: 'The VPN’s data path stopped unexpectedly.', detail: messageOf(error) };
+}
+
+/** Activity of several turns merged into one report. */
+let pending: Activity | undefined;
+let reportTimer: NodeJS.Timeout | undefined;
+let received: { data: Uint8Array; port: number }[] = [];
+let adapter: VirtualAdapter | undefined;
+
+function merge(activity: Activity): void {
+  pending = pending
+    ? {
+        inbound: pending.inbound || activity.inbound,
+        // what was sent after the last inbound packet of the merged turns
+        unanswered: activity.inbound ? activity.unanswered : pending.unanswered || activity.unanswered,
+        outbound: pending.outbound || activity.outbound,
+        exhausting: activity.exhausting ?? pending.exhausting,
+      }
+    : activity;
+  reportTimer ??= setTimeout(report, REPORT_MS);
+}
+
+function report(): void {
+  reportTimer = undefined;
+  if (!transport) return;
+  post({ type: 'report', counters: transport.counters, activity: pending });
+  pending = undefined;
+}
+
+function flushReceived(): void {
+  const datagrams = received;
+  received = [];
+  post({ type: 'received', datagrams });
+}
+
+const transport = await inlineTransport(UdpTransport.open)(start.remoteAddress, start.remotePort, {
+  received: (data, from) => {
+    // a copy: the socket may reuse its buffer; IKE is rare, so one message per turn is plenty
+    if (received.length === 0) setImmediate(flushReceived);
+    received.push({ data: Uint8Array.from(data), port: from });
+  },
+  activity: merge,
+  failed: (error) => post({ type: 'failed', ...failure(error) }),
+}).catch((error: unknown) => {
+  post({ type: 'failed', ...failure(error) });
+  return undefined;
+});
+
+if (transport) {
+  post({ type: 'opened', localAddress: transport.localAddress, localPort: transport.localPort });
+  port.on('message', (message: ToWorker) => {
+    switch (message.type) {
+      case 'send':
+        transport.send(message.data, message.port);
+        break;
+      case 'keys':
+        transport.applyKeys(message.commands);
+        break;
+      case 'carry':
+        try {
+          adapter = adoptLinuxTun(message.tunFd, 'tunnel');
+          transport.carry(adapter, message.policy);
+        } catch (error) {
+          post({ type: 'failed', ...failure(error) });
+        }
+        break;
+      case 'rebind':
+        transport.rebind(message.localAddress).then(
+          () => post({ type: 'rebound', localAddress: transport.localAddress, localPort: transport.localPort }),
+          (error: unknown) => post({ type: 'rebind-failed', ...failure(error) }),
+        );
+        break;
+      case 'close':
+        clearTimeout(reportTimer);
+        report();
+        adapter?.close();
+        transport.close();
+        post({ type: 'closed' });
+        port.close();
+        break;
+    }
+  });
+} else {
+  port.close();
+}

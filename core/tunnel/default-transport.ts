@@ -1,0 +1,12 @@
+/**
+ * Where the data path runs by default: in a worker thread on Linux, where the adapter is a descriptor the worker can
+ * share; on this thread elsewhere until those platforms have theirs.
+ */
+import { inlineTransport } from '../datapath/inline-transport.js';
+import { WorkerTransport } from '../datapath/worker-transport.js';
+import type { OpenTransport } from './transport.js';
+import { UdpTransport } from './udp-transport.js';
+
+export function defaultTransport(): OpenTransport {
+  return process.platform === 'linux' ? WorkerTransport.open : inlineTransport(UdpTransport.open);
+}
