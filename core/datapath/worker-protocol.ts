@@ -2,6 +2,7 @@
  * Every message between the tunnel (main thread) and its data-path worker, declared once. Plain data only: the
  * structured clone carries Uint8Arrays and numbers; errors cross as their sentence and detail.
  */
+import type { ErrorCode } from '../errors.js';
 import type { Activity, DataPathCounters, TrafficPolicy } from './data-path.js';
 import type { KeyCommand } from './sa-spec.js';
 
@@ -22,6 +23,7 @@ export type ToWorker =
   | { type: 'close' };
 
 export interface WorkerFailure {
+  code: ErrorCode;
   message: string;
   detail: string;
 }

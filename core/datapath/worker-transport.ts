@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import type { VirtualAdapter } from '../adapter/types.js';
 import { OutpostError } from '../errors.js';
-import type { OpenTransport, Transport, TransportEvents } from '../tunnel/transport.js';
+import type { Transport, TransportEvents } from '../tunnel/transport.js';
 import type { DataPathCounters, TrafficPolicy } from './data-path.js';
 import type { KeyCommand } from './sa-spec.js';
 import type { FromWorker, ToWorker, WorkerFailure, WorkerStart } from './worker-protocol.js';
@@ -32,8 +32,15 @@ function startWorker(start: WorkerStart): Worker {
   });
 }
 
-function dataPathError(failure: WorkerFailure): OutpostError {
-  return new OutpostError('network', failure.message, { detail: failure.detail });
+function dataPathError({ code, message, detail }: WorkerFailure): OutpostError {
+  return new OutpostError(code, message, { detail });
+}
+
+/** The worker thread is gone without being asked to close. */
+function stopped(detail: string): OutpostError {
+  return new OutpostError('network', 'The VPN’s data path stopped unexpectedly.', {
+    detail: `data-path worker: ${detail}`,
+  });
 }
 
 export class WorkerTransport implements Transport {
@@ -45,13 +52,14 @@ export class WorkerTransport implements Transport {
   private rebinding: { resolve: () => void; reject: (error: OutpostError) => void } | undefined;
 
   private constructor(
-    private readonly worker: Worker,
+    /** The thread itself: its death is what the tests of that path cause. */
+    readonly worker: Worker,
     readonly remoteAddress: string,
     private readonly events: TransportEvents,
   ) {}
 
-  static open: OpenTransport = (remoteAddress, remotePort, events) =>
-    new Promise((resolve, reject) => {
+  static open(remoteAddress: string, remotePort: number, events: TransportEvents): Promise<WorkerTransport> {
+    return new Promise((resolve, reject) => {
       const worker = startWorker({ remoteAddress, remotePort });
       const transport = new WorkerTransport(worker, remoteAddress, events);
       let opened = false;
@@ -71,10 +79,11 @@ export class WorkerTransport implements Transport {
       });
       worker.on('error', (error) => transport.died(error.message));
       worker.on('exit', (code) => {
-        if (!opened) reject(dataPathError({ message: 'The VPN’s data path could not start.', detail: `exit ${code}` }));
+        if (!opened) reject(stopped(`exit ${code} before the socket opened`));
         transport.died(`the worker exited (${code})`);
       });
     });
+  }
 
   send(data: Uint8Array, port: number): void {
     this.post({ type: 'send', data, port });
@@ -97,6 +106,9 @@ export class WorkerTransport implements Transport {
   }
 
   rebind(localAddress: string): Promise<void> {
+    if (this.ended || this.closing) {
+      return Promise.reject(stopped('rebind after the end'));
+    }
     return new Promise((resolve, reject) => {
       this.rebinding = { resolve, reject };
       this.post({ type: 'rebind', localAddress });
@@ -148,11 +160,8 @@ export class WorkerTransport implements Transport {
   private died(detail: string): void {
     if (this.ended) return;
     this.ended = true;
-    this.rebinding?.reject(dataPathError({ message: 'The VPN’s data path stopped unexpectedly.', detail }));
+    this.rebinding?.reject(stopped(detail));
     this.rebinding = undefined;
-    if (this.closing) return;
-    this.events.failed(
-      new OutpostError('network', 'The VPN’s data path stopped unexpectedly.', { detail: `data-path worker: ${detail}` }),
-    );
+    if (!this.closing) this.events.failed(stopped(detail));
   }
 }

@@ -20,8 +20,8 @@ const start = workerData as WorkerStart;
 const post = (message: FromWorker): void => port.postMessage(message);
 
 function failure(error: unknown): WorkerFailure {
-  if (error instanceof OutpostError) return { message: error.message, detail: error.detail ?? '' };
-  return { message: 'The VPN’s data path stopped unexpectedly.', detail: messageOf(error) };
+  if (error instanceof OutpostError) return { code: error.code, message: error.message, detail: error.detail ?? '' };
+  return { code: 'network', message: 'The VPN’s data path stopped unexpectedly.', detail: messageOf(error) };
 }
 
 /** Activity of several turns merged into one report. */
