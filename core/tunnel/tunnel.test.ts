@@ -254,6 +254,28 @@ test('a local set-up failure is final: connect() says so, the gateway is told, t
   assert.equal(tunnel.current, 'error');
 });
 
+test('a data path that dies while up ends the connection with its error and restores the network', async () => {
+  const path = new GatewayPath();
+  const host = new RecordingNetworkHost();
+  let fail: ((error: OutpostError) => void) | undefined;
+  const open = inlineTransport(path.open);
+  const tunnel = new Tunnel(profile, credentials, host, {
+    reconnect: false,
+    openTransport: (remote, port, events) => {
+      fail = events.failed;
+      return open(remote, port, events);
+    },
+  });
+  const closed = new Promise<OutpostError | undefined>((resolve) => tunnel.once('closed', resolve));
+  await tunnel.connect();
+  fail?.(new OutpostError('network', 'The VPN’s data path stopped unexpectedly.', { detail: 'exit 1' }));
+  const error = await closed;
+  assert.equal(error?.message, 'The VPN’s data path stopped unexpectedly.');
+  assert.equal(tunnel.current, 'error');
+  assert.deepEqual(host.calls.slice(-2), ['close-adapter', 'restore'], 'the adapter released, the settings restored');
+  assert.equal(path.seen.deletes, 1, 'the gateway is told, over whatever path is left');
+});
+
 test('disconnect deletes the IKE SA, restores the settings and lifts the kill switch, in that order', async () => {
   const { tunnel, path, host } = tunnelWith({ killSwitch: true });
   const closed = new Promise((resolve) => tunnel.once('closed', resolve));
