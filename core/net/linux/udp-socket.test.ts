@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { ffi } from '../../adapter/linux/ffi.js';
 import { OutpostError } from '../../errors.js';
-import { BatchUdpSocket, type ReceivedBatch } from './udp-socket.js';
+import { BatchUdpSocket, type BatchUdpSocketOptions, type ReceivedBatch } from './udp-socket.js';
 
 /** 200 datagrams: the edge sizes, runs of equal sizes that take the GSO path (one with a shorter last), and noise. */
 function mixedDatagrams(): Uint8Array[] {
@@ -60,31 +60,45 @@ function collectBatches(socket: BatchUdpSocket, count: number): Promise<{ data: 
   });
 }
 
+/**
+ * Sends mixedDatagrams() from a new BatchUdpSocket to a node:dgram socket, checks they all arrived unchanged and in
+ * order, and returns the sender (closed). `prepare` runs on the sender before it sends.
+ */
+async function burstToDgram(
+  address: string,
+  options: BatchUdpSocketOptions = {},
+  prepare: (socket: BatchUdpSocket) => void = () => {},
+): Promise<BatchUdpSocket> {
+  const receiver = await dgramSocket(address);
+  const socket = BatchUdpSocket.open(address, address, options);
+  try {
+    prepare(socket);
+    const datagrams = mixedDatagrams();
+    const arrived = collect(receiver, datagrams.length);
+    socket.sendBatch(datagrams, receiver.address().port);
+    const got = await arrived;
+    assertSameDatagrams(got, datagrams);
+    assert.ok(got.every((d) => d.port === socket.localPort));
+    assert.equal(socket.counters.sentDatagrams, 200);
+    assert.equal(socket.counters.sendDrops, 0);
+    return socket;
+  } finally {
+    socket.close();
+    receiver.close();
+  }
+}
+
 for (const [family, address] of [
   ['IPv4', '127.0.0.1'],
   ['IPv6', '::1'],
 ] as const) {
   test(`${family}: a burst of 200 mixed datagrams reaches a node:dgram socket complete and in order`, async () => {
-    const receiver = await dgramSocket(address);
-    const socket = BatchUdpSocket.open(address, address);
-    try {
-      assert.equal(socket.localAddress, address);
-      assert.ok(socket.localPort > 0);
-      const datagrams = mixedDatagrams();
-      const arrived = collect(receiver, datagrams.length);
-      socket.sendBatch(datagrams, receiver.address().port);
-      const got = await arrived;
-      assertSameDatagrams(got, datagrams);
-      assert.ok(got.every((d) => d.port === socket.localPort));
-      assert.equal(socket.counters.sentDatagrams, 200);
-      assert.equal(socket.counters.sendDrops, 0);
-      // the runs of 1450 and 1200 went out as two GSO sends each (64 KB at most per send), the 9000s as one; a
-      // larger noise datagram followed by a smaller one makes a run of two as well
-      assert.ok(socket.counters.segmentedSends >= 5);
-    } finally {
-      socket.close();
-      receiver.close();
-    }
+    const socket = await burstToDgram(address);
+    assert.equal(socket.localAddress, address);
+    assert.ok(socket.localPort > 0);
+    // the runs of 1450 and 1200 went out as two GSO sends each (64 KB at most per send), the 9000s as one; a
+    // larger noise datagram followed by a smaller one makes a run of two as well
+    assert.ok(socket.counters.segmentedSends >= 5);
   });
 
   test(`${family}: 200 datagrams from node:dgram all arrive, with their sizes and the port they came from`, async () => {
@@ -135,61 +149,43 @@ test('datagrams from another address are not passed on', async () => {
 });
 
 test('with GSO off (sendmmsg only) the same burst arrives the same', async () => {
-  const receiver = await dgramSocket('127.0.0.1');
-  const socket = BatchUdpSocket.open('127.0.0.1', '127.0.0.1', { gso: false });
-  try {
-    const datagrams = mixedDatagrams();
-    const arrived = collect(receiver, datagrams.length);
-    socket.sendBatch(datagrams, receiver.address().port);
-    const got = await arrived;
-    assertSameDatagrams(got, datagrams);
-    assert.equal(socket.counters.segmentedSends, 0);
-  } finally {
-    socket.close();
-    receiver.close();
-  }
+  const socket = await burstToDgram('127.0.0.1', { gso: false });
+  assert.equal(socket.counters.segmentedSends, 0);
 });
 
 test('when the kernel refuses GSO, the burst goes out one datagram per message, and GSO stays off', async () => {
-  const receiver = await dgramSocket('127.0.0.1');
-  const socket = BatchUdpSocket.open('127.0.0.1', '127.0.0.1');
-  try {
-    // SO_NO_CHECK (no UDP checksum) makes the kernel refuse every GSO send with EINVAL, plain sends still go
-    const setsockopt = ffi()
-      .load('libc.so.6')
-      .func('int setsockopt(int fd, int level, int name, const uint8_t *value, uint32_t len)');
-    assert.equal(setsockopt(socket.fd, 1, 11, new Uint8Array(Int32Array.of(1).buffer), 4), 0);
-    const datagrams = mixedDatagrams();
-    const arrived = collect(receiver, datagrams.length);
-    socket.sendBatch(datagrams, receiver.address().port);
-    const got = await arrived;
-    assertSameDatagrams(got, datagrams);
-    assert.equal(socket.gsoEnabled, false);
-    assert.equal(socket.counters.segmentedSends, 0);
-    assert.equal(socket.counters.sentDatagrams, 200);
-  } finally {
-    socket.close();
-    receiver.close();
-  }
+  // SO_NO_CHECK (no UDP checksum) makes the kernel refuse every GSO send with EINVAL, plain sends still go
+  const setsockopt = ffi()
+    .load('libc.so.6')
+    .func('int setsockopt(int fd, int level, int name, const uint8_t *value, uint32_t len)');
+  const socket = await burstToDgram('127.0.0.1', {}, ({ fd }) => {
+    assert.equal(setsockopt(fd, 1, 11, new Uint8Array(Int32Array.of(1).buffer), 4), 0);
+  });
+  assert.equal(socket.gsoEnabled, false);
+  assert.equal(socket.counters.segmentedSends, 0);
 });
 
-test('with GRO on, a GSO burst arrives glued and is cut back into the datagrams sent', async () => {
-  const receiver = BatchUdpSocket.open('127.0.0.1', '127.0.0.1', { gro: true });
-  const sender = BatchUdpSocket.open('127.0.0.1', '127.0.0.1');
-  try {
-    const datagrams = mixedDatagrams();
-    const arrived = collectBatches(receiver, datagrams.length);
-    sender.sendBatch(datagrams, receiver.localPort);
-    const got = await arrived;
-    assertSameDatagrams(got, datagrams);
-    assert.ok(got.every((d) => d.port === sender.localPort));
-    // loopback hands a GSO send to a GRO socket uncut
-    assert.ok(receiver.counters.gluedReads > 0);
-  } finally {
-    receiver.close();
-    sender.close();
-  }
-});
+for (const gro of [true, false]) {
+  test(`with GRO ${gro ? 'on, a GSO burst arrives glued and is cut' : 'off, a GSO burst arrives cut by the kernel'} back into the datagrams sent`, async () => {
+    const receiver = BatchUdpSocket.open('127.0.0.1', '127.0.0.1', { gro });
+    const sender = BatchUdpSocket.open('127.0.0.1', '127.0.0.1');
+    try {
+      const datagrams = mixedDatagrams();
+      const arrived = collectBatches(receiver, datagrams.length);
+      sender.sendBatch(datagrams, receiver.localPort);
+      const got = await arrived;
+      assertSameDatagrams(got, datagrams);
+      assert.ok(got.every((d) => d.port === sender.localPort));
+      // loopback hands a GSO send to a GRO socket uncut
+      if (gro) assert.ok(receiver.counters.gluedReads > 0);
+      else assert.equal(receiver.counters.gluedReads, 0);
+      assert.ok(sender.counters.segmentedSends > 0);
+    } finally {
+      receiver.close();
+      sender.close();
+    }
+  });
+}
 
 test('send: one datagram, and nothing (counted) after close', async () => {
   const receiver = await dgramSocket('127.0.0.1');

@@ -123,7 +123,11 @@ export interface ReceivedBatch {
 export interface BatchUdpSocketOptions {
   /** Send runs of equal-size datagrams as one UDP GSO send (default: on; off when the kernel refuses it). */
   gso?: boolean;
-  /** Ask the kernel for GRO: runs of equal-size datagrams arrive glued together and are cut here. */
+  /**
+   * Ask the kernel for UDP GRO (default: on): runs of equal-size datagrams from the gateway arrive glued together, one
+   * receive entry for up to 64 of them, and are cut here. It glues what a GSO sender sent (loopback, veth) and what a
+   * receive path with NAPI GRO coalesced; a kernel that lacks it (before 5.0) ignores the option.
+   */
   gro?: boolean;
 }
 
@@ -326,7 +330,7 @@ export class BatchUdpSocket {
     lib.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, buffer, 4);
     lib.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, buffer, 4);
     // a kernel without UDP GRO (before 5.0) refuses the option: datagrams then simply arrive one by one
-    if (options.gro) lib.setsockopt(fd, SOL_UDP, UDP_GRO, Uint8Array.of(1, 0, 0, 0), 4);
+    if (options.gro ?? true) lib.setsockopt(fd, SOL_UDP, UDP_GRO, Uint8Array.of(1, 0, 0, 0), 4);
     return new BatchUdpSocket(fd, lib, address, port, remoteAddress, remote, options);
   }
 
