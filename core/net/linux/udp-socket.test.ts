@@ -201,6 +201,7 @@ test('send: one datagram, and nothing (counted) after close', async () => {
   }
   socket.send(Uint8Array.of(1), 500);
   assert.equal(socket.counters.sendDrops, 1);
+  assert.throws(() => socket.send(Uint8Array.of(1), 0x10000), OutpostError);
 });
 
 test('close() inside the handler ends reading safely', async () => {

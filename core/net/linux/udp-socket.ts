@@ -35,7 +35,7 @@ const BATCH = 64;
 const ROUNDS = 8;
 /** A receive slot holds the largest datagram, or the largest run GRO glues together. */
 const SLOT = 65536;
-/** The kernel refuses a GSO send of more segments (UDP_MAX_SEGMENTS: 64, raised to 128 in Linux 6.9). */
+/** The kernel refuses a GSO send of more segments (UDP_MAX_SEGMENTS: 64 in older kernels, 128 in newer). */
 const GSO_SEGMENTS = 64;
 /**
  * Datagrams one read may bring glued in a slot: GRO glues at most 64, but a GSO send over loopback arrives whole,
@@ -443,6 +443,11 @@ export class BatchUdpSocket {
    * single datagram. Never throws: what the kernel refuses (a full buffer) is counted in `counters.sendDrops`.
    */
   sendBatch(datagrams: readonly Uint8Array[], port: number): void {
+    if (!Number.isInteger(port) || port <= 0 || port > 0xffff) {
+      throw new OutpostError('network', 'The VPN tried to reach the gateway on an invalid port.', {
+        detail: `port ${port}`,
+      });
+    }
     if (this.closed) {
       this.counters.sendDrops += datagrams.length;
       return;
@@ -518,7 +523,8 @@ export class BatchUdpSocket {
     const { counters, messageSegments, messages } = this;
     let done = 0;
     while (done < messages) {
-      const n = this.libc.sendmmsg(this.fd, this.sendVector.subarray(done * MMSGHDR), messages - done, 0);
+      const vector = done === 0 ? this.sendVector : this.sendVector.subarray(done * MMSGHDR);
+      const n = this.libc.sendmmsg(this.fd, vector, messages - done, 0);
       if (n > 0) {
         for (let m = done; m < done + n; m++) {
           counters.sentDatagrams += messageSegments[m]!;
