@@ -259,7 +259,7 @@ test('an address this computer does not have is refused with a clear network err
 
 test('in a worker_thread: the worker opens the socket and echoes what it gets', async () => {
   // tsx's loader does not reach worker threads by itself: the worker registers it before loading its module
-  const script = new URL('./udp-socket.echo-worker.ts', import.meta.url).href;
+  const script = new URL('../../../test/support/udp-echo-worker.ts', import.meta.url).href;
   const loader = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(script)}); })`;
   const worker = new Worker(loader, { eval: true, workerData: { local: '127.0.0.1', remote: '127.0.0.1' } });
   const client = await dgramSocket('127.0.0.1');

@@ -1,6 +1,9 @@
-/** For udp-socket.test.ts: a worker_thread that opens a BatchUdpSocket and sends back every datagram it gets. */
+/**
+ * For core/net/linux/udp-socket.test.ts: a worker_thread that opens a BatchUdpSocket and sends back every datagram
+ * it gets, one sendBatch per batch read.
+ */
 import { parentPort, workerData } from 'node:worker_threads';
-import { BatchUdpSocket } from './udp-socket.js';
+import { BatchUdpSocket } from '../../core/net/linux/udp-socket.js';
 
 const { local, remote } = workerData as { local: string; remote: string };
 const socket = BatchUdpSocket.open(local, remote);
