@@ -101,7 +101,7 @@ for (const [family, address] of [
     assert.ok(socket.counters.segmentedSends >= 5);
   });
 
-  test(`${family}: 200 datagrams from node:dgram all arrive, with their sizes and the port they came from`, async () => {
+  test(`${family}: 200 datagrams from node:dgram all arrive, with their sizes and source ports`, async () => {
     const [first, second] = [await dgramSocket(address), await dgramSocket(address)];
     const socket = BatchUdpSocket.open(address, address);
     try {
@@ -165,8 +165,11 @@ test('when the kernel refuses GSO, the burst goes out one datagram per message, 
   assert.equal(socket.counters.segmentedSends, 0);
 });
 
-for (const gro of [true, false]) {
-  test(`with GRO ${gro ? 'on, a GSO burst arrives glued and is cut' : 'off, a GSO burst arrives cut by the kernel'} back into the datagrams sent`, async () => {
+for (const [gro, cutter] of [
+  [true, 'here'],
+  [false, 'by the kernel'],
+] as const) {
+  test(`with GRO ${gro ? 'on' : 'off'}, a GSO burst is cut ${cutter} into the datagrams sent`, async () => {
     const receiver = BatchUdpSocket.open('127.0.0.1', '127.0.0.1', { gro });
     const sender = BatchUdpSocket.open('127.0.0.1', '127.0.0.1');
     try {
