@@ -8,7 +8,8 @@
  *   node --import tsx test/bench/udp-batch.bench.ts          loopback, BENCH_SECONDS=2 per pair by default
  *   BENCH_VETH=1 node --import tsx test/bench/udp-batch.bench.ts
  *     (root, ethtool) across a veth pair between two network namespaces it creates and deletes, with GRO turned on
- *     on the receiving end, 198.18.0.1 -> 198.18.0.2
+ *     on the receiving end, 198.18.0.1 -> 198.18.0.2; BENCH_THREADED=1 also gives that veth threaded NAPI, the one
+ *     way a per-datagram sender's packets arrive coalesced here (its kernel thread then competes for the 2 cores)
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
