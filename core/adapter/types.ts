@@ -9,9 +9,10 @@ export interface VirtualAdapter {
   readonly fd?: number;
   /**
    * Called for each IP packet the OS routes into the adapter. The bytes are only valid during the call (the read
-   * buffer is reused): consume or copy them before returning.
+   * buffer is reused): consume or copy them before returning. `drained` follows each run of packets read at once,
+   * so whatever the handler gathered can leave together.
    */
-  onPackets(handler: (packet: Uint8Array) => void): void;
+  onPackets(handler: (packet: Uint8Array) => void, drained?: () => void): void;
   /** Hands an IP packet to the OS. Never throws: a packet the OS refuses is counted in `writeErrors`. */
   write(packet: Uint8Array): void;
   /** Stops reading and releases the adapter, so the process can exit. Idempotent. */

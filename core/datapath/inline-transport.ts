@@ -16,6 +16,8 @@ class InlineTransport implements Transport {
   private path!: DatagramPath;
   private adapter: VirtualAdapter | undefined;
   private reportDue = false;
+  /** ESP packets of the current run of adapter reads, sent together when it ends. */
+  private outgoing: Uint8Array[] = [];
 
   constructor(private readonly events: TransportEvents) {}
 
@@ -59,25 +61,35 @@ class InlineTransport implements Transport {
   carry(adapter: VirtualAdapter, policy: TrafficPolicy): void {
     this.adapter = adapter;
     this.data.setPolicy(policy);
-    adapter.onPackets((packet) => {
-      const esp = this.data.encapsulate(packet);
-      if (esp) this.path.send(esp, NAT_T_PORT);
-      this.scheduleReport();
-    });
+    adapter.onPackets(
+      (packet) => {
+        const esp = this.data.encapsulate(packet);
+        if (esp) this.outgoing.push(esp);
+      },
+      () => {
+        const esp = this.outgoing;
+        if (esp.length === 0) return;
+        this.outgoing = [];
+        if (this.path.sendBatch) this.path.sendBatch(esp, NAT_T_PORT);
+        else for (const datagram of esp) this.path.send(datagram, NAT_T_PORT);
+        this.scheduleReport();
+      },
+    );
   }
 
   rebind(localAddress: string): Promise<void> {
     return this.path.rebind(localAddress);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.adapter = undefined;
     this.path.close();
   }
 
   private readonly receive = (datagram: Uint8Array, port: number): void => {
     if (port !== NAT_T_PORT || classifyNatTDatagram(datagram) !== 'esp') {
-      this.events.received(datagram, port);
+      // a copy: the path may reuse its buffer, and IKE may wait (settling-queue.ts); it is rare enough
+      this.events.received(Uint8Array.from(datagram), port);
       return;
     }
     const packet = this.data.decapsulate(datagram);

@@ -11,7 +11,11 @@ import type { DataPathCounters, TrafficPolicy } from './data-path.js';
 import type { KeyCommand } from './sa-spec.js';
 import type { FromWorker, ToWorker, WorkerFailure, WorkerStart } from './worker-protocol.js';
 
-/** How long a closing worker may take to release the socket and the adapter before it is stopped. */
+/**
+ * How long a closing worker may take to release the socket and the adapter. One that takes longer is stuck (a bug):
+ * it is let go rather than terminated, since terminating a thread inside a koffi call or with a koffi poll handle
+ * open aborts the whole process (koffi 2.16).
+ */
 const CLOSE_GRACE_MS = 2000;
 
 const EMPTY_COUNTERS: DataPathCounters = { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, drops: {} };
@@ -47,8 +51,9 @@ export class WorkerTransport implements Transport {
   localAddress = '';
   localPort = 0;
   counters: DataPathCounters = EMPTY_COUNTERS;
-  private closing = false;
+  private closing: Promise<void> | undefined;
   private ended = false;
+  private readonly exited: Promise<void>;
   private rebinding: { resolve: () => void; reject: (error: OutpostError) => void } | undefined;
 
   private constructor(
@@ -56,7 +61,9 @@ export class WorkerTransport implements Transport {
     readonly worker: Worker,
     readonly remoteAddress: string,
     private readonly events: TransportEvents,
-  ) {}
+  ) {
+    this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+  }
 
   static open(remoteAddress: string, remotePort: number, events: TransportEvents): Promise<WorkerTransport> {
     return new Promise((resolve, reject) => {
@@ -115,11 +122,20 @@ export class WorkerTransport implements Transport {
     });
   }
 
-  close(): void {
-    if (this.closing || this.ended) return;
-    this.closing = true;
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
     this.post({ type: 'close' });
-    setTimeout(() => void this.worker.terminate(), CLOSE_GRACE_MS).unref();
+    this.closing = new Promise((resolve) => {
+      const stuck = setTimeout(() => {
+        this.worker.unref();
+        resolve();
+      }, CLOSE_GRACE_MS);
+      void this.exited.then(() => {
+        clearTimeout(stuck);
+        resolve();
+      });
+    });
+    return this.closing;
   }
 
   private post(message: ToWorker): void {

@@ -8,8 +8,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { adoptLinuxTun } from '../adapter/linux/tun.js';
 import type { VirtualAdapter } from '../adapter/types.js';
 import { messageOf, OutpostError } from '../errors.js';
-import { UdpTransport } from '../tunnel/udp-transport.js';
 import type { Activity } from './data-path.js';
+import { BatchUdpPath } from './batch-udp-path.js';
 import { inlineTransport } from './inline-transport.js';
 import { type FromWorker, REPORT_MS, type ToWorker, type WorkerFailure, type WorkerStart } from './worker-protocol.js';
 
@@ -56,11 +56,11 @@ function flushReceived(): void {
   post({ type: 'received', datagrams });
 }
 
-const transport = await inlineTransport(UdpTransport.open)(start.remoteAddress, start.remotePort, {
+const transport = await inlineTransport(BatchUdpPath.open)(start.remoteAddress, start.remotePort, {
   received: (data, from) => {
-    // a copy: the socket may reuse its buffer; IKE is rare, so one message per turn is plenty
+    // IKE is rare: one message per turn is plenty
     if (received.length === 0) setImmediate(flushReceived);
-    received.push({ data: Uint8Array.from(data), port: from });
+    received.push({ data, port: from });
   },
   activity: merge,
   failed: (error) => post({ type: 'failed', ...failure(error) }),
@@ -96,13 +96,29 @@ if (transport) {
       case 'close':
         clearTimeout(reportTimer);
         report();
-        adapter?.close();
-        transport.close();
+        release();
         post({ type: 'closed' });
         port.close();
         break;
+      default:
+        throw new Error(`the data-path worker got an unknown message: ${JSON.stringify(message)}`);
     }
   });
 } else {
   port.close();
 }
+
+/**
+ * Closes the socket and the adapter, and with them koffi's poll handles: a thread that ends with one still open
+ * takes the whole process down (koffi 2.16), so no path out of this thread may leave one behind.
+ */
+function release(): void {
+  adapter?.close();
+  transport?.close();
+}
+
+// a bug here ends this thread, not the process: the handles go first, then the error reaches the tunnel
+process.on('uncaughtException', (error) => {
+  release();
+  throw error;
+});

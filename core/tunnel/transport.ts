@@ -31,8 +31,11 @@ export interface Transport {
   readonly counters: DataPathCounters;
   /** Sends from `localAddress` from now on (see UdpTransport.rebind). */
   rebind(localAddress: string): Promise<void>;
-  /** Stops the data path and closes the socket once what was sent has left; idempotent. */
-  close(): void;
+  /**
+   * Stops the data path and closes the socket once what was sent has left; idempotent. Settles once the adapter and
+   * the socket are released (a worker thread has ended): the process may exit then.
+   */
+  close(): Promise<void>;
 }
 
 export type OpenTransport = (remoteAddress: string, remotePort: number, events: TransportEvents) => Promise<Transport>;
@@ -43,11 +46,16 @@ export interface DatagramPath {
   readonly localPort: number;
   readonly remoteAddress: string;
   send(data: Uint8Array, port: number): void;
+  /** Several datagrams at once, in order, where the path can do it in fewer system calls. */
+  sendBatch?(datagrams: readonly Uint8Array[], port: number): void;
   rebind(localAddress: string): Promise<void>;
   close(): void;
 }
 
-/** Opens a path to the gateway; `received` gets every datagram from it with the port it came from. */
+/**
+ * Opens a path to the gateway; `received` gets every datagram from it with the port it came from, valid only until
+ * it returns (a path may reuse its buffers).
+ */
 export type OpenDatagramPath = (
   remoteAddress: string,
   remotePort: number,

@@ -431,7 +431,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       },
     });
     if (generation !== this.generation) {
-      transport.close();
+      this.release(transport);
       return undefined;
     }
     const config = {
@@ -638,7 +638,16 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     attempt.timer = undefined;
     attempt.sourceWatch?.stop();
     attempt.adapter?.close();
-    attempt.transport.close();
+    this.release(attempt.transport);
+  }
+
+  /**
+   * Closes `transport` now; what the host does next (restoring the network) and 'closed' wait until it has released
+   * the socket and the adapter, so nobody exits the process under a data-path thread still using them.
+   */
+  private release(transport: Transport): void {
+    const released = transport.close();
+    void this.hostChange(() => released);
   }
 }
 

@@ -8,8 +8,11 @@ import { type AddressInfo, isIPv6 } from 'node:net';
 import { messageOf, OutpostError } from '../errors.js';
 import type { DatagramPath } from './transport.js';
 
-/** The local address the kernel would use towards `remote` (needed for NAT detection hashes). */
-async function localAddressFor(remote: string, port: number): Promise<string> {
+/**
+ * The local address the kernel would use towards `remote` (needed for NAT detection hashes), or a network error in
+ * words when there is no route.
+ */
+export async function localAddressFor(remote: string, port: number): Promise<string> {
   const probe = createSocket(isIPv6(remote) ? 'udp6' : 'udp4');
   try {
     await new Promise<void>((resolve, reject) => {
@@ -17,9 +20,22 @@ async function localAddressFor(remote: string, port: number): Promise<string> {
       probe.connect(port, remote, () => resolve());
     });
     return probe.address().address;
+  } catch (error) {
+    throw new OutpostError('network', 'This computer has no route to the VPN gateway. Check your connection.', {
+      detail: `${remote}: ${messageOf(error)}`,
+      cause: error,
+    });
   } finally {
     probe.close();
   }
+}
+
+/** A move to a new local address that failed (see rebind). */
+export function rebindError(localAddress: string, error: unknown): OutpostError {
+  return new OutpostError('network', 'The VPN could not use the new network address of this computer.', {
+    detail: `bind ${localAddress}: ${messageOf(error)}`,
+    cause: error,
+  });
 }
 
 /** A socket bound to `local` on a port the kernel picks, passing on what comes from `remoteAddress`. */
@@ -71,15 +87,7 @@ export class UdpTransport implements DatagramPath {
     remotePort: number,
     received: (datagram: Uint8Array, port: number) => void,
   ): Promise<UdpTransport> {
-    let local: string;
-    try {
-      local = await localAddressFor(remoteAddress, remotePort);
-    } catch (error) {
-      throw new OutpostError('network', 'This computer has no route to the VPN gateway. Check your connection.', {
-        detail: `${remoteAddress}: ${messageOf(error)}`,
-        cause: error,
-      });
-    }
+    const local = await localAddressFor(remoteAddress, remotePort);
     return new UdpTransport(await bindSocket(local, remoteAddress, received), remoteAddress, received);
   }
 
@@ -92,10 +100,7 @@ export class UdpTransport implements DatagramPath {
     try {
       socket = await bindSocket(localAddress, this.remoteAddress, this.received);
     } catch (error) {
-      throw new OutpostError('network', 'The VPN could not use the new network address of this computer.', {
-        detail: `bind ${localAddress}: ${messageOf(error)}`,
-        cause: error,
-      });
+      throw rebindError(localAddress, error);
     }
     if (this.closed) {
       socket.close();

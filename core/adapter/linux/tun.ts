@@ -29,6 +29,10 @@ const F_DUPFD_CLOEXEC = 1030;
 const IFREQ_SIZE = 40;
 /** Larger than any MTU an interface can have, so a read never truncates a packet. */
 const READ_BUFFER = 65536;
+/** Packets read in one run before the handler's batch leaves (a sendmmsg of the worker's socket takes 64). */
+const RUN = 64;
+/** Runs per readable event before the event loop gets a turn (level-triggered: the rest waits). */
+const RUNS = 8;
 /** What Linux accepts as an interface name (dev_valid_name), `%d` asking the kernel for the first free number. */
 const INTERFACE_NAME = /^[A-Za-z0-9_.-]+(%d)?$/;
 
@@ -147,11 +151,11 @@ function attach(name: string, extraFlags: number): { fd: number; name: string } 
 }
 
 class LinuxTun implements VirtualAdapter {
-
   readonly counters = { readPackets: 0, writePackets: 0, writeErrors: 0, readErrors: 0 };
   /** One buffer for every read: the handler sees a view of it that the next read overwrites. */
   private readonly buffer = Buffer.alloc(READ_BUFFER);
   private handler: ((packet: Uint8Array) => void) | undefined;
+  private drained: (() => void) | undefined;
   private poller: koffi.node.PollHandle | undefined;
   private closed = false;
 
@@ -167,24 +171,35 @@ class LinuxTun implements VirtualAdapter {
    * or copy the bytes first. A later call replaces the handler. An exception from the handler is rethrown on the
    * event loop (an uncaught exception, as from any other callback) instead of vanishing inside the poll callback.
    */
-  onPackets(handler: (packet: Uint8Array) => void): void {
+  onPackets(handler: (packet: Uint8Array) => void, drained?: () => void): void {
     this.handler = handler;
+    this.drained = drained;
     if (this.poller || this.closed) return;
     // level-triggered: whatever a round leaves unread makes the fd readable again on the next loop iteration
     this.poller = ffi().node.poll(this.fd, { readable: true }, () => this.drain());
   }
 
   private drain(): void {
+    for (let run = 0; run < RUNS && !this.closed; run++) {
+      const more = this.readRun();
+      this.drained?.();
+      if (!more) return;
+    }
+  }
+
+  /** Up to RUN packets to the handler; false once the device has nothing more (or the handler threw). */
+  private readRun(): boolean {
     const { fd, buffer } = this;
-    while (!this.closed) {
+    for (let i = 0; i < RUN && !this.closed; ) {
       const n = this.libc.read(fd, buffer, READ_BUFFER);
       if (n <= 0) {
         const errno = n < 0 ? ffi().errno() : 0;
         if (errno === os.errno.EINTR) continue;
         // EAGAIN: drained until the next readable event
         if (errno !== os.errno.EAGAIN) this.counters.readErrors++;
-        return;
+        return false;
       }
+      i++;
       this.counters.readPackets++;
       try {
         this.handler?.(buffer.subarray(0, n));
@@ -192,9 +207,10 @@ class LinuxTun implements VirtualAdapter {
         setImmediate(() => {
           throw error;
         });
-        return;
+        return false;
       }
     }
+    return !this.closed;
   }
 
   /** Never throws: a packet the kernel refuses (EAGAIN, ENOBUFS, EINVAL for a non-IP packet) is counted. */
