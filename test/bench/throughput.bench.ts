@@ -1,84 +1,267 @@
 /**
- * Throughput: iperf3 (TCP, 10 s, several runs, medians) through the Outpost tunnel and, in the same run against the
- * same gateway, through strongSwan's own userspace client (charon + kernel-libipsec in the client namespace); the
- * ratio; Outpost's throughput as a share of `openssl speed -evp aes-256-gcm` at 1400 bytes; and the event-loop lag
- * (p99) of the Outpost process while saturated.
+ * Throughput and its cost: iperf3 (TCP, AES-256-GCM) upload and download (`-R`) through `outpost connect` and through
+ * strongSwan's own userspace client (charon + kernel-libipsec in the client namespace) against the same gateway, in
+ * interleaved rounds (outpost, strongSwan, outpost, …; one client at a time holds the client namespace, so each
+ * connects fresh and disconnects after its runs). For each run: the bytes iperf3 moved, the client's CPU seconds
+ * (all threads, and any process it started) and the gateway charon's over the run, the client's peak RSS and, for
+ * Outpost, the event-loop lag its main thread reports. Medians, ratios and the targets of issue 13.
+ *
+ *   BENCH_RUNS=3 BENCH_SECONDS=10 node --import tsx test/bench/throughput.bench.ts   (the defaults; needs root and
+ *   `npm run build`)
  */
-import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loginArgs, OutpostProcess } from '../interop/cli-process.js';
-import { startGateway } from '../support/gateway.js';
+import { median } from '../interop/connect-times.js';
+import { type Gateway, startGateway } from '../support/gateway.js';
 import { iperf, startIperfServer } from '../support/lan-services.js';
 import { TestNetwork } from '../support/netns.js';
+import { commandName, machineCpuSeconds, samplePeakRss, treeCpuSeconds } from '../support/proc-stat.js';
 import { startStrongswanClient } from '../support/strongswan-client.js';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+function positiveInteger(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name} must be a whole number ≥ 1, not "${process.env[name]}"`);
+  return value;
 }
 
-function opensslGcmBytesPerSecond(): number {
-  const out = execFileSync('openssl', ['speed', '-evp', 'aes-256-gcm', '-bytes', '1400', '-seconds', '3'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  // last line: "AES-256-GCM  <kB/s>k"
-  const line = out.trim().split('\n').at(-1) ?? '';
-  const kilobytes = Number(/([\d.]+)k\s*$/.exec(line)?.[1]);
-  return kilobytes * 1000;
+const RUNS = positiveInteger('BENCH_RUNS', 3);
+const SECONDS = positiveInteger('BENCH_SECONDS', 10);
+const IKE = 'aes256gcm16-prfsha256-x25519';
+const ESP = 'aes256gcm16';
+/** A stats second counts as saturated above this rate (bytes/s, both directions): ramp-up and idle seconds do not. */
+const SATURATED_BYTES_PER_SECOND = 1e6;
+
+const TARGET = { throughputRatio: 1.5, cpuPerGbRatio: 0.25, lagP99Ms: 5, rssBytes: 150e6 };
+
+type ClientName = 'strongswan' | 'outpost';
+type Direction = 'upload' | 'download';
+const CLIENTS: readonly ClientName[] = ['outpost', 'strongswan'];
+const DIRECTIONS: readonly Direction[] = ['upload', 'download'];
+
+/** A connected client: the process whose cost counts, and how to disconnect it. */
+interface Session {
+  pid: number;
+  /** Outpost's JSON events, for the event-loop lag its main thread reports; strongSwan reports none. */
+  outpost?: OutpostProcess;
+  close(): Promise<void>;
 }
 
+interface Run {
+  bitsPerSecond: number;
+  bytes: number;
+  clientCpuSeconds: number;
+  gatewayCpuSeconds: number;
+  /** Busy share of all cores over the run, 0..1. */
+  machineBusy: number;
+  peakRssBytes: number;
+  /** The per-second event-loop lag p99s Outpost reported while the tunnel was saturated. */
+  lagP99sMs: number[];
+}
+
+/** Fails loudly when a PID is not the process it should be, rather than measure the wrong one. */
+function expectCommand(pid: number, name: string): void {
+  const actual = commandName(pid);
+  if (actual !== name) throw new Error(`PID ${pid} is "${actual}", not ${name}: its cost would be measured wrong`);
+}
+
+async function connectOutpost(net: TestNetwork, gw: Gateway): Promise<Session> {
+  const args = loginArgs(gw, { extra: ['--ike', IKE, '--esp', ESP] });
+  const proc = OutpostProcess.start(net, args, { OUTPOST_PASSWORD: gw.user.password });
+  if (!(await proc.waitFor('connected'))) throw new Error(`outpost did not connect: ${proc.stderr}`);
+  expectCommand(proc.pid, 'node');
+  return {
+    pid: proc.pid,
+    outpost: proc,
+    async close() {
+      const code = await proc.stop();
+      if (code !== 0) throw new Error(`outpost did not exit cleanly (${code}): ${proc.stderr}`);
+    },
+  };
+}
+
+async function connectStrongswan(net: TestNetwork, gw: Gateway): Promise<Session> {
+  const client = await startStrongswanClient(net, gw, { ikeProposal: IKE, espProposal: ESP });
+  const up = await client.initiate('ecdsa');
+  if (!up.ok) {
+    await client.stop();
+    throw new Error(`strongSwan did not connect: ${up.output}`);
+  }
+  expectCommand(client.pid, 'charon-systemd');
+  return { pid: client.pid, close: () => client.stop() };
+}
+
+async function measure(net: TestNetwork, gw: Gateway, session: Session, direction: Direction): Promise<Run> {
+  const firstEvent = session.outpost?.events.length ?? 0;
+  const rss = samplePeakRss(session.pid);
+  const machine = machineCpuSeconds();
+  const client = treeCpuSeconds(session.pid);
+  const gateway = treeCpuSeconds(gw.pid);
+  const result = await iperf(net, net.clientNs, { seconds: SECONDS, reverse: direction === 'download' });
+  const clientCpuSeconds = treeCpuSeconds(session.pid) - client;
+  const gatewayCpuSeconds = treeCpuSeconds(gw.pid) - gateway;
+  const machineAfter = machineCpuSeconds();
+  const peakRssBytes = rss.stop();
+  const lagP99sMs = (session.outpost?.events.slice(firstEvent) ?? [])
+    .filter((e) => e.event === 'stats' && Number(e.rateIn) + Number(e.rateOut) > SATURATED_BYTES_PER_SECOND)
+    .map((e) => Number(e.eventLoopLagP99Ms));
+  return {
+    bitsPerSecond: result.bitsPerSecond,
+    bytes: result.bytes,
+    clientCpuSeconds,
+    gatewayCpuSeconds,
+    machineBusy: (machineAfter.busy - machine.busy) / (machineAfter.total - machine.total),
+    peakRssBytes,
+    lagP99sMs,
+  };
+}
+
+const perGb = (seconds: number, bytes: number) => seconds / (bytes / 1e9);
 const mbit = (bps: number) => `${(bps / 1e6).toFixed(0)} Mbit/s`;
+const cpu = (s: number) => `${s.toFixed(1)} CPU-s/GB`;
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
+
+function describeRun(client: ClientName, direction: Direction, round: number, run: Run): string {
+  const lag = run.lagP99sMs.length
+    ? `  lag p99 ${ms(median(run.lagP99sMs))} (worst 1-s ${ms(Math.max(...run.lagP99sMs))})`
+    : '';
+  return (
+    `  round ${round} ${client.padEnd(10)} ${direction.padEnd(8)} ${mbit(run.bitsPerSecond).padStart(12)}` +
+    `  client ${cpu(perGb(run.clientCpuSeconds, run.bytes))}  gateway ${cpu(perGb(run.gatewayCpuSeconds, run.bytes))}` +
+    `  machine ${(100 * run.machineBusy).toFixed(0)} % busy  RSS ${mb(run.peakRssBytes)}${lag}`
+  );
+}
+
+function row(label: string, theirs: string, ours: string, ratio: string, target: string, met: string): string {
+  return `  ${label.padEnd(36)}${theirs.padStart(16)}${ours.padStart(16)}${ratio.padStart(8)}   ${target.padEnd(22)}${met}`;
+}
+
+function summarize(direction: Direction, theirs: Run[], ours: Run[]): void {
+  const m = (runs: Run[], f: (r: Run) => number) => median(runs.map(f));
+  const throughput = { theirs: m(theirs, (r) => r.bitsPerSecond), ours: m(ours, (r) => r.bitsPerSecond) };
+  const client = {
+    theirs: m(theirs, (r) => perGb(r.clientCpuSeconds, r.bytes)),
+    ours: m(ours, (r) => perGb(r.clientCpuSeconds, r.bytes)),
+  };
+  const gateway = {
+    theirs: m(theirs, (r) => perGb(r.gatewayCpuSeconds, r.bytes)),
+    ours: m(ours, (r) => perGb(r.gatewayCpuSeconds, r.bytes)),
+  };
+  const busy = { theirs: m(theirs, (r) => r.machineBusy), ours: m(ours, (r) => r.machineBusy) };
+  const rss = {
+    theirs: Math.max(...theirs.map((r) => r.peakRssBytes)),
+    ours: Math.max(...ours.map((r) => r.peakRssBytes)),
+  };
+  const lags = ours.flatMap((r) => r.lagP99sMs);
+  const lag = lags.length ? median(lags) : Number.NaN;
+  const ratio = (o: number, t: number) => (o / t).toFixed(2);
+
+  console.log(direction === 'upload' ? 'upload (client → LAN host)' : 'download (-R, LAN host → client)');
+  console.log(
+    row(
+      'throughput',
+      mbit(throughput.theirs),
+      mbit(throughput.ours),
+      ratio(throughput.ours, throughput.theirs),
+      `≥ ${TARGET.throughputRatio}× strongSwan`,
+      verdict(throughput.ours / throughput.theirs >= TARGET.throughputRatio),
+    ),
+  );
+  console.log(
+    row(
+      'client CPU per GB (all threads)',
+      cpu(client.theirs),
+      cpu(client.ours),
+      ratio(client.ours, client.theirs),
+      `≤ ${TARGET.cpuPerGbRatio}× strongSwan`,
+      verdict(client.ours / client.theirs <= TARGET.cpuPerGbRatio),
+    ),
+  );
+  console.log(
+    row(
+      'gateway charon CPU per GB',
+      cpu(gateway.theirs),
+      cpu(gateway.ours),
+      ratio(gateway.ours, gateway.theirs),
+      '',
+      '',
+    ),
+  );
+  console.log(
+    row(
+      'machine busy (all cores)',
+      `${(100 * busy.theirs).toFixed(0)} %`,
+      `${(100 * busy.ours).toFixed(0)} %`,
+      '',
+      '',
+      '',
+    ),
+  );
+  console.log(
+    row(
+      'client peak RSS (highest run)',
+      mb(rss.theirs),
+      mb(rss.ours),
+      '',
+      `< ${mb(TARGET.rssBytes)}`,
+      verdict(rss.ours < TARGET.rssBytes),
+    ),
+  );
+  console.log(
+    row(
+      'event-loop lag p99, main thread',
+      '—',
+      lags.length ? ms(lag) : 'no stats',
+      '',
+      `< ${TARGET.lagP99Ms} ms`,
+      verdict(lag < TARGET.lagP99Ms),
+    ),
+  );
+  if (lags.length)
+    console.log(
+      `    (median of ${lags.length} saturated seconds' p99s; the worst second's p99 ${ms(Math.max(...lags))})`,
+    );
+}
 
 const net = await TestNetwork.create();
 try {
   const gw = await startGateway(net);
+  expectCommand(gw.pid, 'charon-systemd');
   const server = await startIperfServer(net);
-  const args = loginArgs(gw, { extra: ['--ike', 'aes256gcm16-prfsha256-x25519', '--esp', 'aes256gcm16'] });
-  const ours: number[] = [];
-  const lags: number[] = [];
-  const proc = OutpostProcess.start(net, args, { OUTPOST_PASSWORD: gw.user.password });
-  if (!(await proc.waitFor('connected'))) throw new Error(`outpost did not connect: ${proc.stderr}`);
-  for (let i = 0; i < RUNS; i++) {
-    const before = proc.events.length;
-    ours.push((await iperf(net, net.clientNs, { seconds: SECONDS })).bitsPerSecond);
-    for (const e of proc.events.slice(before)) {
-      if (e.event === 'stats' && Number(e.rateIn) + Number(e.rateOut) > 1e6) lags.push(Number(e.eventLoopLagP99Ms));
+  const runs: Record<ClientName, Record<Direction, Run[]>> = {
+    outpost: { upload: [], download: [] },
+    strongswan: { upload: [], download: [] },
+  };
+  console.log(
+    `iperf3 TCP, ${IKE} / ${ESP}, ${RUNS} interleaved round(s) of ${SECONDS} s runs per client and direction`,
+  );
+  for (let round = 1; round <= RUNS; round++) {
+    for (const client of CLIENTS) {
+      const session = client === 'outpost' ? await connectOutpost(net, gw) : await connectStrongswan(net, gw);
+      try {
+        for (const direction of DIRECTIONS) {
+          const run = await measure(net, gw, session, direction);
+          runs[client][direction].push(run);
+          console.log(describeRun(client, direction, round, run));
+        }
+      } finally {
+        await session.close();
+      }
     }
   }
-  await proc.stop();
-
-  const strongswan = await startStrongswanClient(net, gw, {
-    ikeProposal: 'aes256gcm16-prfsha256-x25519',
-    espProposal: 'aes256gcm16',
-  });
-  const theirs: number[] = [];
-  const up = await strongswan.initiate('ecdsa');
-  if (!up.ok) throw new Error(`strongSwan did not connect: ${up.output}`);
-  for (let i = 0; i < RUNS; i++) theirs.push((await iperf(net, net.clientNs, { seconds: SECONDS })).bitsPerSecond);
-  await strongswan.stop();
   await server.stop();
   await gw.stop();
 
-  const openssl = opensslGcmBytesPerSecond() * 8;
-  const m = { ours: median(ours), theirs: median(theirs) };
-  console.log(`iperf3 TCP through the tunnel, AES-256-GCM, ${SECONDS} s x ${RUNS} runs, medians`);
-  console.log(`  strongSwan 5.9 userspace client (kernel-libipsec)  ${mbit(m.theirs)}`);
   console.log(
-    `  outpost                                            ${mbit(m.ours)}   ratio ${(m.ours / m.theirs).toFixed(2)}`,
+    `\nmedians of ${RUNS} run(s); ratio = outpost / strongSwan 5.9 userspace client (charon + kernel-libipsec), ` +
+      `CPU = user + system seconds over the iperf3 run, per GB iperf3 moved`,
   );
-  console.log(
-    `  openssl speed -evp aes-256-gcm, 1400 B, one core   ${mbit(openssl)}   outpost share ${((100 * m.ours) / openssl).toFixed(1)} %`,
-  );
-  console.log(
-    `  outpost event-loop lag p99 while saturated         ${median(lags).toFixed(1)} ms (median of per-second p99s)`,
-  );
+  console.log(row('', 'strongSwan', 'outpost', 'ratio', 'target', ''));
+  for (const direction of DIRECTIONS) summarize(direction, runs.strongswan[direction], runs.outpost[direction]);
 } finally {
   await net.destroy();
   rmSync(join(tmpdir(), `outpost-state-${net.clientNs}`), { recursive: true, force: true });
