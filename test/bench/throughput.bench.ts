@@ -41,21 +41,37 @@ type Direction = 'upload' | 'download';
 const CLIENTS: readonly ClientName[] = ['outpost', 'strongswan'];
 const DIRECTIONS: readonly Direction[] = ['upload', 'download'];
 
+/** Inner bytes and packets a client's CHILD_SA has carried so far. */
+interface Counters {
+  bytesIn: number;
+  bytesOut: number;
+  packetsIn: number;
+  packetsOut: number;
+}
+
 /** A connected client: the process whose cost counts, and how to disconnect it. */
 interface Session {
   pid: number;
   /** Outpost's JSON events, for the event-loop lag its main thread reports; strongSwan reports none. */
   outpost?: OutpostProcess;
+  /** Its counters now (Outpost: as of its last stats line, once a second), or undefined when it reports none. */
+  counters(): Promise<Counters | undefined>;
   close(): Promise<void>;
 }
 
 interface Run {
   bitsPerSecond: number;
   bytes: number;
+  /** Mean inner packet in the data's direction, bytes (NaN when the client reports no counters). */
+  meanPacketBytes: number;
+  /** TCP segments the sender had to send again. */
+  retransmits: number;
   clientCpuSeconds: number;
   gatewayCpuSeconds: number;
   /** Busy share of all cores over the run, 0..1. */
   machineBusy: number;
+  /** The client's RSS as the run started (connected, the previous run over) and its highest during the run. */
+  startRssBytes: number;
   peakRssBytes: number;
   /** The per-second event-loop lag p99s Outpost reported while the tunnel was saturated. */
   lagP99sMs: number[];
@@ -75,6 +91,16 @@ async function connectOutpost(net: TestNetwork, gw: Gateway): Promise<Session> {
   return {
     pid: proc.pid,
     outpost: proc,
+    async counters() {
+      // no stats line yet: nothing has been counted since the connection came up but the connection itself
+      const stats = proc.last('stats') ?? { bytesIn: 0, bytesOut: 0, packetsIn: 0, packetsOut: 0 };
+      return {
+        bytesIn: Number(stats.bytesIn),
+        bytesOut: Number(stats.bytesOut),
+        packetsIn: Number(stats.packetsIn),
+        packetsOut: Number(stats.packetsOut),
+      };
+    },
     async close() {
       const code = await proc.stop();
       if (code !== 0) throw new Error(`outpost did not exit cleanly (${code}): ${proc.stderr}`);
@@ -90,11 +116,34 @@ async function connectStrongswan(net: TestNetwork, gw: Gateway): Promise<Session
     throw new Error(`strongSwan did not connect: ${up.output}`);
   }
   expectCommand(client.pid, 'charon-systemd');
-  return { pid: client.pid, close: () => client.stop() };
+  return { pid: client.pid, counters: async () => childSaCounters(await client.listSas()), close: () => client.stop() };
+}
+
+/** The CHILD_SA's "in <spi>, N bytes, M packets" and "out …" lines of `swanctl --list-sas`. */
+function childSaCounters(listing: string): Counters | undefined {
+  const line = (direction: string) =>
+    new RegExp(`^\\s*${direction}\\s+\\S+\\s+(\\d+) bytes,\\s+(\\d+) packets`, 'm').exec(listing);
+  const [inbound, outbound] = [line('in'), line('out')];
+  if (!inbound || !outbound) return undefined;
+  return {
+    bytesIn: Number(inbound[1]),
+    packetsIn: Number(inbound[2]),
+    bytesOut: Number(outbound[1]),
+    packetsOut: Number(outbound[2]),
+  };
+}
+
+/** Mean inner packet size in the direction iperf3's data went: what each packet's fixed cost is spread over. */
+function meanPacketBytes(before: Counters | undefined, after: Counters | undefined, direction: Direction): number {
+  if (!before || !after) return Number.NaN;
+  return direction === 'upload'
+    ? (after.bytesOut - before.bytesOut) / (after.packetsOut - before.packetsOut)
+    : (after.bytesIn - before.bytesIn) / (after.packetsIn - before.packetsIn);
 }
 
 async function measure(net: TestNetwork, gw: Gateway, session: Session, direction: Direction): Promise<Run> {
   const firstEvent = session.outpost?.events.length ?? 0;
+  const counters = await session.counters();
   const rss = samplePeakRss(session.pid);
   const machine = machineCpuSeconds();
   const client = treeCpuSeconds(session.pid);
@@ -104,15 +153,19 @@ async function measure(net: TestNetwork, gw: Gateway, session: Session, directio
   const gatewayCpuSeconds = treeCpuSeconds(gw.pid) - gateway;
   const machineAfter = machineCpuSeconds();
   const peakRssBytes = rss.stop();
+  const meanPacket = meanPacketBytes(counters, await session.counters(), direction);
   const lagP99sMs = (session.outpost?.events.slice(firstEvent) ?? [])
     .filter((e) => e.event === 'stats' && Number(e.rateIn) + Number(e.rateOut) > SATURATED_BYTES_PER_SECOND)
     .map((e) => Number(e.eventLoopLagP99Ms));
   return {
     bitsPerSecond: result.bitsPerSecond,
     bytes: result.bytes,
+    meanPacketBytes: meanPacket,
+    retransmits: result.retransmits,
     clientCpuSeconds,
     gatewayCpuSeconds,
     machineBusy: (machineAfter.busy - machine.busy) / (machineAfter.total - machine.total),
+    startRssBytes: rss.atStart,
     peakRssBytes,
     lagP99sMs,
   };
@@ -122,6 +175,7 @@ const perGb = (seconds: number, bytes: number) => seconds / (bytes / 1e9);
 const mbit = (bps: number) => `${(bps / 1e6).toFixed(0)} Mbit/s`;
 const cpu = (s: number) => `${s.toFixed(1)} CPU-s/GB`;
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
+const bytes = (n: number) => (Number.isNaN(n) ? '—' : `${n.toFixed(0)} B`);
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
 
@@ -131,100 +185,79 @@ function describeRun(client: ClientName, direction: Direction, round: number, ru
     : '';
   return (
     `  round ${round} ${client.padEnd(10)} ${direction.padEnd(8)} ${mbit(run.bitsPerSecond).padStart(12)}` +
+    `  ${bytes(run.meanPacketBytes)}/packet  ${run.retransmits} retransmits` +
     `  client ${cpu(perGb(run.clientCpuSeconds, run.bytes))}  gateway ${cpu(perGb(run.gatewayCpuSeconds, run.bytes))}` +
-    `  machine ${(100 * run.machineBusy).toFixed(0)} % busy  RSS ${mb(run.peakRssBytes)}${lag}`
+    `  machine ${(100 * run.machineBusy).toFixed(0)} % busy  RSS ${mb(run.startRssBytes)} → ${mb(run.peakRssBytes)}${lag}`
   );
 }
 
-function row(label: string, theirs: string, ours: string, ratio: string, target: string, met: string): string {
-  return `  ${label.padEnd(36)}${theirs.padStart(16)}${ours.padStart(16)}${ratio.padStart(8)}   ${target.padEnd(22)}${met}`;
+/** label, strongSwan, outpost, ratio, target, verdict */
+type Row = [string, string, string, string, string, string];
+
+function row([label, theirs, ours, ratio, target, met]: Row): string {
+  return `  ${label.padEnd(42)}${theirs.padStart(16)}${ours.padStart(16)}${ratio.padStart(8)}   ${target.padEnd(22)}${met}`;
 }
 
 function summarize(direction: Direction, theirs: Run[], ours: Run[]): void {
-  const m = (runs: Run[], f: (r: Run) => number) => median(runs.map(f));
-  const throughput = { theirs: m(theirs, (r) => r.bitsPerSecond), ours: m(ours, (r) => r.bitsPerSecond) };
-  const client = {
-    theirs: m(theirs, (r) => perGb(r.clientCpuSeconds, r.bytes)),
-    ours: m(ours, (r) => perGb(r.clientCpuSeconds, r.bytes)),
-  };
-  const gateway = {
-    theirs: m(theirs, (r) => perGb(r.gatewayCpuSeconds, r.bytes)),
-    ours: m(ours, (r) => perGb(r.gatewayCpuSeconds, r.bytes)),
-  };
-  const busy = { theirs: m(theirs, (r) => r.machineBusy), ours: m(ours, (r) => r.machineBusy) };
-  const rss = {
-    theirs: Math.max(...theirs.map((r) => r.peakRssBytes)),
-    ours: Math.max(...ours.map((r) => r.peakRssBytes)),
-  };
+  const both = (f: (r: Run) => number, over: (values: number[]) => number = median) => ({
+    theirs: over(theirs.map(f)),
+    ours: over(ours.map(f)),
+    ratio: (over(ours.map(f)) / over(theirs.map(f))).toFixed(2),
+  });
+  const highest = (values: number[]) => Math.max(...values);
+  const throughput = both((r) => r.bitsPerSecond);
+  const client = both((r) => perGb(r.clientCpuSeconds, r.bytes));
+  const gateway = both((r) => perGb(r.gatewayCpuSeconds, r.bytes));
+  const packet = both((r) => r.meanPacketBytes);
+  const busy = both((r) => r.machineBusy);
+  const atStart = both((r) => r.startRssBytes);
+  const peak = both((r) => r.peakRssBytes, highest);
   const lags = ours.flatMap((r) => r.lagP99sMs);
   const lag = lags.length ? median(lags) : Number.NaN;
-  const ratio = (o: number, t: number) => (o / t).toFixed(2);
-
-  console.log(direction === 'upload' ? 'upload (client → LAN host)' : 'download (-R, LAN host → client)');
-  console.log(
-    row(
+  const percent = (share: number) => `${(100 * share).toFixed(0)} %`;
+  const rows: Row[] = [
+    [
       'throughput',
       mbit(throughput.theirs),
       mbit(throughput.ours),
-      ratio(throughput.ours, throughput.theirs),
+      throughput.ratio,
       `≥ ${TARGET.throughputRatio}× strongSwan`,
       verdict(throughput.ours / throughput.theirs >= TARGET.throughputRatio),
-    ),
-  );
-  console.log(
-    row(
+    ],
+    [
       'client CPU per GB (all threads)',
       cpu(client.theirs),
       cpu(client.ours),
-      ratio(client.ours, client.theirs),
+      client.ratio,
       `≤ ${TARGET.cpuPerGbRatio}× strongSwan`,
       verdict(client.ours / client.theirs <= TARGET.cpuPerGbRatio),
-    ),
-  );
-  console.log(
-    row(
-      'gateway charon CPU per GB',
-      cpu(gateway.theirs),
-      cpu(gateway.ours),
-      ratio(gateway.ours, gateway.theirs),
-      '',
-      '',
-    ),
-  );
-  console.log(
-    row(
-      'machine busy (all cores)',
-      `${(100 * busy.theirs).toFixed(0)} %`,
-      `${(100 * busy.ours).toFixed(0)} %`,
-      '',
-      '',
-      '',
-    ),
-  );
-  console.log(
-    row(
+    ],
+    ['mean inner packet, data direction', bytes(packet.theirs), bytes(packet.ours), '', '', ''],
+    ['gateway charon CPU per GB', cpu(gateway.theirs), cpu(gateway.ours), gateway.ratio, '', ''],
+    ['machine busy (all cores, every process)', percent(busy.theirs), percent(busy.ours), '', '', ''],
+    ['client RSS as a run starts', mb(atStart.theirs), mb(atStart.ours), '', '', ''],
+    [
       'client peak RSS (highest run)',
-      mb(rss.theirs),
-      mb(rss.ours),
+      mb(peak.theirs),
+      mb(peak.ours),
       '',
       `< ${mb(TARGET.rssBytes)}`,
-      verdict(rss.ours < TARGET.rssBytes),
-    ),
-  );
-  console.log(
-    row(
+      verdict(peak.ours < TARGET.rssBytes),
+    ],
+    [
       'event-loop lag p99, main thread',
       '—',
       lags.length ? ms(lag) : 'no stats',
       '',
       `< ${TARGET.lagP99Ms} ms`,
       verdict(lag < TARGET.lagP99Ms),
-    ),
-  );
-  if (lags.length)
-    console.log(
-      `    (median of ${lags.length} saturated seconds' p99s; the worst second's p99 ${ms(Math.max(...lags))})`,
-    );
+    ],
+  ];
+  console.log(direction === 'upload' ? 'upload (client → LAN host)' : 'download (-R, LAN host → client)');
+  for (const r of rows) console.log(row(r));
+  if (lags.length) {
+    console.log(`    (median of ${lags.length} saturated seconds' p99s; the worst second's ${ms(Math.max(...lags))})`);
+  }
 }
 
 const net = await TestNetwork.create();
@@ -260,7 +293,7 @@ try {
     `\nmedians of ${RUNS} run(s); ratio = outpost / strongSwan 5.9 userspace client (charon + kernel-libipsec), ` +
       `CPU = user + system seconds over the iperf3 run, per GB iperf3 moved`,
   );
-  console.log(row('', 'strongSwan', 'outpost', 'ratio', 'target', ''));
+  console.log(row(['', 'strongSwan', 'outpost', 'ratio', 'target', '']));
   for (const direction of DIRECTIONS) summarize(direction, runs.strongswan[direction], runs.outpost[direction]);
 } finally {
   await net.destroy();

@@ -97,13 +97,15 @@ export function machineCpuSeconds(): { busy: number; total: number } {
   return { busy: busy / ticks, total: (busy + (idle ?? 0) + (iowait ?? 0)) / ticks };
 }
 
-/** The highest treeRssBytes(pid) seen every `everyMs` until stop(). */
-export function samplePeakRss(pid: number, everyMs = 200): { stop(): number } {
-  let peak = treeRssBytes(pid);
+/** treeRssBytes(pid) now, and the highest seen every `everyMs` until stop(). */
+export function samplePeakRss(pid: number, everyMs = 200): { atStart: number; stop(): number } {
+  const atStart = treeRssBytes(pid);
+  let peak = atStart;
   const timer = setInterval(() => {
     peak = Math.max(peak, treeRssBytes(pid));
   }, everyMs);
   return {
+    atStart,
     stop() {
       clearInterval(timer);
       return Math.max(peak, treeRssBytes(pid));
