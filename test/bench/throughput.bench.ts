@@ -9,7 +9,8 @@
  *   BENCH_RUNS=3 BENCH_SECONDS=10 node --import tsx test/bench/throughput.bench.ts   (the defaults; needs root and
  *   `npm run build`)
  */
-import { rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loginArgs, OutpostProcess } from '../interop/cli-process.js';
@@ -17,7 +18,7 @@ import { median } from '../interop/connect-times.js';
 import { type Gateway, startGateway } from '../support/gateway.js';
 import { iperf, startIperfServer } from '../support/lan-services.js';
 import { TestNetwork } from '../support/netns.js';
-import { commandName, machineCpuSeconds, samplePeakRss, treeCpuSeconds } from '../support/proc-stat.js';
+import { executablePath, machineCpuSeconds, samplePeakRss, treeCpuSeconds } from '../support/proc-stat.js';
 import { startStrongswanClient } from '../support/strongswan-client.js';
 
 function positiveInteger(name: string, fallback: number): number {
@@ -30,6 +31,8 @@ function positiveInteger(name: string, fallback: number): number {
 const RUNS = positiveInteger('BENCH_RUNS', 3);
 const SECONDS = positiveInteger('BENCH_SECONDS', 10);
 const IKE = 'aes256gcm16-prfsha256-x25519';
+/** The charon both strongSwan sides run, as /proc/<pid>/exe names it. */
+const CHARON = realpathSync(execFileSync('which', ['charon-systemd'], { encoding: 'utf8' }).trim());
 const ESP = 'aes256gcm16';
 /** A stats second counts as saturated above this rate (bytes/s, both directions): ramp-up and idle seconds do not. */
 const SATURATED_BYTES_PER_SECOND = 1e6;
@@ -77,17 +80,31 @@ interface Run {
   lagP99sMs: number[];
 }
 
-/** Fails loudly when a PID is not the process it should be, rather than measure the wrong one. */
-function expectCommand(pid: number, name: string): void {
-  const actual = commandName(pid);
-  if (actual !== name) throw new Error(`PID ${pid} is "${actual}", not ${name}: its cost would be measured wrong`);
+/**
+ * Fails loudly when a PID is not the program it should be (a wrapper such as `ip netns exec` or setpriv that did not
+ * exec in place), rather than measure the wrong process.
+ */
+function expectExecutable(pid: number, path: string): void {
+  const actual = executablePath(pid);
+  if (actual !== path) throw new Error(`PID ${pid} runs ${actual}, not ${path}: its cost would be measured wrong`);
+}
+
+/**
+ * Each client starts from the same state: a path MTU one client's tunnel taught the hosts (the gateway's
+ * kernel-libipsec device is smaller than Outpost's) would otherwise set the next client's packet size.
+ */
+async function forgetPathMtus(net: TestNetwork): Promise<void> {
+  for (const ns of [net.clientNs, net.gatewayNs, net.lanNs]) {
+    const flushed = await net.exec(ns, ['ip', 'route', 'flush', 'cache']);
+    if (flushed.code !== 0) throw new Error(`ip route flush cache in ${ns}: ${flushed.stderr}`);
+  }
 }
 
 async function connectOutpost(net: TestNetwork, gw: Gateway): Promise<Session> {
   const args = loginArgs(gw, { extra: ['--ike', IKE, '--esp', ESP] });
   const proc = OutpostProcess.start(net, args, { OUTPOST_PASSWORD: gw.user.password });
   if (!(await proc.waitFor('connected'))) throw new Error(`outpost did not connect: ${proc.stderr}`);
-  expectCommand(proc.pid, 'node');
+  expectExecutable(proc.pid, realpathSync(process.execPath));
   return {
     pid: proc.pid,
     outpost: proc,
@@ -115,7 +132,7 @@ async function connectStrongswan(net: TestNetwork, gw: Gateway): Promise<Session
     await client.stop();
     throw new Error(`strongSwan did not connect: ${up.output}`);
   }
-  expectCommand(client.pid, 'charon-systemd');
+  expectExecutable(client.pid, CHARON);
   return { pid: client.pid, counters: async () => childSaCounters(await client.listSas()), close: () => client.stop() };
 }
 
@@ -263,7 +280,7 @@ function summarize(direction: Direction, theirs: Run[], ours: Run[]): void {
 const net = await TestNetwork.create();
 try {
   const gw = await startGateway(net);
-  expectCommand(gw.pid, 'charon-systemd');
+  expectExecutable(gw.pid, CHARON);
   const server = await startIperfServer(net);
   const runs: Record<ClientName, Record<Direction, Run[]>> = {
     outpost: { upload: [], download: [] },
@@ -274,6 +291,7 @@ try {
   );
   for (let round = 1; round <= RUNS; round++) {
     for (const client of CLIENTS) {
+      await forgetPathMtus(net);
       const session = client === 'outpost' ? await connectOutpost(net, gw) : await connectStrongswan(net, gw);
       try {
         for (const direction of DIRECTIONS) {

@@ -4,7 +4,7 @@
  * alive at a sample, and children already reaped (their time is in the parent's cutime/cstime).
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** Field numbers of /proc/<pid>/stat (proc(5)), counted from 1. */
 const STAT = { ppid: 4, utime: 14, stime: 15, cutime: 16, cstime: 17 } as const;
@@ -59,9 +59,16 @@ function processTree(pid: number): number[] {
   return tree;
 }
 
-/** The name the kernel has for `pid` (/proc/<pid>/comm, at most 15 characters), or undefined once it has gone. */
-export function commandName(pid: number): string | undefined {
-  return readProc(`/proc/${pid}/comm`)?.trim();
+/**
+ * The file `pid` runs (/proc/<pid>/exe), or undefined once it has gone: unlike its name, a process cannot rename it
+ * (node's process.title renames a process).
+ */
+export function executablePath(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
