@@ -112,18 +112,22 @@ export async function startIperfServer(net: TestNetwork): Promise<IperfServer> {
   return { stop: () => stopChild(child, STOP_GRACE_MS) };
 }
 
-/** A bounded iperf3 run from `ns` to the lan host; bits per second received, and TCP retransmissions. */
+/**
+ * A bounded iperf3 run from `ns` to the lan host (with `reverse`, `-R`: the lan host sends); bits per second and
+ * bytes the receiver got, and TCP retransmissions.
+ */
 export async function iperf(
   net: TestNetwork,
   ns: string,
-  options: { seconds: number; bitrate?: string },
-): Promise<{ bitsPerSecond: number; retransmits: number }> {
+  options: { seconds: number; bitrate?: string; reverse?: boolean },
+): Promise<{ bitsPerSecond: number; bytes: number; retransmits: number }> {
   const args = ['iperf3', '-c', LAN_HOST, '-p', String(IPERF_PORT), '-t', String(options.seconds), '-J'];
   if (options.bitrate) args.push('-b', options.bitrate);
+  if (options.reverse) args.push('-R');
   const r = await net.exec(ns, args, { timeoutMs: (options.seconds + 15) * 1000 });
   let report: {
     error?: string;
-    end?: { sum_received?: { bits_per_second: number }; sum_sent?: { retransmits?: number } };
+    end?: { sum_received?: { bits_per_second: number; bytes: number }; sum_sent?: { retransmits?: number } };
   };
   try {
     report = JSON.parse(r.stdout) as typeof report;
@@ -135,6 +139,7 @@ export async function iperf(
   }
   return {
     bitsPerSecond: report.end.sum_received.bits_per_second,
+    bytes: report.end.sum_received.bytes,
     retransmits: report.end.sum_sent?.retransmits ?? 0,
   };
 }
