@@ -145,10 +145,12 @@ describe('strongSwan interop harness', { timeout: 60_000 }, () => {
       });
       const [, , , forged] = await listener.received(4);
       assert.deepEqual([forged?.from, forged?.port], ['198.51.100.99', 7]);
-      const seen = (await capture.stop()).map((p) => Buffer.from(p).toString('hex'));
+      const sent = [...payloads, Buffer.from('forged')];
+      const seen = await capture.stop();
       assert.deepEqual(
-        seen,
-        [...payloads, Buffer.from('forged')].map((p) => Buffer.from(p).toString('hex')),
+        seen.map((p) => Buffer.from(p).toString('hex')),
+        sent.map((p) => Buffer.from(p).toString('hex')),
+        `captured ${datagramList(seen)}; sent ${datagramList(sent)}`,
       );
     } finally {
       await listener.stop();
@@ -291,6 +293,15 @@ describe('strongSwan interop harness behind a NAT router', { timeout: 30_000 }, 
     await assertTornDown(net, pids);
   });
 });
+
+/** Payloads as short as a failure message can show them: length and the first bytes of each, in order. */
+function datagramList(payloads: readonly Uint8Array[]): string {
+  const shown = payloads.map((p) => {
+    const hex = Buffer.from(p).toString('hex');
+    return `${p.length} B ${hex.length > 16 ? `${hex.slice(0, 16)}…` : hex || '(empty)'}`;
+  });
+  return `${payloads.length}: [${shown.join(', ')}]`;
+}
 
 /**
  * Asserts the gateway shows the connection's IKE SA established from `peer` and its CHILD SA installed; returns the

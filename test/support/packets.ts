@@ -184,9 +184,10 @@ export type Packet = Buffer;
 
 /**
  * dumpcap (tshark's capture engine, without its second of dissector start-up) writing a pcap file of what matches
- * the capture filter on `iface` in `ns`. stop() returns the IPv4 packets in order. On an Ethernet interface (a veth)
- * it first sends a marker frame out of that interface and waits until the file holds it, so every packet that crossed
- * the interface before stop() is in the result; on a TUN it waits a fixed grace period instead.
+ * the capture filter on `iface` in `ns`; it resolves once dumpcap captures, so no packet sent after that is missed for
+ * being early. stop() returns the IPv4 packets in order. On an Ethernet interface (a veth) it first sends a marker
+ * frame out of that interface and waits until the file holds it, so every packet that crossed the interface before
+ * stop() is in the result; on a TUN it waits a fixed grace period instead.
  */
 export async function capturePackets(
   net: TestNetwork,
@@ -209,7 +210,10 @@ export async function capturePackets(
       child.once('exit', (code) => reject(new Error(`dumpcap exited (${code}): ${stderr}`)));
       child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
         stderr += chunk;
-        if (stderr.includes('Capturing on')) {
+        // dumpcap prints 'Capturing on' before it even opens its packet socket: a datagram sent then is lost. It
+        // prints 'File:' once the socket is bound with the filter attached and the pcap header written (strace of
+        // dumpcap 4.0), so from then on every matching packet reaches the file.
+        if (/^File: /m.test(stderr)) {
           clearTimeout(timer);
           resolve();
         }
