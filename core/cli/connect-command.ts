@@ -14,6 +14,9 @@ import { collectSecrets, terminalPrompter } from './secrets.js';
 import { StopSignals } from './stop-signals.js';
 import { TrafficMeter } from './traffic-meter.js';
 
+/** How often the event loop's delay is sampled while connected. */
+const LAG_RESOLUTION_MS = 10;
+
 /** What the connection looks like to a person or a script; never key material. */
 export function describe(result: ConnectResult): Record<string, unknown> {
   return {
@@ -146,10 +149,11 @@ async function connect(
   tunnel.on('up', announce);
   const meter = new TrafficMeter((line) => (json ? out(line) : liveLine(line)), json);
   // the same process will serve the UI: how long the data path keeps the event loop busy is worth watching
-  const lag = monitorEventLoopDelay({ resolution: 10 });
+  const lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
   lag.enable();
   const ticker = setInterval(() => {
-    meter.sample(tunnel.stats, Date.now(), lag.percentile(99) / 1e6);
+    // the histogram records whole sampling intervals: an idle loop shows the resolution itself
+    meter.sample(tunnel.stats, Date.now(), Math.max(0, lag.percentile(99) / 1e6 - LAG_RESOLUTION_MS));
     lag.reset();
   }, 1000);
 
