@@ -231,7 +231,7 @@ describe('coalesce', () => {
     const pushed = tcpPacket({ payload: payloadOf(size), seq: 3 * size, flags: ACK | PSH });
     const afterPush = tcpPacket({ payload: payloadOf(size), seq: 4 * size, flags: ACK });
     const corrupt = tcpPacket({ payload: payloadOf(size), seq: 5 * size, flags: ACK });
-    corrupt[60] ^= 1;
+    corrupt.writeUInt8(corrupt.readUInt8(60) ^ 1, 60);
     const input = [a, gap, pureAck, pushed, afterPush, corrupt];
     const out = frames(input);
     assert.equal(out.length, input.length);
