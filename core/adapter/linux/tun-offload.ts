@@ -26,6 +26,12 @@ const TCP_CWR = 0x80;
 /** The largest IP packet either direction can carry (IPv4 total length, IPv6 payload length are 16-bit). */
 const MAX_PACKET = 65535 + 40;
 
+/** Room for any frame a TUN reads or takes with IFF_VNET_HDR, and for any segment: the size for scratch buffers. */
+export const FRAME_BUFFER_SIZE = VIRTIO_NET_HDR_LEN + MAX_PACKET;
+
+/** Receives a frame to write (a view valid only during the call) and how many IP packets it carries. */
+export type FrameSink = (frame: Uint8Array, packets: number) => void;
+
 export type GsoType = 'none' | 'tcpv4' | 'tcpv6';
 
 /** struct virtio_net_hdr as a TUN reads it (little-endian on the hosts we run on: x86-64, arm64). */
@@ -187,7 +193,7 @@ function tcpLayout(packet: Uint8Array): TcpLayout {
  * Splits what a TUN read (`header`, then `packet`) into the IP packets a TUN without offloads would have given,
  * each passed to `emit` as a view of `scratch` (or of `packet` itself when there is nothing to split) that is valid
  * only during the call. `packet` may be modified (a completed checksum). `scratch` must hold the largest segment:
- * 64 KB is always enough.
+ * FRAME_BUFFER_SIZE is always enough.
  *
  * A split matches the kernel's TCP GSO: each segment carries `segmentSize` payload bytes (the last may be shorter),
  * its own IPv4 total length, an IPv4 ID one more than the previous segment's, a fresh IPv4 header checksum, its own
@@ -324,10 +330,10 @@ function continues(run: Run, next: Uint8Array, layout: { ipv6: boolean; headers:
  * ports, ack, window and options, contiguous sequence numbers, equal payload sizes but for a shorter last one, PSH
  * only on the last) into one super-packet behind a virtio_net_hdr the kernel takes from a TUN (GSO TCPV4/TCPV6,
  * NEEDS_CSUM, the pseudo-header sum in the TCP checksum field). Every other packet passes through behind a zero
- * header. Each frame goes to `emit` as a view of `scratch` (64 KB + VIRTIO_NET_HDR_LEN is always enough), valid only
- * during the call, in the order of the packets.
+ * header. Each frame goes to `emit` with the number of packets in it, as a view of `scratch` (FRAME_BUFFER_SIZE
+ * is always enough) valid only during the call, in the order of the packets.
  */
-export function coalesce(packets: readonly Uint8Array[], scratch: Uint8Array, emit: (frame: Uint8Array) => void): void {
+export function coalesce(packets: readonly Uint8Array[], scratch: Uint8Array, emit: FrameSink): void {
   let run: Run | undefined;
   for (const packet of packets) {
     const layout = mergeable(packet);
@@ -362,13 +368,14 @@ export function coalesce(packets: readonly Uint8Array[], scratch: Uint8Array, em
   if (run) flush(run, scratch, emit);
 }
 
-function emitPlain(packet: Uint8Array, scratch: Uint8Array, emit: (frame: Uint8Array) => void): void {
+/** `packet` behind a zero header (no GSO, checksums complete), as one frame to write. */
+export function emitPlain(packet: Uint8Array, scratch: Uint8Array, emit: FrameSink): void {
   writeVirtioNetHeader(PLAIN_HEADER, scratch);
   scratch.set(packet, VIRTIO_NET_HDR_LEN);
-  emit(scratch.subarray(0, VIRTIO_NET_HDR_LEN + packet.length));
+  emit(scratch.subarray(0, VIRTIO_NET_HDR_LEN + packet.length), 1);
 }
 
-function flush(run: Run, scratch: Uint8Array, emit: (frame: Uint8Array) => void): void {
+function flush(run: Run, scratch: Uint8Array, emit: FrameSink): void {
   if (run.packets.length === 1) {
     emitPlain(run.first, scratch, emit);
     return;
@@ -403,5 +410,5 @@ function flush(run: Run, scratch: Uint8Array, emit: (frame: Uint8Array) => void)
     },
     scratch,
   );
-  emit(scratch.subarray(0, VIRTIO_NET_HDR_LEN + run.length));
+  emit(scratch.subarray(0, VIRTIO_NET_HDR_LEN + run.length), run.packets.length);
 }
