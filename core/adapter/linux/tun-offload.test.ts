@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { internetChecksum, tcpPacketChecksumsValid } from '../../../test/support/internet-checksum.js';
+import {
+  ACK,
+  CWR,
+  FIN,
+  internetChecksum,
+  OPTIONS,
+  PSH,
+  payloadOf,
+  tcpPacket,
+  tcpPacketChecksumsValid,
+  withPartialChecksum,
+} from '../../../test/support/tcp-packet.js';
 import {
   coalesce,
   parseVirtioNetHeader,
@@ -9,73 +20,6 @@ import {
   type VirtioNetHeader,
   writeVirtioNetHeader,
 } from './tun-offload.js';
-
-const FIN = 0x01;
-const PSH = 0x08;
-const ACK = 0x10;
-const CWR = 0x80;
-/** MSS option, then NOP NOP and a timestamp option: 32 bytes of TCP header beyond the fixed 20. */
-const OPTIONS = Buffer.from('020405b40101080a0001e24000000000', 'hex');
-
-interface TcpSpec {
-  ipv6?: boolean;
-  payload: Uint8Array;
-  seq: number;
-  flags: number;
-  id?: number;
-  options?: Uint8Array;
-}
-
-/** A complete, correctly checksummed TCP packet from 203.0.113.5:40000 to 198.51.100.7:5201 (or 2001:db8::). */
-function tcpPacket(spec: TcpSpec): Buffer {
-  const options = spec.options ?? Buffer.alloc(0);
-  const tcpLength = 20 + options.length + spec.payload.length;
-  const ipHeader = spec.ipv6 ? 40 : 20;
-  const packet = Buffer.alloc(ipHeader + tcpLength);
-  if (spec.ipv6) {
-    packet.writeUInt32BE(0x60012345, 0);
-    packet.writeUInt16BE(tcpLength, 4);
-    packet[6] = 6;
-    packet[7] = 64;
-    Buffer.from('20010db8000000000000000000000005', 'hex').copy(packet, 8);
-    Buffer.from('20010db8000000010000000000000007', 'hex').copy(packet, 24);
-  } else {
-    packet[0] = 0x45;
-    packet.writeUInt16BE(packet.length, 2);
-    packet.writeUInt16BE(spec.id ?? 0x1234, 4);
-    packet.writeUInt16BE(0x4000, 6);
-    packet[8] = 64;
-    packet[9] = 6;
-    Buffer.of(203, 0, 113, 5, 198, 51, 100, 7).copy(packet, 12);
-    packet.writeUInt16BE(internetChecksum(packet.subarray(0, 20)), 10);
-  }
-  const tcp = packet.subarray(ipHeader);
-  tcp.writeUInt16BE(40000, 0);
-  tcp.writeUInt16BE(5201, 2);
-  tcp.writeUInt32BE(spec.seq >>> 0, 4);
-  tcp.writeUInt32BE(0x01020304, 8);
-  tcp[12] = ((20 + options.length) / 4) << 4;
-  tcp[13] = spec.flags;
-  tcp.writeUInt16BE(502, 14);
-  Buffer.from(options).copy(tcp, 20);
-  Buffer.from(spec.payload).copy(tcp, 20 + options.length);
-  const pseudo = Buffer.alloc(spec.ipv6 ? 40 : 12);
-  if (spec.ipv6) {
-    packet.copy(pseudo, 0, 8, 40);
-    pseudo.writeUInt32BE(tcpLength, 32);
-    pseudo[39] = 6;
-  } else {
-    packet.copy(pseudo, 0, 12, 20);
-    pseudo[9] = 6;
-    pseudo.writeUInt16BE(tcpLength, 10);
-  }
-  tcp.writeUInt16BE(internetChecksum(pseudo, tcp), 16);
-  return packet;
-}
-
-function payloadOf(length: number): Buffer {
-  return Buffer.from(Array.from({ length }, (_, i) => (i * 7 + 3) & 0xff));
-}
 
 function gsoHeader(ipv6: boolean, headers: number, size: number): VirtioNetHeader {
   return {
@@ -149,10 +93,7 @@ describe('segment', () => {
   test('no GSO with NEEDS_CSUM: the partial checksum is completed in place', () => {
     const packet = tcpPacket({ payload: payloadOf(777), seq: 1, flags: ACK });
     const expected = Buffer.from(packet);
-    // what the kernel leaves for CHECKSUM_PARTIAL: the folded pseudo-header sum, not complemented
-    const pseudo = Buffer.concat([packet.subarray(12, 20), Buffer.of(0, 6), Buffer.alloc(2)]);
-    pseudo.writeUInt16BE(packet.length - 20, 10);
-    packet.writeUInt16BE(~internetChecksum(pseudo) & 0xffff, 36);
+    withPartialChecksum(packet);
     const header: VirtioNetHeader = { ...gsoHeader(false, 0, 0), gso: 'none' };
     const { outcome, out } = collect(header, packet);
     assert.deepEqual(outcome, { ok: true, segments: 1 });

@@ -1,0 +1,134 @@
+// TUN offloads against the real kernel (root), in namespaces this test creates:
+// - a super-packet segmented by our offload path equals, byte for byte, the kernel's own segmentation of it: written
+//   into a TUN with offloads and forwarded out of a TUN without, the kernel must split it (software GSO) before B;
+//   forwarding lowers the TTL (hop limit) by one, which is applied to our segments before comparing;
+// - the other way, a real TCP stream through two TUNs relayed by one process: the kernel's TSO hands the offload TUN
+//   super-packets, which our split must turn into what a plain TUN would have given (valid checksums, the byte
+//   stream in order, nothing over the MTU), and the echo coming back is written as coalesced GSO frames the kernel
+//   must take.
+//
+//   namespace <prefix>-a: opa0 (offloads) 198.18.1.1, route 198.18.2.0/24 -> opa0; the relay agent; the TCP client
+//   namespace <prefix>-b: opb0 (plain, moved here by the agent) 198.18.2.1, route 198.18.1.0/24 -> opb0; echo server
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { AgentClient } from '../support/agent.js';
+import { processAlive, run, stopChild } from '../support/netns.js';
+import { internetChecksum } from '../support/tcp-packet.js';
+import type { KernelSegments, RelayCommand, RelayStats } from './tun-offload-agent.js';
+
+const PREFIX = `opto-${process.pid}-${randomBytes(3).toString('hex')}`;
+const NS_PATTERN = /^opto-(\d+)-[0-9a-f]+-[ab]$/;
+const NEAR = `${PREFIX}-a`;
+const FAR = `${PREFIX}-b`;
+const AGENT = join(import.meta.dirname, 'tun-offload-agent.ts');
+const REPO = join(import.meta.dirname, '..', '..');
+const children = new Set<ChildProcess>();
+
+async function check(argv: string[]): Promise<string> {
+  const result = await run(argv);
+  assert.equal(result.code, 0, `${argv.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** `ip netns exec NS node … tun-offload-agent.ts args`, dying with the test runner (pdeathsig). */
+function spawnAgent(ns: string, args: string[]): ChildProcess {
+  const child = spawn(
+    'ip',
+    ['netns', 'exec', ns, 'setpriv', '--pdeathsig', 'KILL', process.execPath, '--import', 'tsx', AGENT, ...args],
+    { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** The agent's whole stdout once it exits by itself. */
+async function outputOf(child: ChildProcess): Promise<string> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  assert.equal(code, 0, stderr);
+  return stdout;
+}
+
+/** What forwarding does to a packet: TTL (hop limit) one lower and, for IPv4, the header checksum redone. */
+function forwarded(hex: string): string {
+  const packet = Buffer.from(hex, 'hex');
+  if (packet[0]! >> 4 === 6) {
+    packet[7]! -= 1;
+  } else {
+    packet[8]! -= 1;
+    packet.writeUInt16BE(0, 10);
+    packet.writeUInt16BE(internetChecksum(packet.subarray(0, (packet[0]! & 0x0f) * 4)), 10);
+  }
+  return packet.toString('hex');
+}
+
+before(async () => {
+  // namespaces of an earlier run that was killed outright
+  for (const line of (await check(['ip', 'netns', 'list'])).split('\n')) {
+    const name = line.split(' ')[0] ?? '';
+    const owner = NS_PATTERN.exec(name)?.[1];
+    if (owner !== undefined && !processAlive(Number(owner))) await run(['ip', 'netns', 'delete', name]);
+  }
+  for (const ns of [NEAR, FAR]) {
+    await check(['ip', 'netns', 'add', ns]);
+    await check(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
+  }
+});
+
+after(async () => {
+  await Promise.all([...children].map((child) => stopChild(child, 3000)));
+  for (const ns of [NEAR, FAR]) await run(['ip', 'netns', 'delete', ns]);
+});
+
+describe('TUN offloads against the kernel', () => {
+  for (const family of ['4', '6']) {
+    test(`IPv${family}: our split of a GSO super-packet equals the kernel's, byte for byte`, async () => {
+      const result = JSON.parse(await outputOf(spawnAgent(NEAR, ['kernel-segments', family]))) as KernelSegments;
+      assert.equal(result.superPacketsWritten, 1, 'writeBatch merged the 30 segments into one GSO frame');
+      // 30 segments from the merged frame, 13 from the hand-built one (options, CWR PSH FIN, a short last one)
+      assert.equal(result.ours.length, 43);
+      assert.deepEqual(result.kernel, result.ours.map(forwarded));
+    });
+  }
+
+  test('a TCP stream through a TUN with TSO: super-packets split into valid in-order packets, echo coalesced', async () => {
+    const server = spawnAgent(FAR, ['echo-server']);
+    await new Promise<void>((resolve, reject) => {
+      server.stdout!.once('data', () => resolve());
+      server.once('exit', (code) => reject(new Error(`echo server exited ${code}`)));
+    });
+    const relay = new AgentClient<RelayCommand>(spawnAgent(NEAR, ['relay', '1', FAR, '1']));
+    const bytes = 4_000_000;
+    const sent = (await relay.send({ op: 'send', bytes })) as RelayStats & {
+      echoedIntact: boolean;
+      streamIntact: boolean;
+      rebuiltBytes: number;
+    };
+    assert.deepEqual(sent.offload, { active: true });
+    assert.ok(sent.a.superPackets.read > 0, `the kernel handed super-packets: ${JSON.stringify(sent.a)}`);
+    assert.ok(sent.a.counters.readPackets > sent.a.superPackets.read * 2);
+    assert.deepEqual(sent.a.drops, {});
+    assert.ok(sent.checked >= bytes / 1500, `${sent.checked} TCP packets checked`);
+    assert.equal(sent.badChecksums, 0);
+    assert.equal(sent.oversized, 0, 'no packet larger than the plain TUN MTU');
+    assert.equal(sent.rebuiltBytes, bytes);
+    assert.ok(sent.streamIntact, 'the segments carry the bytes sent, in order');
+    assert.ok(sent.echoedIntact, 'the echo came back intact');
+    assert.ok(sent.a.superPackets.written > 0, 'echoed segments were written as coalesced GSO frames');
+    assert.equal(sent.a.counters.writeErrors, 0);
+    await relay.send({ op: 'close' });
+    await stopChild(relay.child, 3000);
+    await stopChild(server, 3000);
+  });
+});
