@@ -51,8 +51,15 @@ export interface KernelSegments {
 
 export interface RelayStats {
   offload: LinuxTunAdapter['offload'];
-  a: { counters: LinuxTunAdapter['counters']; superPackets: LinuxTunAdapter['superPackets']; drops: object };
+  a: {
+    name: string;
+    counters: LinuxTunAdapter['counters'];
+    superPackets: LinuxTunAdapter['superPackets'];
+    drops: object;
+  };
   b: { counters: LinuxTunAdapter['counters'] };
+  /** CPU time (user + system) of this process so far. */
+  cpuMs: number;
   /** TCP packets read from A and checked (CHECK only). */
   checked: number;
   /** Of those, packets whose IPv4 header or TCP checksum was wrong. */
@@ -243,7 +250,8 @@ function relay(offload: boolean, farNamespace: string, check: boolean): void {
 
   const stats = (): RelayStats => ({
     offload: a.offload,
-    a: { counters: a.counters, superPackets: a.superPackets, drops: a.drops },
+    cpuMs: cpuMs(),
+    a: { name: a.name, counters: a.counters, superPackets: a.superPackets, drops: a.drops },
     b: { counters: b.counters },
     checked,
     badChecksums,
@@ -272,6 +280,11 @@ function relay(offload: boolean, farNamespace: string, check: boolean): void {
         return undefined;
     }
   });
+}
+
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }
 
 function sendAndEcho(data: Buffer): Promise<Buffer> {

@@ -7,43 +7,18 @@
 //   stream in order, nothing over the MTU), and the echo coming back is written as coalesced GSO frames the kernel
 //   must take.
 //
-//   namespace <prefix>-a: opa0 (offloads) 198.18.1.1, route 198.18.2.0/24 -> opa0; the relay agent; the TCP client
-//   namespace <prefix>-b: opb0 (plain, moved here by the agent) 198.18.2.1, route 198.18.1.0/24 -> opb0; echo server
+//   namespace opto-…-a: opa0 (offloads) 198.18.1.1, route 198.18.2.0/24 -> opa0; the relay agent; the TCP client
+//   namespace opto-…-b: opb0 (plain, moved here by the agent) 198.18.2.1, route 198.18.1.0/24 -> opb0; echo server
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { AgentClient } from '../support/agent.js';
-import { processAlive, run, stopChild } from '../support/netns.js';
+import { stopChild } from '../support/netns.js';
 import { internetChecksum } from '../support/tcp-packet.js';
+import { TunNamespaces } from '../support/tun-namespaces.js';
 import type { KernelSegments, RelayCommand, RelayStats } from './tun-offload-agent.js';
 
-const PREFIX = `opto-${process.pid}-${randomBytes(3).toString('hex')}`;
-const NS_PATTERN = /^opto-(\d+)-[0-9a-f]+-[ab]$/;
-const NEAR = `${PREFIX}-a`;
-const FAR = `${PREFIX}-b`;
-const AGENT = join(import.meta.dirname, 'tun-offload-agent.ts');
-const REPO = join(import.meta.dirname, '..', '..');
-const children = new Set<ChildProcess>();
-
-async function check(argv: string[]): Promise<string> {
-  const result = await run(argv);
-  assert.equal(result.code, 0, `${argv.join(' ')}: ${result.stderr}`);
-  return result.stdout;
-}
-
-/** `ip netns exec NS node … tun-offload-agent.ts args`, dying with the test runner (pdeathsig). */
-function spawnAgent(ns: string, args: string[]): ChildProcess {
-  const child = spawn(
-    'ip',
-    ['netns', 'exec', ns, 'setpriv', '--pdeathsig', 'KILL', process.execPath, '--import', 'tsx', AGENT, ...args],
-    { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
+let namespaces: TunNamespaces;
 
 /** The agent's whole stdout once it exits by itself. */
 async function outputOf(child: ChildProcess): Promise<string> {
@@ -74,27 +49,17 @@ function forwarded(hex: string): string {
 }
 
 before(async () => {
-  // namespaces of an earlier run that was killed outright
-  for (const line of (await check(['ip', 'netns', 'list'])).split('\n')) {
-    const name = line.split(' ')[0] ?? '';
-    const owner = NS_PATTERN.exec(name)?.[1];
-    if (owner !== undefined && !processAlive(Number(owner))) await run(['ip', 'netns', 'delete', name]);
-  }
-  for (const ns of [NEAR, FAR]) {
-    await check(['ip', 'netns', 'add', ns]);
-    await check(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
-  }
+  namespaces = await TunNamespaces.create('opto');
 });
 
-after(async () => {
-  await Promise.all([...children].map((child) => stopChild(child, 3000)));
-  for (const ns of [NEAR, FAR]) await run(['ip', 'netns', 'delete', ns]);
-});
+after(() => namespaces.destroy());
 
 describe('TUN offloads against the kernel', () => {
   for (const family of ['4', '6']) {
     test(`IPv${family}: our split of a GSO super-packet equals the kernel's, byte for byte`, async () => {
-      const result = JSON.parse(await outputOf(spawnAgent(NEAR, ['kernel-segments', family]))) as KernelSegments;
+      const result = JSON.parse(
+        await outputOf(namespaces.spawnAgent(namespaces.near, ['kernel-segments', family])),
+      ) as KernelSegments;
       assert.equal(result.superPacketsWritten, 1, 'writeBatch merged the 30 segments into one GSO frame');
       // 30 segments from the merged frame, 13 from the hand-built one (options, CWR PSH FIN, a short last one)
       assert.equal(result.ours.length, 43);
@@ -103,12 +68,14 @@ describe('TUN offloads against the kernel', () => {
   }
 
   test('a TCP stream through a TUN with TSO: super-packets split into valid in-order packets, echo coalesced', async () => {
-    const server = spawnAgent(FAR, ['echo-server']);
+    const server = namespaces.spawnAgent(namespaces.far, ['echo-server']);
     await new Promise<void>((resolve, reject) => {
       server.stdout!.once('data', () => resolve());
       server.once('exit', (code) => reject(new Error(`echo server exited ${code}`)));
     });
-    const relay = new AgentClient<RelayCommand>(spawnAgent(NEAR, ['relay', '1', FAR, '1']));
+    const relay = new AgentClient<RelayCommand>(
+      namespaces.spawnAgent(namespaces.near, ['relay', '1', namespaces.far, '1']),
+    );
     const bytes = 4_000_000;
     const sent = (await relay.send({ op: 'send', bytes })) as RelayStats & {
       echoedIntact: boolean;
