@@ -113,12 +113,29 @@ export function writeVirtioNetHeader(header: VirtioNetHeader, into: Uint8Array, 
   put(8, header.checksumOffset);
 }
 
+/** Whether a Uint32Array reads bytes little-endian here (x86-64, arm64): the fast sum below assumes it. */
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+/** Below this many bytes the Uint32Array view costs more than it saves. */
+const WIDE_SUM_MIN = 64;
+
 /** Unfolded 16-bit big-endian sum of bytes[start, end), added to `sum`; fold with foldSum. */
 function sumWords(bytes: Uint8Array, start: number, end: number, sum: number): number {
   let i = start;
-  // four bytes a turn: the loop's own cost is most of the work; the partial sum stays below 2^53 for 64 KB
-  const last4 = end - 3;
-  for (; i < last4; i += 4) sum += ((bytes[i]! << 8) | bytes[i + 1]!) + ((bytes[i + 2]! << 8) | bytes[i + 3]!);
+  if (LITTLE_ENDIAN && end - i >= WIDE_SUM_MIN && (bytes.byteOffset + i) % 2 === 0) {
+    if ((bytes.byteOffset + i) % 4 === 2) {
+      sum += (bytes[i]! << 8) | bytes[i + 1]!;
+      i += 2;
+    }
+    // RFC 1071: the sum is the same in either byte order, swapped, and summing 32-bit words folds to the same
+    // 16-bit value; four bytes a turn without shifts is where the time goes on the data path
+    const words = (end - i) >>> 2;
+    const view = new Uint32Array(bytes.buffer, bytes.byteOffset + i, words);
+    let native = 0;
+    for (let w = 0; w < words; w++) native += view[w]!;
+    const folded = foldSum(native);
+    sum += ((folded & 0xff) << 8) | (folded >>> 8);
+    i += words * 4;
+  }
   for (; i + 1 < end; i += 2) sum += (bytes[i]! << 8) | bytes[i + 1]!;
   if (i < end) sum += bytes[i]! << 8;
   return sum;
