@@ -13,6 +13,9 @@
 //   its checksums verified and the TCP byte stream from here to port 7 is rebuilt. Then JSON commands on stdin:
 //   `send` (connect to 198.18.2.1:7, send bytes, expect them echoed), `stats`, `close`.
 // MODE `echo-server`: a TCP echo server on port 7; prints `ready`.
+// MODE `create-persistent NAME UID`: root makes the persistent device NAME owned by UID (as the helper does).
+// MODE `attach NAME 0|1`: opens NAME without or with offloads and prints, as JSON, the adapter's offload state and
+//   what the kernel then reports for the device (vnet_hdr from `ip -d link`, TSO from `ethtool -k`).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync, writeSync } from 'node:fs';
@@ -26,7 +29,7 @@ import {
   VIRTIO_NET_HDR_LEN,
   writeVirtioNetHeader,
 } from '../../core/adapter/linux/tun-offload.js';
-import { type LinuxTunAdapter, openLinuxTun } from '../../core/adapter/linux/tun.js';
+import { createPersistentTun, type LinuxTunAdapter, openLinuxTun } from '../../core/adapter/linux/tun.js';
 import { serveAgent } from '../support/agent.js';
 import {
   ACK,
@@ -66,6 +69,12 @@ export interface RelayStats {
   badChecksums: number;
   /** Of those, packets larger than B's MTU. */
   oversized: number;
+}
+
+export interface Attached {
+  offload: LinuxTunAdapter['offload'];
+  vnetHdr: boolean;
+  tso: boolean;
 }
 
 export type RelayCommand = { op: 'send'; bytes: number } | { op: 'stats' } | { op: 'close' };
@@ -313,6 +322,19 @@ function sendAndEcho(data: Buffer): Promise<Buffer> {
   });
 }
 
+function attachTo(name: string, offload: boolean): void {
+  const adapter = openLinuxTun(name, { offload });
+  const link = execFileSync('ip', ['-d', 'link', 'show', name], { encoding: 'utf8' });
+  const features = execFileSync('ethtool', ['-k', name], { encoding: 'utf8' });
+  const result: Attached = {
+    offload: adapter.offload,
+    vnetHdr: /vnet_hdr on/.test(link),
+    tso: /^tcp-segmentation-offload: on/m.test(features),
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  adapter.close();
+}
+
 function echoServer(): void {
   const server = createServer((socket) => {
     socket.on('error', () => socket.destroy());
@@ -325,4 +347,8 @@ function echoServer(): void {
 if (mode === 'kernel-segments') await kernelSegments(process.argv[3] === '6');
 else if (mode === 'relay') relay(process.argv[3] === '1', process.argv[4]!, process.argv[5] === '1');
 else if (mode === 'echo-server') echoServer();
+else if (mode === 'create-persistent') {
+  const uid = Number(process.argv[4]);
+  createPersistentTun(process.argv[3]!, { uid, gid: uid });
+} else if (mode === 'attach') attachTo(process.argv[3]!, process.argv[4] === '1');
 else throw new Error(`unknown mode ${mode}`);

@@ -16,7 +16,10 @@ import { AgentClient } from '../support/agent.js';
 import { stopChild } from '../support/netns.js';
 import { internetChecksum } from '../support/tcp-packet.js';
 import { TunNamespaces } from '../support/tun-namespaces.js';
-import type { KernelSegments, RelayCommand, RelayStats } from './tun-offload-agent.js';
+import type { Attached, KernelSegments, RelayCommand, RelayStats } from './tun-offload-agent.js';
+
+/** nobody: the owner of the persistent device, as the signed-in user owns the helper's. */
+const OWNER = 65534;
 
 let namespaces: TunNamespaces;
 
@@ -97,5 +100,17 @@ describe('TUN offloads against the kernel', () => {
     await relay.send({ op: 'close' });
     await stopChild(relay.child, 3000);
     await stopChild(server, 3000);
+  });
+
+  test('the owner of a persistent device attaches with offloads unprivileged; a later plain attach turns them off', async () => {
+    const name = 'opto-persist0';
+    const asOwner = (args: string[]) => namespaces.spawnAgent(namespaces.near, args, OWNER);
+    await outputOf(namespaces.spawnAgent(namespaces.near, ['create-persistent', name, String(OWNER)]));
+    const withOffloads = JSON.parse(await outputOf(asOwner(['attach', name, '1']))) as Attached;
+    assert.deepEqual(withOffloads, { offload: { active: true }, vnetHdr: true, tso: true });
+    // the device keeps what the last session set: a plain reader must not be handed super-packets
+    const plain = JSON.parse(await outputOf(asOwner(['attach', name, '0']))) as Attached;
+    assert.deepEqual(plain, { offload: { active: false }, vnetHdr: false, tso: false });
+    await namespaces.exec(namespaces.near, ['ip', 'link', 'del', name]);
   });
 });

@@ -40,9 +40,13 @@ export class TunNamespaces {
     return namespaces;
   }
 
-  /** `ip netns exec NS node … tun-offload-agent.ts args`, dying with the test runner (pdeathsig). */
-  spawnAgent(ns: string, args: string[]): ChildProcess {
-    return this.spawn(ns, [process.execPath, '--import', 'tsx', AGENT, ...args]);
+  /**
+   * `ip netns exec NS node … tun-offload-agent.ts args`, dying with the test runner (pdeathsig); as the user and
+   * group `asUser` instead of root when given.
+   */
+  spawnAgent(ns: string, args: string[], asUser?: number): ChildProcess {
+    const user = asUser === undefined ? [] : ['setpriv', `--reuid=${asUser}`, `--regid=${asUser}`, '--clear-groups'];
+    return this.spawn(ns, [...user, process.execPath, '--import', 'tsx', AGENT, ...args]);
   }
 
   /** `ip netns exec NS argv`, dying with the test runner (pdeathsig); stopped by destroy() if still running. */

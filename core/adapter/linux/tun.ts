@@ -112,6 +112,7 @@ export function openLinuxTun(name = 'outpost%d', options: LinuxTunOptions = {}):
   const libc = loadLibc();
   if (!options.offload) {
     const { fd, name: actualName } = attach(name, 0);
+    withoutOffloads(fd, actualName, libc);
     return new LinuxTun(fd, actualName, libc);
   }
   const { fd, name: actualName } = attach(name, IFF_VNET_HDR);
@@ -120,7 +121,23 @@ export function openLinuxTun(name = 'outpost%d', options: LinuxTunOptions = {}):
   // the header flag cannot be dropped from an attached fd: attach again without it, by the name the kernel gave
   closeSync(fd);
   const plain = attach(actualName, 0);
+  withoutOffloads(plain.fd, plain.name, libc);
   return new LinuxTun(plain.fd, plain.name, libc, { active: false, refused });
+}
+
+/**
+ * Turns offloads off on a device read without the header. A persistent device keeps the offloads an earlier session
+ * set, and would then hand this reader 64 KB super-packets it cannot tell from packets.
+ */
+function withoutOffloads(fd: number, name: string, libc: Libc): void {
+  if (libc.ioctlValue(fd, TUNSETOFFLOAD, 0) < 0) {
+    const errno = ffi().errno();
+    closeSync(fd);
+    throw adapterError(
+      'The virtual network adapter could not be opened.',
+      `TUNSETOFFLOAD 0 ${name}: ${errnoName(errno)}`,
+    );
+  }
 }
 
 /** Sets the 10-byte header and the offloads on a device attached with IFF_VNET_HDR; what failed, if anything. */
