@@ -31,17 +31,7 @@ import {
 } from '../../core/adapter/linux/tun-offload.js';
 import { createPersistentTun, type LinuxTunAdapter, openLinuxTun } from '../../core/adapter/linux/tun.js';
 import { serveAgent } from '../support/agent.js';
-import {
-  ACK,
-  CWR,
-  FIN,
-  OPTIONS,
-  PSH,
-  payloadOf,
-  tcpPacket,
-  tcpPacketChecksumsValid,
-  withPartialChecksum,
-} from '../support/tcp-packet.js';
+import * as tcp from '../support/tcp-packet.js';
 
 export const ECHO_PORT = 7;
 export const RELAY = { near: '198.18.1.1', far: '198.18.2.1' } as const;
@@ -100,13 +90,13 @@ async function kernelSegments(ipv6: boolean): Promise<void> {
 
   const count = 30;
   const size = 1000;
-  const payload = payloadOf(count * size);
+  const payload = tcp.payloadOf(count * size);
   const packets = Array.from({ length: count }, (_, i) =>
-    tcpPacket({
+    tcp.tcpPacket({
       ipv6,
       payload: payload.subarray(i * size, (i + 1) * size),
       seq: 0x7ffffc00 + i * size,
-      flags: i === count - 1 ? ACK | PSH : ACK,
+      flags: i === count - 1 ? tcp.ACK | tcp.PSH : tcp.ACK,
       id: (0xfff0 + i) & 0xffff,
     }),
   );
@@ -128,8 +118,8 @@ async function kernelSegments(ipv6: boolean): Promise<void> {
   const kernel: string[] = [];
   b.onPackets((packet) => {
     // only the test's flow: the devices also send their own IPv6 link-local traffic
-    const tcp = ipv6 ? packet[0]! >> 4 === 6 && packet[6] === 6 : packet[0]! >> 4 === 4 && packet[9] === 6;
-    if (tcp) kernel.push(Buffer.from(packet).toString('hex'));
+    const isTcp = ipv6 ? packet[0]! >> 4 === 6 && packet[6] === 6 : packet[0]! >> 4 === 4 && packet[9] === 6;
+    if (isTcp) kernel.push(Buffer.from(packet).toString('hex'));
   });
   a.writeBatch(packets);
   // the adapter keeps its fd to itself and writes only what it builds: the hand-built frame goes to the fd directly
@@ -148,14 +138,14 @@ async function kernelSegments(ipv6: boolean): Promise<void> {
 /** 12 segments of 1100 bytes and one of 300, behind a GSO header with NEEDS_CSUM and the ECN bit. */
 function handBuiltFrame(ipv6: boolean): Buffer {
   const size = 1100;
-  const packet = withPartialChecksum(
-    tcpPacket({
+  const packet = tcp.withPartialChecksum(
+    tcp.tcpPacket({
       ipv6,
-      payload: payloadOf(12 * size + 300),
+      payload: tcp.payloadOf(12 * size + 300),
       seq: 0xfffffe00,
-      flags: ACK | PSH | FIN | CWR,
+      flags: tcp.ACK | tcp.PSH | tcp.FIN | tcp.CWR,
       id: 9,
-      options: OPTIONS,
+      options: tcp.OPTIONS,
     }),
   );
   const ipHeader = ipv6 ? 40 : 20;
@@ -165,7 +155,7 @@ function handBuiltFrame(ipv6: boolean): Buffer {
       needsChecksum: true,
       gso: ipv6 ? 'tcpv6' : 'tcpv4',
       ecn: true,
-      headerLength: ipHeader + 20 + OPTIONS.length,
+      headerLength: ipHeader + 20 + tcp.OPTIONS.length,
       segmentSize: size,
       checksumStart: ipHeader,
       checksumOffset: 16,
@@ -240,7 +230,7 @@ function relay(offload: boolean, farNamespace: string, check: boolean): void {
     const tcp6 = packet[0]! >> 4 === 6 && packet[6] === 6;
     if (check && (tcp4 || tcp6)) {
       checked++;
-      if (!tcpPacketChecksumsValid(packet)) badChecksums++;
+      if (!tcp.tcpPacketChecksumsValid(packet)) badChecksums++;
       if (packet.length > mtu) oversized++;
       if (tcp4) stream.add(packet);
     }
