@@ -60,6 +60,8 @@ export interface TcpSpec {
   seq: number;
   flags: number;
   id?: number;
+  /** IPv4 DF; set unless false. */
+  dontFragment?: boolean;
   options?: Uint8Array;
 }
 
@@ -80,7 +82,7 @@ export function tcpPacket(spec: TcpSpec): Buffer {
     packet[0] = 0x45;
     packet.writeUInt16BE(packet.length, 2);
     packet.writeUInt16BE(spec.id ?? 0x1234, 4);
-    packet.writeUInt16BE(0x4000, 6);
+    packet.writeUInt16BE(spec.dontFragment === false ? 0 : 0x4000, 6);
     packet[8] = 64;
     packet[9] = 6;
     Buffer.of(203, 0, 113, 5, 198, 51, 100, 7).copy(packet, 12);

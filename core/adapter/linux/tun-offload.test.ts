@@ -170,12 +170,12 @@ describe('coalesce', () => {
 
   test('what cannot merge passes through behind a zero header, in order', () => {
     const size = 1000;
-    const a = tcpPacket({ payload: payloadOf(size), seq: 0, flags: ACK });
-    const gap = tcpPacket({ payload: payloadOf(size), seq: 2 * size, flags: ACK });
-    const pureAck = tcpPacket({ payload: new Uint8Array(0), seq: 3 * size, flags: ACK });
-    const pushed = tcpPacket({ payload: payloadOf(size), seq: 3 * size, flags: ACK | PSH });
-    const afterPush = tcpPacket({ payload: payloadOf(size), seq: 4 * size, flags: ACK });
-    const corrupt = tcpPacket({ payload: payloadOf(size), seq: 5 * size, flags: ACK });
+    const a = tcpPacket({ payload: payloadOf(size), seq: 0, flags: ACK, id: 1 });
+    const gap = tcpPacket({ payload: payloadOf(size), seq: 2 * size, flags: ACK, id: 2 });
+    const pureAck = tcpPacket({ payload: new Uint8Array(0), seq: 3 * size, flags: ACK, id: 3 });
+    const pushed = tcpPacket({ payload: payloadOf(size), seq: 3 * size, flags: ACK | PSH, id: 4 });
+    const afterPush = tcpPacket({ payload: payloadOf(size), seq: 4 * size, flags: ACK, id: 5 });
+    const corrupt = tcpPacket({ payload: payloadOf(size), seq: 5 * size, flags: ACK, id: 6 });
     corrupt.writeUInt8(corrupt.readUInt8(60) ^ 1, 60);
     const input = [a, gap, pureAck, pushed, afterPush, corrupt];
     const out = frames(input);
@@ -186,10 +186,30 @@ describe('coalesce', () => {
     });
   });
 
+  test('IPv4 without DF merges only segments whose IDs count up one by one, as GSO will number them', () => {
+    const a = tcpPacket({ payload: payloadOf(1000), seq: 0, flags: ACK, id: 40, dontFragment: false });
+    const sameId = tcpPacket({ payload: payloadOf(1000), seq: 1000, flags: ACK, id: 40, dontFragment: false });
+    const nextId = tcpPacket({ payload: payloadOf(1000), seq: 1000, flags: ACK, id: 41, dontFragment: false });
+    assert.deepEqual(
+      frames([a, sameId]).map((frame) => frame[1]),
+      [0, 0],
+    );
+    assert.deepEqual(
+      frames([a, nextId]).map((frame) => frame[1]),
+      [1],
+    );
+    // with DF the ID means nothing (RFC 6864): equal IDs merge
+    const withDf = [0, 1].map((i) => tcpPacket({ payload: payloadOf(1000), seq: i * 1000, flags: ACK, id: 0 }));
+    assert.deepEqual(
+      frames(withDf).map((frame) => frame[1]),
+      [1],
+    );
+  });
+
   test('a shorter segment ends a run: the next one starts a new frame', () => {
-    const a = tcpPacket({ payload: payloadOf(1000), seq: 0, flags: ACK });
-    const short = tcpPacket({ payload: payloadOf(400), seq: 1000, flags: ACK });
-    const next = tcpPacket({ payload: payloadOf(1000), seq: 1400, flags: ACK });
+    const a = tcpPacket({ payload: payloadOf(1000), seq: 0, flags: ACK, id: 1 });
+    const short = tcpPacket({ payload: payloadOf(400), seq: 1000, flags: ACK, id: 2 });
+    const next = tcpPacket({ payload: payloadOf(1000), seq: 1400, flags: ACK, id: 3 });
     const out = frames([a, short, next]);
     assert.equal(out.length, 2);
     assert.equal(out[0]![1], 1, 'the first frame is GSO TCPV4');

@@ -329,8 +329,12 @@ function continues(run: Run, next: Uint8Array, layout: { ipv6: boolean; headers:
     if (readU32(first, 0) !== readU32(next, 0)) return false;
     for (let i = 6; i < 40; i++) if (first[i] !== next[i]) return false;
   } else {
-    // TOS, DF and TTL, protocol, addresses; IDs may differ (the kernel's GSO gives each segment its own)
+    // TOS, DF and TTL, protocol, addresses
     if (first[1] !== next[1] || first[6] !== next[6] || first[8] !== next[8]) return false;
+    // the kernel's GSO numbers the segments first ID + i: without DF the IDs must already be so, since reassembly
+    // goes by them; with DF (an atomic datagram, RFC 6864) the ID means nothing and the kernel's GRO takes any
+    const dontFragment = (first[6]! & 0x40) !== 0;
+    if (!dontFragment && readU16(next, 4) !== ((readU16(first, 4) + run.packets.length) & 0xffff)) return false;
     for (let i = 9; i < 20; i++) if (i !== 10 && i !== 11 && first[i] !== next[i]) return false;
   }
   // ports, ack number, data offset, window, urgent pointer and options equal; flags apart from PSH equal
@@ -345,10 +349,10 @@ function continues(run: Run, next: Uint8Array, layout: { ipv6: boolean; headers:
 /**
  * For the write direction: merges consecutive, in-order TCP segments of one flow in `packets` (same addresses,
  * ports, ack, window and options, contiguous sequence numbers, equal payload sizes but for a shorter last one, PSH
- * only on the last) into one super-packet behind a virtio_net_hdr the kernel takes from a TUN (GSO TCPV4/TCPV6,
- * NEEDS_CSUM, the pseudo-header sum in the TCP checksum field). Every other packet passes through behind a zero
- * header. Each frame goes to `emit` with the number of packets in it, as a view of `scratch` (FRAME_BUFFER_SIZE
- * is always enough) valid only during the call, in the order of the packets.
+ * only on the last, IPv4 IDs counting up unless DF is set) into one super-packet behind a virtio_net_hdr the kernel
+ * takes from a TUN (GSO TCPV4/TCPV6, NEEDS_CSUM, the pseudo-header sum in the TCP checksum field). Every other
+ * packet passes through behind a zero header. Each frame goes to `emit` with the number of packets in it, as a view
+ * of `scratch` (FRAME_BUFFER_SIZE is always enough) valid only during the call, in the order of the packets.
  */
 export function coalesce(packets: readonly Uint8Array[], scratch: Uint8Array, emit: FrameSink): void {
   let run: Run | undefined;
