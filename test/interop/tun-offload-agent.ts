@@ -11,13 +11,15 @@
 //   TUN B (plain) moved to namespace NS2 with 198.18.2.1 and a route back. Packets read from A are written to B one
 //   by one, packets read from B go to A with writeBatch each event-loop turn. With CHECK 1 every packet from A has
 //   its checksums verified and the TCP byte stream from here to port 7 is rebuilt. Then JSON commands on stdin:
-//   `send` (connect to 198.18.2.1:7, send bytes, expect them echoed), `stats`, `close`.
-// MODE `echo-server`: a TCP echo server on port 7; prints `ready`.
+//   `send` (connect to 198.18.2.1:7, send bytes, expect them echoed), `send-udp` (datagrams to the same port, one at
+//   a time, each echoed), `stats`, `close`.
+// MODE `echo-server`: a TCP and UDP echo server on port 7; prints `ready`.
 // MODE `create-persistent NAME UID`: root makes the persistent device NAME owned by UID (as the helper does).
 // MODE `attach NAME 0|1`: opens NAME without or with offloads and prints, as JSON, the adapter's offload state and
 //   what the kernel then reports for the device (vnet_hdr from `ip -d link`, TSO from `ethtool -k`).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
 import { writeFileSync, writeSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -67,7 +69,11 @@ export interface Attached {
   tso: boolean;
 }
 
-export type RelayCommand = { op: 'send'; bytes: number } | { op: 'stats' } | { op: 'close' };
+export type RelayCommand =
+  | { op: 'send'; bytes: number }
+  | { op: 'send-udp'; datagrams: number; size: number }
+  | { op: 'stats' }
+  | { op: 'close' };
 
 const ip = (...args: string[]) => execFileSync('ip', args);
 const mode = process.argv[2];
@@ -270,6 +276,8 @@ function relay(offload: boolean, farNamespace: string, check: boolean): void {
           ...stats(),
         };
       }
+      case 'send-udp':
+        return { echoedIntact: await udpEcho(command.datagrams, command.size), ...stats() };
       case 'stats':
         return stats();
       case 'close':
@@ -325,12 +333,42 @@ function attachTo(name: string, offload: boolean): void {
   adapter.close();
 }
 
+/**
+ * Sends `datagrams` UDP datagrams of `size` random bytes to the echo port one at a time; how many came back equal.
+ * A local UDP socket on a device with checksum offload leaves its checksum partial (NEEDS_CSUM without GSO).
+ */
+async function udpEcho(datagrams: number, size: number): Promise<number> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, RELAY.near, resolve));
+  let intact = 0;
+  try {
+    for (let i = 0; i < datagrams; i++) {
+      const data = randomBytes(size);
+      const echo = new Promise<Buffer | undefined>((resolve) => {
+        const timer = setTimeout(() => resolve(undefined), 2000);
+        socket.once('message', (message) => {
+          clearTimeout(timer);
+          resolve(message);
+        });
+      });
+      socket.send(data, ECHO_PORT, RELAY.far);
+      if ((await echo)?.equals(data)) intact++;
+    }
+  } finally {
+    socket.close();
+  }
+  return intact;
+}
+
+/** TCP and UDP echo on port 7. */
 function echoServer(): void {
   const server = createServer((socket) => {
     socket.on('error', () => socket.destroy());
     socket.pipe(socket);
   });
-  server.listen(ECHO_PORT, () => process.stdout.write('ready\n'));
+  const udp = createSocket('udp4');
+  udp.on('message', (message, from) => udp.send(message, from.port, from.address));
+  udp.bind(ECHO_PORT, () => server.listen(ECHO_PORT, () => process.stdout.write('ready\n')));
 }
 
 // last: the modes use the classes above, which do not exist before their declarations run

@@ -5,7 +5,7 @@
 // - the other way, a real TCP stream through two TUNs relayed by one process: the kernel's TSO hands the offload TUN
 //   super-packets, which our split must turn into what a plain TUN would have given (valid checksums, the byte
 //   stream in order, nothing over the MTU), and the echo coming back is written as coalesced GSO frames the kernel
-//   must take.
+//   must take; UDP datagrams with partial checksums come through whole.
 //
 //   namespace opto-…-a: opa0 (offloads) 198.18.1.1, route 198.18.2.0/24 -> opa0; the relay agent; the TCP client
 //   namespace opto-…-b: opb0 (plain, moved here by the agent) 198.18.2.1, route 198.18.1.0/24 -> opb0; echo server
@@ -105,6 +105,13 @@ describe('TUN offloads against the kernel', () => {
       assert.ok(sent.streamIntact, 'the segments carry the bytes sent, in order');
       assert.ok(sent.echoedIntact, 'the echo came back intact');
       assert.equal(sent.a.counters.writeErrors, 0);
+      // UDP from a local socket leaves a partial checksum (NEEDS_CSUM, no GSO) that the split must complete, or
+      // the far kernel drops the datagram
+      const udp = (await relay.send({ op: 'send-udp', datagrams: 20, size: 1200 })) as RelayStats & {
+        echoedIntact: number;
+      };
+      assert.equal(udp.echoedIntact, 20);
+      assert.deepEqual(udp.a.drops, {});
       await relay.send({ op: 'close' });
       await stopChild(relay.child, 3000);
       await stopChild(server, 3000);
