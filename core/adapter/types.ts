@@ -2,11 +2,17 @@
  * The virtual network adapter and the OS network settings around it, as small interfaces: Linux TUN now; a macOS
  * utun or a Windows Wintun implementation fits behind the same ones.
  */
+/** A TUN device's file descriptor in this process, and whether it reads and writes behind a virtio_net_hdr. */
+export interface AdapterDescriptor {
+  fd: number;
+  offload: boolean;
+}
+
 export interface VirtualAdapter {
   /** The interface name the OS gave the adapter (what a NetworkPlan's `adapter` names). */
   readonly name: string;
-  /** The OS descriptor, where the data path can take the adapter to a worker thread (a Linux TUN). */
-  readonly fd?: number;
+  /** Where the data path can take the adapter to a worker thread (a Linux TUN). */
+  readonly descriptor?: AdapterDescriptor;
   /**
    * Called for each IP packet the OS routes into the adapter. The bytes are only valid during the call (the read
    * buffer is reused): consume or copy them before returning. `drained` follows each run of packets read at once,
@@ -15,6 +21,8 @@ export interface VirtualAdapter {
   onPackets(handler: (packet: Uint8Array) => void, drained?: () => void): void;
   /** Hands an IP packet to the OS. Never throws: a packet the OS refuses is counted in `writeErrors`. */
   write(packet: Uint8Array): void;
+  /** Several at once, in order, in fewer writes where the adapter can merge them (TUN offloads). */
+  writeBatch?(packets: readonly Uint8Array[]): void;
   /** Stops reading and releases the adapter, so the process can exit. Idempotent. */
   close(): void;
   /** `readErrors`: reads that failed for another reason than "nothing to read". */

@@ -8,22 +8,26 @@ import type { DatagramPath } from '../tunnel/transport.js';
 import { localAddressFor, rebindError } from '../tunnel/udp-transport.js';
 
 export class BatchUdpPath implements DatagramPath {
+  readonly batches = true;
+
   private constructor(
     private socket: BatchUdpSocket,
     readonly remoteAddress: string,
     private readonly received: (datagram: Uint8Array, port: number) => void,
+    private readonly drained: (() => void) | undefined,
   ) {
     this.listen();
   }
 
-  /** `received` gets each datagram from the gateway's address as a view valid only until it returns. */
+  /** `received` gets each datagram from the gateway's address as a view valid until `drained` ends its batch. */
   static async open(
     remoteAddress: string,
     remotePort: number,
     received: (datagram: Uint8Array, port: number) => void,
+    drained?: () => void,
   ): Promise<BatchUdpPath> {
     const local = await localAddressFor(remoteAddress, remotePort);
-    return new BatchUdpPath(BatchUdpSocket.open(local, remoteAddress), remoteAddress, received);
+    return new BatchUdpPath(BatchUdpSocket.open(local, remoteAddress), remoteAddress, received, drained);
   }
 
   get localAddress(): string {
@@ -62,6 +66,7 @@ export class BatchUdpPath implements DatagramPath {
   private listen(): void {
     this.socket.onDatagrams((batch) => {
       for (let i = 0; i < batch.count; i++) this.received(batch.data(i), batch.port(i));
+      this.drained?.();
     });
   }
 }

@@ -18,11 +18,13 @@ class InlineTransport implements Transport {
   private reportDue = false;
   /** ESP packets of the current run of adapter reads, sent together when it ends. */
   private outgoing: Uint8Array[] = [];
+  /** Inner packets of the current batch from a path that `batches`, written together when it ends. */
+  private incoming: Uint8Array[] = [];
 
   constructor(private readonly events: TransportEvents) {}
 
   async open(open: OpenDatagramPath, remoteAddress: string, remotePort: number): Promise<this> {
-    this.path = await open(remoteAddress, remotePort, this.receive);
+    this.path = await open(remoteAddress, remotePort, this.receive, this.drained);
     return this;
   }
 
@@ -93,8 +95,17 @@ class InlineTransport implements Transport {
       return;
     }
     const packet = this.data.decapsulate(datagram);
-    if (packet) this.adapter?.write(packet);
+    if (packet && this.path.batches) this.incoming.push(packet);
+    else if (packet) this.adapter?.write(packet);
     this.scheduleReport();
+  };
+
+  private readonly drained = (): void => {
+    const packets = this.incoming;
+    if (packets.length === 0) return;
+    this.incoming = [];
+    if (this.adapter?.writeBatch) this.adapter.writeBatch(packets);
+    else for (const packet of packets) this.adapter?.write(packet);
   };
 
   private scheduleReport(): void {

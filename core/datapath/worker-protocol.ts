@@ -2,6 +2,7 @@
  * Every message between the tunnel (main thread) and its data-path worker, declared once. Plain data only: the
  * structured clone carries Uint8Arrays and numbers; errors cross as their sentence and detail.
  */
+import type { AdapterDescriptor } from '../adapter/types.js';
 import type { ErrorCode } from '../errors.js';
 import type { Activity, DataPathCounters, TrafficPolicy } from './data-path.js';
 import type { KeyCommand } from './sa-spec.js';
@@ -16,8 +17,8 @@ export type ToWorker =
   /** An IKE message or a keepalive. */
   | { type: 'send'; data: Uint8Array; port: number }
   | { type: 'keys'; commands: KeyCommand[] }
-  /** `tunFd`: the adapter's descriptor in this process, which the worker duplicates and owns from then on. */
-  | { type: 'carry'; tunFd: number; policy: TrafficPolicy }
+  /** The adapter's descriptor in this process, which the worker duplicates and owns from then on. */
+  | { type: 'carry'; adapter: AdapterDescriptor; policy: TrafficPolicy }
   | { type: 'rebind'; localAddress: string }
   /** Send nothing more, release the socket and the adapter, then report 'closed'. */
   | { type: 'close' };

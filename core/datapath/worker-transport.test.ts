@@ -82,7 +82,7 @@ test('an adapter the worker cannot use fails the connection; keys it cannot buil
     transport.carry(
       {
         name: 'outpost0',
-        fd: -1,
+        descriptor: { fd: -1, offload: false },
         onPackets: () => {},
         write: () => {},
         close: () => {},

@@ -101,7 +101,7 @@ export class WorkerTransport implements Transport {
   }
 
   carry(adapter: VirtualAdapter, policy: TrafficPolicy): void {
-    if (adapter.fd === undefined) {
+    if (adapter.descriptor === undefined) {
       this.events.failed(
         new OutpostError('adapter', 'The virtual network adapter could not be set up.', {
           detail: 'the adapter has no descriptor for the data-path worker',
@@ -109,7 +109,7 @@ export class WorkerTransport implements Transport {
       );
       return;
     }
-    this.post({ type: 'carry', tunFd: adapter.fd, policy });
+    this.post({ type: 'carry', adapter: adapter.descriptor, policy });
   }
 
   rebind(localAddress: string): Promise<void> {

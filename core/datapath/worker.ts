@@ -81,7 +81,7 @@ if (transport) {
         break;
       case 'carry':
         try {
-          adapter = adoptLinuxTun(message.tunFd, 'tunnel');
+          adapter = adoptLinuxTun(message.adapter, 'tunnel');
           transport.carry(adapter, message.policy);
         } catch (error) {
           post({ type: 'failed', ...failure(error) });

@@ -170,7 +170,8 @@ export function helperNetworkHost(path: string): HelperNetworkHost {
     openAdapter: async () => {
       const { adapter } = await connected().request('open-adapter', {});
       if (!ADAPTER_NAME.test(adapter)) throw new OutpostError('helper-refused', 'The network service gave no adapter.');
-      return openLinuxTun(adapter);
+      // TCP super-packets both ways: the data path splits and merges them (tun-offload.ts)
+      return openLinuxTun(adapter, { offload: true });
     },
     configurator: {
       apply: async (plan) => {

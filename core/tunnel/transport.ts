@@ -48,16 +48,19 @@ export interface DatagramPath {
   send(data: Uint8Array, port: number): void;
   /** Several datagrams at once, in order, where the path can do it in fewer system calls. */
   sendBatch?(datagrams: readonly Uint8Array[], port: number): void;
+  /** It delivers what it receives in batches and calls `drained` after each (see OpenDatagramPath). */
+  readonly batches?: boolean;
   rebind(localAddress: string): Promise<void>;
   close(): void;
 }
 
 /**
- * Opens a path to the gateway; `received` gets every datagram from it with the port it came from, valid only until
- * it returns (a path may reuse its buffers).
+ * Opens a path to the gateway; `received` gets every datagram from it with the port it came from, valid until the
+ * end of its batch: until `drained` is called, on a path that `batches`; until it returns, on any other.
  */
 export type OpenDatagramPath = (
   remoteAddress: string,
   remotePort: number,
   received: (datagram: Uint8Array, port: number) => void,
+  drained?: () => void,
 ) => Promise<DatagramPath>;

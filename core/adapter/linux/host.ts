@@ -15,7 +15,8 @@ export function linuxNetworkHost(options: { stateDir?: string | undefined } = {}
       const results = await Promise.allSettled([recoverAfterCrash(stateDir), recoverKillSwitch(stateDir)]);
       for (const result of results) if (result.status === 'rejected') throw result.reason;
     },
-    openAdapter: async () => openLinuxTun(),
+    // TCP super-packets both ways: the data path splits and merges them (tun-offload.ts)
+    openAdapter: async () => openLinuxTun(undefined, { offload: true }),
     configurator: new LinuxNetworkConfigurator({ stateDir }),
     killSwitch: new LinuxKillSwitch({ stateDir }),
   };
