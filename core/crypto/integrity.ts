@@ -37,3 +37,12 @@ export const HMAC_SHA1_96 = truncatedHmac(IntegId.HMAC_SHA1_96, 'sha1', 20, 12);
 export const HMAC_SHA2_256_128 = truncatedHmac(IntegId.HMAC_SHA2_256_128, 'sha256', 32, 16);
 export const HMAC_SHA2_384_192 = truncatedHmac(IntegId.HMAC_SHA2_384_192, 'sha384', 48, 24);
 export const HMAC_SHA2_512_256 = truncatedHmac(IntegId.HMAC_SHA2_512_256, 'sha512', 64, 32);
+
+const BY_ID: ReadonlyMap<number, Integrity> = new Map(
+  [HMAC_SHA1_96, HMAC_SHA2_256_128, HMAC_SHA2_384_192, HMAC_SHA2_512_256].map((i) => [i.id, i]),
+);
+
+/** The integrity transform of IANA id `id`; AUTH_NONE (0) is not an algorithm and gives undefined like any other. */
+export function getIntegrity(id: number): Integrity | undefined {
+  return BY_ID.get(id);
+}

@@ -5,8 +5,7 @@
  */
 import { cryptoError } from '../crypto/crypto-error.js';
 import { createEncryption, type Encryption } from '../crypto/encryption.js';
-import type { Integrity } from '../crypto/integrity.js';
-import { getIntegrity } from '../crypto/registry.js';
+import { getIntegrity, type Integrity } from '../crypto/integrity.js';
 import type { EspSaConfig } from '../esp/sa.js';
 
 export interface SaSpec {

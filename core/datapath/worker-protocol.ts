@@ -7,13 +7,9 @@ import type { ErrorCode } from '../errors.js';
 import type { Activity, DataPathCounters, TrafficPolicy } from './data-path.js';
 import type { KeyCommand } from './sa-spec.js';
 
-/** What the worker starts with: the gateway its socket talks to (the local address is the one routed there). */
-export interface WorkerStart {
-  remoteAddress: string;
-  remotePort: number;
-}
-
 export type ToWorker =
+  /** The socket to the gateway (from the local address routed there): the first message; a spare thread waits for it. */
+  | { type: 'open'; remoteAddress: string; remotePort: number }
   /** An IKE message or a keepalive. */
   | { type: 'send'; data: Uint8Array; port: number }
   | { type: 'keys'; commands: KeyCommand[] }

@@ -9,7 +9,7 @@ import { OutpostError } from '../errors.js';
 import type { Transport, TransportEvents } from '../tunnel/transport.js';
 import type { DataPathCounters, TrafficPolicy } from './data-path.js';
 import type { KeyCommand } from './sa-spec.js';
-import type { FromWorker, ToWorker, WorkerFailure, WorkerStart } from './worker-protocol.js';
+import type { FromWorker, ToWorker, WorkerFailure } from './worker-protocol.js';
 
 /**
  * How long a closing worker may take to release the socket and the adapter. One that takes longer is stuck (a bug):
@@ -24,16 +24,38 @@ const EMPTY_COUNTERS: DataPathCounters = { packetsIn: 0, bytesIn: 0, packetsOut:
  * The worker's module next to this one: worker.js in the tsc output, worker.ts under tsx (whose loader a worker
  * thread must register itself), and the bundle's own entry beside the CLI's chunks.
  */
-function startWorker(start: WorkerStart): Worker {
+function startWorker(): Worker {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     const script = new URL('./worker.ts', here).href;
     const loader = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(script)}); })`;
-    return new Worker(loader, { eval: true, workerData: start });
+    return new Worker(loader, { eval: true });
   }
-  return new Worker(new URL(here.endsWith('.mjs') ? './datapath-worker.mjs' : './worker.js', here), {
-    workerData: start,
+  return new Worker(new URL(here.endsWith('.mjs') ? './datapath-worker.mjs' : './worker.js', here));
+}
+
+/** A thread started ahead of need (warmDataPath), waiting idle for its 'open'; it does not keep the process alive. */
+let spare: Worker | undefined;
+
+/**
+ * Starts a data-path thread now, so that the next open() finds it loaded: starting one (a V8 isolate, then the
+ * modules) takes tens of milliseconds that would otherwise come before the first IKE message.
+ */
+export function warmDataPath(): void {
+  if (spare) return;
+  spare = startWorker();
+  spare.unref();
+  spare.once('exit', () => {
+    spare = undefined;
   });
+}
+
+function takeWorker(): Worker {
+  const worker = spare ?? startWorker();
+  spare = undefined;
+  worker.ref();
+  worker.removeAllListeners('exit');
+  return worker;
 }
 
 function dataPathError({ code, message, detail }: WorkerFailure): OutpostError {
@@ -67,7 +89,8 @@ export class WorkerTransport implements Transport {
 
   static open(remoteAddress: string, remotePort: number, events: TransportEvents): Promise<WorkerTransport> {
     return new Promise((resolve, reject) => {
-      const worker = startWorker({ remoteAddress, remotePort });
+      const worker = takeWorker();
+      worker.postMessage({ type: 'open', remoteAddress, remotePort } satisfies ToWorker);
       const transport = new WorkerTransport(worker, remoteAddress, events);
       let opened = false;
       worker.on('message', (message: FromWorker) => {

@@ -2,20 +2,20 @@
  * The data-path worker: the socket to the gateway, the virtual adapter's descriptor and the ESP engine live here, so
  * packets never wait for the main thread (the IKE session, the UI) and it never waits for them. It is the inline
  * transport of this thread, driven by messages: IKE passes through to the main thread, activity and counters go back
- * at most every REPORT_MS.
+ * at most every REPORT_MS. It starts idle, so a thread can be made ready before the gateway's address is known.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort } from 'node:worker_threads';
 import { adoptLinuxTun } from '../adapter/linux/tun.js';
 import type { VirtualAdapter } from '../adapter/types.js';
 import { messageOf, OutpostError } from '../errors.js';
-import type { Activity } from './data-path.js';
+import type { Transport } from '../tunnel/transport.js';
 import { BatchUdpPath } from './batch-udp-path.js';
+import type { Activity } from './data-path.js';
 import { inlineTransport } from './inline-transport.js';
-import { type FromWorker, REPORT_MS, type ToWorker, type WorkerFailure, type WorkerStart } from './worker-protocol.js';
+import { type FromWorker, REPORT_MS, type ToWorker, type WorkerFailure } from './worker-protocol.js';
 
-const port = parentPort;
-if (!port) throw new Error('the data-path worker runs in a worker thread');
-const start = workerData as WorkerStart;
+if (!parentPort) throw new Error('the data-path worker runs in a worker thread');
+const port: MessagePort = parentPort;
 
 const post = (message: FromWorker): void => port.postMessage(message);
 
@@ -24,11 +24,12 @@ function failure(error: unknown): WorkerFailure {
   return { code: 'network', message: 'The VPN’s data path stopped unexpectedly.', detail: messageOf(error) };
 }
 
+let transport: Transport | undefined;
+let adapter: VirtualAdapter | undefined;
 /** Activity of several turns merged into one report. */
 let pending: Activity | undefined;
 let reportTimer: NodeJS.Timeout | undefined;
 let received: { data: Uint8Array; port: number }[] = [];
-let adapter: VirtualAdapter | undefined;
 
 function merge(activity: Activity): void {
   pending = pending
@@ -56,57 +57,77 @@ function flushReceived(): void {
   post({ type: 'received', datagrams });
 }
 
-const transport = await inlineTransport(BatchUdpPath.open)(start.remoteAddress, start.remotePort, {
-  received: (data, from) => {
-    // IKE is rare: one message per turn is plenty
-    if (received.length === 0) setImmediate(flushReceived);
-    received.push({ data, port: from });
-  },
-  activity: merge,
-  failed: (error) => post({ type: 'failed', ...failure(error) }),
-}).catch((error: unknown) => {
-  post({ type: 'failed', ...failure(error) });
-  return undefined;
-});
-
-if (transport) {
+async function open(remoteAddress: string, remotePort: number): Promise<void> {
+  try {
+    transport = await inlineTransport(BatchUdpPath.open)(remoteAddress, remotePort, {
+      received: (data, from) => {
+        // IKE is rare: one message per turn is plenty
+        if (received.length === 0) setImmediate(flushReceived);
+        received.push({ data, port: from });
+      },
+      activity: merge,
+      failed: (error) => post({ type: 'failed', ...failure(error) }),
+    });
+  } catch (error) {
+    post({ type: 'failed', ...failure(error) });
+    port.close();
+    return;
+  }
   post({ type: 'opened', localAddress: transport.localAddress, localPort: transport.localPort });
-  port.on('message', (message: ToWorker) => {
-    switch (message.type) {
-      case 'send':
-        transport.send(message.data, message.port);
-        break;
-      case 'keys':
-        transport.applyKeys(message.commands);
-        break;
-      case 'carry':
-        try {
-          adapter = adoptLinuxTun(message.adapter, 'tunnel');
-          transport.carry(adapter, message.policy);
-        } catch (error) {
-          post({ type: 'failed', ...failure(error) });
-        }
-        break;
-      case 'rebind':
-        transport.rebind(message.localAddress).then(
-          () => post({ type: 'rebound', localAddress: transport.localAddress, localPort: transport.localPort }),
-          (error: unknown) => post({ type: 'rebind-failed', ...failure(error) }),
-        );
-        break;
-      case 'close':
-        clearTimeout(reportTimer);
-        report();
-        release();
-        post({ type: 'closed' });
-        port.close();
-        break;
-      default:
-        throw new Error(`the data-path worker got an unknown message: ${JSON.stringify(message)}`);
-    }
-  });
-} else {
-  port.close();
 }
+
+/** What the tunnel asks of an open transport; messages before 'open' completes wait in order behind it. */
+function handle(message: ToWorker, open: Transport): void {
+  switch (message.type) {
+    case 'send':
+      open.send(message.data, message.port);
+      break;
+    case 'keys':
+      open.applyKeys(message.commands);
+      break;
+    case 'carry':
+      try {
+        adapter = adoptLinuxTun(message.adapter, 'tunnel');
+        open.carry(adapter, message.policy);
+      } catch (error) {
+        post({ type: 'failed', ...failure(error) });
+      }
+      break;
+    case 'rebind':
+      open.rebind(message.localAddress).then(
+        () => post({ type: 'rebound', localAddress: open.localAddress, localPort: open.localPort }),
+        (error: unknown) => post({ type: 'rebind-failed', ...failure(error) }),
+      );
+      break;
+    case 'close':
+      clearTimeout(reportTimer);
+      report();
+      release();
+      post({ type: 'closed' });
+      port.close();
+      break;
+    default:
+      throw new Error(`the data-path worker got an unknown message: ${JSON.stringify(message)}`);
+  }
+}
+
+let opening: Promise<void> | undefined;
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'open') {
+    opening = open(message.remoteAddress, message.remotePort);
+  } else if (opening) {
+    // the tunnel sends nothing else before 'opened'; the chain keeps the order all the same
+    opening = opening.then(() => {
+      if (transport) handle(message, transport);
+    });
+  } else if (message.type === 'close') {
+    // a spare thread, never opened
+    post({ type: 'closed' });
+    port.close();
+  } else {
+    throw new Error(`the data-path worker got ${message.type} before open`);
+  }
+});
 
 /**
  * Closes the socket and the adapter, and with them koffi's poll handles: a thread that ends with one still open
@@ -114,7 +135,7 @@ if (transport) {
  */
 function release(): void {
   adapter?.close();
-  transport?.close();
+  void transport?.close();
 }
 
 // a bug here ends this thread, not the process: the handles go first, then the error reaches the tunnel
