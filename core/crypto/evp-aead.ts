@@ -45,18 +45,32 @@ const CIPHERS: Record<EvpAeadName, { symbol: string; keyLength: number }> = {
   'chacha20-poly1305': { symbol: 'EVP_chacha20_poly1305', keyLength: 32 },
 };
 
-type Pointer = unknown;
-/** A view koffi passes as a pointer to its bytes (no copy), or null for NULL. */
-type Bytes = Uint8Array | null;
+/**
+ * A C address as a JavaScript number. koffi passes a number as intptr_t several times faster than a pointer object
+ * or a Buffer (measured: 0.08 against 0.17 µs an argument); user-space addresses on x86-64 and arm64 Linux stay
+ * below 2^53, so a number holds them exactly. 0 is NULL.
+ */
+type Address = number;
 
 interface Libcrypto {
-  cipher(name: EvpAeadName): Pointer | null;
-  newContext(): Pointer | null;
-  freeContext(ctx: Pointer): void;
-  init(ctx: Pointer, cipher: Pointer | null, key: Bytes, iv: Bytes, enc: number): number;
-  update(ctx: Pointer, out: Bytes, outLength: Int32Array, input: Uint8Array, inputLength: number): number;
-  final(ctx: Pointer, out: Bytes, outLength: Int32Array): number;
-  ctrl(ctx: Pointer, type: number, arg: number, ptr: Bytes): number;
+  cipher(name: EvpAeadName): Address;
+  newContext(): Address;
+  freeContext(ctx: Address): void;
+  /** EVP_CipherInit_ex with no ENGINE and everything else as addresses. */
+  init(ctx: Address, cipher: Address, key: Address, iv: Address, enc: number): number;
+  /** EVP_CipherInit_ex setting the key from a buffer (once per context). */
+  setKey(ctx: Address, key: Uint8Array): number;
+  update(ctx: Address, out: Address, outLength: Address, input: Address, inputLength: number): number;
+  /** EVP_CipherUpdate between the caller's buffers (`out` null for AAD). */
+  updateBuffers(
+    ctx: Address,
+    out: Uint8Array | null,
+    outLength: Address,
+    input: Uint8Array,
+    inputLength: number,
+  ): number;
+  final(ctx: Address, out: Address, outLength: Address): number;
+  ctrl(ctx: Address, type: number, arg: number, ptr: Address): number;
 }
 
 let libcrypto: Libcrypto | null | undefined;
@@ -98,40 +112,71 @@ function loadLibcrypto(): Libcrypto | null {
     return null;
   }
   if (!lib) return null;
-  const bind = (signature: string): Koffi.KoffiFunction => lib.func(signature);
-  // void * throughout: koffi then hands a Buffer's or Uint8Array's own memory to C, the cheapest call it has
-  const newContext = bind('void *EVP_CIPHER_CTX_new()');
-  const freeContext = bind('void EVP_CIPHER_CTX_free(void *ctx)');
-  const init = bind('int EVP_CipherInit_ex(void *ctx, void *cipher, void *engine, void *key, void *iv, int enc)');
-  const update = bind('int EVP_CipherUpdate(void *ctx, void *out, void *outl, void *in, int inl)');
-  const final = bind('int EVP_CipherFinal_ex(void *ctx, void *out, void *outl)');
-  const ctrl = bind('int EVP_CIPHER_CTX_ctrl(void *ctx, int type, int arg, void *ptr)');
-  const ciphers = new Map<EvpAeadName, Pointer | null>();
+  const bind = (name: string, result: string, parameters: string[]): Koffi.KoffiFunction =>
+    lib.func(name, result, parameters);
+  const P = 'intptr_t';
+  const newContext = bind('EVP_CIPHER_CTX_new', P, []);
+  const freeContext = bind('EVP_CIPHER_CTX_free', 'void', [P]);
+  const init = bind('EVP_CipherInit_ex', 'int', [P, P, P, P, P, 'int']);
+  const setKey = bind('EVP_CipherInit_ex', 'int', [P, P, P, 'void *', P, 'int']);
+  const update = bind('EVP_CipherUpdate', 'int', [P, P, P, P, 'int']);
+  // void *: koffi hands C the Buffer's or Uint8Array's own bytes, no copy
+  const updateBuffers = bind('EVP_CipherUpdate', 'int', [P, 'void *', P, 'void *', 'int']);
+  const final = bind('EVP_CipherFinal_ex', 'int', [P, P, P]);
+  const ctrl = bind('EVP_CIPHER_CTX_ctrl', 'int', [P, 'int', 'int', P]);
+  const ciphers = new Map<EvpAeadName, Address>();
   libcrypto = {
     cipher(name) {
-      if (!ciphers.has(name)) {
-        let cipher: Pointer | null = null;
+      let cipher = ciphers.get(name);
+      if (cipher === undefined) {
+        cipher = 0;
         try {
-          cipher = bind(`void *${CIPHERS[name].symbol}()`)() as Pointer | null;
+          cipher = Number(bind(CIPHERS[name].symbol, P, [])());
         } catch {
           // a libcrypto built without this cipher (OPENSSL_NO_CHACHA, OPENSSL_NO_POLY1305) lacks the symbol
         }
         ciphers.set(name, cipher);
       }
-      return ciphers.get(name) ?? null;
+      return cipher;
     },
-    newContext: () => newContext() as Pointer | null,
+    newContext: () => Number(newContext()),
     freeContext: (ctx) => freeContext(ctx),
-    init: (ctx, cipher, key, iv, enc) => init(ctx, cipher, null, key, iv, enc) as number,
+    init: (ctx, cipher, key, iv, enc) => init(ctx, cipher, 0, key, iv, enc) as number,
+    setKey: (ctx, key) => setKey(ctx, 0, 0, key, 0, ENCRYPT) as number,
     update: (ctx, out, outLength, input, inputLength) => update(ctx, out, outLength, input, inputLength) as number,
+    updateBuffers: (ctx, out, outLength, input, inputLength) =>
+      updateBuffers(ctx, out, outLength, input, inputLength) as number,
     final: (ctx, out, outLength) => final(ctx, out, outLength) as number,
     ctrl: (ctx, type, arg, ptr) => ctrl(ctx, type, arg, ptr) as number,
   };
   return libcrypto;
 }
 
+/**
+ * Per context, a small block of C memory for what each packet passes besides its body, written from JavaScript
+ * through a view and handed to C by address: nonce, tag, EVP's output length, and the AAD when it fits (ESP's 8
+ * or 12 bytes do). Nothing secret: all of it travels in the packet.
+ */
+const NONCE_AT = 0;
+const TAG_AT = 12;
+const WRITTEN_AT = 28;
+const AAD_AT = 32;
+const SCRATCH_LENGTH = 64;
+
+interface Native {
+  lib: Libcrypto;
+  ctx: Address;
+  /** koffi's handle of the scratch block, for koffi.free. */
+  scratch: unknown;
+}
+
+function release({ lib, ctx, scratch }: Native): void {
+  lib.freeContext(ctx);
+  ffi().free(scratch);
+}
+
 /** Frees the context of an instance dropped without free(): a safety net, not the plan. */
-const contexts = new FinalizationRegistry<{ lib: Libcrypto; ctx: Pointer }>(({ lib, ctx }) => lib.freeContext(ctx));
+const contexts = new FinalizationRegistry<Native>(release);
 
 /**
  * An AEAD over `key` on OpenSSL 3, or undefined where that library or the cipher is not available. Throws
@@ -144,65 +189,71 @@ export function createEvpAead(name: EvpAeadName, key: Uint8Array): EvpAead | und
   const cipher = lib?.cipher(name);
   if (!lib || !cipher) return undefined;
   const ctx = lib.newContext();
-  if (ctx === null) return undefined;
+  if (ctx === 0) return undefined;
   if (
-    lib.init(ctx, cipher, null, null, ENCRYPT) !== 1 ||
-    lib.ctrl(ctx, SET_IVLEN, NONCE_LENGTH, null) !== 1 ||
-    lib.init(ctx, null, key, null, ENCRYPT) !== 1
+    lib.init(ctx, cipher, 0, 0, ENCRYPT) !== 1 ||
+    lib.ctrl(ctx, SET_IVLEN, NONCE_LENGTH, 0) !== 1 ||
+    lib.setKey(ctx, key) !== 1
   ) {
     lib.freeContext(ctx);
     return undefined;
   }
-  return new EvpContext(lib, ctx);
+  return new EvpContext({ lib, ctx, scratch: ffi().alloc('uint8_t', SCRATCH_LENGTH) });
 }
 
 class EvpContext implements EvpAead {
-  /** EVP_CipherUpdate's and _Final_ex's output length, read back to check nothing was held over. */
-  private readonly written = new Int32Array(1);
-  private ctx: Pointer | null;
+  private native: Native | undefined;
+  private readonly scratch: Uint8Array;
+  private readonly written: Int32Array;
+  private readonly base: Address;
 
-  constructor(
-    private readonly lib: Libcrypto,
-    ctx: Pointer,
-  ) {
-    this.ctx = ctx;
-    contexts.register(this, { lib, ctx }, this);
+  constructor(native: Native) {
+    this.native = native;
+    const memory = ffi().view(native.scratch, SCRATCH_LENGTH);
+    this.scratch = new Uint8Array(memory);
+    this.written = new Int32Array(memory, WRITTEN_AT, 1);
+    this.base = Number(ffi().address(native.scratch));
+    contexts.register(this, native, this);
   }
 
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, outOffset: number): void {
-    const ctx = this.begin(nonce, aad, plaintext.length, out, outOffset, ENCRYPT);
-    const { lib, written } = this;
+    const { lib, ctx } = this.begin(nonce, aad, plaintext.length, out, outOffset, ENCRYPT);
+    const { base, scratch, written } = this;
     const length = plaintext.length;
     const body = outOffset === 0 ? out : out.subarray(outOffset);
     if (
-      (length > 0 && (lib.update(ctx, body, written, plaintext, length) !== 1 || written[0] !== length)) ||
-      lib.final(ctx, null, written) !== 1 ||
-      lib.ctrl(ctx, GET_TAG, TAG_LENGTH, body.subarray(length)) !== 1
+      (length > 0 &&
+        (lib.updateBuffers(ctx, body, base + WRITTEN_AT, plaintext, length) !== 1 || written[0] !== length)) ||
+      lib.final(ctx, 0, base + WRITTEN_AT) !== 1 ||
+      lib.ctrl(ctx, GET_TAG, TAG_LENGTH, base + TAG_AT) !== 1
     ) {
       body.fill(0, 0, length + TAG_LENGTH);
       throw cryptoError('EVP AEAD seal failed');
     }
+    body.set(scratch.subarray(TAG_AT, TAG_AT + TAG_LENGTH), length);
   }
 
   open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array, out: Uint8Array, outOffset: number): boolean {
     if (sealed.length < TAG_LENGTH) return false;
     const length = sealed.length - TAG_LENGTH;
-    const ctx = this.begin(nonce, aad, length, out, outOffset, DECRYPT);
-    const { lib, written } = this;
+    const { lib, ctx } = this.begin(nonce, aad, length, out, outOffset, DECRYPT);
+    const { base, scratch, written } = this;
     const body = outOffset === 0 ? out : out.subarray(outOffset);
+    scratch.set(sealed.subarray(length), TAG_AT);
     const verified =
-      lib.ctrl(ctx, SET_TAG, TAG_LENGTH, sealed.subarray(length)) === 1 &&
-      (length === 0 || (lib.update(ctx, body, written, sealed, length) === 1 && written[0] === length)) &&
-      lib.final(ctx, null, written) === 1;
+      lib.ctrl(ctx, SET_TAG, TAG_LENGTH, base + TAG_AT) === 1 &&
+      (length === 0 ||
+        (lib.updateBuffers(ctx, body, base + WRITTEN_AT, sealed, length) === 1 && written[0] === length)) &&
+      lib.final(ctx, 0, base + WRITTEN_AT) === 1;
     if (!verified) body.fill(0, 0, length);
     return verified;
   }
 
   free(): void {
-    if (this.ctx === null) return;
+    if (!this.native) return;
     contexts.unregister(this);
-    this.lib.freeContext(this.ctx);
-    this.ctx = null;
+    release(this.native);
+    this.native = undefined;
   }
 
   /** Checks the caller's lengths (C would write past a short buffer), sets the nonce and direction, feeds the AAD. */
@@ -213,22 +264,27 @@ class EvpContext implements EvpAead {
     out: Uint8Array,
     outOffset: number,
     enc: number,
-  ): Pointer {
-    const ctx = this.ctx;
-    if (ctx === null) throw cryptoError('EVP AEAD used after free()');
+  ): Native {
+    const native = this.native;
+    if (!native) throw cryptoError('EVP AEAD used after free()');
     if (nonce.length !== NONCE_LENGTH) throw cryptoError(`AEAD nonce of ${nonce.length} bytes, not ${NONCE_LENGTH}`);
     if (length > MAX_LENGTH || aad.length > MAX_LENGTH) throw cryptoError('AEAD input longer than 2^31 - 1 bytes');
     const room = enc === ENCRYPT ? length + TAG_LENGTH : length;
     if (!Number.isInteger(outOffset) || outOffset < 0 || out.length - outOffset < room) {
       throw cryptoError(`AEAD output needs ${room} bytes at offset ${outOffset} of ${out.length}`);
     }
-    const { lib, written } = this;
-    if (
-      lib.init(ctx, null, null, nonce, enc) !== 1 ||
-      (aad.length > 0 && lib.update(ctx, null, written, aad, aad.length) !== 1)
-    ) {
-      throw cryptoError('EVP AEAD nonce or AAD rejected');
+    const { lib, ctx } = native;
+    const { base, scratch } = this;
+    scratch.set(nonce, NONCE_AT);
+    if (lib.init(ctx, 0, 0, base + NONCE_AT, enc) !== 1) throw cryptoError('EVP AEAD nonce rejected');
+    let fed = 1;
+    if (aad.length > SCRATCH_LENGTH - AAD_AT) {
+      fed = lib.updateBuffers(ctx, null, base + WRITTEN_AT, aad, aad.length);
+    } else if (aad.length > 0) {
+      scratch.set(aad, AAD_AT);
+      fed = lib.update(ctx, 0, base + WRITTEN_AT, base + AAD_AT, aad.length);
     }
-    return ctx;
+    if (fed !== 1) throw cryptoError('EVP AEAD AAD rejected');
+    return native;
   }
 }
