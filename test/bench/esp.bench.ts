@@ -1,7 +1,7 @@
 /**
  * ESP throughput of one core: 1400-byte inner IPv4 packets sealed by one EspEngine and opened by another, per
- * transform, on the node:crypto fast path (and, for comparison, the @noble fallback where the runtime lacks a
- * cipher). Prints packets/s, MB/s and Mbit/s of inner packets. A benchmark, not a test: nothing is asserted.
+ * transform, on the default path (an OpenSSL EVP context per SA for AEAD, node:crypto for CBC; aead.bench.ts
+ * compares the two AEAD paths) and, for comparison, the @noble fallback where the runtime lacks a cipher. Prints packets/s, MB/s and Mbit/s of inner packets. A benchmark, not a test: nothing is asserted.
  *
  *   node --import tsx test/bench/esp.bench.ts            (BENCH_SECONDS=2 per direction and transform by default)
  */
@@ -83,7 +83,7 @@ function bench(transform: (typeof TRANSFORMS)[number], backend: CipherBackend): 
     openMs += performance.now() - t;
     count += BATCH;
   }
-  console.log(`${transform.name} (${backend}${backend === 'node' ? ' fast path' : ' fallback'})`);
+  console.log(`${transform.name} (${backend}${backend === 'node' ? ' default path' : ' fallback'})`);
   report('seal', count, sealMs);
   report('open', count, openMs);
   report('both', count, sealMs + openMs);
