@@ -3,9 +3,12 @@
  * material) ‖ 8-byte IV carried in the packet; AAD = SPI ‖ sequence number low, or SPI ‖ high ‖ low with ESN
  * (RFC 4106 §5, RFC 7634 §2.1).
  *
- * On node:crypto the packet is built once and the cipher works from a KeyObject made once per SA, so a packet costs
- * one createCipheriv and no concatenation; where the runtime lacks the cipher (@noble fallback) it goes through the
- * generic AeadCipher interface.
+ * The packet is built once and sealed in place. First choice is OpenSSL's EVP API with one context per SA
+ * (core/crypto/evp-aead.ts: the key schedule made once, half the CPU of node:crypto per packet); it also serves
+ * ChaCha20-Poly1305 where the runtime's node:crypto lacks it (Electron's BoringSSL) but libcrypto.so.3 is there.
+ * Without it, node:crypto from a KeyObject made once per SA: one createCipheriv per packet and no concatenation.
+ * Where the runtime lacks the cipher too (@noble fallback), the generic AeadCipher interface. All three give the
+ * same packets byte for byte.
  */
 import {
   type CipherChaCha20Poly1305,
@@ -18,7 +21,9 @@ import {
   type DecipherGCM,
   type KeyObject,
 } from 'node:crypto';
+import { nodeAead as runtimeAead } from '../crypto/cipher-node.js';
 import type { AeadCipher } from '../crypto/encryption.js';
+import { createEvpAead, type EvpAead } from '../crypto/evp-aead.js';
 import { EncrId } from '../iana.js';
 import { ESP_HEADER_LENGTH, espPacket, padLengthFor, readUint32, TRAILER_LENGTH, writeUint32 } from './layout.js';
 import type { EspProtection } from './protection.js';
@@ -37,15 +42,27 @@ interface NodeAead {
   key: KeyObject;
 }
 
-function nodeAead(cipher: AeadCipher, keyMaterial: Uint8Array): NodeAead | undefined {
-  if (cipher.backend !== 'node') return undefined;
-  let name: NodeAeadName;
-  if (cipher.id === EncrId.CHACHA20_POLY1305) name = 'chacha20-poly1305';
-  else if (cipher.id === EncrId.AES_GCM_16 && cipher.keyBits === 128) name = 'aes-128-gcm';
-  else if (cipher.id === EncrId.AES_GCM_16 && cipher.keyBits === 192) name = 'aes-192-gcm';
-  else if (cipher.id === EncrId.AES_GCM_16 && cipher.keyBits === 256) name = 'aes-256-gcm';
-  else return undefined;
-  return { name, key: createSecretKey(keyMaterial.subarray(0, keyMaterial.length - SALT_LENGTH)) };
+function aeadName(cipher: AeadCipher): NodeAeadName | undefined {
+  if (cipher.id === EncrId.CHACHA20_POLY1305) return 'chacha20-poly1305';
+  if (cipher.id === EncrId.AES_GCM_16 && cipher.keyBits === 128) return 'aes-128-gcm';
+  if (cipher.id === EncrId.AES_GCM_16 && cipher.keyBits === 192) return 'aes-192-gcm';
+  if (cipher.id === EncrId.AES_GCM_16 && cipher.keyBits === 256) return 'aes-256-gcm';
+  return undefined;
+}
+
+/**
+ * The EVP context for this SA, unless @noble was pinned (cross-checks) while the runtime has the cipher: @noble
+ * chosen because node:crypto lacks the cipher is exactly where EVP helps most.
+ */
+function evpAead(cipher: AeadCipher, name: NodeAeadName, key: Uint8Array): EvpAead | undefined {
+  const pinnedNoble =
+    cipher.backend === 'noble' &&
+    runtimeAead(name === 'chacha20-poly1305' ? name : 'aes-gcm', cipher.keyBits) !== undefined;
+  return pinnedNoble ? undefined : createEvpAead(name, key);
+}
+
+function nodeAead(cipher: AeadCipher, name: NodeAeadName, key: Uint8Array): NodeAead | undefined {
+  return cipher.backend === 'node' ? { name, key: createSecretKey(key) } : undefined;
 }
 
 function sealer(
@@ -74,6 +91,7 @@ function opener(
 export class AeadProtection implements EspProtection {
   readonly ivLength = IV_LENGTH;
   readonly icvLength = ICV_LENGTH;
+  private readonly evp: EvpAead | undefined;
   private readonly node: NodeAead | undefined;
   /** SPI ‖ [high ‖] low, rewritten per packet. */
   private readonly aad: Uint8Array;
@@ -86,11 +104,17 @@ export class AeadProtection implements EspProtection {
     private readonly esn: boolean,
     private readonly cipher: AeadCipher,
     private readonly keyMaterial: Uint8Array,
+    /** false keeps to node:crypto (or @noble), for the cross-check against EVP and the benchmark. */
+    options: { evp?: boolean } = {},
   ) {
     this.aad = new Uint8Array(esn ? 12 : 8);
     this.aad.set(spi);
     this.nonce.set(keyMaterial.subarray(keyMaterial.length - SALT_LENGTH));
-    this.node = nodeAead(cipher, keyMaterial);
+    const name = aeadName(cipher);
+    const key = keyMaterial.subarray(0, keyMaterial.length - SALT_LENGTH);
+    // the context is freed with this object (FinalizationRegistry): EspProtection has no end-of-SA call yet
+    this.evp = name && options.evp !== false ? evpAead(cipher, name, key) : undefined;
+    this.node = name && !this.evp ? nodeAead(cipher, name, key) : undefined;
   }
 
   iv(high: number, low: number): Uint8Array {
@@ -105,7 +129,10 @@ export class AeadProtection implements EspProtection {
     const out = espPacket(this.spi, low, iv, payload, padLength, nextHeader, ICV_LENGTH);
     const aad = this.aadFor(high, low);
     const plain = out.subarray(BODY, BODY + plainLength);
-    if (this.node) {
+    if (this.evp) {
+      this.nonce.set(iv, SALT_LENGTH);
+      this.evp.seal(this.nonce, aad, plain, out, BODY);
+    } else if (this.node) {
       this.nonce.set(iv, SALT_LENGTH);
       const cipher = sealer(this.node, this.nonce, aad, plainLength);
       out.set(cipher.update(plain), BODY);
@@ -124,8 +151,13 @@ export class AeadProtection implements EspProtection {
   open(packet: Uint8Array, high: number): Uint8Array | null {
     const iv = packet.subarray(ESP_HEADER_LENGTH, BODY);
     const aad = this.aadFor(high, readUint32(packet, 4));
-    if (!this.node) return this.cipher.open(this.keyMaterial, iv, aad, packet.subarray(BODY));
     const icvAt = packet.length - ICV_LENGTH;
+    if (this.evp) {
+      this.nonce.set(iv, SALT_LENGTH);
+      const plain = Buffer.allocUnsafe(icvAt - BODY);
+      return this.evp.open(this.nonce, aad, packet.subarray(BODY), plain, 0) ? plain : null;
+    }
+    if (!this.node) return this.cipher.open(this.keyMaterial, iv, aad, packet.subarray(BODY));
     this.nonce.set(iv, SALT_LENGTH);
     const decipher = opener(this.node, this.nonce, aad, icvAt - BODY);
     decipher.setAuthTag(packet.subarray(icvAt));
@@ -136,6 +168,11 @@ export class AeadProtection implements EspProtection {
       return null;
     }
     return plain;
+  }
+
+  /** Which implementation seals and opens: libcrypto's EVP context, node:crypto, or @noble. */
+  get path(): 'evp' | 'node' | 'noble' {
+    return this.evp ? 'evp' : this.node ? 'node' : 'noble';
   }
 
   private aadFor(high: number, low: number): Uint8Array {

@@ -136,7 +136,7 @@ function engine(transform: Transform, backend: CipherBackend): Contender {
   const sealed: Uint8Array[] = new Array(BATCH);
   let opened: Uint8Array | undefined;
   return contender(
-    `EspEngine ${transform.name} (${backend === 'node' ? 'node:crypto' : '@noble'})`,
+    `EspEngine ${transform.name} (${backend === 'node' ? 'default path: OpenSSL EVP or node:crypto' : '@noble'})`,
     SECONDS * 1000 * (backend === 'noble' ? NOBLE_BUDGET : 1),
     () => {
       for (let i = 0; i < BATCH; i++) sealed[i] = sender.encapsulate(PACKETS[i % PACKETS.length]!)!;
