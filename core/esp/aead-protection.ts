@@ -112,9 +112,13 @@ export class AeadProtection implements EspProtection {
     this.nonce.set(keyMaterial.subarray(keyMaterial.length - SALT_LENGTH));
     const name = aeadName(cipher);
     const key = keyMaterial.subarray(0, keyMaterial.length - SALT_LENGTH);
-    // the context is freed with this object (FinalizationRegistry): EspProtection has no end-of-SA call yet
+    // freed by dispose() when the SA goes (and, failing that, with this object)
     this.evp = name && options.evp !== false ? evpAead(cipher, name, key) : undefined;
     this.node = name && !this.evp ? nodeAead(cipher, name, key) : undefined;
+  }
+
+  dispose(): void {
+    this.evp?.free();
   }
 
   iv(high: number, low: number): Uint8Array {

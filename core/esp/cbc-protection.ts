@@ -19,6 +19,9 @@ interface NodeCbc {
 }
 
 export class CbcProtection implements EspProtection {
+  /** node:crypto's ciphers are made per packet: nothing outlives one. */
+  dispose(): void {}
+
   readonly ivLength: number;
   readonly icvLength: number;
   private readonly body: number;

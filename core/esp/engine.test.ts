@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { fromHex, toHex } from '../../test/support/hex.js';
 import { seededRandom } from '../../test/support/seeded-random.js';
 import { getEncryption } from '../crypto/registry.js';
+import { OutpostError } from '../errors.js';
 import { EncrId } from '../iana.js';
 import { EspEngine } from './engine.js';
 import { type EspSaConfig, InboundSa, OutboundSa } from './sa.js';
@@ -137,6 +138,26 @@ describe('EspEngine, tunnel mode', () => {
     assert.equal(engine.decapsulate(peer.encapsulate(ipPacket(4, 60).subarray(0, 12), 4)), undefined, 'short');
     assert.equal(engine.counters.drops.malformed, 4);
     assert.equal(engine.counters.packetsIn, 0);
+  });
+
+  it('frees the cipher state of an SA it stops using: the replaced outbound SA and a removed inbound one', () => {
+    const engine = new EspEngine();
+    const first = new OutboundSa(espConfig(GCM, { spi: fromHex('0000aa01') }));
+    const second = new OutboundSa(espConfig(GCM, { spi: fromHex('0000aa02') }));
+    engine.setOutbound(first);
+    engine.setOutbound(second);
+    assert.ok(engine.encapsulate(ipPacket(4, 64)), 'the new one sends');
+    // its context is gone (the EVP path): using it is refused in words, never a read of freed memory
+    assert.throws(
+      () => first.encapsulate(ipPacket(4, 64), 4),
+      (e: unknown) => e instanceof OutpostError && /used after free/.test(e.detail ?? ''),
+    );
+    const inbound = new InboundSa(espConfig(GCM, { spi: fromHex('0000bb01') }));
+    engine.installInbound(inbound);
+    engine.removeInbound(fromHex('0000bb01'));
+    const late = new OutboundSa(twin(espConfig(GCM, { spi: fromHex('0000bb01') }))).encapsulate(ipPacket(4, 64), 4);
+    assert.equal(engine.decapsulate(late), undefined);
+    assert.equal(engine.counters.drops['no-sa'], 1);
   });
 
   it('strips TFC padding after the inner packet by its own length (RFC 4303 §2.7)', () => {

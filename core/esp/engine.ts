@@ -57,11 +57,16 @@ export class EspEngine {
     this.inbound.set(readUint32(sa.spi, 0), sa);
   }
 
+  /** The SA of `spi` goes, with its cipher state. */
   removeInbound(spi: Uint8Array): void {
-    this.inbound.delete(readUint32(spi, 0));
+    const key = readUint32(spi, 0);
+    this.inbound.get(key)?.dispose();
+    this.inbound.delete(key);
   }
 
+  /** Sends with `sa` from now on; the SA it replaces is done with (one outbound SA per CHILD_SA, never reused). */
   setOutbound(sa: OutboundSa | undefined): void {
+    if (this.outbound !== sa) this.outbound?.dispose();
     this.outbound = sa;
   }
 

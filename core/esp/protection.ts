@@ -23,4 +23,6 @@ export interface EspProtection {
   fits(length: number): boolean;
   /** Payload ‖ padding ‖ Pad Length ‖ Next Header, or null when the ICV does not verify; never throws. */
   open(packet: Uint8Array, high: number): Uint8Array | null;
+  /** The SA is gone: native cipher state goes now, not at the next garbage collection. Idempotent. */
+  dispose(): void;
 }

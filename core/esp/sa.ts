@@ -88,6 +88,11 @@ export class OutboundSa {
     this.last = Number(first) - 1;
   }
 
+  /** Frees the cipher state now; the SA sends nothing afterwards (see EspProtection.dispose). */
+  dispose(): void {
+    this.protection.dispose();
+  }
+
   /** Sequence number of the last packet sent (0 before the first). */
   get sequence(): bigint {
     return BigInt(this.last);
@@ -155,6 +160,11 @@ export class InboundSa {
     this.window = new ReplayWindow(windowSize, config.esn);
     this.spi = config.spi;
     this.spiValue = readUint32(config.spi, 0);
+  }
+
+  /** Frees the cipher state now; the SA opens nothing afterwards (see EspProtection.dispose). */
+  dispose(): void {
+    this.protection.dispose();
   }
 
   /** Highest sequence number received and authenticated so far (0 before the first). */
