@@ -6,7 +6,6 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { RouteWatch } from '../adapter/linux/route-watch.js';
 import { isOutpostError, messageOf, type OutpostError } from '../errors.js';
 import type { ConnectResult } from '../tunnel/connection.js';
-import { warmDefaultTransport } from '../tunnel/default-transport.js';
 import { Tunnel } from '../tunnel/tunnel.js';
 import type { Command } from './args.js';
 import { EXIT_CONNECTION_FAILED, EXIT_OK, EXIT_USAGE, type Output } from './exit-codes.js';
@@ -55,8 +54,6 @@ export function humanSummary(result: ConnectResult): string {
 
 export async function runConnect(command: Extract<Command, { kind: 'connect' }>, output: Output): Promise<number> {
   const { err, report } = output;
-  // the data-path thread loads while the helper, the keychain and the gateway's name are looked at
-  warmDefaultTransport();
   // the network service first: a caller it refuses learns it before typing a password or spending a code
   let opened: OpenedHost;
   try {

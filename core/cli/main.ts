@@ -71,6 +71,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   json = command.json;
   verbose = command.verbose;
+  // the data-path thread loads beside the engine's modules, not after them (a small module: see warmDataPath)
+  void import('../datapath/worker-transport.js').then(({ warmDataPath }) => warmDataPath());
   const { runConnect } = await import('./connect-command.js');
   return runConnect(command, { out, err, report, json: () => json });
 }

@@ -34,6 +34,9 @@ function startWorker(): Worker {
   return new Worker(new URL(here.endsWith('.mjs') ? './datapath-worker.mjs' : './worker.js', here));
 }
 
+/** Where the data path runs in a worker: where the adapter is a descriptor the worker can share. */
+export const WORKER_PLATFORM = process.platform === 'linux';
+
 /** A thread started ahead of need (warmDataPath), waiting idle for its 'open'; it does not keep the process alive. */
 let spare: Worker | undefined;
 
@@ -42,7 +45,7 @@ let spare: Worker | undefined;
  * modules) takes tens of milliseconds that would otherwise come before the first IKE message.
  */
 export function warmDataPath(): void {
-  if (spare) return;
+  if (spare || !WORKER_PLATFORM) return;
   spare = startWorker();
   spare.unref();
   spare.once('exit', () => {

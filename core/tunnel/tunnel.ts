@@ -27,7 +27,8 @@ import { Redirects } from './redirects.js';
 import { type Credentials, type SessionTuning, sessionConfig } from './session-config.js';
 import { SettlingQueue } from './settling-queue.js';
 import type { OpenTransport, Transport } from './transport.js';
-import { defaultTransport, warmDefaultTransport } from './default-transport.js';
+import { warmDataPath } from '../datapath/worker-transport.js';
+import { defaultTransport } from './default-transport.js';
 
 export type TunnelState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting' | 'disconnecting' | 'error';
 
@@ -186,7 +187,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   async connect(): Promise<ConnectResult> {
     const { name } = this.phase;
     if (name !== 'idle' && name !== 'disconnected' && name !== 'given-up') throw new Error('tunnel already in use');
-    if (!this.options.openTransport) warmDefaultTransport();
+    if (!this.options.openTransport) warmDataPath();
     await this.host.recover();
     this.redirects.reset();
     const settled = new Promise<ConnectResult>((resolve, reject) => {
