@@ -30,6 +30,26 @@ export class BatchUdpPath implements DatagramPath {
     return new BatchUdpPath(BatchUdpSocket.open(local, remoteAddress), remoteAddress, received, drained);
   }
 
+  /** The socket `fd` another thread opened (BatchUdpSocket.adopt), with this thread's own descriptor. */
+  static adopt(
+    fd: number,
+    remoteAddress: string,
+    received: (datagram: Uint8Array, port: number) => void,
+    drained?: () => void,
+  ): BatchUdpPath {
+    return new BatchUdpPath(BatchUdpSocket.adopt(fd, remoteAddress), remoteAddress, received, drained);
+  }
+
+  /** The descriptor another thread may adopt. */
+  get fd(): number {
+    return this.socket.fd;
+  }
+
+  /** Stops reading here: another thread is taking the socket over (close() afterwards still closes this copy). */
+  pause(): void {
+    this.socket.pause();
+  }
+
   get localAddress(): string {
     return this.socket.localAddress;
   }

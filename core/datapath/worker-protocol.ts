@@ -8,13 +8,20 @@ import type { Activity, DataPathCounters, TrafficPolicy } from './data-path.js';
 import type { KeyCommand } from './sa-spec.js';
 
 export type ToWorker =
-  /** The socket to the gateway (from the local address routed there): the first message; a spare thread waits for it. */
-  | { type: 'open'; remoteAddress: string; remotePort: number }
+  /**
+   * The first message: the socket the IKE session started on and the adapter, as descriptors of this process that
+   * the worker duplicates and owns from then on, the key commands so far, and the traffic policy.
+   */
+  | {
+      type: 'take-over';
+      socket: { fd: number; remoteAddress: string };
+      keys: KeyCommand[];
+      adapter: AdapterDescriptor;
+      policy: TrafficPolicy;
+    }
   /** An IKE message or a keepalive. */
   | { type: 'send'; data: Uint8Array; port: number }
   | { type: 'keys'; commands: KeyCommand[] }
-  /** The adapter's descriptor in this process, which the worker duplicates and owns from then on. */
-  | { type: 'carry'; adapter: AdapterDescriptor; policy: TrafficPolicy }
   | { type: 'rebind'; localAddress: string }
   /** Send nothing more, release the socket and the adapter, then report 'closed'. */
   | { type: 'close' };
@@ -26,7 +33,8 @@ export interface WorkerFailure {
 }
 
 export type FromWorker =
-  | { type: 'opened'; localAddress: string; localPort: number }
+  /** The worker reads the socket now: the tunnel's copy may close. */
+  | { type: 'taken-over' }
   | { type: 'rebound'; localAddress: string; localPort: number }
   | ({ type: 'rebind-failed' } & WorkerFailure)
   /** Datagrams from the gateway that are not ESP, with the port each came from. */

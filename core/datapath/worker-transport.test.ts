@@ -6,7 +6,12 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
-import { test } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { VirtualAdapter } from '../adapter/types.js';
 import type { OutpostError } from '../errors.js';
 import type { TransportEvents } from '../tunnel/transport.js';
 import type { Activity } from './data-path.js';
@@ -38,20 +43,52 @@ async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> 
   }
 }
 
-test('IKE goes out of the worker socket and answers come back; close() ends it without a failure', async () => {
+/** A descriptor that stands in for the adapter: a FIFO opened both ways, which is never readable unless written. */
+function quietDescriptor(): { fd: number; offload: false } {
+  const dir = mkdtempSync(join(tmpdir(), 'outpost-fifo-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  execFileSync('mkfifo', [join(dir, 'adapter')]);
+  const fd = openSync(join(dir, 'adapter'), constants.O_RDWR | constants.O_NONBLOCK);
+  after(() => closeSync(fd));
+  return { fd, offload: false };
+}
+
+function quietAdapter(): VirtualAdapter {
+  const counters = { readPackets: 0, writePackets: 0, writeErrors: 0, readErrors: 0 };
+  return {
+    name: 'outpost0',
+    descriptor: quietDescriptor(),
+    onPackets: () => {},
+    write: () => {},
+    close: () => {},
+    counters,
+  };
+}
+
+const policy = { maxMss4: 1360, maxMss6: 1340, remoteTs: [], ip4: '203.0.113.5', ip6: undefined };
+
+test('IKE goes out of one socket and answers come back, before and after the worker takes it over with the adapter', async () => {
   const gw = await gateway();
   const { events, received, failed } = recorder();
   const transport = await WorkerTransport.open('127.0.0.1', gw.address().port, events);
+  const exchange = async (text: string) => {
+    const arrived = once(gw, 'message');
+    transport.send(Buffer.from(text), gw.address().port);
+    const [message, from] = (await arrived) as [Buffer, { port: number }];
+    assert.equal(message.toString(), text);
+    assert.equal(from.port, transport.localPort, 'sent from the port the transport reports');
+    gw.send(`answer to ${text}`, transport.localPort, '127.0.0.1');
+    await until(() => received.at(-1) === `answer to ${text}`);
+  };
   try {
     assert.equal(transport.localAddress, '127.0.0.1');
-    const arrived = once(gw, 'message');
-    transport.send(Buffer.from('IKE_SA_INIT'), gw.address().port);
-    const [message, from] = (await arrived) as [Buffer, { port: number }];
-    assert.equal(message.toString(), 'IKE_SA_INIT');
-    assert.equal(from.port, transport.localPort, 'sent from the port the worker reported');
-    gw.send('answer', transport.localPort, '127.0.0.1');
-    await until(() => received.length === 1);
-    assert.deepEqual(received, ['answer']);
+    const port = transport.localPort;
+    await exchange('IKE_SA_INIT');
+    transport.carry(quietAdapter(), policy);
+    // sent to the worker after the take-over, in order: it goes out of the same socket
+    await exchange('INFORMATIONAL');
+    assert.equal(transport.localPort, port, 'the same socket, now read by the worker');
+    assert.deepEqual(received, ['answer to IKE_SA_INIT', 'answer to INFORMATIONAL']);
   } finally {
     await transport.close();
   }
@@ -78,7 +115,6 @@ test('an adapter the worker cannot use fails the connection; keys it cannot buil
   const { events, failed } = recorder();
   const transport = await WorkerTransport.open('127.0.0.1', gw.address().port, events);
   try {
-    const policy = { maxMss4: 1360, maxMss6: 1340, remoteTs: [], ip4: '203.0.113.5', ip6: undefined };
     transport.carry(
       {
         name: 'outpost0',

@@ -1,14 +1,18 @@
 /**
  * The tunnel's side of the data-path worker (worker.ts): a Transport whose socket, ESP engine and adapter I/O run in
- * a worker thread. Key commands and IKE go there in order; IKE from the gateway, activity and counters come back. A
- * worker that dies ends the connection with an error (the tunnel then restores the network), never a silent hang.
+ * a worker thread once there is traffic to carry. Until the CHILD_SA is up the socket is read here, so the first IKE
+ * message never waits for the thread to start; at carry() the thread takes the socket over, with the keys so far and
+ * the adapter. From then on key commands and IKE go there in order; IKE from the gateway, activity and counters come
+ * back. A worker that dies ends the connection with an error (the tunnel then restores the network), never a hang.
  */
 import { Worker } from 'node:worker_threads';
 import type { VirtualAdapter } from '../adapter/types.js';
 import { OutpostError } from '../errors.js';
+import { classifyNatTDatagram, NAT_T_PORT } from '../esp/udp-encap.js';
 import type { Transport, TransportEvents } from '../tunnel/transport.js';
 import type { DataPathCounters, TrafficPolicy } from './data-path.js';
 import type { KeyCommand } from './sa-spec.js';
+import { BatchUdpPath } from './batch-udp-path.js';
 import type { FromWorker, ToWorker, WorkerFailure } from './worker-protocol.js';
 
 /**
@@ -37,7 +41,7 @@ function startWorker(): Worker {
 /** Where the data path runs in a worker: where the adapter is a descriptor the worker can share. */
 export const WORKER_PLATFORM = process.platform === 'linux';
 
-/** A thread started ahead of need (warmDataPath), waiting idle for its 'open'; it does not keep the process alive. */
+/** A thread started ahead of need (warmDataPath), waiting idle for its socket; it does not keep the process alive. */
 let spare: Worker | undefined;
 
 /**
@@ -73,9 +77,15 @@ function stopped(detail: string): OutpostError {
 }
 
 export class WorkerTransport implements Transport {
-  localAddress = '';
-  localPort = 0;
   counters: DataPathCounters = EMPTY_COUNTERS;
+  private localAddress_: string;
+  private localPort_: number;
+  /** The socket, read on this thread until carry() hands it over. */
+  private path: BatchUdpPath | undefined;
+  /** This thread's descriptor of a socket handed over: closed once the worker has its own (or has ended). */
+  private handedOver: BatchUdpPath | undefined;
+  /** Key commands before the hand-over: they go with the socket. */
+  private keys: KeyCommand[] = [];
   private closing: Promise<void> | undefined;
   private ended = false;
   private readonly exited: Promise<void>;
@@ -84,63 +94,81 @@ export class WorkerTransport implements Transport {
   private constructor(
     /** The thread itself: its death is what the tests of that path cause. */
     readonly worker: Worker,
-    readonly remoteAddress: string,
+    path: BatchUdpPath,
     private readonly events: TransportEvents,
   ) {
+    this.path = path;
+    this.remoteAddress = path.remoteAddress;
+    this.localAddress_ = path.localAddress;
+    this.localPort_ = path.localPort;
     this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+    worker.on('message', (message: FromWorker) => this.onMessage(message));
+    worker.on('error', (error) => this.died(error.message));
+    worker.on('exit', (code) => this.died(`the worker exited (${code})`));
   }
 
-  static open(remoteAddress: string, remotePort: number, events: TransportEvents): Promise<WorkerTransport> {
-    return new Promise((resolve, reject) => {
-      const worker = takeWorker();
-      worker.postMessage({ type: 'open', remoteAddress, remotePort } satisfies ToWorker);
-      const transport = new WorkerTransport(worker, remoteAddress, events);
-      let opened = false;
-      worker.on('message', (message: FromWorker) => {
-        if (message.type === 'opened') {
-          opened = true;
-          transport.localAddress = message.localAddress;
-          transport.localPort = message.localPort;
-          resolve(transport);
-        } else if (!opened && message.type === 'failed') {
-          transport.ended = true;
-          void worker.terminate();
-          reject(dataPathError(message));
-        } else {
-          transport.onMessage(message);
-        }
-      });
-      worker.on('error', (error) => transport.died(error.message));
-      worker.on('exit', (code) => {
-        if (!opened) reject(stopped(`exit ${code} before the socket opened`));
-        transport.died(`the worker exited (${code})`);
-      });
-    });
+  readonly remoteAddress: string;
+
+  get localAddress(): string {
+    return this.localAddress_;
+  }
+
+  get localPort(): number {
+    return this.localPort_;
+  }
+
+  /** The socket opens here at once; the thread (warmed, or started now) loads meanwhile. */
+  static async open(remoteAddress: string, remotePort: number, events: TransportEvents): Promise<WorkerTransport> {
+    let transport: WorkerTransport | undefined;
+    const path = await BatchUdpPath.open(remoteAddress, remotePort, (datagram, port) =>
+      transport?.receivedHere(datagram, port),
+    );
+    transport = new WorkerTransport(takeWorker(), path, events);
+    return transport;
   }
 
   send(data: Uint8Array, port: number): void {
-    this.post({ type: 'send', data, port });
+    if (this.path) this.path.send(data, port);
+    else this.post({ type: 'send', data, port });
   }
 
   applyKeys(commands: KeyCommand[]): void {
-    this.post({ type: 'keys', commands });
+    if (this.path) this.keys.push(...commands);
+    else this.post({ type: 'keys', commands });
   }
 
   carry(adapter: VirtualAdapter, policy: TrafficPolicy): void {
-    if (adapter.descriptor === undefined) {
+    const path = this.path;
+    if (adapter.descriptor === undefined || !path) {
       this.events.failed(
         new OutpostError('adapter', 'The virtual network adapter could not be set up.', {
-          detail: 'the adapter has no descriptor for the data-path worker',
+          detail: path ? 'the adapter has no descriptor for the data-path worker' : 'carry() twice',
         }),
       );
       return;
     }
-    this.post({ type: 'carry', adapter: adapter.descriptor, policy });
+    // what arrives from now on waits in the socket's buffer until the thread reads it
+    path.pause();
+    this.path = undefined;
+    this.handedOver = path;
+    this.post({
+      type: 'take-over',
+      socket: { fd: path.fd, remoteAddress: this.remoteAddress },
+      keys: this.keys,
+      adapter: adapter.descriptor,
+      policy,
+    });
+    this.keys = [];
   }
 
   rebind(localAddress: string): Promise<void> {
-    if (this.ended || this.closing) {
-      return Promise.reject(stopped('rebind after the end'));
+    if (this.ended || this.closing) return Promise.reject(stopped('rebind after the end'));
+    if (this.path) {
+      const path = this.path;
+      return path.rebind(localAddress).then(() => {
+        this.localAddress_ = path.localAddress;
+        this.localPort_ = path.localPort;
+      });
     }
     return new Promise((resolve, reject) => {
       this.rebinding = { resolve, reject };
@@ -158,10 +186,19 @@ export class WorkerTransport implements Transport {
       }, CLOSE_GRACE_MS);
       void this.exited.then(() => {
         clearTimeout(stuck);
+        // the socket, or our copy of it, once the thread no longer needs it
+        this.path?.close();
+        this.handedOver?.close();
         resolve();
       });
     });
     return this.closing;
+  }
+
+  /** A datagram on the socket while it is still read here: IKE before the CHILD_SA (ESP cannot be opened yet). */
+  private receivedHere(datagram: Uint8Array, port: number): void {
+    if (port === NAT_T_PORT && classifyNatTDatagram(datagram) === 'esp') return;
+    this.events.received(Uint8Array.from(datagram), port);
   }
 
   private post(message: ToWorker): void {
@@ -170,6 +207,11 @@ export class WorkerTransport implements Transport {
 
   private onMessage(message: FromWorker): void {
     switch (message.type) {
+      case 'taken-over':
+        // the thread reads and sends from its own descriptor now
+        this.handedOver?.close();
+        this.handedOver = undefined;
+        break;
       case 'received':
         for (const { data, port } of message.datagrams) this.events.received(data, port);
         break;
@@ -178,8 +220,8 @@ export class WorkerTransport implements Transport {
         if (message.activity && !this.closing) this.events.activity(message.activity);
         break;
       case 'rebound':
-        this.localAddress = message.localAddress;
-        this.localPort = message.localPort;
+        this.localAddress_ = message.localAddress;
+        this.localPort_ = message.localPort;
         this.rebinding?.resolve();
         this.rebinding = undefined;
         break;
@@ -192,8 +234,6 @@ export class WorkerTransport implements Transport {
         break;
       case 'closed':
         this.ended = true;
-        break;
-      case 'opened':
         break;
     }
   }

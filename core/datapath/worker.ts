@@ -57,9 +57,13 @@ function flushReceived(): void {
   post({ type: 'received', datagrams });
 }
 
-async function open(remoteAddress: string, remotePort: number): Promise<void> {
+/** The socket and the adapter become this thread's: the data path runs from here on. */
+async function takeOver(message: Extract<ToWorker, { type: 'take-over' }>): Promise<void> {
+  const { fd, remoteAddress } = message.socket;
   try {
-    transport = await inlineTransport(BatchUdpPath.open)(remoteAddress, remotePort, {
+    const open = await inlineTransport(async (_remote, _port, receive, drained) =>
+      BatchUdpPath.adopt(fd, remoteAddress, receive, drained),
+    )(remoteAddress, 0, {
       received: (data, from) => {
         // IKE is rare: one message per turn is plenty
         if (received.length === 0) setImmediate(flushReceived);
@@ -68,65 +72,55 @@ async function open(remoteAddress: string, remotePort: number): Promise<void> {
       activity: merge,
       failed: (error) => post({ type: 'failed', ...failure(error) }),
     });
+    transport = open;
+    open.applyKeys(message.keys);
+    adapter = adoptLinuxTun(message.adapter, 'tunnel');
+    open.carry(adapter, message.policy);
+    post({ type: 'taken-over' });
   } catch (error) {
     post({ type: 'failed', ...failure(error) });
-    port.close();
-    return;
   }
-  post({ type: 'opened', localAddress: transport.localAddress, localPort: transport.localPort });
 }
 
-/** What the tunnel asks of an open transport; messages before 'open' completes wait in order behind it. */
-function handle(message: ToWorker, open: Transport): void {
+/** What the tunnel asks once the data path runs here (after a take-over that failed, and reported, nothing is). */
+function handle(message: ToWorker, open: Transport | undefined): void {
   switch (message.type) {
     case 'send':
-      open.send(message.data, message.port);
+      open?.send(message.data, message.port);
       break;
     case 'keys':
-      open.applyKeys(message.commands);
-      break;
-    case 'carry':
-      try {
-        adapter = adoptLinuxTun(message.adapter, 'tunnel');
-        open.carry(adapter, message.policy);
-      } catch (error) {
-        post({ type: 'failed', ...failure(error) });
-      }
+      open?.applyKeys(message.commands);
       break;
     case 'rebind':
+      if (!open) {
+        post({ type: 'rebind-failed', code: 'network', message: 'The VPN’s data path has stopped.', detail: 'rebind' });
+        break;
+      }
       open.rebind(message.localAddress).then(
         () => post({ type: 'rebound', localAddress: open.localAddress, localPort: open.localPort }),
         (error: unknown) => post({ type: 'rebind-failed', ...failure(error) }),
       );
       break;
-    case 'close':
+    default:
+      throw new Error(`the data-path worker got an unexpected message: ${JSON.stringify(message)}`);
+  }
+}
+
+/** Messages run one after the other, each after the take-over has finished (it is asynchronous). */
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (message: ToWorker) => {
+  queue = queue.then(() => {
+    if (message.type === 'take-over') return takeOver(message);
+    if (message.type === 'close') {
       clearTimeout(reportTimer);
       report();
       release();
       post({ type: 'closed' });
       port.close();
-      break;
-    default:
-      throw new Error(`the data-path worker got an unknown message: ${JSON.stringify(message)}`);
-  }
-}
-
-let opening: Promise<void> | undefined;
-port.on('message', (message: ToWorker) => {
-  if (message.type === 'open') {
-    opening = open(message.remoteAddress, message.remotePort);
-  } else if (opening) {
-    // the tunnel sends nothing else before 'opened'; the chain keeps the order all the same
-    opening = opening.then(() => {
-      if (transport) handle(message, transport);
-    });
-  } else if (message.type === 'close') {
-    // a spare thread, never opened
-    post({ type: 'closed' });
-    port.close();
-  } else {
-    throw new Error(`the data-path worker got ${message.type} before open`);
-  }
+      return;
+    }
+    handle(message, transport);
+  });
 });
 
 /**

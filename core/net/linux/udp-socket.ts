@@ -28,6 +28,7 @@ const SOL_SOCKET = 1;
 const SO_SNDBUF = 7;
 const SO_RCVBUF = 8;
 const MSG_TRUNC = 0x20;
+const F_DUPFD_CLOEXEC = 1030;
 
 /** Datagrams per recvmmsg / sendmmsg call. */
 const BATCH = 64;
@@ -82,6 +83,8 @@ interface Libc {
   recvmmsg(fd: number, vector: Uint8Array, count: number, flags: number, timeout: null): number;
   sendmmsg(fd: number, vector: Uint8Array, count: number, flags: number): number;
   close(fd: number): number;
+  /** fcntl(F_DUPFD_CLOEXEC): a descriptor of this thread's own for the same socket. */
+  dup(fd: number): number;
   /** The address of a buffer's first byte (memmove of 0 bytes returns its destination). */
   address(buffer: Uint8Array): number;
 }
@@ -98,6 +101,7 @@ function loadLibc(): Libc {
   const recvmmsg = lib.func('int recvmmsg(int fd, uint8_t *vec, unsigned int vlen, int flags, void *timeout)');
   const sendmmsg = lib.func('int sendmmsg(int fd, uint8_t *vec, unsigned int vlen, int flags)');
   const close = lib.func('int close(int fd)');
+  const fcntl = lib.func('int fcntl(int fd, int cmd, int arg)');
   const memmove = lib.func('memmove', 'uintptr_t', ['uint8_t *', 'uint8_t *', 'size_t']);
   libc = {
     socket: (domain, type, protocol) => socket(domain, type, protocol) as number,
@@ -107,6 +111,7 @@ function loadLibc(): Libc {
     recvmmsg: (fd, vector, count, flags, timeout) => recvmmsg(fd, vector, count, flags, timeout) as number,
     sendmmsg: (fd, vector, count, flags) => sendmmsg(fd, vector, count, flags) as number,
     close: (fd) => close(fd) as number,
+    dup: (fd) => fcntl(fd, F_DUPFD_CLOEXEC, 0) as number,
     address: (buffer) => memmove(buffer, buffer, 0) as number,
   };
   return libc;
@@ -160,6 +165,26 @@ function socketAddress(address: string, what: string): { family: number; bytes: 
   new DataView(bytes.buffer).setUint16(0, family, true);
   bytes.set(ip, ip.length === 4 ? 4 : 8);
   return { family, bytes };
+}
+
+function supportedHere(): void {
+  if (process.platform !== 'linux' || (process.arch !== 'x64' && process.arch !== 'arm64')) {
+    throw new OutpostError('unsupported', 'This fast network path runs only on 64-bit Linux (x86-64 or ARM64).', {
+      detail: `${process.platform} ${process.arch}`,
+    });
+  }
+}
+
+/** The address and port a socket is bound to, or undefined (errno tells why). */
+function boundAddress(fd: number, lib: Libc): { address: string; port: number } | undefined {
+  const name = new Uint8Array(NAME);
+  const nameLength = Uint32Array.of(NAME);
+  if (lib.getsockname(fd, name, nameLength) < 0) return undefined;
+  const family = name[0]! | (name[1]! << 8);
+  return {
+    port: (name[2]! << 8) | name[3]!,
+    address: formatIp(family === AF_INET ? name.subarray(4, 8) : name.subarray(8, 24)),
+  };
 }
 
 function errnoName(errno: number): string {
@@ -294,11 +319,7 @@ export class BatchUdpSocket {
    * new local address is opening another one and closing this.
    */
   static open(localAddress: string, remoteAddress: string, options: BatchUdpSocketOptions = {}): BatchUdpSocket {
-    if (process.platform !== 'linux' || (process.arch !== 'x64' && process.arch !== 'arm64')) {
-      throw new OutpostError('unsupported', 'This fast network path runs only on 64-bit Linux (x86-64 or ARM64).', {
-        detail: `${process.platform} ${process.arch}`,
-      });
-    }
+    supportedHere();
     const local = socketAddress(localAddress, 'local address');
     const remote = socketAddress(remoteAddress, 'gateway address');
     if (local.family !== remote.family) {
@@ -321,17 +342,39 @@ export class BatchUdpSocket {
     if (lib.bind(fd, local.bytes, local.bytes.length) < 0) {
       fail('The VPN could not use the network address of this computer.', `bind ${localAddress}`);
     }
-    const name = new Uint8Array(NAME);
-    const nameLength = Uint32Array.of(NAME);
-    if (lib.getsockname(fd, name, nameLength) < 0) fail('The VPN could not open a network connection.', 'getsockname');
-    const port = (name[2]! << 8) | name[3]!;
-    const address = formatIp(local.family === AF_INET ? name.subarray(4, 8) : name.subarray(8, 24));
+    const bound = boundAddress(fd, lib);
+    if (!bound) fail('The VPN could not open a network connection.', 'getsockname');
+    const { address, port } = bound!;
     const buffer = new Uint8Array(Int32Array.of(SOCKET_BUFFER).buffer);
     lib.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, buffer, 4);
     lib.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, buffer, 4);
     // a kernel without UDP GRO (before 5.0) refuses the option: datagrams then simply arrive one by one
     if (options.gro ?? true) lib.setsockopt(fd, SOL_UDP, UDP_GRO, Uint8Array.of(1, 0, 0, 0), 4);
     return new BatchUdpSocket(fd, lib, address, port, remoteAddress, remote, options);
+  }
+
+  /**
+   * The socket another thread of this process opened (its `fd`), on a descriptor of this thread's own, with its
+   * options as they were set: how the data-path worker takes over the socket the IKE session started on.
+   */
+  static adopt(fd: number, remoteAddress: string, options: BatchUdpSocketOptions = {}): BatchUdpSocket {
+    supportedHere();
+    const remote = socketAddress(remoteAddress, 'gateway address');
+    const lib = loadLibc();
+    const own = lib.dup(fd);
+    const bound = own < 0 ? undefined : boundAddress(own, lib);
+    if (!bound) {
+      const detail = `${own < 0 ? 'dup' : 'getsockname'}: ${errnoName(ffi().errno())}`;
+      if (own >= 0) lib.close(own);
+      throw new OutpostError('network', 'The VPN could not take over its network connection.', { detail });
+    }
+    return new BatchUdpSocket(own, lib, bound.address, bound.port, remoteAddress, remote, options);
+  }
+
+  /** Stops reading, keeping the descriptor: another thread is taking the socket over (adopt). close() still closes. */
+  pause(): void {
+    this.poller?.close();
+    this.poller = undefined;
   }
 
   /** Whether sends still use UDP GSO: false when asked so or once the kernel refused it. */
