@@ -33,6 +33,8 @@ export interface WorkerFailure {
 }
 
 export type FromWorker =
+  /** The module has loaded: the thread can take the socket over. */
+  | { type: 'ready' }
   /** The worker reads the socket now: the tunnel's copy may close. */
   | { type: 'taken-over' }
   | { type: 'rebound'; localAddress: string; localPort: number }

@@ -28,7 +28,7 @@ const EMPTY_COUNTERS: DataPathCounters = { packetsIn: 0, bytesIn: 0, packetsOut:
  * The worker's module next to this one: worker.js in the tsc output, worker.ts under tsx (whose loader a worker
  * thread must register itself), and the bundle's own entry beside the CLI's chunks.
  */
-function startWorker(): Worker {
+function workerModule(): Worker {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     const script = new URL('./worker.ts', here).href;
@@ -38,11 +38,30 @@ function startWorker(): Worker {
   return new Worker(new URL(here.endsWith('.mjs') ? './datapath-worker.mjs' : './worker.js', here));
 }
 
+/** A data-path thread, and when its module has loaded (it says 'ready'): only then may it take the socket over. */
+interface Thread {
+  worker: Worker;
+  ready: Promise<void>;
+}
+
+function startWorker(): Thread {
+  const worker = workerModule();
+  const ready = new Promise<void>((resolve) => {
+    const onMessage = (message: FromWorker) => {
+      if (message.type !== 'ready') return;
+      worker.off('message', onMessage);
+      resolve();
+    };
+    worker.on('message', onMessage);
+  });
+  return { worker, ready };
+}
+
 /** Where the data path runs in a worker: where the adapter is a descriptor the worker can share. */
 export const WORKER_PLATFORM = process.platform === 'linux';
 
 /** A thread started ahead of need (warmDataPath), waiting idle for its socket; it does not keep the process alive. */
-let spare: Worker | undefined;
+let spare: Thread | undefined;
 
 /**
  * Starts a data-path thread now, so that the next open() finds it loaded: starting one (a V8 isolate, then the
@@ -50,19 +69,20 @@ let spare: Worker | undefined;
  */
 export function warmDataPath(): void {
   if (spare || !WORKER_PLATFORM) return;
-  spare = startWorker();
-  spare.unref();
-  spare.once('exit', () => {
-    spare = undefined;
+  const thread = startWorker();
+  spare = thread;
+  thread.worker.unref();
+  thread.worker.once('exit', () => {
+    if (spare === thread) spare = undefined;
   });
 }
 
-function takeWorker(): Worker {
-  const worker = spare ?? startWorker();
+function takeWorker(): Thread {
+  const thread = spare ?? startWorker();
   spare = undefined;
-  worker.ref();
-  worker.removeAllListeners('exit');
-  return worker;
+  thread.worker.ref();
+  thread.worker.removeAllListeners('exit');
+  return thread;
 }
 
 function dataPathError({ code, message, detail }: WorkerFailure): OutpostError {
@@ -91,12 +111,18 @@ export class WorkerTransport implements Transport {
   private readonly exited: Promise<void>;
   private rebinding: { resolve: () => void; reject: (error: OutpostError) => void } | undefined;
 
+  /** The thread itself: its death is what the tests of that path cause. */
+  readonly worker: Worker;
+  private readonly ready: Promise<void>;
+
   private constructor(
-    /** The thread itself: its death is what the tests of that path cause. */
-    readonly worker: Worker,
+    thread: Thread,
     path: BatchUdpPath,
     private readonly events: TransportEvents,
   ) {
+    this.worker = thread.worker;
+    this.ready = thread.ready;
+    const { worker } = thread;
     this.path = path;
     this.remoteAddress = path.remoteAddress;
     this.localAddress_ = path.localAddress;
@@ -137,8 +163,17 @@ export class WorkerTransport implements Transport {
     else this.post({ type: 'keys', commands });
   }
 
+  /**
+   * The worker takes the socket over once its module has loaded (at once, when it was warmed in time): until then
+   * IKE stays here and the adapter's packets wait in its queue, so a slow start delays traffic, never IKE.
+   */
   carry(adapter: VirtualAdapter, policy: TrafficPolicy): void {
+    void this.ready.then(() => this.handOver(adapter, policy));
+  }
+
+  private handOver(adapter: VirtualAdapter, policy: TrafficPolicy): void {
     const path = this.path;
+    if (this.closing || this.ended) return;
     if (adapter.descriptor === undefined || !path) {
       this.events.failed(
         new OutpostError('adapter', 'The virtual network adapter could not be set up.', {

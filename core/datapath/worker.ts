@@ -137,3 +137,5 @@ process.on('uncaughtException', (error) => {
   release();
   throw error;
 });
+
+post({ type: 'ready' });
