@@ -14,7 +14,7 @@
 import { closeSync, constants, openSync } from 'node:fs';
 import { constants as os } from 'node:os';
 import type koffi from 'koffi';
-import { ffi } from './ffi.js';
+import { duplicateDescriptor, errnoName, ffi } from './ffi.js';
 import { adapterError } from '../adapter-error.js';
 import type { AdapterDescriptor, VirtualAdapter } from '../types.js';
 import {
@@ -43,7 +43,6 @@ const TUN_F_TSO6 = 0x04;
 /** Fail rather than attach when a device of that name exists: the helper must never hand out someone else's. */
 const IFF_TUN_EXCL = 0x8000;
 const IFNAMSIZ = 16;
-const F_DUPFD_CLOEXEC = 1030;
 /** struct ifreq: the name, then a union whose first member here is the u16 flags. */
 const IFREQ_SIZE = 40;
 /** Larger than any MTU an interface can have, so a read never truncates a packet. */
@@ -61,7 +60,6 @@ interface Libc {
   ioctlValue(fd: number, request: number, value: number): number;
   read(fd: number, buffer: Buffer, count: number): number;
   write(fd: number, buffer: Uint8Array, count: number): number;
-  dup(fd: number): number;
 }
 
 let libc: Libc | undefined;
@@ -74,20 +72,13 @@ function loadLibc(): Libc {
   const ioctlValue = lib.func('ioctl', 'int', ['int', 'unsigned long', 'unsigned long']);
   const read = lib.func('long read(int fd, _Out_ uint8_t *buf, unsigned long count)');
   const write = lib.func('long write(int fd, const uint8_t *buf, unsigned long count)');
-  const dup = lib.func('int fcntl(int fd, int cmd, int arg)');
   libc = {
     ioctl: (fd, request, arg) => ioctl(fd, request, arg) as number,
     ioctlValue: (fd, request, value) => ioctlValue(fd, request, value) as number,
     read: (fd, buffer, count) => read(fd, buffer, count) as number,
     write: (fd, buffer, count) => write(fd, buffer, count) as number,
-    // F_DUPFD_CLOEXEC: a copy no child process inherits
-    dup: (fd) => dup(fd, F_DUPFD_CLOEXEC, 0) as number,
   };
   return libc;
-}
-
-function errnoName(errno: number): string {
-  return Object.entries(os.errno).find(([, value]) => value === errno)?.[0] ?? `errno ${errno}`;
 }
 
 export interface LinuxTunOptions {
@@ -168,7 +159,7 @@ function enableOffloads(fd: number, libc: Libc): string | undefined {
  */
 export function adoptLinuxTun(descriptor: AdapterDescriptor, name: string): LinuxTunAdapter {
   const libc = loadLibc();
-  const own = libc.dup(descriptor.fd);
+  const own = duplicateDescriptor(descriptor.fd);
   if (own < 0) {
     throw adapterError('The virtual network adapter could not be used.', `dup ${name}: ${errnoName(ffi().errno())}`);
   }

@@ -10,9 +10,8 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { constants as os } from 'node:os';
-import { getSystemErrorName } from 'node:util';
 import type koffi from 'koffi';
-import { ffi } from '../../adapter/linux/ffi.js';
+import { duplicateDescriptor, errnoName, ffi } from '../../adapter/linux/ffi.js';
 import { OutpostError } from '../../errors.js';
 import { formatIp, parseIp } from '../address.js';
 
@@ -28,7 +27,6 @@ const SOL_SOCKET = 1;
 const SO_SNDBUF = 7;
 const SO_RCVBUF = 8;
 const MSG_TRUNC = 0x20;
-const F_DUPFD_CLOEXEC = 1030;
 
 /** Datagrams per recvmmsg / sendmmsg call. */
 const BATCH = 64;
@@ -83,8 +81,6 @@ interface Libc {
   recvmmsg(fd: number, vector: Uint8Array, count: number, flags: number, timeout: null): number;
   sendmmsg(fd: number, vector: Uint8Array, count: number, flags: number): number;
   close(fd: number): number;
-  /** fcntl(F_DUPFD_CLOEXEC): a descriptor of this thread's own for the same socket. */
-  dup(fd: number): number;
   /** The address of a buffer's first byte (memmove of 0 bytes returns its destination). */
   address(buffer: Uint8Array): number;
 }
@@ -101,7 +97,6 @@ function loadLibc(): Libc {
   const recvmmsg = lib.func('int recvmmsg(int fd, uint8_t *vec, unsigned int vlen, int flags, void *timeout)');
   const sendmmsg = lib.func('int sendmmsg(int fd, uint8_t *vec, unsigned int vlen, int flags)');
   const close = lib.func('int close(int fd)');
-  const fcntl = lib.func('int fcntl(int fd, int cmd, int arg)');
   const memmove = lib.func('memmove', 'uintptr_t', ['uint8_t *', 'uint8_t *', 'size_t']);
   libc = {
     socket: (domain, type, protocol) => socket(domain, type, protocol) as number,
@@ -111,7 +106,6 @@ function loadLibc(): Libc {
     recvmmsg: (fd, vector, count, flags, timeout) => recvmmsg(fd, vector, count, flags, timeout) as number,
     sendmmsg: (fd, vector, count, flags) => sendmmsg(fd, vector, count, flags) as number,
     close: (fd) => close(fd) as number,
-    dup: (fd) => fcntl(fd, F_DUPFD_CLOEXEC, 0) as number,
     address: (buffer) => memmove(buffer, buffer, 0) as number,
   };
   return libc;
@@ -185,10 +179,6 @@ function boundAddress(fd: number, lib: Libc): { address: string; port: number } 
     port: (name[2]! << 8) | name[3]!,
     address: formatIp(family === AF_INET ? name.subarray(4, 8) : name.subarray(8, 24)),
   };
-}
-
-function errnoName(errno: number): string {
-  return errno > 0 ? getSystemErrorName(-errno) : `errno ${errno}`;
 }
 
 export class BatchUdpSocket {
@@ -361,7 +351,7 @@ export class BatchUdpSocket {
     supportedHere();
     const remote = socketAddress(remoteAddress, 'gateway address');
     const lib = loadLibc();
-    const own = lib.dup(fd);
+    const own = duplicateDescriptor(fd);
     const bound = own < 0 ? undefined : boundAddress(own, lib);
     if (!bound) {
       const detail = `${own < 0 ? 'dup' : 'getsockname'}: ${errnoName(ffi().errno())}`;
