@@ -6,7 +6,7 @@
 import type { VirtualAdapter } from '../adapter/types.js';
 import { cryptoError } from '../crypto/crypto-error.js';
 import { messageOf, OutpostError } from '../errors.js';
-import { classifyNatTDatagram, NAT_T_PORT } from '../esp/udp-encap.js';
+import { isEspDatagram, NAT_T_PORT } from '../esp/udp-encap.js';
 import type { DatagramPath, OpenDatagramPath, OpenTransport, Transport, TransportEvents } from '../tunnel/transport.js';
 import { DataPath, type DataPathCounters, type TrafficPolicy } from './data-path.js';
 import type { KeyCommand } from './sa-spec.js';
@@ -89,7 +89,7 @@ class InlineTransport implements Transport {
   }
 
   private readonly receive = (datagram: Uint8Array, port: number): void => {
-    if (port !== NAT_T_PORT || classifyNatTDatagram(datagram) !== 'esp') {
+    if (!isEspDatagram(datagram, port)) {
       // a copy: the path may reuse its buffer, and IKE may wait (settling-queue.ts); it is rare enough
       this.events.received(Uint8Array.from(datagram), port);
       return;

@@ -8,7 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import type { VirtualAdapter } from '../adapter/types.js';
 import { OutpostError } from '../errors.js';
-import { classifyNatTDatagram, NAT_T_PORT } from '../esp/udp-encap.js';
+import { isEspDatagram } from '../esp/udp-encap.js';
 import type { Transport, TransportEvents } from '../tunnel/transport.js';
 import type { DataPathCounters, TrafficPolicy } from './data-path.js';
 import type { KeyCommand } from './sa-spec.js';
@@ -64,8 +64,8 @@ export const WORKER_PLATFORM = process.platform === 'linux';
 let spare: Thread | undefined;
 
 /**
- * Starts a data-path thread now, so that the next open() finds it loaded: starting one (a V8 isolate, then the
- * modules) takes tens of milliseconds that would otherwise come before the first IKE message.
+ * Starts a data-path thread now, so that the next carry() finds it loaded: starting one (a V8 isolate, then the
+ * modules) takes tens of milliseconds that would otherwise come between the CHILD_SA and the first packet.
  */
 export function warmDataPath(): void {
   if (spare || !WORKER_PLATFORM) return;
@@ -232,7 +232,7 @@ export class WorkerTransport implements Transport {
 
   /** A datagram on the socket while it is still read here: IKE before the CHILD_SA (ESP cannot be opened yet). */
   private receivedHere(datagram: Uint8Array, port: number): void {
-    if (port === NAT_T_PORT && classifyNatTDatagram(datagram) === 'esp') return;
+    if (isEspDatagram(datagram, port)) return;
     this.events.received(Uint8Array.from(datagram), port);
   }
 

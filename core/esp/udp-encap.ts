@@ -33,3 +33,8 @@ export function classifyNatTDatagram(d: Uint8Array): NatTDatagram {
   if (readUint32(d, 0) === 0) return d.length >= NON_ESP_MARKER_LENGTH + IKE_HEADER_LENGTH ? 'ike' : 'malformed';
   return d.length >= ESP_HEADER_LENGTH ? 'esp' : 'malformed';
 }
+
+/** ESP from the gateway, for the data path: on the NAT-T port and not IKE, a keepalive or garbage. */
+export function isEspDatagram(datagram: Uint8Array, port: number): boolean {
+  return port === NAT_T_PORT && classifyNatTDatagram(datagram) === 'esp';
+}
